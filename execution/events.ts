@@ -1,0 +1,264 @@
+/**
+ * The execution event wire format: one JSON object per line with the keys
+ * `ts, session_id, symbol, mode, kind, payload, seq`, in that order.
+ *
+ * The zod schemas here are the single source of truth for what this product
+ * writes. Readers are more lenient (they also read files written by the
+ * original); see `live/`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { SESSION_ID_PATTERN } from "./session_id.ts";
+
+/**
+ * Every event kind, in pipeline order.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_KINDS } from "@peak-trade/execution";
+ * console.log(EVENT_KINDS); // ["intent", "gate", "order", "fill", "error"]
+ * ```
+ */
+export const EVENT_KINDS = ["intent", "gate", "order", "fill", "error"] as const;
+
+/**
+ * The kind of an execution event.
+ *
+ * @example
+ * ```ts
+ * import type { EventKind } from "@peak-trade/execution";
+ * const kind: EventKind = "fill";
+ * ```
+ */
+export type EventKind = typeof EVENT_KINDS[number];
+
+/**
+ * The timestamp format written on the wire: UTC, 6 fractional digits, `+00:00`
+ * (what Python's `isoformat()` writes for an aware UTC time).
+ *
+ * @example
+ * ```ts
+ * import { WIRE_TIMESTAMP_PATTERN } from "@peak-trade/execution";
+ * console.log(WIRE_TIMESTAMP_PATTERN.test("2026-11-25T09:30:45.123456+00:00")); // true
+ * ```
+ */
+export const WIRE_TIMESTAMP_PATTERN: RegExp =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
+
+/** A finite number: `NaN` and `±Infinity` never reach the wire. */
+const finite = z.number().refine(Number.isFinite, { message: "expected a finite number" });
+const side = z.enum(["buy", "sell"]);
+
+/**
+ * Payload of an `intent` event: what was asked, before any gate looked at it.
+ *
+ * @example
+ * ```ts
+ * import { IntentPayloadSchema } from "@peak-trade/execution";
+ * IntentPayloadSchema.parse({ side: "buy", quantity: 0.4, current_price: 100000, strategy_key: null });
+ * ```
+ */
+export const IntentPayloadSchema = z.looseObject({
+  side,
+  quantity: finite.nullable(),
+  current_price: finite.nullable(),
+  strategy_key: z.string().nullable(),
+});
+
+/**
+ * Payload of a `gate` event: one decision of one gate, passes included.
+ *
+ * @example
+ * ```ts
+ * import { GatePayloadSchema } from "@peak-trade/execution";
+ * GatePayloadSchema.parse({
+ *   gate_name: "LotSize", passed: true, code: "LOT_SIZE_OK",
+ *   reason: "Rounded 0.400000 → 0.400000", modified_qty: null,
+ * });
+ * ```
+ */
+export const GatePayloadSchema = z.looseObject({
+  gate_name: z.string(),
+  passed: z.boolean(),
+  code: z.string(),
+  reason: z.string(),
+  modified_qty: finite.nullable(),
+});
+
+/**
+ * Payload of an `order` event: the order that passed every gate.
+ *
+ * @example
+ * ```ts
+ * import { OrderPayloadSchema } from "@peak-trade/execution";
+ * OrderPayloadSchema.parse({
+ *   client_id: "exec_BTC-USD_1_a1b2c3", side: "buy", quantity: 0.4,
+ *   order_type: "market", price: 100000, notional: 40000,
+ * });
+ * ```
+ */
+export const OrderPayloadSchema = z.looseObject({
+  client_id: z.string(),
+  side,
+  quantity: finite,
+  order_type: z.enum(["market", "limit"]),
+  price: finite,
+  notional: finite,
+});
+
+/**
+ * Payload of a `fill` event.
+ *
+ * @example
+ * ```ts
+ * import { FillPayloadSchema } from "@peak-trade/execution";
+ * FillPayloadSchema.parse({
+ *   client_id: "exec_BTC-USD_1_a1b2c3", side: "buy", filled_quantity: 0.4,
+ *   fill_price: 100020, fill_notional: 40008, fill_fee: 0,
+ * });
+ * ```
+ */
+export const FillPayloadSchema = z.looseObject({
+  client_id: z.string(),
+  side,
+  filled_quantity: finite,
+  fill_price: finite,
+  fill_notional: finite,
+  fill_fee: finite,
+});
+
+/**
+ * Payload of an `error` event (an adapter failure, or the logger's own
+ * `TELEMETRY_DROPPED` report).
+ *
+ * @example
+ * ```ts
+ * import { ErrorPayloadSchema } from "@peak-trade/execution";
+ * ErrorPayloadSchema.parse({ error: "venue down", code: "ADAPTER_FAILED", stacktrace: null });
+ * ```
+ */
+export const ErrorPayloadSchema = z.looseObject({
+  error: z.string(),
+  code: z.string(),
+  stacktrace: z.string().nullable(),
+});
+
+const envelope = {
+  ts: z.string().regex(WIRE_TIMESTAMP_PATTERN, {
+    message: "expected UTC RFC 3339 with 6 fractional digits and +00:00",
+  }),
+  session_id: z.string().regex(SESSION_ID_PATTERN, { message: "invalid session id" }),
+  symbol: z.string(),
+  mode: z.string(),
+};
+/** Assigned by the writer; optional before the event is written. */
+const seq = z.number().int().nonnegative().optional();
+
+/**
+ * Schema of one execution event as this product writes it. Key order on the
+ * wire is `ts, session_id, symbol, mode, kind, payload, seq`.
+ *
+ * @example
+ * ```ts
+ * import { ExecutionEventSchema } from "@peak-trade/execution";
+ * const event = ExecutionEventSchema.parse({
+ *   ts: "2026-11-25T09:30:45.123456+00:00", session_id: "s1", symbol: "BTC-USD",
+ *   mode: "paper", kind: "intent",
+ *   payload: { side: "buy", quantity: 1, current_price: 100000, strategy_key: null },
+ *   seq: 1,
+ * });
+ * console.log(event.kind); // "intent"
+ * ```
+ */
+export const ExecutionEventSchema = z.discriminatedUnion("kind", [
+  z.object({ ...envelope, kind: z.literal("intent"), payload: IntentPayloadSchema, seq }),
+  z.object({ ...envelope, kind: z.literal("gate"), payload: GatePayloadSchema, seq }),
+  z.object({ ...envelope, kind: z.literal("order"), payload: OrderPayloadSchema, seq }),
+  z.object({ ...envelope, kind: z.literal("fill"), payload: FillPayloadSchema, seq }),
+  z.object({ ...envelope, kind: z.literal("error"), payload: ErrorPayloadSchema, seq }),
+]);
+
+/**
+ * One execution event (see {@linkcode ExecutionEventSchema}). `seq` is
+ * assigned by the logger when the event is written.
+ *
+ * @example
+ * ```ts
+ * import type { ExecutionEvent } from "@peak-trade/execution";
+ * const event: ExecutionEvent = {
+ *   ts: "2026-11-25T09:30:45.123456+00:00", session_id: "s1", symbol: "BTC-USD",
+ *   mode: "paper", kind: "error",
+ *   payload: { error: "venue down", code: "ADAPTER_FAILED", stacktrace: null },
+ * };
+ * ```
+ */
+export type ExecutionEvent = z.infer<typeof ExecutionEventSchema>;
+
+/**
+ * Receives execution events. `emit()` must be synchronous, cheap and must not
+ * throw into the pipeline; `flush()` and `close()` are awaitable where the
+ * emitter buffers.
+ *
+ * @example
+ * ```ts
+ * import type { ExecutionEvent, ExecutionEventEmitter } from "@peak-trade/execution";
+ * class ConsoleEmitter implements ExecutionEventEmitter {
+ *   emit(event: ExecutionEvent): void {
+ *     console.log(event.kind, event.symbol);
+ *   }
+ * }
+ * ```
+ */
+export interface ExecutionEventEmitter {
+  /** Record one event. Never throws. */
+  emit(event: ExecutionEvent): void;
+  /** Resolve once everything emitted so far has been handed to its destination. */
+  flush?(): Promise<void>;
+  /** Flush, then release files and timers. */
+  close?(): Promise<void>;
+}
+
+const pad2 = (n: number): string => (n < 10 ? "0" : "") + n;
+
+/**
+ * Format an instant as a wire timestamp: UTC, 6 fractional digits, `+00:00`.
+ * Accepts a `Date` (millisecond precision) or epoch microseconds.
+ *
+ * @example
+ * ```ts
+ * import { formatWireTimestamp } from "@peak-trade/execution";
+ * console.log(formatWireTimestamp(new Date(Date.UTC(2026, 10, 25, 9, 30, 45, 123))));
+ * // "2026-11-25T09:30:45.123000+00:00"
+ * console.log(formatWireTimestamp(1_795_599_045_123_456));
+ * // "2026-11-25T09:30:45.123456+00:00"
+ * ```
+ */
+export function formatWireTimestamp(instant: Date | number): string {
+  const micros = typeof instant === "number" ? Math.floor(instant) : instant.getTime() * 1000;
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = micros - seconds * 1_000_000;
+  const d = new Date(seconds * 1000);
+  const year = d.getUTCFullYear();
+  return `${year < 1000 ? String(year).padStart(4, "0") : year}-${pad2(d.getUTCMonth() + 1)}-${
+    pad2(d.getUTCDate())
+  }T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${
+    String(fraction).padStart(6, "0")
+  }+00:00`;
+}
+
+const clockOrigin = performance.timeOrigin;
+
+/**
+ * The current time in epoch microseconds, from the high-resolution clock, so
+ * that events of one execution carry distinct, increasing timestamps.
+ *
+ * @example
+ * ```ts
+ * import { formatWireTimestamp, nowEpochMicros } from "@peak-trade/execution";
+ * console.log(formatWireTimestamp(nowEpochMicros()));
+ * ```
+ */
+export function nowEpochMicros(): number {
+  return Math.floor((clockOrigin + performance.now()) * 1000);
+}

@@ -1,0 +1,266 @@
+/**
+ * Result shapes of the live module. Field names follow the wire format and
+ * the original's API (snake_case), so they serialise unchanged over HTTP.
+ *
+ * @module
+ */
+
+/**
+ * Line statistics of a read: every line is counted exactly once in
+ * `total_lines` and in at most one of the other counters.
+ *
+ * @example
+ * ```ts
+ * import type { ReadStats } from "@peak-trade/execution";
+ * const stats: ReadStats = {
+ *   total_lines: 10, valid_events: 8, invalid_lines: 1, torn_lines: 1, oversized_lines: 0,
+ * };
+ * ```
+ */
+export interface ReadStats {
+  /** Lines seen, blank lines and a torn final fragment included. */
+  total_lines: number;
+  /** Lines that decoded to an event object. */
+  valid_events: number;
+  /** Lines that are not UTF-8, not JSON, or not an event object. */
+  invalid_lines: number;
+  /** An unterminated final fragment (a write in progress or a crash mid-line). */
+  torn_lines: number;
+  /** Lines longer than the line cap, skipped without being buffered. */
+  oversized_lines: number;
+}
+
+/**
+ * An event as read back from a file: the wire fields, normalised (`ts` in UTC
+ * `+00:00` with 6 fractional digits; `mode` and sides as written), plus where
+ * the line lies in the file. Files written by the original lack `seq`.
+ *
+ * @example
+ * ```ts
+ * import type { ReadEvent } from "@peak-trade/execution";
+ * const read: ReadEvent = {
+ *   ts: "2026-11-25T09:30:45.123456+00:00", ts_micros: 1_795_599_045_123_456,
+ *   session_id: "s1", symbol: "BTC-USD", mode: "paper", kind: "intent",
+ *   payload: { side: "buy", quantity: 1 }, seq: 1, offset: 0, end: 211,
+ * };
+ * ```
+ */
+export interface ReadEvent {
+  /** Normalised timestamp, or `null` when the line had none or it did not parse. */
+  ts: string | null;
+  /** The same instant in epoch microseconds (naive timestamps are taken as UTC). */
+  ts_micros: number | null;
+  /** `session_id` as written, or `null`. */
+  session_id: string | null;
+  /** `symbol` as written; `null` when absent or null. */
+  symbol: string | null;
+  /** `mode` as written (the original writes free text such as `"PAPER"`). */
+  mode: string | null;
+  /** `kind` as written; `"unknown"` when absent. */
+  kind: string;
+  /** The payload as written (usually an object). */
+  payload: unknown;
+  /** `seq` as written, or `null` (files of the original have none). */
+  seq: number | null;
+  /** Byte offset of the first byte of the line. */
+  offset: number;
+  /** Byte offset just after the line's `\n`. */
+  end: number;
+}
+
+/**
+ * One timeline row, as the dashboard and the API show it.
+ *
+ * @example
+ * ```ts
+ * import type { TimelineRow } from "@peak-trade/execution";
+ * const row: TimelineRow = {
+ *   ts: "2026-11-25T09:30:45.123456+00:00", kind: "fill", symbol: "BTC-USD",
+ *   description: "Fill: 0.400000 @ $100,020.00 (fee: $0.0000)",
+ *   details: { filled_quantity: 0.4 }, offset: 1024, seq: 7,
+ * };
+ * ```
+ */
+export interface TimelineRow {
+  /** Timestamp normalised to UTC `+00:00` with microseconds (`null` if unparseable). */
+  ts: string | null;
+  /** Event kind. */
+  kind: string;
+  /** Instrument (`null` when the line had none). */
+  symbol: string | null;
+  /** One-line human description (the original's templates). */
+  description: string;
+  /** The raw payload. */
+  details: unknown;
+  /** Byte offset of the line; also the paging cursor (`before`). */
+  offset: number;
+  /** Sequence number, or `null` for files without one. */
+  seq: number | null;
+}
+
+/**
+ * A page of the timeline, newest first.
+ *
+ * @example
+ * ```ts
+ * import { getExecutionTimeline } from "@peak-trade/execution";
+ * const page = await getExecutionTimeline("demo", { kinds: ["fill"], limit: 50 });
+ * if (page.next_before !== null) {
+ *   const older = await getExecutionTimeline("demo", { kinds: ["fill"], before: page.next_before });
+ *   console.log(older.timeline.length);
+ * }
+ * ```
+ */
+export interface TimelinePage {
+  /** The session read. */
+  session_id: string;
+  /** Whether the session file exists. */
+  found: boolean;
+  /** Matching rows, newest first by file order, at most `limit`. */
+  timeline: TimelineRow[];
+  /** Pass as `before` to get the next older page; `null` when there is nothing older. */
+  next_before: number | null;
+}
+
+/**
+ * Intent-to-fill latency over a session, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { LatencySummary } from "@peak-trade/execution";
+ * const latency: LatencySummary = { count: 3, min: 0.01, median: 0.02, p95: 0.05, max: 0.05 };
+ * ```
+ */
+export interface LatencySummary {
+  /** Number of intent→fill pairs measured. */
+  count: number;
+  /** Smallest latency. */
+  min: number;
+  /** Median latency. */
+  median: number;
+  /** 95th percentile latency. */
+  p95: number;
+  /** Largest latency. */
+  max: number;
+}
+
+/**
+ * Fill totals of a session.
+ *
+ * @example
+ * ```ts
+ * import type { FillTotals } from "@peak-trade/execution";
+ * const fills: FillTotals = { count: 2, notional: 80_016, fees: 8.0016 };
+ * ```
+ */
+export interface FillTotals {
+  /** Number of fill events. */
+  count: number;
+  /** Σ fill_notional. */
+  notional: number;
+  /** Σ fill_fee. */
+  fees: number;
+}
+
+/**
+ * The summary of a whole session (never capped, never sampled).
+ *
+ * @example
+ * ```ts
+ * import { getExecutionSummary } from "@peak-trade/execution";
+ * const summary = await getExecutionSummary("demo", { baseDir: "logs/execution" });
+ * console.log(summary.found, summary.event_count, summary.block_rate);
+ * ```
+ */
+export interface ExecutionSummary {
+  /** The session summarised. */
+  session_id: string;
+  /** Whether the session file exists. */
+  found: boolean;
+  /** Valid events in the session. */
+  event_count: number;
+  /** Events per kind, keys sorted. */
+  kind_counts: Record<string, number>;
+  /** Earliest timestamp (normalised), or `null`. */
+  start_time: string | null;
+  /** Latest timestamp (normalised), or `null`. */
+  end_time: string | null;
+  /** Distinct symbols, sorted, no nulls or empty strings. */
+  symbols: string[];
+  /** Lines counted as invalid. */
+  invalid_lines: number;
+  /** Torn final fragments (0 or 1). */
+  torn_lines: number;
+  /** Oversized lines skipped. */
+  oversized_lines: number;
+  /** All lines seen. */
+  total_lines: number;
+  /** Blocking gate decisions per gate name, keys sorted. */
+  gate_blocks: Record<string, number>;
+  /** Blocked gate decisions divided by intents (0 when there are no intents). */
+  block_rate: number;
+  /** Fill totals. */
+  fills: FillTotals;
+  /** Intent→fill latency where the events allow it, else `null`. */
+  latency_ms: LatencySummary | null;
+  /** File size in bytes covered by this summary. */
+  size_bytes: number;
+}
+
+/**
+ * One session file in a log root.
+ *
+ * @example
+ * ```ts
+ * import { listSessions } from "@peak-trade/execution";
+ * for (const s of await listSessions("logs/execution")) console.log(s.session_id, s.size_bytes);
+ * ```
+ */
+export interface SessionInfo {
+  /** Session id (the file name without `.jsonl`). */
+  session_id: string;
+  /** File size in bytes. */
+  size_bytes: number;
+  /** Valid events (exact; from the summary cache where known). */
+  event_count: number;
+  /** First event timestamp (normalised), or `null`. */
+  first_ts: string | null;
+  /** Last event timestamp (normalised), or `null`. */
+  last_ts: string | null;
+  /** File modification time, RFC 3339 UTC, or `null`. */
+  modified: string | null;
+}
+
+/**
+ * What {@linkcode followExecution} yields: a new event, or a notice that the
+ * file was truncated or replaced and reading restarted from offset 0.
+ *
+ * @example
+ * ```ts
+ * import { followExecution } from "@peak-trade/execution";
+ * const ac = new AbortController();
+ * for await (const item of followExecution("demo", { signal: ac.signal })) {
+ *   if (item.type === "event") console.log(item.row.description, item.end);
+ *   else console.warn("restarted:", item.reason);
+ * }
+ * ```
+ */
+export type FollowItem =
+  | {
+    /** A new, complete event line. */
+    type: "event";
+    /** The event as read. */
+    event: ReadEvent;
+    /** The event as a timeline row. */
+    row: TimelineRow;
+    /** Byte offset just after the line: resume from here. */
+    end: number;
+  }
+  | {
+    /** The file shrank or was replaced; reading restarts at 0. */
+    type: "reset";
+    /** Why reading restarted. */
+    reason: "truncated" | "replaced";
+    /** The offset reading restarts from (always 0). */
+    end: number;
+  };

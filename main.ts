@@ -1,0 +1,75 @@
+/**
+ * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
+ * `summary` and `sessions`. Also the `deno compile` target: every command and
+ * the dashboard's assets are reachable from here through static imports.
+ *
+ * @module
+ */
+import { type CliIo, EXIT, processIo } from "./cli/io.ts";
+import { runDryRunCommand } from "./cli/dry_run.ts";
+import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "./cli/viewer.ts";
+import { runServeCommand, runStartCommand } from "./cli/serve.ts";
+
+/** A subcommand: a one-line description and its implementation. */
+interface Command {
+  summary: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  "dry-run": {
+    summary: "send one order (or the demo scenario) through the gates and the simulated broker",
+    run: runDryRunCommand,
+  },
+  start: {
+    summary: "run the demo dry-run into a fresh session, then serve the dashboard",
+    run: runStartCommand,
+  },
+  serve: { summary: "serve the dashboard over a log directory", run: runServeCommand },
+  timeline: { summary: "print a session's timeline, newest first", run: runTimelineCommand },
+  summary: { summary: "print a session's summary", run: runSummaryCommand },
+  sessions: { summary: "list the sessions in a log directory", run: runSessionsCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const rows = Object.entries(COMMANDS).map(([name, c]) =>
+    `  ${name.padEnd(width)}  ${c.summary}`
+  );
+  return [
+    "Usage: peak-trade <command> [options]",
+    "",
+    "Commands:",
+    ...rows,
+    "",
+    "Run `peak-trade <command> --help` for the options of a command.",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Run the CLI with `args` (without the program name) and return the exit code.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./main.ts";
+ * const code = await main(["dry-run", "--symbol", "BTC-USD", "--target", "0.5", "--current", "0.1", "--price", "100000", "--no-telemetry"]);
+ * ```
+ */
+export async function main(args: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`peak-trade: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return EXIT.USAGE;
+  }
+  return await command.run(rest, io);
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
