@@ -43,12 +43,15 @@ export type EventKind = typeof EVENT_KINDS[number];
  * console.log(WIRE_TIMESTAMP_PATTERN.test("2026-11-25T09:30:45.123456+00:00")); // true
  * ```
  */
-export const WIRE_TIMESTAMP_PATTERN: RegExp =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
+export const WIRE_TIMESTAMP_PATTERN: RegExp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
 
 /** A finite number: `NaN` and `±Infinity` never reach the wire. */
-const finite = z.number().refine(Number.isFinite, { message: "expected a finite number" });
-const side = z.enum(["buy", "sell"]);
+const finite: z.ZodNumber = z.number().refine(Number.isFinite, {
+  message: "expected a finite number",
+});
+const side: z.ZodEnum<{ buy: "buy"; sell: "sell" }> = z.enum(["buy", "sell"]);
+/** A payload object: the listed keys are checked, extra keys are kept. */
+type Payload<Shape extends z.core.$ZodLooseShape> = z.ZodObject<Shape, z.core.$loose>;
 
 /**
  * Payload of an `intent` event: what was asked, before any gate looked at it.
@@ -59,7 +62,12 @@ const side = z.enum(["buy", "sell"]);
  * IntentPayloadSchema.parse({ side: "buy", quantity: 0.4, current_price: 100000, strategy_key: null });
  * ```
  */
-export const IntentPayloadSchema = z.looseObject({
+export const IntentPayloadSchema: Payload<{
+  side: typeof side;
+  quantity: z.ZodNullable<z.ZodNumber>;
+  current_price: z.ZodNullable<z.ZodNumber>;
+  strategy_key: z.ZodNullable<z.ZodString>;
+}> = z.looseObject({
   side,
   quantity: finite.nullable(),
   current_price: finite.nullable(),
@@ -78,7 +86,13 @@ export const IntentPayloadSchema = z.looseObject({
  * });
  * ```
  */
-export const GatePayloadSchema = z.looseObject({
+export const GatePayloadSchema: Payload<{
+  gate_name: z.ZodString;
+  passed: z.ZodBoolean;
+  code: z.ZodString;
+  reason: z.ZodString;
+  modified_qty: z.ZodNullable<z.ZodNumber>;
+}> = z.looseObject({
   gate_name: z.string(),
   passed: z.boolean(),
   code: z.string(),
@@ -98,7 +112,14 @@ export const GatePayloadSchema = z.looseObject({
  * });
  * ```
  */
-export const OrderPayloadSchema = z.looseObject({
+export const OrderPayloadSchema: Payload<{
+  client_id: z.ZodString;
+  side: typeof side;
+  quantity: z.ZodNumber;
+  order_type: z.ZodEnum<{ market: "market"; limit: "limit" }>;
+  price: z.ZodNumber;
+  notional: z.ZodNumber;
+}> = z.looseObject({
   client_id: z.string(),
   side,
   quantity: finite,
@@ -119,7 +140,14 @@ export const OrderPayloadSchema = z.looseObject({
  * });
  * ```
  */
-export const FillPayloadSchema = z.looseObject({
+export const FillPayloadSchema: Payload<{
+  client_id: z.ZodString;
+  side: typeof side;
+  filled_quantity: z.ZodNumber;
+  fill_price: z.ZodNumber;
+  fill_notional: z.ZodNumber;
+  fill_fee: z.ZodNumber;
+}> = z.looseObject({
   client_id: z.string(),
   side,
   filled_quantity: finite,
@@ -138,13 +166,24 @@ export const FillPayloadSchema = z.looseObject({
  * ErrorPayloadSchema.parse({ error: "venue down", code: "ADAPTER_FAILED", stacktrace: null });
  * ```
  */
-export const ErrorPayloadSchema = z.looseObject({
+export const ErrorPayloadSchema: Payload<{
+  error: z.ZodString;
+  code: z.ZodString;
+  stacktrace: z.ZodNullable<z.ZodString>;
+}> = z.looseObject({
   error: z.string(),
   code: z.string(),
   stacktrace: z.string().nullable(),
 });
 
-const envelope = {
+/** The fields every event has, before `kind` and `payload`. */
+type EnvelopeShape = {
+  ts: z.ZodString;
+  session_id: z.ZodString;
+  symbol: z.ZodString;
+  mode: z.ZodString;
+};
+const envelope: EnvelopeShape = {
   ts: z.string().regex(WIRE_TIMESTAMP_PATTERN, {
     message: "expected UTC RFC 3339 with 6 fractional digits and +00:00",
   }),
@@ -153,7 +192,13 @@ const envelope = {
   mode: z.string(),
 };
 /** Assigned by the writer; optional before the event is written. */
-const seq = z.number().int().nonnegative().optional();
+const seq: z.ZodOptional<z.ZodNumber> = z.number().int().nonnegative().optional();
+
+/** The schema of one event kind: the envelope, a literal `kind`, its payload and `seq`. */
+type EventOf<Kind extends EventKind, PayloadSchema extends z.core.$ZodType> = z.ZodObject<
+  EnvelopeShape & { kind: z.ZodLiteral<Kind>; payload: PayloadSchema; seq: typeof seq },
+  z.core.$strip
+>;
 
 /**
  * Schema of one execution event as this product writes it. Key order on the
@@ -171,7 +216,13 @@ const seq = z.number().int().nonnegative().optional();
  * console.log(event.kind); // "intent"
  * ```
  */
-export const ExecutionEventSchema = z.discriminatedUnion("kind", [
+export const ExecutionEventSchema: z.ZodDiscriminatedUnion<[
+  EventOf<"intent", typeof IntentPayloadSchema>,
+  EventOf<"gate", typeof GatePayloadSchema>,
+  EventOf<"order", typeof OrderPayloadSchema>,
+  EventOf<"fill", typeof FillPayloadSchema>,
+  EventOf<"error", typeof ErrorPayloadSchema>,
+], "kind"> = z.discriminatedUnion("kind", [
   z.object({ ...envelope, kind: z.literal("intent"), payload: IntentPayloadSchema, seq }),
   z.object({ ...envelope, kind: z.literal("gate"), payload: GatePayloadSchema, seq }),
   z.object({ ...envelope, kind: z.literal("order"), payload: OrderPayloadSchema, seq }),
