@@ -81,6 +81,7 @@ export function assertValidSessionId(id: unknown): asserts id is string {
 function describeRefusedId(id: unknown): string {
   if (typeof id !== "string") return `of type ${id === null ? "null" : typeof id}`;
   const shown = id.length > 40 ? `${id.slice(0, 40)}…` : id;
-  return JSON.stringify(shown).replace(/[\u0000-\u001f\u007f-\u009f]/g, "?") +
+  // JSON.stringify escapes C0 controls; DEL and C1 controls are replaced so a terminal shows them inertly.
+  return JSON.stringify(shown).replace(/[\u007f-\u009f]/g, "?") +
     (id.length > 40 ? ` (${id.length} characters)` : "");
 }

@@ -1,0 +1,494 @@
+/**
+ * TOML configuration of the execution layer: one strict zod schema (the
+ * source of the `ExecutionConfig` type), a parser that reports problems with
+ * file, key path, line and column, and the builder of the default pipeline.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { EXECUTION_MODES, type ExecutionMode } from "./types.ts";
+import type { ExecutionEventEmitter } from "./events.ts";
+import { ExecutionPipeline } from "./pipeline.ts";
+import { PriceSanityGate } from "./gates/price_sanity_gate.ts";
+import { ResearchOnlyGate } from "./gates/research_only_gate.ts";
+import { LotSizeGate } from "./gates/lot_size_gate.ts";
+import { MinNotionalGate } from "./gates/min_notional_gate.ts";
+import { SimulatedBrokerAdapter } from "./simulated_broker.ts";
+
+/** Default directory of the JSONL session files. */
+const DEFAULT_TELEMETRY_BASE_PATH = "logs/execution";
+
+/** A strict zod object (unknown keys are errors); spelled out for JSR's explicit types. */
+type StrictObject<Shape extends z.core.$ZodShape> = z.ZodObject<Shape, z.core.$strict>;
+
+const GatesSectionSchema: StrictObject<{
+  block_research_in_live: z.ZodDefault<z.ZodBoolean>;
+}> = z.strictObject({
+  block_research_in_live: z.boolean().default(true),
+});
+
+const TelemetrySectionSchema: StrictObject<{
+  enabled: z.ZodDefault<z.ZodBoolean>;
+  base_path: z.ZodDefault<z.ZodString>;
+}> = z.strictObject({
+  enabled: z.boolean().default(true),
+  base_path: z.string().min(1).default(DEFAULT_TELEMETRY_BASE_PATH),
+});
+
+const ExecutionSectionSchema: StrictObject<{
+  mode: z.ZodDefault<z.ZodEnum<{ backtest: "backtest"; paper: "paper"; live: "live" }>>;
+  slippage_bps: z.ZodDefault<z.ZodNumber>;
+  fee_bps: z.ZodDefault<z.ZodNumber>;
+  min_notional: z.ZodDefault<z.ZodNumber>;
+  lot_size: z.ZodDefault<z.ZodNumber>;
+  min_qty: z.ZodDefault<z.ZodNumber>;
+  gates: z.ZodPrefault<typeof GatesSectionSchema>;
+  telemetry: z.ZodPrefault<typeof TelemetrySectionSchema>;
+}> = z.strictObject({
+  mode: z.enum(["backtest", "paper", "live"]).default("paper"),
+  slippage_bps: z.number().min(0).lt(10000).default(2.0),
+  fee_bps: z.number().min(-100).max(10000).default(0.0),
+  min_notional: z.number().min(0).default(10.0),
+  lot_size: z.number().min(0).default(0.0001),
+  min_qty: z.number().min(0).default(0.0001),
+  gates: GatesSectionSchema.prefault({}),
+  telemetry: TelemetrySectionSchema.prefault({}),
+});
+
+/**
+ * Schema of an execution config file: `[execution]` (`mode`, `slippage_bps`,
+ * `fee_bps`, `min_notional`, `lot_size`, `min_qty`), `[execution.gates]`
+ * (`block_research_in_live`) and `[execution.telemetry]` (`enabled`,
+ * `base_path`). Every table is strict (unknown keys are errors), nothing is
+ * coerced, and every key has the original's default.
+ *
+ * @example
+ * ```ts
+ * import { ExecutionConfigSchema } from "@peak-trade/execution";
+ * const config = ExecutionConfigSchema.parse({ execution: { fee_bps: 10 } });
+ * console.log(config.execution.slippage_bps, config.execution.fee_bps); // 2 10
+ * ```
+ */
+export const ExecutionConfigSchema: StrictObject<{
+  execution: z.ZodPrefault<typeof ExecutionSectionSchema>;
+}> = z.strictObject({
+  execution: ExecutionSectionSchema.prefault({}),
+});
+
+/**
+ * A validated execution config, defaults filled in (the output of
+ * {@linkcode ExecutionConfigSchema}).
+ *
+ * @example
+ * ```ts
+ * import { type ExecutionConfig, parseExecutionConfig } from "@peak-trade/execution";
+ * const config: ExecutionConfig = parseExecutionConfig('[execution]\nmode = "backtest"\n');
+ * console.log(config.execution.mode); // "backtest"
+ * ```
+ */
+export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
+
+/**
+ * What {@linkcode buildExecutionPipeline} accepts: a config in the shape of
+ * the file, where every key may be left out.
+ *
+ * @example
+ * ```ts
+ * import { buildExecutionPipeline, type ExecutionConfigInput } from "@peak-trade/execution";
+ * const input: ExecutionConfigInput = { execution: { mode: "paper", fee_bps: 10 } };
+ * const pipeline = buildExecutionPipeline(input);
+ * ```
+ */
+export type ExecutionConfigInput = z.input<typeof ExecutionConfigSchema>;
+
+/**
+ * A configuration problem, with where it is: the file, the key path
+ * (`execution.fee_bps`; `null` for syntax errors), and the 1-based line and
+ * column when known. `message` is the first problem in the form
+ * `config.toml:4:11: execution.fee_bps: expected a number, got "10"`;
+ * `problems` lists every problem found, in file order.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, parseExecutionConfig } from "@peak-trade/execution";
+ * try {
+ *   parseExecutionConfig('[execution]\nfee_bps = "10"\n', "config.toml");
+ * } catch (err) {
+ *   if (err instanceof ConfigError) console.log(err.message);
+ *   // config.toml:2:11: execution.fee_bps: expected a number, got "10"
+ * }
+ * ```
+ */
+export class ConfigError extends Error {
+  /** The file (or source name) the problem is in. */
+  readonly file: string;
+  /** Dotted key path, or `null` for syntax and file errors. */
+  readonly keyPath: string | null;
+  /** 1-based line, when known. */
+  readonly line: number | null;
+  /** 1-based column, when known. */
+  readonly column: number | null;
+  /** Every problem found, formatted like `message`, in file order. */
+  readonly problems: readonly string[];
+
+  /** Build the error; `message` is the problem text without the location prefix. */
+  constructor(
+    file: string,
+    message: string,
+    where: { keyPath?: string | null; line?: number | null; column?: number | null } = {},
+    problems?: readonly string[],
+  ) {
+    const keyPath = where.keyPath ?? null;
+    const line = where.line ?? null;
+    const column = where.column ?? null;
+    const formatted = formatProblem(file, keyPath, line, column, message);
+    super(formatted);
+    this.name = "ConfigError";
+    this.file = file;
+    this.keyPath = keyPath;
+    this.line = line;
+    this.column = column;
+    this.problems = problems ?? [formatted];
+  }
+}
+
+function formatProblem(
+  file: string,
+  keyPath: string | null,
+  line: number | null,
+  column: number | null,
+  message: string,
+): string {
+  const location = line === null
+    ? file
+    : column === null
+    ? `${file}:${line}`
+    : `${file}:${line}:${column}`;
+  return keyPath === null ? `${location}: ${message}` : `${location}: ${keyPath}: ${message}`;
+}
+
+/**
+ * Parse and validate the text of an execution config file. An empty text
+ * gives the defaults.
+ *
+ * @param toml The TOML text.
+ * @param source Name of the file in error messages.
+ * @throws {ConfigError} on a syntax error, an unknown key, a wrong type or an
+ * out-of-range value.
+ *
+ * @example
+ * ```ts
+ * import { parseExecutionConfig } from "@peak-trade/execution";
+ * const config = parseExecutionConfig('[execution]\nfee_bps = 10.0\n', "config.toml");
+ * console.log(config.execution.fee_bps, config.execution.telemetry.base_path); // 10 "logs/execution"
+ * ```
+ */
+export function parseExecutionConfig(toml: string, source = "<config>"): ExecutionConfig {
+  let raw: unknown;
+  try {
+    raw = parseToml(toml);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const detail = err.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+      throw new ConfigError(source, `invalid TOML: ${detail}`, {
+        line: err.line,
+        column: err.column,
+      });
+    }
+    throw new ConfigError(
+      source,
+      `invalid TOML: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return validate(raw, source, locateKeys(toml));
+}
+
+/**
+ * Read, parse and validate an execution config file.
+ *
+ * @param path The file to read.
+ * @throws {ConfigError} when the file is missing or unreadable (naming the
+ * path), or on any problem {@linkcode parseExecutionConfig} reports.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadExecutionConfig } from "@peak-trade/execution";
+ * const config = await loadExecutionConfig("docs/examples/execution.toml");
+ * console.log(config.execution.mode);
+ * ```
+ */
+export async function loadExecutionConfig(path: string): Promise<ExecutionConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new ConfigError(
+        path,
+        "config file not found: check the path, or leave the option out to use the defaults",
+      );
+    }
+    if (err instanceof Deno.errors.IsADirectory) {
+      throw new ConfigError(path, "is a directory, not a config file");
+    }
+    if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
+      throw new ConfigError(
+        path,
+        `cannot read the config file (${err.message}): grant read access`,
+      );
+    }
+    throw new ConfigError(
+      path,
+      `cannot read the config file: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return parseExecutionConfig(text, path);
+}
+
+/**
+ * Options of {@linkcode buildExecutionPipeline}.
+ *
+ * @example
+ * ```ts
+ * import { buildExecutionPipeline, type BuildExecutionPipelineOptions, MemoryEmitter } from "@peak-trade/execution";
+ * const options: BuildExecutionPipelineOptions = { emitter: new MemoryEmitter(), mode: "live" };
+ * const pipeline = buildExecutionPipeline({}, options);
+ * ```
+ */
+export interface BuildExecutionPipelineOptions {
+  /**
+   * Receives the pipeline's events (for example a `JsonlExecutionLogger`).
+   * @default {undefined} (no telemetry)
+   */
+  emitter?: ExecutionEventEmitter;
+  /**
+   * Mode that decides whether a simulated broker is attached, instead of
+   * `execution.mode`; pass the mode of the contexts you will execute in so
+   * that the two agree (`live` attaches no adapter: orders are planned).
+   * @default {config.execution.mode}
+   */
+  mode?: ExecutionMode;
+}
+
+/**
+ * Build the pipeline a config describes: gates PriceSanity → ResearchOnly →
+ * LotSize → MinNotional, and a simulated broker in paper and backtest mode.
+ *
+ * @throws {ConfigError} when `config` is not a valid config (source
+ * `<config object>`).
+ *
+ * @example
+ * ```ts
+ * import { buildExecutionPipeline, parseExecutionConfig } from "@peak-trade/execution";
+ * const pipeline = buildExecutionPipeline(parseExecutionConfig(""));
+ * const result = await pipeline.execute(0.5, 0.1, { mode: "paper", symbol: "BTC-USD", price: 100_000 });
+ * console.log(result.status); // "filled"
+ * ```
+ */
+export function buildExecutionPipeline(
+  config: ExecutionConfigInput = {},
+  options: BuildExecutionPipelineOptions = {},
+): ExecutionPipeline {
+  const { execution } = validate(config, "<config object>", new Map());
+  const mode = options.mode ?? execution.mode;
+  if (!EXECUTION_MODES.includes(mode)) {
+    throw new ConfigError(
+      "<options>",
+      `expected one of ${quoteAll(EXECUTION_MODES)}, got ${describeValue(mode)}`,
+      {
+        keyPath: "mode",
+      },
+    );
+  }
+  const gates = [
+    new PriceSanityGate(),
+    new ResearchOnlyGate({ blockResearchInLive: execution.gates.block_research_in_live }),
+    new LotSizeGate({ lotSize: execution.lot_size, minQty: execution.min_qty }),
+    new MinNotionalGate({ minNotional: execution.min_notional }),
+  ];
+  const adapter = mode === "paper" || mode === "backtest"
+    ? new SimulatedBrokerAdapter({ slippageBps: execution.slippage_bps, feeBps: execution.fee_bps })
+    : undefined;
+  return new ExecutionPipeline({ gates, adapter, emitter: options.emitter });
+}
+
+interface KeyLocation {
+  line: number;
+  keyColumn: number;
+  valueColumn: number;
+}
+
+type Issue = z.core.$ZodIssue;
+
+function validate(
+  raw: unknown,
+  source: string,
+  locations: Map<string, KeyLocation>,
+): ExecutionConfig {
+  const parsed = ExecutionConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, raw, locations));
+  problems.sort((a, b) =>
+    (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0)
+  );
+  const texts = problems.map((p) => formatProblem(source, p.keyPath, p.line, p.column, p.message));
+  const first = problems[0];
+  throw new ConfigError(source, first.message, first, texts);
+}
+
+interface Problem {
+  keyPath: string;
+  line: number | null;
+  column: number | null;
+  message: string;
+}
+
+function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLocation>): Problem[] {
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    const allowed = allowedKeys(path);
+    return issue.keys.map((key) => {
+      const keyPath = [...path, key].join(".");
+      const at = locations.get(keyPath);
+      return {
+        keyPath,
+        line: at?.line ?? null,
+        column: at?.keyColumn ?? null,
+        message: `unknown key (allowed here: ${allowed.join(", ")})`,
+      };
+    });
+  }
+  const keyPath = path.join(".");
+  const at = locations.get(keyPath);
+  const value = valueAt(raw, path);
+  const problem = { keyPath, line: at?.line ?? null, column: at?.valueColumn ?? null };
+  switch (issue.code) {
+    case "invalid_type":
+      return [{
+        ...problem,
+        message: `expected ${
+          issue.expected === "number" && typeof value === "number"
+            ? "a finite number"
+            : expectedType(issue.expected)
+        }, got ${describeValue(value)}`,
+      }];
+    case "invalid_value":
+      return [{
+        ...problem,
+        message: `expected one of ${quoteAll(issue.values.map(String))}, got ${
+          describeValue(value)
+        }`,
+      }];
+    case "too_small":
+      return [{
+        ...problem,
+        message: issue.origin === "string"
+          ? `expected a non-empty string, got ${describeValue(value)}`
+          : `expected a number ${issue.inclusive ? "≥" : ">"} ${issue.minimum}, got ${
+            describeValue(value)
+          }`,
+      }];
+    case "too_big":
+      return [{
+        ...problem,
+        message: `expected a number ${issue.inclusive ? "≤" : "<"} ${issue.maximum}, got ${
+          describeValue(value)
+        }`,
+      }];
+    default:
+      return [{ ...problem, message: issue.message }];
+  }
+}
+
+function allowedKeys(path: string[]): string[] {
+  const key = path.join(".");
+  if (key === "") return Object.keys(ExecutionConfigSchema.shape);
+  if (key === "execution") return Object.keys(ExecutionSectionSchema.shape);
+  if (key === "execution.gates") return Object.keys(GatesSectionSchema.shape);
+  if (key === "execution.telemetry") return Object.keys(TelemetrySectionSchema.shape);
+  return [];
+}
+
+function expectedType(expected: string): string {
+  switch (expected) {
+    case "number":
+      return "a number";
+    case "boolean":
+      return "a boolean (true or false, without quotes)";
+    case "string":
+      return "a string";
+    case "object":
+      return "a table";
+    default:
+      return expected;
+  }
+}
+
+function valueAt(raw: unknown, path: string[]): unknown {
+  let value = raw;
+  for (const segment of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "nan";
+    if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+    return String(value);
+  }
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return `a date-time (${String(value)})`;
+  if (typeof value === "object") return value === null ? "null" : "a table";
+  return typeof value;
+}
+
+function quoteAll(values: readonly string[]): string {
+  return values.map((v) => JSON.stringify(v)).join(", ");
+}
+
+/**
+ * Where each key of a TOML text is, by dotted path: a cheap line scan for
+ * `[table]` headers and `key = value` lines, good enough to point at a key in
+ * an error message (multi-line strings may confuse it; then no line is shown).
+ */
+function locateKeys(toml: string): Map<string, KeyLocation> {
+  const locations = new Map<string, KeyLocation>();
+  let table: string[] = [];
+  const lines = toml.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    const header = /^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$/.exec(line);
+    if (header !== null) {
+      table = splitKey(header[1]);
+      const at = {
+        line: i + 1,
+        keyColumn: line.indexOf("[") + 2,
+        valueColumn: line.indexOf("[") + 1,
+      };
+      if (!locations.has(table.join("."))) locations.set(table.join("."), at);
+      continue;
+    }
+    const assignment = /^(\s*)([A-Za-z0-9_\-."' ]+?)\s*=\s*/.exec(line);
+    if (assignment === null) continue;
+    const keyPath = [...table, ...splitKey(assignment[2])].join(".");
+    if (!locations.has(keyPath)) {
+      locations.set(keyPath, {
+        line: i + 1,
+        keyColumn: assignment[1].length + 1,
+        valueColumn: assignment[0].length + 1,
+      });
+    }
+  }
+  return locations;
+}
+
+function splitKey(key: string): string[] {
+  return key.split(".").map((part) => part.trim().replace(/^(["'])(.*)\1$/, "$2"));
+}

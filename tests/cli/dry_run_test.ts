@@ -1,0 +1,561 @@
+import assert from "node:assert/strict";
+import {
+  defaultSessionId,
+  formatDryRunReport,
+  runDemoScenario,
+  runDryRunCommand,
+} from "../../cli/dry_run.ts";
+import { memoryIo } from "../../cli/io.ts";
+import { ExecutionEventSchema } from "../../execution/events.ts";
+import type { ExecutionResult } from "../../execution/types.ts";
+
+const ORDER = ["--symbol", "BTC-USD", "--target", "0.5", "--current", "0.1", "--price", "100000"];
+
+/** The original's report for ORDER (reference §11), without its config-file warning lines. */
+const REFERENCE_REPORT = `======================================================================
+🚀 SIMPLIFIED EXECUTION PIPELINE DRY-RUN
+======================================================================
+
+📊 INPUT:
+  Symbol:           BTC-USD
+  Mode:             paper
+  Price:            $100,000.00
+  Target Position:  0.500000
+  Current Position: 0.100000
+  Desired Delta:    0.400000
+
+⚙️  EXECUTION:
+
+🔒 GATE DECISIONS:
+  PriceSanity          ✅ PASS     Price valid
+  ResearchOnly         ✅ PASS     Mode paper allows research code
+  LotSize              ✅ PASS     Rounded 0.400000 → 0.400000
+  MinNotional          ✅ PASS     Notional $40000.00 >= min $10.00
+
+✅ EXECUTION ALLOWED
+
+📝 PLANNED ORDERS:
+  Order 1:
+    Side:     BUY
+    Quantity: 0.400000
+    Price:    $100,000.00
+    Notional: $40,000.00
+    Type:     market
+
+💰 SIMULATED FILLS:
+  Fill 1:
+    Side:     BUY
+    Quantity: 0.400000
+    Price:    $100,020.00 (incl. slippage)
+    Notional: $40,008.00
+    Fee:      $0.0000
+
+📊 SUMMARY:
+  Total Filled:  0.400000
+  Total Notional: $40,008.00
+  Total Fees:     $0.0000
+
+======================================================================
+✅ DRY-RUN COMPLETE
+======================================================================
+`;
+
+function assertIncludes(text: string, fragment: string): void {
+  assert.ok(text.includes(fragment), `expected ${JSON.stringify(fragment)} in:\n${text}`);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "dry_run_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function readEvents(path: string): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(path);
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+Deno.test("dry-run prints the original's report line for line and exits 0 when allowed", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand([...ORDER, "--no-telemetry"], io);
+  assert.equal(code, 0);
+  assert.equal(io.stdout(), REFERENCE_REPORT);
+  assert.equal(io.stderr(), "");
+});
+
+Deno.test("dry-run exits 1 and prints the block reason when a gate blocks", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand(
+    [
+      "--symbol",
+      "BTC-USD",
+      "--target",
+      "0.5",
+      "--current",
+      "0.1",
+      "--price",
+      "0",
+      "--no-telemetry",
+    ],
+    io,
+  );
+  assert.equal(code, 1);
+  const out = io.stdout();
+  assertIncludes(out, "  PriceSanity          ❌ BLOCK    Invalid price: 0.0\n");
+  assertIncludes(
+    out,
+    "❌ EXECUTION BLOCKED\n   Reason: PriceSanity: Invalid price: 0.0\n   Code:   PRICE_INVALID\n",
+  );
+  assert.doesNotMatch(out, /PLANNED ORDERS/);
+});
+
+Deno.test("dry-run shows LotSize's modified quantity and the tags, sorted", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand(
+    [
+      "--symbol",
+      "ETH-USD",
+      "--target",
+      "1.23456789",
+      "--current",
+      "0",
+      "--price",
+      "3500",
+      "--tags",
+      " zeta, research_only ,",
+      "--no-telemetry",
+    ],
+    io,
+  );
+  assert.equal(code, 0);
+  assertIncludes(io.stdout(), "  Tags:             research_only, zeta\n");
+  assertIncludes(
+    io.stdout(),
+    "  LotSize              ✅ PASS     Rounded 1.234568 → 1.234500\n    └─ Modified qty: 1.234500\n",
+  );
+});
+
+Deno.test("dry-run reads a negative position given as a separate argument", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand(
+    [
+      "--symbol",
+      "BTC-USD",
+      "--target",
+      "-0.1",
+      "--current",
+      "-0.5",
+      "--price",
+      "100000",
+      "--no-telemetry",
+      "--json",
+    ],
+    io,
+  );
+  assert.equal(code, 0);
+  const result = JSON.parse(io.stdout());
+  assert.equal(result.desiredDelta, -0.1 - -0.5);
+  assert.equal(result.orders[0].side, "buy");
+});
+
+Deno.test("dry-run exits 0 for a no-op and says why nothing happened", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand(
+    [
+      "--symbol",
+      "BTC-USD",
+      "--target",
+      "0.5",
+      "--current",
+      "0.5",
+      "--price",
+      "100000",
+      "--no-telemetry",
+    ],
+    io,
+  );
+  assert.equal(code, 0);
+  assert.match(io.stdout(), /the target equals the current position/);
+  assert.match(io.stdout(), /✅ DRY-RUN COMPLETE/);
+});
+
+Deno.test("dry-run --json prints the ExecutionResult as JSON and nothing else on stdout", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    const code = await runDryRunCommand([
+      ...ORDER,
+      "--json",
+      "--log-dir",
+      dir,
+      "--session",
+      "json-1",
+    ], io);
+    assert.equal(code, 0);
+    const result = JSON.parse(io.stdout()) as ExecutionResult;
+    assert.equal(result.status, "filled");
+    assert.equal(result.totalNotional, 40008);
+    assert.equal(result.gateDecisions.length, 4);
+    assert.equal(result.context.sessionId, "json-1");
+    // The telemetry line goes to stderr so that stdout stays one JSON document.
+    assert.equal(io.stderr(), `Telemetry: 7 events written to ${dir}/json-1.jsonl\n`);
+  });
+});
+
+Deno.test("dry-run --json of a blocked order exits 1 with the block in the JSON", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand(
+    [
+      "--symbol",
+      "X",
+      "--target",
+      "nan",
+      "--current",
+      "0",
+      "--price",
+      "10",
+      "--json",
+      "--no-telemetry",
+    ],
+    io,
+  );
+  assert.equal(code, 1);
+  const result = JSON.parse(io.stdout());
+  assert.equal(result.status, "blocked");
+  assert.equal(result.code, "INPUT_INVALID");
+  assert.equal(result.desiredDelta, null); // NaN becomes null in JSON
+});
+
+Deno.test("dry-run --mode live plans the order in both the context and the pipeline", async () => {
+  const io = memoryIo();
+  const code = await runDryRunCommand([...ORDER, "--mode", "live", "--json", "--no-telemetry"], io);
+  assert.equal(code, 0);
+  const result = JSON.parse(io.stdout());
+  assert.equal(result.status, "planned");
+  assert.equal(result.context.mode, "live");
+  assert.equal(result.orders.length, 1);
+  assert.equal(result.fills.length, 0);
+});
+
+Deno.test("dry-run --mode paper fills even when the config says live (no mode mismatch)", async () => {
+  await withTempDir(async (dir) => {
+    const config = `${dir}/live.toml`;
+    await Deno.writeTextFile(config, '[execution]\nmode = "live"\n');
+    const io = memoryIo();
+    assert.equal(
+      await runDryRunCommand([
+        ...ORDER,
+        "--config",
+        config,
+        "--mode",
+        "paper",
+        "--json",
+        "--no-telemetry",
+      ], io),
+      0,
+    );
+    assert.equal(JSON.parse(io.stdout()).status, "filled");
+    const io2 = memoryIo();
+    assert.equal(
+      await runDryRunCommand([...ORDER, "--config", config, "--json", "--no-telemetry"], io2),
+      0,
+    );
+    const planned = JSON.parse(io2.stdout());
+    assert.equal(planned.status, "planned");
+    assert.equal(planned.context.mode, "live");
+  });
+});
+
+Deno.test("dry-run applies the config's fee to the report", async () => {
+  await withTempDir(async (dir) => {
+    const config = `${dir}/fees.toml`;
+    await Deno.writeTextFile(config, "[execution]\nfee_bps = 10.0\n");
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand([...ORDER, "--config", config, "--no-telemetry"], io), 0);
+    assertIncludes(io.stdout(), "    Fee:      $40.0080\n");
+    assertIncludes(io.stdout(), "  Total Fees:     $40.0080\n");
+  });
+});
+
+Deno.test("dry-run exits 2 with one line naming the path when --config does not exist", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    const code = await runDryRunCommand([
+      ...ORDER,
+      "--config",
+      `${dir}/missing.toml`,
+      "--no-telemetry",
+    ], io);
+    assert.equal(code, 2);
+    assert.equal(io.stdout(), "");
+    assert.equal(
+      io.stderr(),
+      `peak-trade dry-run: ${dir}/missing.toml: config file not found: check the path, or leave the option out to use the defaults\n`,
+    );
+  });
+});
+
+Deno.test("dry-run exits 2 on an invalid config and prints every problem with its location", async () => {
+  await withTempDir(async (dir) => {
+    const config = `${dir}/bad.toml`;
+    await Deno.writeTextFile(config, '[execution]\nfee_bps = "10"\nmode = "PAPER"\n');
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand([...ORDER, "--config", config], io), 2);
+    assert.equal(
+      io.stderr(),
+      `peak-trade dry-run: ${config}:2:11: execution.fee_bps: expected a number, got "10"\n` +
+        `peak-trade dry-run: ${config}:3:8: execution.mode: expected one of "backtest", "paper", "live", got "PAPER"\n`,
+    );
+  });
+});
+
+Deno.test("dry-run exits 2 with a one-line message on usage errors", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["--symbol", "BTC-USD", "--target", "1"], /an order needs --current, --price as well/],
+    [[...ORDER.slice(0, 6), "--price", "abc"], /--price: expected a number, got "abc"/],
+    [
+      [...ORDER, "--mode", "research"],
+      /--mode: expected one of backtest, paper, live, got "research"/,
+    ],
+    [[...ORDER, "--session", "../etc"], /--session: invalid session id "\.\.\/etc"/],
+    [[...ORDER, "--json=yes"], /'--json' does not take an argument/],
+    [["positional"], /Unexpected argument 'positional'/],
+    [[...ORDER, "--interactive"], /--interactive asks for the order itself/],
+  ];
+  for (const [args, message] of cases) {
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand([...args, "--no-telemetry"], io), 2, args.join(" "));
+    const err = io.stderr();
+    assert.match(err, message);
+    assert.equal(err.split("\n").length, 2, `one line: ${err}`);
+    assert.match(err, /^peak-trade dry-run: .*\(see peak-trade dry-run --help\)\n$/);
+    assert.equal(io.stdout(), "");
+  }
+});
+
+Deno.test("dry-run --help lists every flag and exits 0", async () => {
+  const io = memoryIo();
+  assert.equal(await runDryRunCommand(["--help"], io), 0);
+  for (
+    const flag of [
+      "--config",
+      "--symbol",
+      "--target",
+      "--current",
+      "--price",
+      "--mode",
+      "--tags",
+      "--session",
+      "--log-dir",
+      "--no-telemetry",
+      "--json",
+      "--interactive",
+    ]
+  ) {
+    assert.ok(io.stdout().includes(flag), flag);
+  }
+});
+
+Deno.test("dry-run writes every decision of the order to <log-dir>/<session>.jsonl", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand([...ORDER, "--log-dir", dir, "--session", "s-1"], io), 0);
+    assert.ok(io.stdout().endsWith(`Telemetry: 7 events written to ${dir}/s-1.jsonl\n`));
+    const events = await readEvents(`${dir}/s-1.jsonl`);
+    assert.deepEqual(events.map((e) => e.kind), [
+      "intent",
+      "gate",
+      "gate",
+      "gate",
+      "gate",
+      "order",
+      "fill",
+    ]);
+    assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
+    for (const e of events) {
+      assert.ok(ExecutionEventSchema.safeParse(e).success);
+      assert.equal(e.session_id, "s-1");
+    }
+  });
+});
+
+Deno.test("dry-run takes the log root from the config and writes nothing when telemetry is off", async () => {
+  await withTempDir(async (dir) => {
+    const config = `${dir}/c.toml`;
+    await Deno.writeTextFile(
+      config,
+      `[execution.telemetry]\nbase_path = ${JSON.stringify(`${dir}/from-config`)}\n`,
+    );
+    assert.equal(
+      await runDryRunCommand([...ORDER, "--config", config, "--session", "cfg"], memoryIo()),
+      0,
+    );
+    assert.equal((await readEvents(`${dir}/from-config/cfg.jsonl`)).length, 7);
+
+    assert.equal(
+      await runDryRunCommand([...ORDER, "--log-dir", `${dir}/off`, "--no-telemetry"], memoryIo()),
+      0,
+    );
+    const disabled = `${dir}/disabled.toml`;
+    await Deno.writeTextFile(disabled, "[execution.telemetry]\nenabled = false\n");
+    assert.equal(
+      await runDryRunCommand(
+        [...ORDER, "--config", disabled, "--log-dir", `${dir}/off`],
+        memoryIo(),
+      ),
+      0,
+    );
+    await assert.rejects(Deno.stat(`${dir}/off`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("the default session id names the run in UTC", () => {
+  assert.equal(
+    defaultSessionId(new Date(Date.UTC(2026, 10, 25, 10, 15, 0, 999))),
+    "dryrun-20261125T101500Z",
+  );
+  assert.equal(
+    defaultSessionId(new Date(Date.UTC(2027, 0, 2, 3, 4, 5))),
+    "dryrun-20270102T030405Z",
+  );
+});
+
+Deno.test("dry-run without order flags runs the demo: 3 symbols, every gate blocks, fills and a live plan", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand(["--log-dir", dir, "--session", "demo"], io), 0);
+    const out = io.stdout();
+    assert.match(out, /^DEMO SCENARIO: 14 orders over 3 symbols \(session demo\)\n/);
+    for (
+      const code of [
+        "PRICE_INVALID",
+        "RESEARCH_BLOCKED_LIVE",
+        "QTY_ROUNDS_TO_ZERO",
+        "NOTIONAL_BELOW_MIN",
+        "INPUT_INVALID",
+      ]
+    ) {
+      assert.ok(out.includes(code), code);
+    }
+    assert.match(out, /Outcome: 6 filled, 6 blocked, 1 planned, 1 noop\n/);
+    const events = await readEvents(`${dir}/demo.jsonl`);
+    assert.ok(events.every((e) => ExecutionEventSchema.safeParse(e).success));
+    const blockedBy = new Set(
+      events.filter((e) => e.kind === "gate" && !(e.payload as { passed: boolean }).passed)
+        .map((e) => (e.payload as { gate_name: string }).gate_name),
+    );
+    for (const gate of ["PriceSanity", "ResearchOnly", "LotSize", "MinNotional"]) {
+      assert.ok(blockedBy.has(gate), `${gate} blocks at least once`);
+    }
+    assert.ok(
+      events.some((e) => e.mode === "live" && e.kind === "order"),
+      "a live order is planned",
+    );
+    assert.equal(new Set(events.map((e) => e.symbol)).size, 3);
+  });
+});
+
+Deno.test("runDemoScenario returns the session, its path and one result per order", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    const outcome = await runDemoScenario({ logDir: dir, sessionId: "demo-api", io, quiet: true });
+    assert.equal(outcome.sessionId, "demo-api");
+    assert.equal(outcome.path, `${dir}/demo-api.jsonl`);
+    assert.ok(outcome.results.length >= 12);
+    const statuses = new Set(outcome.results.map((r) => r.status));
+    for (const s of ["filled", "blocked", "planned", "noop"]) {
+      assert.ok(statuses.has(s as never), s);
+    }
+    assert.equal(io.stdout(), "");
+    const events = await readEvents(outcome.path);
+    const gateEvents = events.filter((e) => e.kind === "gate").length;
+    const decisions = outcome.results.reduce((n, r) => n + r.gateDecisions.length, 0);
+    assert.equal(gateEvents, decisions, "the file holds every gate decision");
+  });
+});
+
+Deno.test("runDemoScenario refuses an invalid session id and creates nothing", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(
+      runDemoScenario({
+        logDir: `${dir}/root`,
+        sessionId: "../escape",
+        io: memoryIo(),
+        quiet: true,
+      }),
+      /invalid session id/,
+    );
+    await assert.rejects(Deno.stat(`${dir}/root`), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(`${dir}/escape.jsonl`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("dry-run --interactive runs one order per prompt round until an empty answer", async () => {
+  const io = memoryIo({
+    input: ["BTC-USD", "0.5", "0.1", "100000", "ETH-USD", "1", "0", "abc", "0", ""],
+  });
+  const code = await runDryRunCommand(["--interactive", "--no-telemetry"], io);
+  assert.equal(code, 1, "the second order is blocked (price 0)");
+  const out = io.stdout();
+  assert.equal(out.split("🚀 SIMPLIFIED EXECUTION PIPELINE DRY-RUN").length - 1, 2);
+  assert.match(out, /Symbol \(empty to finish\): /);
+  assert.match(out, /Reason: PriceSanity: Invalid price: 0\.0/);
+  assert.match(io.stderr(), /--price: expected a number, got "abc"; try again/);
+});
+
+Deno.test("dry-run --interactive stops at end of input and exits 0 when all were allowed", async () => {
+  const io = memoryIo({ input: ["BTC-USD", "0.5", "0.1", "100000"] });
+  assert.equal(await runDryRunCommand(["--interactive", "--no-telemetry", "--json"], io), 0);
+  const lines = io.stdout().split("\n").filter((l) => l !== "");
+  assert.equal(lines.length, 1, "stdout holds only the JSON line; prompts go to stderr");
+  assert.equal(JSON.parse(lines[0]).status, "filled");
+  assert.match(io.stderr(), /Symbol \(empty to finish\): Target position: /);
+});
+
+Deno.test("formatDryRunReport says a live order is planned, not sent", async () => {
+  const io = memoryIo();
+  await runDryRunCommand([...ORDER, "--mode", "live", "--no-telemetry"], io);
+  assertIncludes(
+    io.stdout(),
+    "💰 SIMULATED FILLS:\n  (none: live mode plans the order without sending it)\n",
+  );
+  assert.equal(typeof formatDryRunReport, "function");
+});
+
+Deno.test("main.ts dry-run in a subprocess exits 0 when allowed and 1 when blocked", async () => {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const run = async (args: string[]) =>
+    await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main, "dry-run", ...args, "--no-telemetry"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const ok = await run(ORDER);
+  assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+  assert.equal(new TextDecoder().decode(ok.stdout), REFERENCE_REPORT);
+  const blocked = await run([...ORDER.slice(0, 6), "--price", "-1"]);
+  assert.equal(blocked.code, 1);
+  const usage = await run(["--mode", "nope"]);
+  assert.equal(usage.code, 2);
+});
+
+Deno.test("dry-run still reports and exits 0 when the log directory cannot be written", async () => {
+  await withTempDir(async (dir) => {
+    const notADir = `${dir}/file`;
+    await Deno.writeTextFile(notADir, "I am a file\n");
+    const io = memoryIo();
+    const code = await runDryRunCommand([...ORDER, "--log-dir", notADir, "--session", "s"], io);
+    assert.equal(code, 0);
+    assertIncludes(io.stdout(), "✅ DRY-RUN COMPLETE");
+    assertIncludes(io.stdout(), `Telemetry: 0 events written to ${notADir}/s.jsonl`);
+    assert.match(io.stderr(), /telemetry incomplete: 7 dropped/);
+    assert.equal(
+      await Deno.readTextFile(notADir),
+      "I am a file\n",
+      "nothing already there is altered",
+    );
+  });
+});

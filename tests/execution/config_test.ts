@@ -1,0 +1,300 @@
+import assert from "node:assert/strict";
+import {
+  buildExecutionPipeline,
+  ConfigError,
+  ExecutionConfigSchema,
+  loadExecutionConfig,
+  parseExecutionConfig,
+} from "../../execution/config.ts";
+import { MemoryEmitter } from "../../execution/emitters.ts";
+
+const DEFAULTS = {
+  execution: {
+    mode: "paper",
+    slippage_bps: 2,
+    fee_bps: 0,
+    min_notional: 10,
+    lot_size: 0.0001,
+    min_qty: 0.0001,
+    gates: { block_research_in_live: true },
+    telemetry: { enabled: true, base_path: "logs/execution" },
+  },
+};
+
+function configError(toml: string): ConfigError {
+  try {
+    parseExecutionConfig(toml, "config.toml");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("an empty config gives the original's defaults plus telemetry defaults", () => {
+  assert.deepEqual(parseExecutionConfig(""), DEFAULTS);
+  assert.deepEqual(parseExecutionConfig("[execution]\n"), DEFAULTS);
+  assert.deepEqual(ExecutionConfigSchema.parse({}), DEFAULTS);
+});
+
+Deno.test("every key is read from its table, dotted keys included", () => {
+  const config = parseExecutionConfig(`
+[execution]
+mode = "live"
+slippage_bps = 5
+fee_bps = -2.5
+min_notional = 0
+lot_size = 0.001
+min_qty = 0.002
+gates.block_research_in_live = false
+
+[execution.telemetry]
+enabled = false
+base_path = "/var/log/peak"
+`);
+  assert.deepEqual(config, {
+    execution: {
+      mode: "live",
+      slippage_bps: 5,
+      fee_bps: -2.5,
+      min_notional: 0,
+      lot_size: 0.001,
+      min_qty: 0.002,
+      gates: { block_research_in_live: false },
+      telemetry: { enabled: false, base_path: "/var/log/peak" },
+    },
+  });
+});
+
+Deno.test("the documented example file parses and spells out every default", async () => {
+  const config = await loadExecutionConfig(
+    new URL("../../docs/examples/execution.toml", import.meta.url).pathname,
+  );
+  assert.deepEqual(config, DEFAULTS);
+});
+
+Deno.test("a wrong type names the file, line, column and key, and shows the value", () => {
+  const err = configError('[execution]\nmode = "paper"\nfee_bps = "10"\n');
+  assert.equal(err.message, 'config.toml:3:11: execution.fee_bps: expected a number, got "10"');
+  assert.equal(err.file, "config.toml");
+  assert.equal(err.keyPath, "execution.fee_bps");
+  assert.equal(err.line, 3);
+  assert.equal(err.column, 11);
+});
+
+Deno.test('the string "false" is not a boolean', () => {
+  const err = configError('[execution.gates]\nblock_research_in_live = "false"\n');
+  assert.equal(
+    err.message,
+    'config.toml:2:26: execution.gates.block_research_in_live: expected a boolean (true or false, without quotes), got "false"',
+  );
+  assert.equal(
+    configError("[execution.telemetry]\nenabled = 0\n").message,
+    "config.toml:2:11: execution.telemetry.enabled: expected a boolean (true or false, without quotes), got 0",
+  );
+});
+
+Deno.test("an unknown key is an error that lists the allowed keys", () => {
+  const err = configError("[execution]\nslipage_bps = 3\n");
+  assert.equal(
+    err.message,
+    "config.toml:2:1: execution.slipage_bps: unknown key (allowed here: mode, slippage_bps, fee_bps, min_notional, lot_size, min_qty, gates, telemetry)",
+  );
+  assert.equal(configError("[executon]\nmode = 1\n").keyPath, "executon");
+  assert.match(
+    configError("[execution.gates]\nblock = true\n").message,
+    /allowed here: block_research_in_live/,
+  );
+  assert.match(
+    configError('[execution.telemetry]\nbackend = "jsonl"\n').message,
+    /allowed here: enabled, base_path/,
+  );
+});
+
+Deno.test("a bad mode is an error that lists the modes (case-sensitive)", () => {
+  for (const mode of ["PAPER", " paper", "research"]) {
+    const err = configError(`[execution]\nmode = ${JSON.stringify(mode)}\n`);
+    assert.equal(
+      err.message,
+      `config.toml:2:8: execution.mode: expected one of "backtest", "paper", "live", got ${
+        JSON.stringify(mode)
+      }`,
+    );
+  }
+});
+
+Deno.test("negative lot_size, min_qty and min_notional are out of range", () => {
+  for (const key of ["lot_size", "min_qty", "min_notional"]) {
+    const err = configError(`[execution]\n${key} = -1\n`);
+    assert.equal(
+      err.message,
+      `config.toml:2:${key.length + 4}: execution.${key}: expected a number ≥ 0, got -1`,
+    );
+  }
+});
+
+Deno.test("slippage_bps must be in [0, 10000) and fee_bps in [-100, 10000]", () => {
+  assert.match(
+    configError("[execution]\nslippage_bps = -0.5\n").message,
+    /expected a number ≥ 0, got -0.5$/,
+  );
+  assert.match(
+    configError("[execution]\nslippage_bps = 10000\n").message,
+    /expected a number < 10000, got 10000$/,
+  );
+  assert.equal(
+    parseExecutionConfig("[execution]\nslippage_bps = 9999.99\n").execution.slippage_bps,
+    9999.99,
+  );
+  assert.match(
+    configError("[execution]\nfee_bps = -100.5\n").message,
+    /expected a number ≥ -100, got -100.5$/,
+  );
+  assert.match(
+    configError("[execution]\nfee_bps = 10001\n").message,
+    /expected a number ≤ 10000, got 10001$/,
+  );
+  assert.equal(parseExecutionConfig("[execution]\nfee_bps = -100\n").execution.fee_bps, -100);
+  assert.equal(parseExecutionConfig("[execution]\nfee_bps = 10000\n").execution.fee_bps, 10000);
+});
+
+Deno.test("nan and inf are refused as numbers", () => {
+  assert.match(
+    configError("[execution]\nfee_bps = nan\n").message,
+    /execution\.fee_bps: expected a finite number, got nan$/,
+  );
+  assert.match(
+    configError("[execution]\nmin_notional = inf\n").message,
+    /expected a finite number, got inf$/,
+  );
+});
+
+Deno.test("an empty base_path and a table in place of a value are errors", () => {
+  assert.match(
+    configError('[execution.telemetry]\nbase_path = ""\n').message,
+    /expected a non-empty string, got ""$/,
+  );
+  assert.match(
+    configError("execution = 3\n").message,
+    /^config\.toml:1:13: execution: expected a table, got 3$/,
+  );
+  assert.match(configError("[execution]\nmode = [1]\n").message, /got an array$/);
+});
+
+Deno.test("a TOML syntax error reports line and column", () => {
+  const err = configError('[execution]\nmode = "paper"\nfee_bps = 10.0\nlot_size = = 3\n');
+  assert.equal(err.message, "config.toml:4:12: invalid TOML: invalid value");
+  assert.equal(err.keyPath, null);
+  assert.equal(err.line, 4);
+  assert.equal(err.column, 12);
+  assert.match(configError("[execution\n").message, /^config\.toml:1:\d+: invalid TOML: /);
+});
+
+Deno.test("every problem is listed in file order, the first one in the message", () => {
+  const err = configError('[execution]\nmode = "PAPER"\nlot_size = -1\nfoo = 1\n');
+  assert.equal(err.problems.length, 3);
+  assert.match(err.problems[0], /^config\.toml:2:8: execution\.mode/);
+  assert.match(err.problems[1], /^config\.toml:3:12: execution\.lot_size/);
+  assert.match(err.problems[2], /^config\.toml:4:1: execution\.foo: unknown key/);
+  assert.equal(err.message, err.problems[0]);
+});
+
+Deno.test("loadExecutionConfig names the path of a missing file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = `${dir}/nope.toml`;
+    await assert.rejects(loadExecutionConfig(missing), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.file, missing);
+      assert.equal(
+        err.message,
+        `${missing}: config file not found: check the path, or leave the option out to use the defaults`,
+      );
+      return true;
+    });
+    await assert.rejects(loadExecutionConfig(dir), /is a directory/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadExecutionConfig reports problems with the file's path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/execution.toml`;
+    await Deno.writeTextFile(path, '[execution]\nfee_bps = "10"\n');
+    await assert.rejects(loadExecutionConfig(path), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, `${path}:2:11: execution.fee_bps: expected a number, got "10"`);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildExecutionPipeline uses the config's gate parameters in the fixed order", async () => {
+  const config = parseExecutionConfig(
+    "[execution]\nmin_notional = 50\nlot_size = 0.1\nmin_qty = 0.1\nfee_bps = 10\n",
+  );
+  const pipeline = buildExecutionPipeline(config);
+  assert.deepEqual(pipeline.gates.map((g) => g.name), [
+    "PriceSanity",
+    "ResearchOnly",
+    "LotSize",
+    "MinNotional",
+  ]);
+  assert.equal(pipeline.adapter?.name, "SimulatedBroker");
+  const small = await pipeline.execute(0.4, 0, { mode: "paper", symbol: "X", price: 100 });
+  assert.equal(small.blockReason, "MinNotional: Notional $40.00 below min $50.00");
+  const ok = await pipeline.execute(0.56, 0, { mode: "paper", symbol: "X", price: 100 });
+  assert.equal(ok.orders[0].quantity, 0.5);
+  assert.equal(ok.totalFees, ok.totalNotional * (10 / 10000));
+});
+
+Deno.test("buildExecutionPipeline attaches no adapter in live mode, and the mode option overrides", () => {
+  const live = parseExecutionConfig('[execution]\nmode = "live"\n');
+  assert.equal(buildExecutionPipeline(live).adapter, undefined);
+  assert.equal(buildExecutionPipeline(live, { mode: "paper" }).adapter?.name, "SimulatedBroker");
+  assert.equal(
+    buildExecutionPipeline(parseExecutionConfig(""), { mode: "live" }).adapter,
+    undefined,
+  );
+  assert.equal(
+    buildExecutionPipeline(parseExecutionConfig(""), { mode: "backtest" }).adapter?.name,
+    "SimulatedBroker",
+  );
+});
+
+Deno.test("buildExecutionPipeline honours block_research_in_live and passes the emitter on", async () => {
+  const memory = new MemoryEmitter();
+  const off = buildExecutionPipeline({ execution: { gates: { block_research_in_live: false } } }, {
+    emitter: memory,
+    mode: "live",
+  });
+  const r = await off.execute(1, 0, {
+    mode: "live",
+    symbol: "X",
+    price: 100,
+    tags: ["research_only"],
+  });
+  assert.equal(r.status, "planned");
+  assert.ok(memory.events.length > 0);
+  const on = buildExecutionPipeline({}, { mode: "live" });
+  const r2 = await on.execute(1, 0, {
+    mode: "live",
+    symbol: "X",
+    price: 100,
+    tags: ["research_only"],
+  });
+  assert.equal(r2.code, "RESEARCH_BLOCKED_LIVE");
+});
+
+Deno.test("buildExecutionPipeline validates a hand-made config object", () => {
+  assert.throws(
+    () => buildExecutionPipeline({ execution: { lot_size: -1 } }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message === "<config object>: execution.lot_size: expected a number ≥ 0, got -1",
+  );
+});
