@@ -55,7 +55,9 @@ function usage(): string {
  * ```
  */
 export async function main(args: string[], io: CliIo = processIo()): Promise<number> {
-  const [name, ...rest] = args;
+  // `deno task dry-run -- --symbol …` forwards the `--` itself; it only separates task arguments.
+  const [name, ...afterName] = args[0] === "--" ? args.slice(1) : args;
+  const rest = afterName[0] === "--" ? afterName.slice(1) : afterName;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(usage());
     return name === undefined ? EXIT.USAGE : EXIT.OK;

@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import { JsonlExecutionLogger, type TelemetryErrorReport } from "../../execution/telemetry.ts";
+import { ExecutionEventSchema } from "../../execution/events.ts";
+import { ExecutionPipeline } from "../../execution/pipeline.ts";
+import { SimulatedBrokerAdapter } from "../../execution/simulated_broker.ts";
+import {
+  LotSizeGate,
+  MinNotionalGate,
+  PriceSanityGate,
+  ResearchOnlyGate,
+} from "../../execution/gates/mod.ts";
+import { fillEvent, readLines } from "./telemetry_fixtures.ts";
+
+function pipelineWith(logger: JsonlExecutionLogger): ExecutionPipeline {
+  return new ExecutionPipeline({
+    gates: [
+      new PriceSanityGate(),
+      new ResearchOnlyGate(),
+      new LotSizeGate(),
+      new MinNotionalGate(),
+    ],
+    adapter: new SimulatedBrokerAdapter(),
+    emitter: logger,
+  });
+}
+
+Deno.test("a log root that is a file: execution is unaffected, errors are counted and reported once", async () => {
+  const dir = await Deno.makeTempDir();
+  const reports: TelemetryErrorReport[] = [];
+  try {
+    const root = `${dir}/root`;
+    Deno.writeTextFileSync(root, "not a directory");
+    const logger = new JsonlExecutionLogger({ baseDir: root, onError: (r) => reports.push(r) });
+    const pipeline = pipelineWith(logger);
+    for (let i = 0; i < 20; i++) {
+      const result = await pipeline.execute(0.5, 0.1, {
+        mode: "paper",
+        symbol: "BTC-USD",
+        price: 100_000,
+        sessionId: "s1",
+      });
+      assert.equal(result.status, "filled");
+      await logger.flush(); // each flush retries and fails again
+    }
+    const stats = logger.stats;
+    assert.equal(stats.written, 0);
+    assert.ok(stats.errors >= 20, `errors ${stats.errors}`);
+    assert.equal(stats.buffered, 20 * 7, "nothing recorded is lost while the disk fails");
+    assert.equal(reports.length, 1, "reported once (rate-limited)");
+    assert.match(reports[0].message, /cannot open .*root\/s1\.jsonl.*retried/);
+    assert.equal(reports[0].path, `${root}/s1.jsonl`);
+
+    // The operator fixes the directory: everything buffered is written, in order.
+    Deno.removeSync(root);
+    Deno.mkdirSync(root);
+    await logger.close();
+    const lines = readLines(`${root}/s1.jsonl`).map((l) => JSON.parse(l));
+    assert.equal(lines.length, 140);
+    assert.deepEqual(lines.map((l) => l.seq), Array.from({ length: 140 }, (_, i) => i + 1));
+    assert.equal(logger.stats.written, 140);
+    assert.equal(logger.stats.dropped, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("beyond the buffer cap events are dropped, counted and reported with TELEMETRY_DROPPED", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const root = `${dir}/root`;
+    Deno.writeTextFileSync(root, "not a directory");
+    const oneLine = 300; // a fill line is a little under 300 bytes
+    const logger = new JsonlExecutionLogger({
+      baseDir: root,
+      maxBufferedBytes: 10 * oneLine,
+      onError: () => {},
+    });
+    for (let i = 0; i < 100; i++) logger.emit(fillEvent("s1", i));
+    await logger.flush();
+    const { buffered, dropped } = logger.stats;
+    assert.ok(buffered >= 10 && buffered < 15, `buffered ${buffered}`);
+    assert.equal(buffered + dropped, 100);
+    assert.ok(logger.stats.bufferedBytes <= 10 * oneLine);
+
+    Deno.removeSync(root);
+    Deno.mkdirSync(root);
+    await logger.flush();
+    logger.emit(fillEvent("s1", 100)); // emitted after the gap
+    await logger.close();
+    const lines = readLines(`${root}/s1.jsonl`).map((l) => JSON.parse(l));
+    assert.equal(lines.length, buffered + 2);
+    const report = lines[buffered];
+    assert.equal(report.kind, "error");
+    assert.equal(report.payload.code, "TELEMETRY_DROPPED");
+    assert.equal(report.payload.dropped, dropped);
+    assert.match(report.payload.error, new RegExp(`${dropped} events dropped`));
+    assert.equal(ExecutionEventSchema.safeParse(report).success, true);
+    assert.equal(lines[buffered + 1].payload.client_id, "c-100");
+    assert.deepEqual(lines.map((l) => l.seq), lines.map((_, i) => i + 1));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a synchronous burst beyond the cap keeps memory bounded and reports the drop", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const logger = new JsonlExecutionLogger({ baseDir: dir, maxBufferedBytes: 64 * 1024 });
+    for (let i = 0; i < 5_000; i++) logger.emit(fillEvent("s1", i));
+    assert.ok(logger.stats.bufferedBytes <= 64 * 1024);
+    await logger.close();
+    const { written, dropped } = logger.stats;
+    assert.equal(written + dropped, 5_000);
+    assert.ok(dropped > 0);
+    const drops = readLines(`${dir}/s1.jsonl`).map((l) => JSON.parse(l)).filter((l) =>
+      l.payload.code === "TELEMETRY_DROPPED"
+    );
+    assert.equal(drops.reduce((sum, l) => sum + l.payload.dropped, 0), dropped);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a log root removed while running is recreated on the next batch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const root = `${dir}/logs/execution`;
+    const logger = new JsonlExecutionLogger({ baseDir: root });
+    logger.emit(fillEvent("s1", 0));
+    await logger.flush();
+    await Deno.remove(`${dir}/logs`, { recursive: true });
+    logger.emit(fillEvent("s1", 1));
+    await logger.close();
+    assert.equal(readLines(`${root}/s1.jsonl`).length, 1);
+    assert.equal(logger.stats.errors, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a session path that is a directory is an error, retried until it is fixed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.mkdirSync(`${dir}/s1.jsonl`);
+    const logger = new JsonlExecutionLogger({ baseDir: dir, onError: () => {} });
+    logger.emit(fillEvent("s1", 0));
+    await logger.flush();
+    assert.equal(logger.stats.written, 0);
+    assert.equal(logger.stats.errors, 1);
+    Deno.removeSync(`${dir}/s1.jsonl`);
+    await logger.close();
+    assert.equal(logger.stats.written, 1);
+    assert.equal(readLines(`${dir}/s1.jsonl`).length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("events still failing at close are counted as dropped and close() resolves", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.writeTextFileSync(`${dir}/root`, "");
+    const logger = new JsonlExecutionLogger({ baseDir: `${dir}/root`, onError: () => {} });
+    for (let i = 0; i < 3; i++) logger.emit(fillEvent("s1", i));
+    await logger.close();
+    assert.deepEqual(
+      [logger.stats.written, logger.stats.dropped, logger.stats.buffered],
+      [0, 3, 0],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("emit() after close() is dropped and counted", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const logger = new JsonlExecutionLogger({ baseDir: dir, onError: () => {} });
+    await logger.close();
+    logger.emit(fillEvent("s1", 0));
+    assert.equal(logger.stats.dropped, 1);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a reporter that throws does not reach the caller", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const logger = new JsonlExecutionLogger({
+      baseDir: dir,
+      onError: () => {
+        throw new Error("reporter broken");
+      },
+    });
+    logger.emit({ ...fillEvent("s1", 0), session_id: "../x" });
+    await logger.close();
+    assert.equal(logger.stats.refused, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the default reporter writes one actionable line to stderr", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.writeTextFileSync(`${dir}/root`, "");
+    const code = `
+      import { JsonlExecutionLogger } from ${
+      JSON.stringify(new URL("../../execution/telemetry.ts", import.meta.url).href)
+    };
+      const logger = new JsonlExecutionLogger({ baseDir: ${JSON.stringify(`${dir}/root`)} });
+      for (let i = 0; i < 5; i++) {
+        logger.emit({ ts: "2026-11-25T09:30:45.000000+00:00", session_id: "s1", symbol: "X",
+          mode: "paper", kind: "error", payload: { error: "e", code: "c", stacktrace: null } });
+        await logger.flush();
+      }
+      await logger.close();`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", code],
+      cwd: new URL("../..", import.meta.url).pathname,
+      stderr: "piped",
+      stdout: "piped",
+    }).output();
+    assert.equal(out.code, 0);
+    // Deno itself may warn on stderr (a lockfile being updated); look at our lines only.
+    const stderr = new TextDecoder().decode(out.stderr).split("\n");
+    const ours = stderr.filter((line) => line.startsWith("peak-trade telemetry:"));
+    assert.equal(ours.length, 1, stderr.join("\n"));
+    assert.match(ours[0], /^peak-trade telemetry: cannot open .*root\/s1\.jsonl: .*check that/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Whether this process may mount a small tmpfs (root in a container that allows it). */
+function canMountTmpfs(): boolean {
+  if (Deno.build.os !== "linux" || Deno.uid?.() !== 0) return false;
+  const probe = Deno.makeTempDirSync();
+  try {
+    const mounted =
+      new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", probe] })
+        .outputSync().success;
+    if (mounted) new Deno.Command("umount", { args: [probe] }).outputSync();
+    return mounted;
+  } catch {
+    return false;
+  } finally {
+    Deno.removeSync(probe);
+  }
+}
+
+Deno.test({
+  name:
+    "a full disk: short writes never leave a broken event and everything is written once space returns",
+  ignore: !canMountTmpfs(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const mount = (...args: string[]) =>
+      assert.ok(new Deno.Command("mount", { args }).outputSync().success, args.join(" "));
+    mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", dir);
+    try {
+      const reports: string[] = [];
+      const logger = new JsonlExecutionLogger({
+        baseDir: dir,
+        onError: (r) => reports.push(r.message),
+      });
+      for (let i = 0; i < 1_000; i++) {
+        logger.emit(fillEvent("full", i));
+        if (i % 100 === 99) await logger.flush();
+      }
+      await logger.flush();
+      assert.ok(logger.stats.errors > 0);
+      assert.ok(logger.stats.written < 1_000);
+      assert.equal(logger.stats.written + logger.stats.buffered, 1_000);
+      assert.match(reports[0], /cannot write .*full\.jsonl: .*disk has space/);
+
+      mount("-o", "remount,size=2m", dir);
+      await logger.close();
+      assert.equal(logger.stats.written, 1_000);
+      const parsed: number[] = [];
+      let torn = 0;
+      for (const line of readLines(`${dir}/full.jsonl`)) {
+        try {
+          parsed.push(JSON.parse(line).seq);
+        } catch {
+          torn++;
+        }
+      }
+      assert.ok(torn <= 1, `${torn} torn fragments`);
+      assert.deepEqual(parsed, Array.from({ length: 1_000 }, (_, i) => i + 1));
+    } finally {
+      new Deno.Command("umount", { args: [dir] }).outputSync();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
