@@ -1,0 +1,153 @@
+/**
+ * `GET /live/execution/:session`: the timeline page of one session. The
+ * handler loads the summary and the first page; the page renders the
+ * timeline island, which takes over filtering, paging and live follow once
+ * hydrated. Without JavaScript the filter bar is a plain GET form.
+ *
+ * @module
+ */
+import type { JSX } from "preact";
+import { getExecutionSummary } from "../../../live/summary.ts";
+import { getExecutionTimeline } from "../../../live/timeline.ts";
+import { sessionFilePath } from "../../../live/paths.ts";
+import type {
+  ExecutionTimelineProps,
+  TimelineFilters,
+} from "../../../islands/ExecutionTimeline.tsx";
+import { HttpError } from "../../../web/errors.ts";
+import { Island } from "../../../web/island.tsx";
+import {
+  DEFAULT_LIMIT,
+  parseKinds,
+  parseLimit,
+  parseOffset,
+  parseSessionId,
+  parseSymbol,
+} from "../../../web/params.ts";
+import type { Handlers, PageProps } from "../../../web/route.ts";
+
+/**
+ * What the timeline page renders: the island's props.
+ *
+ * @example
+ * ```ts
+ * import type { TimelinePageData } from "./[session].tsx";
+ * type Props = TimelinePageData["island"];
+ * ```
+ */
+export interface TimelinePageData {
+  /** Props of the timeline island. */
+  island: ExecutionTimelineProps;
+}
+
+/** How far back a torn final fragment is searched for the last complete line. */
+const TORN_TAIL_WINDOW = 1024 * 1024;
+
+/**
+ * The offset just after the last complete line at or before `size`: where
+ * live follow starts when the summary saw a torn final fragment (a write in
+ * progress), so that line is streamed once it completes instead of skipped.
+ */
+async function lastLineBoundary(path: string, size: number): Promise<number> {
+  const start = Math.max(0, size - TORN_TAIL_WINDOW);
+  using file = await Deno.open(path, { read: true });
+  await file.seek(start, Deno.SeekMode.Start);
+  const buffer = new Uint8Array(size - start);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const n = await file.read(buffer.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  const nl = buffer.subarray(0, filled).lastIndexOf(0x0a);
+  return nl === -1 ? start : start + nl + 1;
+}
+
+/**
+ * Loads the summary (first, so live follow starts where it ends) and the
+ * first page of rows; bad filters render the page with a 400 and a message.
+ *
+ * @example
+ * ```ts
+ * import { handler } from "./[session].tsx";
+ * console.log(typeof handler.GET); // "function"
+ * ```
+ */
+export const handler: Handlers<TimelinePageData> = {
+  async GET(ctx) {
+    const sessionId = parseSessionId(ctx.params.session);
+    const query = ctx.url.searchParams;
+    let filters: TimelineFilters = { kinds: [], symbol: "", limit: DEFAULT_LIMIT };
+    let before: number | null = null;
+    let error: string | null = null;
+    try {
+      filters = {
+        kinds: parseKinds(query),
+        symbol: parseSymbol(query) ?? "",
+        limit: parseLimit(query),
+      };
+      before = parseOffset("before", query.get("before"));
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      error = err.message;
+    }
+    const baseDir = ctx.state.logDir;
+    const summary = await getExecutionSummary(sessionId, { baseDir });
+    const page = await getExecutionTimeline(sessionId, {
+      baseDir,
+      limit: filters.limit,
+      kinds: filters.kinds,
+      symbol: filters.symbol === "" ? undefined : filters.symbol,
+      before: before ?? undefined,
+    });
+    return ctx.render({
+      island: {
+        sessionId,
+        summary,
+        rows: page.timeline,
+        nextBefore: page.next_before,
+        filters,
+        followFrom: summary.torn_lines > 0
+          ? await lastLineBoundary(sessionFilePath(baseDir, sessionId), summary.size_bytes)
+          : summary.size_bytes,
+        error,
+      },
+    }, { status: error === null ? 200 : 400 });
+  },
+};
+
+/**
+ * The page title.
+ *
+ * @example
+ * ```ts
+ * import { title } from "./[session].tsx";
+ * ```
+ */
+export function title(data: TimelinePageData): string {
+  return `Execution Timeline – ${data.island.sessionId}`;
+}
+
+/**
+ * Renders the header and the timeline island.
+ *
+ * @example
+ * ```tsx
+ * import TimelinePage from "./[session].tsx";
+ * // rendered by the app with the handler's data
+ * ```
+ */
+export default function TimelinePage({ data }: PageProps<TimelinePageData>): JSX.Element {
+  return (
+    <main class="page">
+      <header class="page-header">
+        <a class="back" href="/">← Sessions</a>
+        <h1>Execution Timeline</h1>
+        <p class="subtitle">
+          Session: <code class="session-id">{data.island.sessionId}</code>
+        </p>
+      </header>
+      <Island name="ExecutionTimeline" props={data.island} />
+    </main>
+  );
+}

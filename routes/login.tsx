@@ -1,0 +1,137 @@
+/**
+ * `/login`: the form through which a browser gives the dashboard token once
+ * (`GET` shows it, `POST` checks it and sets an HttpOnly, SameSite=Strict
+ * cookie, then returns to the page asked for).
+ *
+ * @module
+ */
+import type { JSX } from "preact";
+import type { Handlers, PageProps } from "../web/route.ts";
+
+/**
+ * What the login page renders.
+ *
+ * @example
+ * ```ts
+ * import type { LoginPageData } from "./login.tsx";
+ * const data: LoginPageData = { next: "/", error: null };
+ * ```
+ */
+export interface LoginPageData {
+  /** Where to go after logging in (a same-origin path). */
+  next: string;
+  /** Why the last attempt failed, or `null`. */
+  error: string | null;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
+/**
+ * Keep `next` a same-origin path (no `//host` or `/\host` open redirect).
+ *
+ * @example
+ * ```ts
+ * import { safeNextPath } from "./login.tsx";
+ * console.log(safeNextPath("//evil.example")); // "/"
+ * ```
+ */
+export function safeNextPath(next: string | null | undefined): string {
+  if (
+    typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") ||
+    next.includes("\\") || hasControlCharacter(next) || next.length > 2048
+  ) {
+    return "/";
+  }
+  return next;
+}
+
+/**
+ * Shows the form, or checks a submitted token.
+ *
+ * @example
+ * ```ts
+ * import { handler } from "./login.tsx";
+ * console.log(typeof handler.POST); // "function"
+ * ```
+ */
+export const handler: Handlers<LoginPageData> = {
+  GET(ctx) {
+    const next = safeNextPath(ctx.url.searchParams.get("next"));
+    if (ctx.state.guard === null) return Response.redirect(new URL(next, ctx.url), 303);
+    return ctx.render({ next, error: null }, { status: 200 });
+  },
+  async POST(ctx) {
+    const guard = ctx.state.guard;
+    let form: FormData;
+    try {
+      form = await ctx.req.formData();
+    } catch {
+      return ctx.render({ next: "/", error: "The form could not be read: submit it again." }, {
+        status: 400,
+      });
+    }
+    const token = form.get("token");
+    const next = safeNextPath(String(form.get("next") ?? "/"));
+    if (guard === null) return Response.redirect(new URL(next, ctx.url), 303);
+    if (typeof token !== "string" || !(await guard.checkToken(token))) {
+      return ctx.render({
+        next,
+        error: "That token is wrong. Use the token the server was started with " +
+          "(--token or PEAK_DASHBOARD_TOKEN).",
+      }, { status: 401 });
+    }
+    return new Response(null, {
+      status: 303,
+      headers: {
+        location: next,
+        "set-cookie": await guard.loginCookie(ctx.url.protocol === "https:"),
+        "cache-control": "no-store",
+      },
+    });
+  },
+};
+
+/**
+ * The page title.
+ *
+ * @example
+ * ```ts
+ * import { title } from "./login.tsx";
+ * console.log(title()); // "Log in"
+ * ```
+ */
+export function title(): string {
+  return "Log in";
+}
+
+/**
+ * Renders the token form.
+ *
+ * @example
+ * ```tsx
+ * import LoginPage from "./login.tsx";
+ * const page = <LoginPage data={{ next: "/", error: null }} url={new URL("http://localhost/login")} />;
+ * ```
+ */
+export default function LoginPage({ data }: PageProps<LoginPageData>): JSX.Element {
+  return (
+    <main class="page login">
+      <h1>Execution dashboard</h1>
+      <p>
+        This dashboard is protected by a token. Enter it once; the browser keeps a login cookie.
+      </p>
+      {data.error !== null && <p class="error" role="alert">{data.error}</p>}
+      <form method="post" action="/login" class="login-form">
+        <input type="hidden" name="next" value={data.next} />
+        <label class="field">
+          <span>Token</span>
+          <input type="password" name="token" autocomplete="current-password" required />
+        </label>
+        <button type="submit">Log in</button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { type DashboardServer, runServeCommand, runStartCommand } from "../../cli/serve.ts";
+import { memoryIo } from "../../cli/io.ts";
+import { withLogDir } from "../routes/fixtures.ts";
+
+/** Resolves with the server once it listens, or rejects if the command exits first. */
+function listening(
+  exit: Promise<number>,
+  started: Promise<DashboardServer>,
+): Promise<DashboardServer> {
+  return Promise.race([
+    started,
+    exit.then((code) =>
+      Promise.reject(new Error(`the command exited with ${code} before listening`))
+    ),
+  ]);
+}
+
+Deno.test("serve --help prints the options and exits 0", async () => {
+  const io = memoryIo();
+  assert.equal(await runServeCommand(["--help"], io), 0);
+  for (const flag of ["--port", "--hostname", "--log-dir", "--token", "PEAK_DASHBOARD_TOKEN"]) {
+    assert.ok(io.stdout().includes(flag), flag);
+  }
+});
+
+Deno.test("serve exits 2 on bad flags with a message naming the flag", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--port", "http"], /--port must be an integer from 0 to 65535/],
+    [["--port", "70000"], /--port must be an integer/],
+    [["--port"], /--port needs a value/],
+    [["--bogus"], /unknown option "--bogus"/],
+    [["--token="], /--token must not be empty/],
+  ];
+  for (const [args, message] of cases) {
+    const io = memoryIo();
+    assert.equal(await runServeCommand(args, io), 2, args.join(" "));
+    assert.match(io.stderr(), message);
+  }
+});
+
+Deno.test("serve refuses a non-loopback hostname without a token and says how to fix it", async () => {
+  for (const hostname of ["0.0.0.0", "192.168.1.10", "::"]) {
+    const io = memoryIo();
+    assert.equal(await runServeCommand(["--hostname", hostname], io), 2);
+    assert.match(io.stderr(), /refusing to serve on .* without a token/);
+    assert.match(io.stderr(), /--token/);
+    assert.match(io.stderr(), /PEAK_DASHBOARD_TOKEN/);
+  }
+});
+
+Deno.test("serve on a loopback port 0 prints the URL, answers, and stops on the signal", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(["--port", "0", "--log-dir", dir], io, {
+      signal: stop.signal,
+      onListen: started.resolve,
+    });
+    try {
+      const { url } = await listening(exit, started.promise);
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.ok(io.stdout().includes(`Dashboard: ${url}`), io.stdout());
+      const res = await fetch(new URL("/healthz", url));
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).status, "ok");
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+    assert.match(io.stdout(), /Dashboard stopped/);
+  });
+});
+
+Deno.test("serve takes the token from PEAK_DASHBOARD_TOKEN and protects the API", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "env-token" } });
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(["--port", "0", "--hostname", "0.0.0.0", "--log-dir", dir], io, {
+      signal: stop.signal,
+      onListen: started.resolve,
+    });
+    try {
+      const { port } = await listening(exit, started.promise);
+      const denied = await fetch(`http://127.0.0.1:${port}/api/live/sessions`);
+      assert.equal(denied.status, 401);
+      await denied.body?.cancel();
+      const allowed = await fetch(`http://127.0.0.1:${port}/api/live/sessions`, {
+        headers: { authorization: "Bearer env-token" },
+      });
+      assert.equal(allowed.status, 200);
+      await allowed.body?.cancel();
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+  });
+});
+
+Deno.test("start runs the demo into a fresh session and prints that session's page URL", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runStartCommand(["--port", "0", "--log-dir", dir], io, {
+      signal: stop.signal,
+      onListen: started.resolve,
+    });
+    try {
+      await listening(exit, started.promise);
+      const pageUrl = /Dashboard: (\S+)/.exec(io.stdout())?.[1];
+      assert.ok(pageUrl, io.stdout());
+      const sessionId = /\/live\/execution\/([A-Za-z0-9._-]+)$/.exec(pageUrl)?.[1];
+      assert.ok(sessionId, pageUrl);
+      const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+      assert.deepEqual(files, [`${sessionId}.jsonl`]);
+      const res = await fetch(pageUrl);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /data-island/);
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+  });
+});
+
+Deno.test("start exits 2 on bad flags before writing anything", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    assert.equal(await runStartCommand(["--port", "x", "--log-dir", dir], io), 2);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});

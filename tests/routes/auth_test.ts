@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { createApp } from "../../web/app.ts";
+import { AUTH_COOKIE_NAME } from "../../web/auth.ts";
+import { safeNextPath } from "../../routes/login.tsx";
+import { appendEvents, demoEvents, withLogDir } from "./fixtures.ts";
+
+const TOKEN = "correct-horse-battery";
+
+Deno.test("without a configured token every route answers without credentials", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir });
+    for (const path of ["/", "/api/live/sessions", "/api/live/execution/s1", "/healthz"]) {
+      const res = await app.request(path);
+      await res.body?.cancel();
+      assert.equal(res.status, 200, path);
+    }
+  });
+});
+
+Deno.test("with a token the API answers 401 JSON without it and with a wrong one", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir, token: TOKEN });
+    for (
+      const path of [
+        "/api/live/sessions",
+        "/api/live/execution/s1",
+        "/api/live/execution/s1/summary",
+        "/api/live/execution/s1/stream",
+        "/healthz",
+      ]
+    ) {
+      const attempts: Record<string, string>[] = [
+        {},
+        { authorization: "Bearer wrong" },
+        { authorization: TOKEN },
+      ];
+      for (const headers of attempts) {
+        const res = await app.request(path, { headers });
+        assert.equal(res.status, 401, `${path} ${JSON.stringify(headers)}`);
+        assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
+        const body = await res.json();
+        assert.equal(body.error, "unauthorized");
+        assert.match(body.detail, /token/);
+      }
+    }
+  });
+});
+
+Deno.test("with a token every route answers 200 to the right bearer token", async () => {
+  await withLogDir(async (dir) => {
+    await appendEvents(dir, "s1", demoEvents("s1", 3));
+    const app = createApp({ logDir: dir, token: TOKEN });
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    for (
+      const path of [
+        "/",
+        "/live/execution/s1",
+        "/api/live/sessions",
+        "/api/live/execution/s1",
+        "/api/live/execution/s1/summary",
+        "/healthz",
+      ]
+    ) {
+      const res = await app.request(path, { headers });
+      await res.body?.cancel();
+      assert.equal(res.status, 200, path);
+    }
+  });
+});
+
+Deno.test("with a token an unauthenticated page request gets the login form with 401", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir, token: TOKEN });
+    const res = await app.request("/live/execution/s1?kind=fill");
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get("content-type") ?? "", /text\/html/);
+    const html = await res.text();
+    assert.match(html, /<form method="post" action="\/login"/);
+    assert.match(html, /name="next" value="\/live\/execution\/s1\?kind=fill"/);
+    assert.ok(!html.includes(TOKEN));
+  });
+});
+
+Deno.test("logging in with the right token sets an HttpOnly SameSite=Strict cookie that opens pages", async () => {
+  await withLogDir(async (dir) => {
+    await appendEvents(dir, "s1", demoEvents("s1", 3));
+    const app = createApp({ logDir: dir, token: TOKEN });
+    const login = await app.request("/login", {
+      method: "POST",
+      body: new URLSearchParams({ token: TOKEN, next: "/live/execution/s1" }),
+    });
+    assert.equal(login.status, 303);
+    assert.equal(login.headers.get("location"), "/live/execution/s1");
+    const cookie = login.headers.get("set-cookie") ?? "";
+    assert.match(cookie, new RegExp(`^${AUTH_COOKIE_NAME}=[0-9a-f]{64};`));
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.ok(!cookie.includes(TOKEN), "the cookie never carries the token itself");
+    const pair = cookie.split(";")[0];
+    const page = await app.request("/live/execution/s1", { headers: { cookie: pair } });
+    assert.equal(page.status, 200);
+    await page.body?.cancel();
+    const api = await app.request("/api/live/execution/s1", { headers: { cookie: pair } });
+    assert.equal(api.status, 200);
+    await api.body?.cancel();
+  });
+});
+
+Deno.test("logging in with a wrong token answers 401 with the form and no cookie", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir, token: TOKEN });
+    const res = await app.request("/login", {
+      method: "POST",
+      body: new URLSearchParams({ token: "nope", next: "/" }),
+    });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get("set-cookie"), null);
+    assert.match(await res.text(), /That token is wrong/);
+    const forged = await app.request("/", {
+      headers: { cookie: `${AUTH_COOKIE_NAME}=${"0".repeat(64)}` },
+    });
+    assert.equal(forged.status, 401);
+    await forged.body?.cancel();
+  });
+});
+
+Deno.test("the login redirect only goes to same-origin paths", () => {
+  assert.equal(safeNextPath("/live/execution/s1?kind=fill"), "/live/execution/s1?kind=fill");
+  for (
+    const bad of [
+      "//evil.example/",
+      "https://evil.example/",
+      "/\\evil.example",
+      "javascript:alert(1)",
+      null,
+    ]
+  ) {
+    assert.equal(safeNextPath(bad), "/", String(bad));
+  }
+});
+
+Deno.test("static assets load without the token so the login page is styled", async () => {
+  await withLogDir(async (dir) => {
+    const res = await createApp({ logDir: dir, token: TOKEN }).request("/static/styles.css");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/css/);
+    await res.body?.cancel();
+  });
+});

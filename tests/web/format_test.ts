@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { formatBytes, formatTimestamp, kindClass } from "../../web/format.ts";
+
+Deno.test("formatTimestamp shows UTC with microseconds and a readable fallback", () => {
+  assert.equal(
+    formatTimestamp("2026-11-25T09:30:45.123456+00:00", "utc"),
+    "2026-11-25 09:30:45.123456 UTC",
+  );
+  assert.equal(formatTimestamp(null, "utc"), "—");
+  assert.equal(formatTimestamp("garbage", "utc"), "garbage");
+});
+
+Deno.test("formatTimestamp in local time shows the zone offset", () => {
+  const local = formatTimestamp("2026-11-25T09:30:45.123456+00:00", "local");
+  assert.match(local, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.123 [+-]\d{2}:\d{2}$/);
+  const date = new Date("2026-11-25T09:30:45.123Z");
+  assert.ok(local.startsWith(`${date.getFullYear()}-`));
+});
+
+Deno.test("kindClass maps only the five known kinds to their badge classes", () => {
+  for (const kind of ["intent", "gate", "order", "fill", "error"]) {
+    assert.equal(kindClass(kind), `kind-${kind}`);
+  }
+  assert.equal(kindClass("heartbeat"), "kind-other");
+  assert.equal(kindClass('x" onmouseover="alert(1)'), "kind-other");
+});
+
+Deno.test("formatBytes uses binary units", () => {
+  assert.equal(formatBytes(0), "0 B");
+  assert.equal(formatBytes(1023), "1023 B");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(233.6 * 1024 * 1024), "233.6 MiB");
+});

@@ -1,0 +1,157 @@
+/**
+ * Bearer-token protection: with a token configured, every route needs
+ * `Authorization: Bearer <token>`; browsers give the token once through a
+ * login form and then carry an HttpOnly, SameSite=Strict cookie.
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { jsonError } from "./errors.ts";
+
+/**
+ * Name of the cookie that carries a browser's login.
+ *
+ * @example
+ * ```ts
+ * import { AUTH_COOKIE_NAME } from "./auth.ts";
+ * console.log(AUTH_COOKIE_NAME); // "peak_dashboard_auth"
+ * ```
+ */
+export const AUTH_COOKIE_NAME = "peak_dashboard_auth";
+
+const encoder = new TextEncoder();
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** Compare two equal-length digests without an early exit. */
+function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Checks candidate tokens and cookies against the configured token. The
+ * cookie holds a digest of the token, never the token itself.
+ *
+ * @example
+ * ```ts
+ * import { TokenGuard } from "./auth.ts";
+ * const guard = new TokenGuard("s3cret");
+ * console.log(await guard.checkToken("s3cret")); // true
+ * ```
+ */
+export class TokenGuard {
+  #tokenDigest: Promise<Uint8Array>;
+  #cookieValue: Promise<string>;
+
+  /** Guard the app with `token` (must not be empty). */
+  constructor(token: string) {
+    if (token === "") throw new RangeError("the dashboard token must not be empty");
+    this.#tokenDigest = sha256(token);
+    this.#cookieValue = sha256(`peak-dashboard-cookie\u0000${token}`).then(toHex);
+  }
+
+  /** Whether `candidate` is the token (constant time over the digests). */
+  async checkToken(candidate: string): Promise<boolean> {
+    return digestsEqual(await sha256(candidate), await this.#tokenDigest);
+  }
+
+  /** Whether `candidate` is the value of a valid login cookie. */
+  async checkCookie(candidate: string): Promise<boolean> {
+    const expected = encoder.encode(await this.#cookieValue);
+    return digestsEqual(encoder.encode(candidate), expected);
+  }
+
+  /** The `Set-Cookie` header value that logs a browser in. */
+  async loginCookie(secure: boolean): Promise<string> {
+    return `${AUTH_COOKIE_NAME}=${await this.#cookieValue}; Path=/; HttpOnly; SameSite=Strict${
+      secure ? "; Secure" : ""
+    }`;
+  }
+}
+
+function readCookie(header: string | undefined, name: string): string | null {
+  if (header === undefined) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+/**
+ * Options of {@linkcode tokenAuth}.
+ *
+ * @example
+ * ```ts
+ * import { TokenGuard, type TokenAuthOptions } from "./auth.ts";
+ * const options: TokenAuthOptions = {
+ *   guard: new TokenGuard("s3cret"),
+ *   loginPage: () => new Response("log in", { status: 401 }),
+ * };
+ * ```
+ */
+export interface TokenAuthOptions {
+  /** The configured token. */
+  guard: TokenGuard;
+  /** Answer for an unauthenticated browser asking for a page (the login form, status 401). */
+  loginPage: (c: Context) => Response | Promise<Response>;
+  /**
+   * Paths reachable without the token (the login form's target, public assets).
+   * @default {(path) => path === "/login" || path === "/favicon.ico" || path.startsWith("/static/")}
+   */
+  isPublic?: (path: string) => boolean;
+}
+
+function defaultIsPublic(path: string): boolean {
+  return path === "/login" || path === "/favicon.ico" || path.startsWith("/static/");
+}
+
+/** Whether the request is a browser navigation to a page (not the API). */
+function wantsPage(c: Context): boolean {
+  const path = c.req.path;
+  return (c.req.method === "GET" || c.req.method === "HEAD") && !path.startsWith("/api/") &&
+    path !== "/healthz";
+}
+
+/**
+ * Middleware that refuses every request without the token: 401 JSON for the
+ * API (with `WWW-Authenticate: Bearer`), the login form for pages.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { TokenGuard, tokenAuth } from "./auth.ts";
+ * const app = new Hono();
+ * app.use(tokenAuth({
+ *   guard: new TokenGuard("s3cret"),
+ *   loginPage: () => new Response("log in", { status: 401 }),
+ * }));
+ * ```
+ */
+export function tokenAuth(options: TokenAuthOptions): MiddlewareHandler {
+  const { guard, loginPage, isPublic = defaultIsPublic } = options;
+  return async (c, next) => {
+    if (isPublic(c.req.path)) return await next();
+    const authorization = c.req.header("authorization");
+    const bearer = authorization?.match(/^Bearer[ ]+(\S+)\s*$/i)?.[1];
+    if (bearer !== undefined && await guard.checkToken(bearer)) return await next();
+    const cookie = readCookie(c.req.header("cookie"), AUTH_COOKIE_NAME);
+    if (cookie !== null && await guard.checkCookie(cookie)) return await next();
+    if (wantsPage(c)) return await loginPage(c);
+    const detail = authorization === undefined
+      ? "this dashboard needs a token: send `Authorization: Bearer <token>`"
+      : "the bearer token is wrong: use the token the server was started with";
+    return jsonError(401, "unauthorized", detail, {
+      "www-authenticate": 'Bearer realm="dashboard"',
+    });
+  };
+}

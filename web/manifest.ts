@@ -1,0 +1,48 @@
+/**
+ * The explicit route manifest: every route module and its path, listed by
+ * hand (no file-system scanning at run time, so `deno compile` sees every
+ * module through static imports). Paths follow the Fresh file names.
+ *
+ * @module
+ */
+import type { ManifestRoute } from "./route.ts";
+import * as index from "../routes/index.tsx";
+import * as login from "../routes/login.tsx";
+import * as healthz from "../routes/healthz.ts";
+import * as timelinePage from "../routes/live/execution/[session].tsx";
+import * as sessionsApi from "../routes/api/live/sessions.ts";
+import * as timelineApi from "../routes/api/live/execution/[session].ts";
+import * as summaryApi from "../routes/api/live/execution/[session]/summary.ts";
+import * as streamApi from "../routes/api/live/execution/[session]/stream.ts";
+
+/**
+ * Every route of the dashboard, in registration order.
+ *
+ * @example
+ * ```ts
+ * import { ROUTES } from "./manifest.ts";
+ * console.log(ROUTES.map((r) => r.pattern));
+ * ```
+ */
+export const ROUTES: readonly ManifestRoute[] = [
+  { pattern: "/", module: index },
+  { pattern: "/login", module: login },
+  { pattern: "/healthz", module: healthz },
+  { pattern: "/live/execution/:session", module: timelinePage },
+  { pattern: "/api/live/sessions", module: sessionsApi },
+  { pattern: "/api/live/execution/:session", module: timelineApi },
+  { pattern: "/api/live/execution/:session/summary", module: summaryApi },
+  { pattern: "/api/live/execution/:session/stream", module: streamApi },
+];
+
+/**
+ * The route module of the login form (the auth middleware renders it for
+ * unauthenticated page requests).
+ *
+ * @example
+ * ```ts
+ * import { LOGIN_ROUTE } from "./manifest.ts";
+ * console.log(LOGIN_ROUTE.pattern); // "/login"
+ * ```
+ */
+export const LOGIN_ROUTE: ManifestRoute = ROUTES[1];

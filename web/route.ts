@@ -1,0 +1,162 @@
+/**
+ * Fresh-style route module types: a route module exports a `handler` (data
+ * loading, status codes) and, for pages, a default component that only
+ * renders. The app assembly ({@linkcode createApp}) turns them into Hono
+ * routes from an explicit manifest.
+ *
+ * @module
+ */
+import type { FunctionComponent } from "preact";
+import type { TokenGuard } from "./auth.ts";
+
+/**
+ * What every handler may read about the app it runs in.
+ *
+ * @example
+ * ```ts
+ * import type { AppState } from "./route.ts";
+ * const state: AppState = {
+ *   logDir: "logs/execution",
+ *   guard: null,
+ *   shutdown: new AbortController().signal,
+ *   maxEventStreams: 1024,
+ * };
+ * ```
+ */
+export interface AppState {
+  /** The log root every session file lives in. */
+  logDir: string;
+  /** The token guard when a bearer token protects the app, else `null`. */
+  guard: TokenGuard | null;
+  /** Aborted when the server shuts down; long-lived responses (event streams) end then. */
+  shutdown: AbortSignal;
+  /** Most event streams open at once; more are refused with 503. */
+  maxEventStreams: number;
+}
+
+/**
+ * Options of {@linkcode RouteContext.render}.
+ *
+ * @example
+ * ```ts
+ * import type { RenderInit } from "./route.ts";
+ * const init: RenderInit = { status: 400 };
+ * ```
+ */
+export interface RenderInit {
+  /**
+   * HTTP status of the page.
+   * @default {200}
+   */
+  status?: number;
+}
+
+/**
+ * The context a handler receives: the request, its URL and path parameters
+ * (already decoded), the app state, and `render()` for page routes.
+ *
+ * @example
+ * ```ts
+ * import type { RouteContext } from "./route.ts";
+ * function handle(ctx: RouteContext<{ n: number }>): Response | Promise<Response> {
+ *   return ctx.render({ n: Number(ctx.url.searchParams.get("n") ?? 0) });
+ * }
+ * ```
+ */
+export interface RouteContext<Data = unknown> {
+  /** The incoming request (its `signal` aborts when the client goes away). */
+  req: Request;
+  /** The parsed request URL. */
+  url: URL;
+  /** Path parameters, percent-decoded. */
+  params: Record<string, string>;
+  /** App-wide state. */
+  state: AppState;
+  /** Render the module's page component with `data` inside the document shell. */
+  render(data: Data, init?: RenderInit): Response;
+}
+
+/**
+ * A handler for one HTTP method.
+ *
+ * @example
+ * ```ts
+ * import type { HandlerFn } from "./route.ts";
+ * const ok: HandlerFn = () => new Response("ok");
+ * ```
+ */
+export type HandlerFn<Data = unknown> = (
+  ctx: RouteContext<Data>,
+) => Response | Promise<Response>;
+
+/**
+ * A route module's `handler` export: one function per HTTP method.
+ *
+ * @example
+ * ```ts
+ * import type { Handlers } from "./route.ts";
+ * export const handler: Handlers = { GET: () => Response.json({ ok: true }) };
+ * ```
+ */
+export interface Handlers<Data = unknown> {
+  /** `GET` (also answers `HEAD`). */
+  GET?: HandlerFn<Data>;
+  /** `POST`. */
+  POST?: HandlerFn<Data>;
+}
+
+/**
+ * Props of a page component: the data its handler rendered with.
+ *
+ * @example
+ * ```ts
+ * import type { PageProps } from "./route.ts";
+ * function Page({ data }: PageProps<{ title: string }>) {
+ *   return data.title;
+ * }
+ * ```
+ */
+export interface PageProps<Data = unknown> {
+  /** What the handler passed to `render()`. */
+  data: Data;
+  /** The request URL. */
+  url: URL;
+}
+
+/**
+ * A route module: a `handler`, optionally a default page component and a
+ * `title` for the document shell.
+ *
+ * @example
+ * ```ts
+ * import type { RouteModule } from "./route.ts";
+ * const health: RouteModule = { handler: { GET: () => Response.json({ status: "ok" }) } };
+ * ```
+ */
+export interface RouteModule<Data = unknown> {
+  /** Method handlers. */
+  handler: Handlers<Data>;
+  /** The page component (page routes only). */
+  default?: FunctionComponent<PageProps<Data>>;
+  /** The page title (page routes only). */
+  title?: (data: Data) => string;
+}
+
+/**
+ * One entry of the route manifest: a Hono path pattern and its module.
+ *
+ * @example
+ * ```ts
+ * import type { ManifestRoute } from "./route.ts";
+ * const route: ManifestRoute = {
+ *   pattern: "/healthz",
+ *   module: { handler: { GET: () => Response.json({ status: "ok" }) } },
+ * };
+ * ```
+ */
+export interface ManifestRoute {
+  /** Hono path pattern, e.g. `/api/live/execution/:session`. */
+  pattern: string;
+  /** The route module (its own `Data` type is erased in the manifest). */
+  module: RouteModule<never>;
+}
