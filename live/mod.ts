@@ -5,3 +5,13 @@
  * @module
  */
 export * from "./types.ts";
+export * from "./timestamps.ts";
+export * from "./line_stream.ts";
+export * from "./event_line.ts";
+export * from "./read_events.ts";
+export * from "./paths.ts";
+export * from "./describe.ts";
+export * from "./timeline.ts";
+export * from "./summary.ts";
+export * from "./follow.ts";
+export * from "./sessions.ts";

@@ -1,0 +1,539 @@
+/**
+ * The viewer commands: `timeline`, `summary` and `sessions`. Exit codes as
+ * the original viewer: 0 ok; 2 no logs, unknown session or bad input (the
+ * message says which); 3 when more than 5 % of the lines are invalid (after
+ * printing).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type CliIo, EXIT } from "./io.ts";
+import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
+import { formatPythonFixedGrouped } from "../execution/python_format.ts";
+import { DEFAULT_LOG_DIR, sessionFilePath } from "../live/paths.ts";
+import { getExecutionTimeline } from "../live/timeline.ts";
+import { getExecutionSummary } from "../live/summary.ts";
+import { followExecution } from "../live/follow.ts";
+import { listSessions } from "../live/sessions.ts";
+import { readAt } from "../live/backward_lines.ts";
+import { parseTimeBound } from "../live/timestamps.ts";
+import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
+
+/**
+ * Extra inputs of the viewer commands (beyond `args` and `io`).
+ *
+ * @example
+ * ```ts
+ * import type { ViewerRunOptions } from "./cli/viewer.ts";
+ * const options: ViewerRunOptions = { signal: AbortSignal.timeout(10_000) };
+ * ```
+ */
+export interface ViewerRunOptions {
+  /** Stops `timeline --follow` (the process's Ctrl-C does it when absent). */
+  signal?: AbortSignal;
+}
+
+/** More than this share of invalid lines makes the exit code 3. */
+const INVALID_SHARE_LIMIT = 0.05;
+
+const KIND_COLOURS: Record<string, string> = {
+  intent: "\x1b[36m", // cyan
+  gate: "\x1b[33m", // yellow
+  order: "\x1b[34m", // blue
+  fill: "\x1b[32m", // green
+  error: "\x1b[31m", // red
+};
+const RESET = "\x1b[0m";
+const DIM = "\x1b[2m";
+
+const LOG_DIR_HELP =
+  `  --log-dir DIR   log root holding <session>.jsonl files (default: ${DEFAULT_LOG_DIR})`;
+
+const TIMELINE_HELP = `Usage: peak-trade timeline SESSION [options]
+
+Print a session's events, newest first, after the filters.
+
+Options:
+  --kind KIND     only this kind (repeatable: --kind gate --kind fill)
+  --symbol SYM    only this symbol
+  --since TS      only events at or after TS (ISO 8601, e.g. 2026-11-25T09:30:00Z)
+  --until TS      only events at or before TS
+  --limit N       at most N events (default: 200)
+  --json          one JSON object per line (JSONL) instead of a table
+  --follow        print the last events oldest first, then new ones as they arrive (Ctrl-C stops)
+${LOG_DIR_HELP}
+  -h, --help      show this help
+
+Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid lines.
+`;
+
+const SUMMARY_HELP = `Usage: peak-trade summary SESSION [options]
+
+Print the summary of a whole session: counts per kind, time range, symbols,
+gate blocks, fills and intent-to-fill latency.
+
+Options:
+  --json          the summary as one JSON object
+${LOG_DIR_HELP}
+  -h, --help      show this help
+
+Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid lines.
+`;
+
+const SESSIONS_HELP = `Usage: peak-trade sessions [options]
+
+List the sessions of a log directory, newest first, with size, event count and
+first and last timestamp.
+
+Options:
+  --json          a JSON array instead of a table
+${LOG_DIR_HELP}
+  -h, --help      show this help
+
+Exit codes: 0 ok; 2 no logs (the directory is missing or holds no session) or bad input.
+`;
+
+/** A usage error: the message says what to fix. */
+class UsageError extends Error {}
+
+type Parsed = ReturnType<typeof parseArgs>;
+
+function parse(
+  args: string[],
+  options: NonNullable<Parameters<typeof parseArgs>[0]>["options"],
+): Parsed {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function paint(io: CliIo, code: string | undefined, text: string): string {
+  return io.color && code !== undefined ? `${code}${text}${RESET}` : text;
+}
+
+/** Report a usage error (exit 2) with a pointer to `--help`. */
+function usageFailure(io: CliIo, command: string, message: string): number {
+  io.err(`peak-trade ${command}: ${message}\nRun \`peak-trade ${command} --help\` for usage.\n`);
+  return EXIT.USAGE;
+}
+
+/** The one session argument, validated. */
+function sessionArgument(positionals: string[]): string {
+  if (positionals.length === 0) throw new UsageError("missing SESSION (the session id to read)");
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `expected one SESSION, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  const id: unknown = positionals[0];
+  if (!isValidSessionId(id)) throw new UsageError(new InvalidSessionIdError(id).message);
+  return id;
+}
+
+/** Exit 2 with a message that says whether the directory or the session is missing. */
+async function missingSession(io: CliIo, command: string, logDir: string, id: string) {
+  let message: string;
+  try {
+    const info = await Deno.stat(logDir);
+    message = info.isDirectory
+      ? `unknown session ${JSON.stringify(id)}: no ${id}.jsonl in ${logDir} ` +
+        `(\`peak-trade sessions --log-dir ${logDir}\` lists the sessions)`
+      : `no logs: ${logDir} is not a directory (pass the log root with --log-dir)`;
+  } catch {
+    message = `no logs: ${logDir} does not exist (pass the log root with --log-dir)`;
+  }
+  io.err(`peak-trade ${command}: ${message}\n`);
+  return EXIT.USAGE;
+}
+
+/** Exit 3 (with a warning) when more than 5 % of the lines are invalid. */
+function lineHealth(io: CliIo, summary: ExecutionSummary): number {
+  const bad = summary.invalid_lines + summary.oversized_lines;
+  if (summary.total_lines === 0 || bad / summary.total_lines <= INVALID_SHARE_LIMIT) return EXIT.OK;
+  const share = (100 * bad / summary.total_lines).toFixed(1);
+  io.err(
+    `warning: ${bad} of ${summary.total_lines} lines (${share}%) in session ` +
+      `${summary.session_id} are not valid events (more than 5%)\n`,
+  );
+  return EXIT.DEGRADED;
+}
+
+interface RowWidths {
+  kind: number;
+  symbol: number;
+}
+
+function formatRow(io: CliIo, row: TimelineRow, widths: RowWidths): string {
+  const ts = row.ts ?? "-".padEnd(32);
+  const kind = paint(io, KIND_COLOURS[row.kind], row.kind.padEnd(widths.kind));
+  const symbol = (row.symbol ?? "-").padEnd(widths.symbol);
+  return `${ts}  ${kind}  ${symbol}  ${safeText(row.description)}\n`;
+}
+
+/** Strip control characters so file content cannot drive the terminal. */
+function safeText(text: string): string {
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+}
+
+function tableHeader(io: CliIo, widths: RowWidths): string {
+  const line = `${"TS".padEnd(32)}  ${"KIND".padEnd(widths.kind)}  ${
+    "SYMBOL".padEnd(widths.symbol)
+  }  DESCRIPTION`;
+  return `${paint(io, DIM, line)}\n`;
+}
+
+function widthsOf(rows: TimelineRow[]): RowWidths {
+  let kind = 6;
+  let symbol = 7;
+  for (const r of rows) {
+    kind = Math.max(kind, r.kind.length);
+    symbol = Math.max(symbol, (r.symbol ?? "-").length);
+  }
+  return { kind, symbol: Math.min(symbol, 24) };
+}
+
+/** The end of the last complete line at or before the current end of the file. */
+async function completeEnd(path: string): Promise<number> {
+  using file = await Deno.open(path, { read: true });
+  let end = (await file.stat()).size;
+  while (end > 0) {
+    const start = Math.max(0, end - 64 * 1024);
+    const bytes = await readAt(file, start, end - start);
+    const nl = bytes.lastIndexOf(0x0a);
+    if (nl !== -1) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return 200;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--limit: expected a positive whole number, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function stringOption(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * `peak-trade timeline SESSION`: print a session's events, newest first
+ * (`--kind`, `--symbol`, `--since`, `--until`, `--limit`, `--json`,
+ * `--follow`, `--log-dir`). Returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runTimelineCommand } from "./cli/viewer.ts";
+ * import { processIo } from "./cli/io.ts";
+ * const code = await runTimelineCommand(["demo", "--kind", "fill", "--limit", "20"], processIo());
+ * ```
+ */
+export async function runTimelineCommand(
+  args: string[],
+  io: CliIo,
+  run: ViewerRunOptions = {},
+): Promise<number> {
+  let id: string;
+  let logDir: string;
+  let kinds: string[];
+  let limit: number;
+  let parsed: Parsed;
+  try {
+    parsed = parse(args, {
+      kind: { type: "string", multiple: true },
+      symbol: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean" },
+      follow: { type: "boolean" },
+      "log-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (parsed.values.help) {
+      io.out(TIMELINE_HELP);
+      return EXIT.OK;
+    }
+    id = sessionArgument(parsed.positionals);
+    logDir = stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR;
+    kinds = (parsed.values.kind as string[] | undefined) ?? [];
+    limit = parseLimit(stringOption(parsed.values.limit));
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(io, "timeline", err.message);
+    throw err;
+  }
+  const values = parsed.values;
+  const path = sessionFilePath(logDir, id);
+  const follow = values.follow === true;
+  let before: number | undefined;
+  try {
+    before = follow ? await completeEnd(path) : undefined;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      return await missingSession(io, "timeline", logDir, id);
+    }
+    throw err;
+  }
+  let page;
+  try {
+    page = await getExecutionTimeline(id, {
+      baseDir: logDir,
+      kinds,
+      symbol: stringOption(values.symbol),
+      since: stringOption(values.since),
+      until: stringOption(values.until),
+      limit,
+      before,
+    });
+  } catch (err) {
+    if (err instanceof RangeError) return usageFailure(io, "timeline", err.message);
+    throw err;
+  }
+  if (!page.found) return await missingSession(io, "timeline", logDir, id);
+  const rows = follow ? [...page.timeline].reverse() : page.timeline;
+  const widths = widthsOf(rows);
+  if (values.json) {
+    for (const row of rows) io.out(`${JSON.stringify(row)}\n`);
+  } else {
+    io.out(tableHeader(io, widths));
+    for (const row of rows) io.out(formatRow(io, row, widths));
+    if (!follow && rows.length === 0) io.out(paint(io, DIM, "(no events match)") + "\n");
+  }
+  const health = lineHealth(io, await getExecutionSummary(id, { baseDir: logDir }));
+  if (!follow) return health;
+  const since = stringOption(values.since);
+  const until = stringOption(values.until);
+  return await followRows(io, id, logDir, before ?? 0, {
+    kinds: new Set(kinds),
+    symbol: stringOption(values.symbol),
+    // Already validated by the timeline call above.
+    since: since === undefined ? null : parseTimeBound(since, "since"),
+    until: until === undefined ? null : parseTimeBound(until, "until"),
+    json: values.json === true,
+    widths,
+    signal: run.signal,
+  });
+}
+
+/** `timeline --follow`: print matching new events until the signal (or Ctrl-C) stops it. */
+async function followRows(
+  io: CliIo,
+  id: string,
+  logDir: string,
+  from: number,
+  options: {
+    kinds: Set<string>;
+    symbol: string | undefined;
+    since: number | null;
+    until: number | null;
+    json: boolean;
+    widths: RowWidths;
+    signal: AbortSignal | undefined;
+  },
+): Promise<number> {
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  let sigint = false;
+  if (options.signal === undefined) {
+    try {
+      Deno.addSignalListener("SIGINT", onAbort);
+      sigint = true;
+    } catch {
+      // signals not supported here: the follow runs until the process ends
+    }
+  }
+  try {
+    for await (const item of followExecution(id, { baseDir: logDir, from, signal: stop.signal })) {
+      if (item.type === "reset") {
+        io.err(
+          `peak-trade timeline: the log was ${item.reason}; reading it again from the start\n`,
+        );
+        continue;
+      }
+      const row = item.row;
+      if (options.kinds.size > 0 && !options.kinds.has(row.kind)) continue;
+      if (options.symbol !== undefined && row.symbol !== options.symbol) continue;
+      const t = item.event.ts_micros;
+      if (options.since !== null && (t === null || t < options.since)) continue;
+      if (options.until !== null && (t === null || t > options.until)) continue;
+      io.out(options.json ? `${JSON.stringify(row)}\n` : formatRow(io, row, options.widths));
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    if (sigint) Deno.removeSignalListener("SIGINT", onAbort);
+  }
+  return EXIT.OK;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function formatMs(ms: number): string {
+  return `${ms.toFixed(3)} ms`;
+}
+
+function humanSummary(io: CliIo, s: ExecutionSummary, path: string): string {
+  const label = (text: string): string => paint(io, DIM, text.padEnd(13));
+  const kinds = Object.entries(s.kind_counts).map(([k, n]) =>
+    `${paint(io, KIND_COLOURS[k], k)} ${formatCount(n)}`
+  );
+  const blocks = Object.entries(s.gate_blocks).map(([g, n]) => `${safeText(g)} ${formatCount(n)}`);
+  const lines = [
+    `${label("Session")}${s.session_id}`,
+    `${label("Log")}${path} (${formatBytes(s.size_bytes)})`,
+    `${label("Events")}${formatCount(s.event_count)}${
+      kinds.length > 0 ? `  (${kinds.join(", ")})` : ""
+    }`,
+    `${label("Time range")}${s.start_time ?? "-"} → ${s.end_time ?? "-"}`,
+    `${label("Symbols")}${s.symbols.length > 0 ? s.symbols.map(safeText).join(", ") : "-"}`,
+    `${label("Gate blocks")}${blocks.length > 0 ? blocks.join(", ") : "none"}  (block rate ${
+      (100 * s.block_rate).toFixed(1)
+    }% of intents)`,
+    `${label("Fills")}${formatCount(s.fills.count)}  notional $${
+      formatPythonFixedGrouped(s.fills.notional, 2)
+    }  fees $${formatPythonFixedGrouped(s.fills.fees, 4)}`,
+    `${label("Latency")}${
+      s.latency_ms === null
+        ? "- (no intent→fill pairs)"
+        : `min ${formatMs(s.latency_ms.min)}  median ${formatMs(s.latency_ms.median)}  p95 ${
+          formatMs(s.latency_ms.p95)
+        }  max ${formatMs(s.latency_ms.max)}  (${
+          formatCount(s.latency_ms.count)
+        } intent→fill pairs)`
+    }`,
+    `${label("Lines")}${formatCount(s.total_lines)} total, ${
+      formatCount(s.invalid_lines)
+    } invalid, ${formatCount(s.torn_lines)} torn, ${formatCount(s.oversized_lines)} oversized`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * `peak-trade summary SESSION`: print the summary of a whole session
+ * (`--json`, `--log-dir`). Returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runSummaryCommand } from "./cli/viewer.ts";
+ * import { processIo } from "./cli/io.ts";
+ * const code = await runSummaryCommand(["demo", "--json"], processIo());
+ * ```
+ */
+export async function runSummaryCommand(args: string[], io: CliIo): Promise<number> {
+  let id: string;
+  let logDir: string;
+  let json: boolean;
+  try {
+    const parsed = parse(args, {
+      json: { type: "boolean" },
+      "log-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (parsed.values.help) {
+      io.out(SUMMARY_HELP);
+      return EXIT.OK;
+    }
+    id = sessionArgument(parsed.positionals);
+    logDir = stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR;
+    json = parsed.values.json === true;
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(io, "summary", err.message);
+    throw err;
+  }
+  const summary = await getExecutionSummary(id, { baseDir: logDir });
+  if (!summary.found) return await missingSession(io, "summary", logDir, id);
+  io.out(
+    json ? `${JSON.stringify(summary)}\n` : humanSummary(io, summary, sessionFilePath(logDir, id)),
+  );
+  return lineHealth(io, summary);
+}
+
+/**
+ * `peak-trade sessions`: list the sessions of a log directory, newest first
+ * (`--json`, `--log-dir`). Returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runSessionsCommand } from "./cli/viewer.ts";
+ * import { processIo } from "./cli/io.ts";
+ * const code = await runSessionsCommand(["--log-dir", "logs/execution"], processIo());
+ * ```
+ */
+export async function runSessionsCommand(args: string[], io: CliIo): Promise<number> {
+  let logDir: string;
+  let json: boolean;
+  try {
+    const parsed = parse(args, {
+      json: { type: "boolean" },
+      "log-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (parsed.values.help) {
+      io.out(SESSIONS_HELP);
+      return EXIT.OK;
+    }
+    if (parsed.positionals.length > 0) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
+    }
+    logDir = stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR;
+    json = parsed.values.json === true;
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(io, "sessions", err.message);
+    throw err;
+  }
+  let dirExists = true;
+  try {
+    dirExists = (await Deno.stat(logDir)).isDirectory;
+  } catch {
+    dirExists = false;
+  }
+  if (!dirExists) {
+    io.err(
+      `peak-trade sessions: no logs: ${logDir} does not exist or is not a directory ` +
+        "(pass the log root with --log-dir)\n",
+    );
+    return EXIT.USAGE;
+  }
+  const sessions = await listSessions(logDir);
+  if (json) {
+    io.out(`${JSON.stringify(sessions)}\n`);
+  } else if (sessions.length > 0) {
+    const idWidth = Math.max(7, ...sessions.map((s) => s.session_id.length));
+    const header = `${"SESSION".padEnd(idWidth)}  ${"EVENTS".padStart(10)}  ${
+      "SIZE".padStart(10)
+    }  ${"FIRST".padEnd(32)}  LAST`;
+    io.out(`${paint(io, DIM, header)}\n`);
+    for (const s of sessions) {
+      io.out(
+        `${s.session_id.padEnd(idWidth)}  ${formatCount(s.event_count).padStart(10)}  ${
+          formatBytes(s.size_bytes).padStart(10)
+        }  ${(s.first_ts ?? "-").padEnd(32)}  ${s.last_ts ?? "-"}\n`,
+      );
+    }
+  }
+  if (sessions.length === 0) {
+    io.err(`peak-trade sessions: no logs: no <session>.jsonl files in ${logDir}\n`);
+    return EXIT.USAGE;
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,180 @@
+/**
+ * Reading the complete lines of a file backwards from an offset, block by
+ * block, so that the newest events cost as much as they weigh and not the
+ * size of the file.
+ *
+ * @module
+ */
+import type { ByteLine } from "./line_stream.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "./line_stream.ts";
+
+const LF = 0x0a;
+const CR = 0x0d;
+/** First block of a backward read: a few hundred events, enough for a typical page. */
+const FIRST_BLOCK_BYTES = 64 * 1024;
+/** Blocks double up to this size when a read goes further back (fewer system calls). */
+const MAX_BLOCK_BYTES = 1024 * 1024;
+/** Decodes ASCII at native speed; used when the text keeps one character per byte. */
+const utf8 = new TextDecoder();
+/** One character per byte, so indexes in the text are indexes in the bytes. */
+const latin1 = new TextDecoder("latin1");
+
+/** Fill `target` from `position` (less only at the end of the file); returns the bytes read. */
+async function readInto(file: Deno.FsFile, position: number, target: Uint8Array): Promise<number> {
+  await file.seek(position, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < target.length) {
+    const n = await file.read(target.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return filled;
+}
+
+/** Read exactly `length` bytes at `position` (less only at the end of the file). */
+export async function readAt(
+  file: Deno.FsFile,
+  position: number,
+  length: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  await file.seek(position, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < length) {
+    const n = await file.read(out.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return filled === length ? out : out.subarray(0, filled);
+}
+
+/**
+ * The complete lines of `file` that end at or before `end`, newest first, in
+ * batches. A fragment after the last `\n` before `end` is reported once as
+ * `torn`; lines longer than `maxLineBytes` as `oversized` without being
+ * buffered. With `mustContain` (ASCII strings), complete lines that contain
+ * none of them are not reported: a cheap pre-filter for rare kinds.
+ */
+export async function* readLinesBackward(
+  file: Deno.FsFile,
+  end: number,
+  maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+  mustContain: readonly string[] | null = null,
+): AsyncGenerator<ByteLine[]> {
+  // Needle positions in `pending`, ascending, found by a native string search over a
+  // one-byte-per-character decoding of the buffer (so string index = byte index).
+  let matches: number[] = [];
+  let mi = -1;
+  const findMatches = (): void => {
+    if (mustContain === null) return;
+    let text = utf8.decode(pending);
+    // Same length means one character per byte (ASCII); otherwise fall back to latin1.
+    if (text.length !== pending.length) text = latin1.decode(pending);
+    matches = [];
+    for (const needle of mustContain) {
+      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+        matches.push(at);
+      }
+    }
+    matches.sort((a, b) => a - b);
+    mi = matches.length - 1;
+  };
+  /** Whether the line [a, b) of `pending` (b: its `\n`) holds a needle; lines come right to left. */
+  const wanted = (a: number, b: number): boolean => {
+    if (mustContain === null) return true;
+    while (mi >= 0 && matches[mi] >= b) mi--;
+    return mi >= 0 && matches[mi] >= a;
+  };
+  // Lines are handed out in batches (one per block read): a promise per line would dominate.
+  let batch: ByteLine[] = [];
+  // `pending` holds the bytes [bufStart, segEnd): the start of the file region not yet returned.
+  let bufStart = end;
+  let pending: Uint8Array = new Uint8Array(0);
+  let segEnd = end;
+  let skipping = false;
+  let first = true;
+  let blockBytes = FIRST_BLOCK_BYTES;
+  while (true) {
+    if (mustContain !== null && !first && !skipping && segEnd > bufStart) {
+      // Jump over every line that holds no needle: straight to the line of the next match below,
+      // or to the first line of the buffer (which may continue in the block before).
+      const b = segEnd - 1 - bufStart;
+      while (mi >= 0 && matches[mi] >= b) mi--;
+      const t = pending.indexOf(LF, mi >= 0 ? matches[mi] : 0);
+      if (t !== -1 && t < b) {
+        segEnd = bufStart + t + 1;
+        pending = pending.subarray(0, t + 1);
+      }
+    }
+    // Look for the newline that ends the line before [.., segEnd).
+    const searchFrom = first ? segEnd - 1 : segEnd - 2;
+    const k = searchFrom - bufStart >= 0 ? pending.lastIndexOf(LF, searchFrom - bufStart) : -1;
+    if (k !== -1) {
+      const nl = bufStart + k;
+      if (first) {
+        first = false;
+        if (nl !== end - 1) {
+          batch.push({ bytes: new Uint8Array(0), offset: nl + 1, end, status: "torn" });
+        }
+        segEnd = nl + 1;
+        skipping = false;
+        continue;
+      }
+      if (skipping || wanted(k + 1, segEnd - 1 - bufStart)) {
+        batch.push(makeLine(pending, bufStart, nl + 1, segEnd, skipping, maxLineBytes));
+      }
+      skipping = false;
+      segEnd = nl + 1;
+      pending = pending.subarray(0, k + 1);
+      continue;
+    }
+    if (bufStart === 0) {
+      if (first) {
+        if (end > 0) yield [{ bytes: new Uint8Array(0), offset: 0, end, status: "torn" }];
+        return;
+      }
+      if (segEnd > 0 && (skipping || wanted(0, segEnd - 1))) {
+        batch.push(makeLine(pending, 0, 0, segEnd, skipping, maxLineBytes));
+      }
+      if (batch.length > 0) yield batch;
+      return;
+    }
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
+    }
+    // No line start in the buffer: read the block before it.
+    const blockStart = Math.max(0, bufStart - blockBytes);
+    blockBytes = Math.min(MAX_BLOCK_BYTES, blockBytes * 2);
+    const blockLength = bufStart - blockStart;
+    if (!skipping && segEnd - bufStart > maxLineBytes + 2) {
+      // The line is already longer than the cap: stop keeping its bytes.
+      skipping = true;
+    }
+    // Read the block straight in front of the kept bytes (one buffer, one copy of the carry).
+    const carry = skipping ? 0 : segEnd - bufStart;
+    const joined = new Uint8Array(blockLength + carry);
+    if (carry > 0) joined.set(pending.subarray(0, carry), blockLength);
+    const filled = await readInto(file, blockStart, joined.subarray(0, blockLength));
+    if (filled !== blockLength) throw new Error("the file changed while it was read (it shrank)");
+    pending = skipping ? joined.subarray(0, blockLength) : joined;
+    bufStart = blockStart;
+    findMatches();
+  }
+}
+
+function makeLine(
+  pending: Uint8Array,
+  bufStart: number,
+  offset: number,
+  end: number,
+  skipping: boolean,
+  maxLineBytes: number,
+): ByteLine {
+  if (!skipping) {
+    let bytes = pending.subarray(offset - bufStart, end - 1 - bufStart);
+    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
+    if (bytes.length <= maxLineBytes) return { bytes, offset, end, status: "line" };
+  }
+  return { bytes: new Uint8Array(0), offset, end, status: "oversized" };
+}

@@ -1,0 +1,32 @@
+/**
+ * Worker of a cold summary: reads the second half of a session file and posts
+ * its totals back (see `summary.ts`).
+ *
+ * @module
+ */
+import { readInto, SummaryState } from "./summary_state.ts";
+
+/** What the summary asks of the worker. */
+interface PartRequest {
+  path: string;
+  start: number;
+  end: number;
+}
+
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<PartRequest>) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = async (event: MessageEvent<PartRequest>): Promise<void> => {
+  const { path, start, end } = event.data;
+  try {
+    using file = await Deno.open(path, { read: true });
+    const state = new SummaryState(true);
+    state.consumed = start;
+    const torn = await readInto(file, state, end);
+    scope.postMessage({ ok: true, state: state.data(), torn });
+  } catch (err) {
+    scope.postMessage({ ok: false, error: String(err) });
+  }
+};

@@ -1,0 +1,336 @@
+import assert from "node:assert/strict";
+import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "../../cli/viewer.ts";
+import { memoryIo } from "../../cli/io.ts";
+import { append, FIXTURES, sessionLines, wireLine, withTempDir } from "../live/helpers.ts";
+
+// deno-lint-ignore no-control-regex -- looking for ANSI escapes is the point
+const ANSI = /\x1b\[/;
+
+Deno.test("timeline prints an aligned table, newest first, and exits 0", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 6));
+    const io = memoryIo();
+    const code = await runTimelineCommand(["s", "--log-dir", dir], io);
+    assert.equal(code, 0);
+    const lines = io.stdout().trimEnd().split("\n");
+    assert.match(lines[0], /^TS\s+KIND\s+SYMBOL\s+DESCRIPTION$/);
+    assert.equal(lines.length, 7);
+    assert.match(
+      lines[1],
+      /^2026-11-25T09:30:05\.000000\+00:00 {2}gate {4}ETH-USD {2}Gate \[LotSize\]: ✅ PASS$/,
+    );
+    const descriptionColumn = lines[1].indexOf("Gate [");
+    assert.ok(
+      lines.slice(1).every((l) =>
+        l.indexOf(l.includes("Intent") ? "Intent" : l.match(/(Gate|Order|Fill)/)![0]) ===
+          descriptionColumn
+      ),
+    );
+    assert.equal(io.stderr(), "");
+  });
+});
+
+Deno.test("timeline --json writes JSONL rows after repeatable --kind filters and --limit", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 40));
+    const io = memoryIo();
+    const code = await runTimelineCommand([
+      "s",
+      "--log-dir",
+      dir,
+      "--kind",
+      "fill",
+      "--kind",
+      "intent",
+      "--limit",
+      "5",
+      "--json",
+    ], io);
+    assert.equal(code, 0);
+    const rows = io.stdout().trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.equal(rows.length, 5);
+    assert.deepEqual(rows.map((r) => r.kind), ["fill", "intent", "fill", "intent", "fill"]);
+    assert.deepEqual(Object.keys(rows[0]), [
+      "ts",
+      "kind",
+      "symbol",
+      "description",
+      "details",
+      "offset",
+      "seq",
+    ]);
+  });
+});
+
+Deno.test("timeline filters by --symbol, --since and --until", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 40));
+    const io = memoryIo();
+    const code = await runTimelineCommand(
+      [
+        "s",
+        "--log-dir",
+        dir,
+        "--symbol",
+        "ETH-USD",
+        "--since",
+        "2026-11-25T09:30:10Z",
+        "--until",
+        "2026-11-25T09:30:20Z",
+        "--json",
+      ],
+      io,
+    );
+    assert.equal(code, 0);
+    const seqs = io.stdout().trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+    assert.deepEqual(seqs, [21, 16, 15, 14, 13], "i = 20 and 12..15 are ETH-USD in 10..20 s");
+  });
+});
+
+Deno.test("timeline exits 2 for an unknown session, naming the session and the directory", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    assert.equal(await runTimelineCommand(["ghost", "--log-dir", dir], io), 2);
+    assert.match(io.stderr(), /unknown session "ghost": no ghost\.jsonl in /);
+  });
+});
+
+Deno.test("summary and timeline exit 2 with 'no logs' when the log directory is missing", async () => {
+  await withTempDir(async (dir) => {
+    for (const run of [runTimelineCommand, runSummaryCommand]) {
+      const io = memoryIo();
+      assert.equal(await run(["s", "--log-dir", `${dir}/nope`], io), 2);
+      assert.match(io.stderr(), /no logs: .*nope does not exist/);
+    }
+  });
+});
+
+Deno.test("viewer commands exit 2 for an invalid session id without touching the disk", async () => {
+  for (const run of [runTimelineCommand, runSummaryCommand]) {
+    const io = memoryIo();
+    assert.equal(await run(["../../etc/passwd", "--log-dir", "/nonexistent"], io), 2);
+    assert.match(io.stderr(), /invalid session id "..\/..\/etc\/passwd"/);
+  }
+});
+
+Deno.test("timeline exits 2 for bad input: limit, since, unknown flag, missing session", async () => {
+  const cases: [string[], RegExp][] = [
+    [["s", "--limit", "0"], /--limit: expected a positive whole number/],
+    [["s", "--limit", "ten"], /--limit: expected a positive whole number/],
+    [["s", "--since", "yesterday", "--log-dir", FIXTURES], /since: cannot read "yesterday"/],
+    [["s", "--colour"], /Unknown option '--colour'/],
+    [[], /missing SESSION/],
+    [["a", "b"], /expected one SESSION/],
+  ];
+  for (const [args, message] of cases) {
+    const io = memoryIo();
+    assert.equal(await runTimelineCommand(args, io), 2, args.join(" "));
+    assert.match(io.stderr(), message);
+    assert.match(io.stderr(), /--help/);
+  }
+});
+
+Deno.test("timeline and summary exit 3 after printing when more than 5% of lines are invalid", async () => {
+  const io = memoryIo();
+  assert.equal(await runTimelineCommand(["bad_lines", "--log-dir", FIXTURES], io), 3);
+  assert.equal(
+    io.stdout().trimEnd().split("\n").length,
+    5,
+    "header and the 4 valid rows were printed",
+  );
+  assert.match(io.stderr(), /5 of 10 lines \(50\.0%\)/);
+  const summaryIo = memoryIo();
+  assert.equal(await runSummaryCommand(["bad_lines", "--log-dir", FIXTURES], summaryIo), 3);
+  assert.match(summaryIo.stdout(), /Events\s+4/);
+});
+
+Deno.test("timeline exits 0 when invalid lines stay at or under 5%", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 19) + "garbage\n");
+    assert.equal(await runTimelineCommand(["s", "--log-dir", dir], memoryIo()), 0);
+    await append(`${dir}/s.jsonl`, "more garbage\n");
+    assert.equal(await runTimelineCommand(["s", "--log-dir", dir], memoryIo()), 3);
+  });
+});
+
+Deno.test("summary --json prints the whole-session summary object", async () => {
+  const io = memoryIo();
+  assert.equal(
+    await runSummaryCommand(["golden_16d_style", "--log-dir", FIXTURES, "--json"], io),
+    0,
+  );
+  const summary = JSON.parse(io.stdout());
+  assert.equal(summary.session_id, "golden_16d_style");
+  assert.equal(summary.event_count, 8);
+  assert.deepEqual(summary.gate_blocks, { MinNotional: 1 });
+});
+
+Deno.test("summary prints readable lines with fills, blocks and latency", async () => {
+  const io = memoryIo();
+  assert.equal(await runSummaryCommand(["golden_16d_style", "--log-dir", FIXTURES], io), 0);
+  const out = io.stdout();
+  assert.match(out, /^Session\s+golden_16d_style$/m);
+  assert.match(out, /^Gate blocks\s+MinNotional 1 {2}\(block rate 50\.0% of intents\)$/m);
+  assert.match(out, /^Fills\s+1 {2}notional \$12,802\.00 {2}fees \$1\.2802$/m);
+  assert.match(out, /^Latency\s+min 130\.000 ms/m);
+});
+
+Deno.test("kinds are coloured only when the io wants colour", async () => {
+  const plain = memoryIo({ color: false });
+  await runTimelineCommand(["golden_16d_style", "--log-dir", FIXTURES], plain);
+  assert.doesNotMatch(plain.stdout(), ANSI);
+  const coloured = memoryIo({ color: true });
+  await runTimelineCommand(["golden_16d_style", "--log-dir", FIXTURES], coloured);
+  assert.ok(coloured.stdout().includes("\x1b[32mfill"), "fills are green");
+});
+
+Deno.test("timeline replaces control characters from the file in its table", async () => {
+  await withTempDir(async (dir) => {
+    await append(
+      `${dir}/s.jsonl`,
+      wireLine("s", { kind: "error", payload: { error: "boom\u001b[2Jcleared" } }),
+    );
+    const io = memoryIo();
+    await runTimelineCommand(["s", "--log-dir", dir], io);
+    assert.doesNotMatch(io.stdout(), ANSI);
+    assert.match(io.stdout(), /Error: boom\?\[2Jcleared/);
+  });
+});
+
+Deno.test("sessions lists sessions as a table and as JSON", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/alpha.jsonl`, sessionLines("alpha", 3));
+    await append(`${dir}/beta.jsonl`, sessionLines("beta", 5, 50));
+    const io = memoryIo();
+    assert.equal(await runSessionsCommand(["--log-dir", dir], io), 0);
+    const lines = io.stdout().trimEnd().split("\n");
+    assert.match(lines[0], /^SESSION\s+EVENTS\s+SIZE\s+FIRST\s+LAST$/);
+    assert.match(lines[1], /^beta\s+5\s/);
+    assert.match(lines[2], /^alpha\s+3\s/);
+    const json = memoryIo();
+    assert.equal(await runSessionsCommand(["--log-dir", dir, "--json"], json), 0);
+    assert.deepEqual(JSON.parse(json.stdout()).map((s: { session_id: string }) => s.session_id), [
+      "beta",
+      "alpha",
+    ]);
+  });
+});
+
+Deno.test("sessions exits 2 when there are no logs", async () => {
+  await withTempDir(async (dir) => {
+    const empty = memoryIo();
+    assert.equal(await runSessionsCommand(["--log-dir", dir], empty), 2);
+    assert.match(empty.stderr(), /no logs: no <session>\.jsonl files in /);
+    const missing = memoryIo();
+    assert.equal(await runSessionsCommand(["--log-dir", `${dir}/x`], missing), 2);
+    assert.match(missing.stderr(), /does not exist/);
+    assert.equal(await runSessionsCommand(["extra"], memoryIo()), 2);
+  });
+});
+
+Deno.test("every viewer command answers --help with its options and exit 0", async () => {
+  for (
+    const [run, flag] of [[runTimelineCommand, "--follow"], [runSummaryCommand, "--json"], [
+      runSessionsCommand,
+      "--log-dir",
+    ]] as const
+  ) {
+    const io = memoryIo();
+    assert.equal(await run(["--help"], io), 0);
+    assert.match(io.stdout(), /^Usage: peak-trade /);
+    assert.ok(io.stdout().includes(flag));
+  }
+});
+
+Deno.test("timeline --follow prints the last events oldest first, then new ones, until stopped", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    await append(path, sessionLines("s", 3));
+    const stop = new AbortController();
+    let output = "";
+    let onOutput = (): void => {};
+    const io = {
+      ...memoryIo(),
+      out: (text: string) => {
+        output += text;
+        onOutput();
+      },
+    };
+    const saw = (needle: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${needle} within 5 s`)), 5000);
+        onOutput = () => {
+          if (output.includes(needle)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        onOutput();
+      });
+    const running = runTimelineCommand(["s", "--log-dir", dir, "--follow", "--json"], io, {
+      signal: stop.signal,
+    });
+    await saw('"seq":3');
+    await append(path, wireLine("s", { kind: "fill", seq: 99 }));
+    await saw('"seq":99');
+    stop.abort();
+    assert.equal(await running, 0);
+    const seqs = output.trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+    assert.deepEqual(seqs, [1, 2, 3, 99]);
+  });
+});
+
+Deno.test("timeline --follow applies --kind and --since to new events too", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    await append(path, sessionLines("s", 8));
+    const stop = new AbortController();
+    let output = "";
+    let onOutput = (): void => {};
+    const io = {
+      ...memoryIo(),
+      out: (text: string) => {
+        output += text;
+        onOutput();
+      },
+    };
+    const saw = (needle: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${needle} within 5 s`)), 5000);
+        onOutput = () => {
+          if (output.includes(needle)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        onOutput();
+      });
+    const running = runTimelineCommand(
+      [
+        "s",
+        "--log-dir",
+        dir,
+        "--follow",
+        "--json",
+        "--kind",
+        "fill",
+        "--since",
+        "2026-11-25T09:30:05Z",
+      ],
+      io,
+      { signal: stop.signal },
+    );
+    await saw('"seq":8');
+    await append(
+      path,
+      wireLine("s", { kind: "intent", seq: 20, ts: "2026-11-25T09:31:00.000000+00:00" }) +
+        wireLine("s", { kind: "fill", seq: 21, ts: "2026-11-25T09:29:00.000000+00:00" }) +
+        wireLine("s", { kind: "fill", seq: 22, ts: "2026-11-25T09:31:01.000000+00:00" }),
+    );
+    await saw('"seq":22');
+    stop.abort();
+    assert.equal(await running, 0);
+    const seqs = output.trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+    assert.deepEqual(seqs, [8, 22], "the intent and the fill before --since are left out");
+  });
+});
