@@ -67,7 +67,15 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
     io.err(`peak-trade: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return EXIT.USAGE;
   }
-  return await command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    // Commands report the errors they expect; anything else still ends with one readable line
+    // (no stack trace for the user), and exit 1 as the original's viewer did on a fatal error.
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`peak-trade ${name}: ${message}\n`);
+    return EXIT.FATAL;
+  }
 }
 
 if (import.meta.main) {

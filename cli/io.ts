@@ -26,6 +26,8 @@ export const EXIT = Object.freeze({
   OK: 0,
   /** Order blocked or failed. */
   BLOCKED: 1,
+  /** An unexpected error (e.g. a log file that kept changing while it was read). */
+  FATAL: 1,
   /** Usage, configuration or input error; unknown session. */
   USAGE: 2,
   /** More than 5 % of lines invalid (viewer). */
