@@ -4,6 +4,7 @@
  *
  * - timeline `limit=200` (target ≤ 20 ms, whatever the file size);
  * - timeline with a rare kind filter (`error`, one event in 10,000);
+ * - the CLI `timeline` in a fresh process, against the process start alone;
  * - cold summary vs `jq -n 'reduce inputs as $e ({}; .[$e.kind] += 1)'` (target ≥ 6×);
  * - warm summary after 1,000 appended events (target ≤ 20 ms);
  * - with `--big`: peak memory (VmHWM) of a summary of a ~1 GB file in a subprocess
@@ -63,6 +64,20 @@ async function jqSeconds(path: string): Promise<number | null> {
   }
 }
 
+/** Wall time of `main.ts` with `args` in a new process (output discarded). */
+async function cliMs(args: string[]): Promise<number> {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const [ms, out] = await timed(() =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main, ...args],
+      stdout: "null",
+      stderr: "null",
+    }).output()
+  );
+  if (out.code !== 0) throw new Error(`main.ts ${args.join(" ")} exited ${out.code}`);
+  return ms;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs({
     args: Deno.args,
@@ -116,6 +131,20 @@ async function main(): Promise<void> {
       getExecutionTimeline(SESSION, { baseDir: dir, kinds: ["error"], limit: 10 })
     );
     line("timeline kind=error limit=10", `${rare10Ms.toFixed(1)} ms`);
+
+    // The CLI in a fresh process (so no warm cache helps), against the same process start
+    // with `--help`, which reads nothing.
+    const cliRuns: number[] = [];
+    const startRuns: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      cliRuns.push(await cliMs(["timeline", SESSION, "--log-dir", dir]));
+      startRuns.push(await cliMs(["timeline", "--help"]));
+    }
+    line(
+      "CLI timeline, fresh process (median of 5)",
+      `${median(cliRuns).toFixed(0)} ms`,
+      `process start alone (timeline --help): ${median(startRuns).toFixed(0)} ms`,
+    );
 
     const coldRuns: number[] = [];
     for (let i = 0; i < 3; i++) {

@@ -2,7 +2,8 @@
  * The viewer commands: `timeline`, `summary` and `sessions`. Exit codes as
  * the original viewer: 0 ok; 2 no logs, unknown session or bad input (the
  * message says which); 3 when more than 5 % of the lines are invalid (after
- * printing).
+ * printing): for `timeline` the lines it read to collect its rows, for
+ * `summary` every line of the session.
  *
  * @module
  */
@@ -15,9 +16,9 @@ import { getExecutionTimeline } from "../live/timeline.ts";
 import { getExecutionSummary } from "../live/summary.ts";
 import { followExecution } from "../live/follow.ts";
 import { listSessions } from "../live/sessions.ts";
-import { readAt } from "../live/backward_lines.ts";
+import { completeLinesEndSync } from "../live/backward_lines.ts";
 import { parseTimeBound } from "../live/timestamps.ts";
-import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
+import type { ExecutionSummary, ReadStats, TimelineRow } from "../live/types.ts";
 
 /**
  * Extra inputs of the viewer commands (beyond `args` and `io`).
@@ -64,7 +65,8 @@ Options:
 ${LOG_DIR_HELP}
   -h, --help      show this help
 
-Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid lines.
+Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid
+lines among those read for the rows shown (not the whole session: see summary).
 `;
 
 const SUMMARY_HELP = `Usage: peak-trade summary SESSION [options]
@@ -77,7 +79,8 @@ Options:
 ${LOG_DIR_HELP}
   -h, --help      show this help
 
-Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid lines.
+Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid
+lines in the whole session.
 `;
 
 const SESSIONS_HELP = `Usage: peak-trade sessions [options]
@@ -98,14 +101,39 @@ class UsageError extends Error {}
 
 type Parsed = ReturnType<typeof parseArgs>;
 
-function parse(
+/**
+ * Parse a command's arguments (plus `--log-dir` and `--help`) and turn them
+ * into its inputs with `read`. Answers `--help` (exit 0) and usage errors
+ * (exit 2) itself and then returns the exit code instead of inputs.
+ */
+function commandInput<T extends object>(
+  io: CliIo,
+  command: string,
+  help: string,
   args: string[],
   options: NonNullable<Parameters<typeof parseArgs>[0]>["options"],
-): Parsed {
+  read: (parsed: Parsed, logDir: string) => T,
+): T | number {
+  let parsed: Parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { ...options, "log-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    return usageFailure(io, command, err instanceof Error ? err.message : String(err));
+  }
+  if (parsed.values.help) {
+    io.out(help);
+    return EXIT.OK;
+  }
+  try {
+    return read(parsed, stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR);
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(io, command, err.message);
+    throw err;
   }
 }
 
@@ -148,14 +176,22 @@ async function missingSession(io: CliIo, command: string, logDir: string, id: st
   return EXIT.USAGE;
 }
 
-/** Exit 3 (with a warning) when more than 5 % of the lines are invalid. */
-function lineHealth(io: CliIo, summary: ExecutionSummary): number {
-  const bad = summary.invalid_lines + summary.oversized_lines;
-  if (summary.total_lines === 0 || bad / summary.total_lines <= INVALID_SHARE_LIMIT) return EXIT.OK;
-  const share = (100 * bad / summary.total_lines).toFixed(1);
+/**
+ * Exit 3 (with a warning) when more than 5 % of `stats.total_lines` are
+ * invalid or oversized; `scope` says which lines were measured.
+ */
+function lineHealth(
+  io: CliIo,
+  id: string,
+  stats: Pick<ReadStats, "total_lines" | "invalid_lines" | "oversized_lines">,
+  scope: string,
+): number {
+  const bad = stats.invalid_lines + stats.oversized_lines;
+  if (stats.total_lines === 0 || bad / stats.total_lines <= INVALID_SHARE_LIMIT) return EXIT.OK;
+  const share = (100 * bad / stats.total_lines).toFixed(1);
   io.err(
-    `warning: ${bad} of ${summary.total_lines} lines (${share}%) in session ` +
-      `${summary.session_id} are not valid events (more than 5%)\n`,
+    `warning: ${bad} of ${stats.total_lines} lines (${share}%) ${scope} of session ${id} ` +
+      "are not valid events (more than 5%)\n",
   );
   return EXIT.DEGRADED;
 }
@@ -195,18 +231,10 @@ function widthsOf(rows: TimelineRow[]): RowWidths {
   return { kind, symbol: Math.min(symbol, 24) };
 }
 
-/** The end of the last complete line at or before the current end of the file. */
-async function completeEnd(path: string): Promise<number> {
-  using file = await Deno.open(path, { read: true });
-  let end = (await file.stat()).size;
-  while (end > 0) {
-    const start = Math.max(0, end - 64 * 1024);
-    const bytes = await readAt(file, start, end - start);
-    const nl = bytes.lastIndexOf(0x0a);
-    if (nl !== -1) return start + nl + 1;
-    end = start;
-  }
-  return 0;
+/** The end of the last complete line of the file as it is now. */
+function completeEnd(path: string): number {
+  using file = Deno.openSync(path, { read: true });
+  return completeLinesEndSync(file, file.statSync().size);
 }
 
 function parseLimit(text: string | undefined): number {
@@ -238,41 +266,28 @@ export async function runTimelineCommand(
   io: CliIo,
   run: ViewerRunOptions = {},
 ): Promise<number> {
-  let id: string;
-  let logDir: string;
-  let kinds: string[];
-  let limit: number;
-  let parsed: Parsed;
-  try {
-    parsed = parse(args, {
-      kind: { type: "string", multiple: true },
-      symbol: { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
-      limit: { type: "string" },
-      json: { type: "boolean" },
-      follow: { type: "boolean" },
-      "log-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (parsed.values.help) {
-      io.out(TIMELINE_HELP);
-      return EXIT.OK;
-    }
-    id = sessionArgument(parsed.positionals);
-    logDir = stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR;
-    kinds = (parsed.values.kind as string[] | undefined) ?? [];
-    limit = parseLimit(stringOption(parsed.values.limit));
-  } catch (err) {
-    if (err instanceof UsageError) return usageFailure(io, "timeline", err.message);
-    throw err;
-  }
-  const values = parsed.values;
+  const input = commandInput(io, "timeline", TIMELINE_HELP, args, {
+    kind: { type: "string", multiple: true },
+    symbol: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+    follow: { type: "boolean" },
+  }, (parsed, logDir) => ({
+    id: sessionArgument(parsed.positionals),
+    logDir,
+    kinds: (parsed.values.kind as string[] | undefined) ?? [],
+    limit: parseLimit(stringOption(parsed.values.limit)),
+    values: parsed.values,
+  }));
+  if (typeof input === "number") return input;
+  const { id, logDir, kinds, limit, values } = input;
   const path = sessionFilePath(logDir, id);
   const follow = values.follow === true;
   let before: number | undefined;
   try {
-    before = follow ? await completeEnd(path) : undefined;
+    before = follow ? completeEnd(path) : undefined;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       return await missingSession(io, "timeline", logDir, id);
@@ -304,11 +319,13 @@ export async function runTimelineCommand(
     for (const row of rows) io.out(formatRow(io, row, widths));
     if (!follow && rows.length === 0) io.out(paint(io, DIM, "(no events match)") + "\n");
   }
-  const health = lineHealth(io, await getExecutionSummary(id, { baseDir: logDir }));
+  // Measured over the lines this timeline read (as the original viewer did), so a first call
+  // on a big file does not pay for a whole-session summary.
+  const health = lineHealth(io, id, page.stats, "read for this timeline");
   if (!follow) return health;
   const since = stringOption(values.since);
   const until = stringOption(values.until);
-  return await followRows(io, id, logDir, before ?? 0, {
+  await followRows(io, id, logDir, before ?? 0, {
     kinds: new Set(kinds),
     symbol: stringOption(values.symbol),
     // Already validated by the timeline call above.
@@ -318,6 +335,7 @@ export async function runTimelineCommand(
     widths,
     signal: run.signal,
   });
+  return health;
 }
 
 /** `timeline --follow`: print matching new events until the signal (or Ctrl-C) stops it. */
@@ -335,7 +353,7 @@ async function followRows(
     widths: RowWidths;
     signal: AbortSignal | undefined;
   },
-): Promise<number> {
+): Promise<void> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -369,7 +387,6 @@ async function followRows(
     options.signal?.removeEventListener("abort", onAbort);
     if (sigint) Deno.removeSignalListener("SIGINT", onAbort);
   }
-  return EXIT.OK;
 }
 
 function formatBytes(bytes: number): string {
@@ -440,32 +457,26 @@ function humanSummary(io: CliIo, s: ExecutionSummary, path: string): string {
  * ```
  */
 export async function runSummaryCommand(args: string[], io: CliIo): Promise<number> {
-  let id: string;
-  let logDir: string;
-  let json: boolean;
-  try {
-    const parsed = parse(args, {
-      json: { type: "boolean" },
-      "log-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (parsed.values.help) {
-      io.out(SUMMARY_HELP);
-      return EXIT.OK;
-    }
-    id = sessionArgument(parsed.positionals);
-    logDir = stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR;
-    json = parsed.values.json === true;
-  } catch (err) {
-    if (err instanceof UsageError) return usageFailure(io, "summary", err.message);
-    throw err;
-  }
+  const input = commandInput(
+    io,
+    "summary",
+    SUMMARY_HELP,
+    args,
+    { json: { type: "boolean" } },
+    (parsed, logDir) => ({
+      id: sessionArgument(parsed.positionals),
+      logDir,
+      json: parsed.values.json === true,
+    }),
+  );
+  if (typeof input === "number") return input;
+  const { id, logDir, json } = input;
   const summary = await getExecutionSummary(id, { baseDir: logDir });
   if (!summary.found) return await missingSession(io, "summary", logDir, id);
   io.out(
     json ? `${JSON.stringify(summary)}\n` : humanSummary(io, summary, sessionFilePath(logDir, id)),
   );
-  return lineHealth(io, summary);
+  return lineHealth(io, id, summary, "in the whole log");
 }
 
 /**
@@ -480,27 +491,21 @@ export async function runSummaryCommand(args: string[], io: CliIo): Promise<numb
  * ```
  */
 export async function runSessionsCommand(args: string[], io: CliIo): Promise<number> {
-  let logDir: string;
-  let json: boolean;
-  try {
-    const parsed = parse(args, {
-      json: { type: "boolean" },
-      "log-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (parsed.values.help) {
-      io.out(SESSIONS_HELP);
-      return EXIT.OK;
-    }
-    if (parsed.positionals.length > 0) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
-    }
-    logDir = stringOption(parsed.values["log-dir"]) ?? DEFAULT_LOG_DIR;
-    json = parsed.values.json === true;
-  } catch (err) {
-    if (err instanceof UsageError) return usageFailure(io, "sessions", err.message);
-    throw err;
-  }
+  const input = commandInput(
+    io,
+    "sessions",
+    SESSIONS_HELP,
+    args,
+    { json: { type: "boolean" } },
+    (parsed, logDir) => {
+      if (parsed.positionals.length > 0) {
+        throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
+      }
+      return { logDir, json: parsed.values.json === true };
+    },
+  );
+  if (typeof input === "number") return input;
+  const { logDir, json } = input;
   let dirExists = true;
   try {
     dirExists = (await Deno.stat(logDir)).isDirectory;

@@ -7,11 +7,14 @@
  */
 import type { ByteLine } from "./line_stream.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line_stream.ts";
+import { SessionLogChangedError } from "./log_changed_error.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
 /** First block of a backward read: a few hundred events, enough for a typical page. */
 const FIRST_BLOCK_BYTES = 64 * 1024;
+/** Reads of a file that keeps shrinking under the reader before giving up. */
+const SHRINK_ATTEMPTS = 3;
 /** Blocks double up to this size when a read goes further back (fewer system calls). */
 const MAX_BLOCK_BYTES = 1024 * 1024;
 /** Decodes ASCII at native speed; used when the text keeps one character per byte. */
@@ -38,21 +41,74 @@ export async function readAt(
   length: number,
 ): Promise<Uint8Array> {
   const out = new Uint8Array(length);
-  await file.seek(position, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < length) {
-    const n = await file.read(out.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
+  const filled = await readInto(file, position, out);
   return filled === length ? out : out.subarray(0, filled);
+}
+
+/**
+ * The offset just after the last `\n` in the first `size` bytes of `file`
+ * (0 when there is none): where the complete lines end and a torn tail, if
+ * any, begins. Synchronous so a follower can fix its start when it is made.
+ */
+export function completeLinesEndSync(file: Deno.FsFile, size: number): number {
+  const block = new Uint8Array(FIRST_BLOCK_BYTES);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - block.length);
+    const view = block.subarray(0, end - start);
+    file.seekSync(start, Deno.SeekMode.Start);
+    let filled = 0;
+    while (filled < view.length) {
+      const n = file.readSync(view.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    const nl = view.subarray(0, filled).lastIndexOf(LF);
+    if (nl !== -1) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * Thrown by {@linkcode readLinesBackward} when a block before `end` can no
+ * longer be read whole: the file shrank under the reader.
+ */
+export class FileShrankError extends Error {
+  /** Build the error for a block at `position` that came up short. */
+  constructor(position: number) {
+    super(`the file shrank while it was read backwards (short read at byte ${position})`);
+    this.name = "FileShrankError";
+  }
+}
+
+/**
+ * Run `read` (one backward read of a session file, from its end as it is
+ * then) until it completes without the file shrinking under it, at most
+ * `attempts` times; then throw {@linkcode SessionLogChangedError}. Other
+ * errors pass through at once.
+ */
+export async function retryWhileShrinking<T>(
+  sessionId: string,
+  read: () => Promise<T>,
+  attempts: number = SHRINK_ATTEMPTS,
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof FileShrankError)) throw err;
+      if (attempt >= attempts) throw new SessionLogChangedError(sessionId, attempt);
+    }
+  }
 }
 
 /**
  * The complete lines of `file` that end at or before `end`, newest first, in
  * batches. A fragment after the last `\n` before `end` is reported once as
  * `torn`; lines longer than `maxLineBytes` as `oversized` without being
- * buffered. With `mustContain` (ASCII strings), complete lines that contain
+ * buffered. Throws {@linkcode FileShrankError} when the file shrinks below a
+ * block still to be read. With `mustContain` (ASCII strings), complete lines that contain
  * none of them are not reported: a cheap pre-filter for rare kinds.
  */
 export async function* readLinesBackward(
@@ -156,7 +212,7 @@ export async function* readLinesBackward(
     const joined = new Uint8Array(blockLength + carry);
     if (carry > 0) joined.set(pending.subarray(0, carry), blockLength);
     const filled = await readInto(file, blockStart, joined.subarray(0, blockLength));
-    if (filled !== blockLength) throw new Error("the file changed while it was read (it shrank)");
+    if (filled !== blockLength) throw new FileShrankError(blockStart);
     pending = skipping ? joined.subarray(0, blockLength) : joined;
     bufStart = blockStart;
     findMatches();

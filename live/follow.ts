@@ -8,7 +8,7 @@
 import { basename, dirname } from "node:path";
 import type { FollowItem } from "./types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "./paths.ts";
-import { readAt } from "./backward_lines.ts";
+import { completeLinesEndSync, readAt } from "./backward_lines.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line_stream.ts";
 import { decodeEventLine } from "./event_line.ts";
 import { toTimelineRow } from "./timeline.ts";
@@ -107,26 +107,7 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
         return;
       }
       this.#ino = info.ino;
-      let end = info.size;
-      const block = new Uint8Array(64 * 1024);
-      while (end > 0) {
-        const start = Math.max(0, end - block.length);
-        const view = block.subarray(0, end - start);
-        file.seekSync(start, Deno.SeekMode.Start);
-        let filled = 0;
-        while (filled < view.length) {
-          const n = file.readSync(view.subarray(filled));
-          if (n === null) break;
-          filled += n;
-        }
-        const nl = view.subarray(0, filled).lastIndexOf(0x0a);
-        if (nl !== -1) {
-          this.#position = start + nl + 1;
-          return;
-        }
-        end = start;
-      }
-      this.#position = 0;
+      this.#position = completeLinesEndSync(file, info.size);
     } finally {
       file.close();
     }

@@ -15,3 +15,4 @@ export * from "./timeline.ts";
 export * from "./summary.ts";
 export * from "./follow.ts";
 export * from "./sessions.ts";
+export * from "./log_changed_error.ts";

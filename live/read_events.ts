@@ -6,7 +6,7 @@
  */
 import type { ReadEvent, ReadStats } from "./types.ts";
 import { ByteLineStream } from "./line_stream.ts";
-import { decodeEventLine } from "./event_line.ts";
+import { countLine, emptyReadStats } from "./line_stats.ts";
 
 /**
  * Options of {@linkcode readExecutionEvents}.
@@ -35,11 +35,6 @@ export interface ReadExecutionEventsOptions {
   signal?: AbortSignal;
 }
 
-/** Fresh, zeroed line statistics. */
-function emptyStats(): ReadStats {
-  return { total_lines: 0, valid_events: 0, invalid_lines: 0, torn_lines: 0, oversized_lines: 0 };
-}
-
 /**
  * An async iterable of the events of one source; `stats` fills in as it is
  * consumed.
@@ -55,7 +50,7 @@ function emptyStats(): ReadStats {
 export class ExecutionEventReader implements AsyncIterable<ReadEvent> {
   #source: string | ReadableStream<Uint8Array>;
   #options: ReadExecutionEventsOptions;
-  #stats: ReadStats = emptyStats();
+  #stats: ReadStats = emptyReadStats();
   #used = false;
 
   /** Wrap a source; nothing is opened until iteration starts. */
@@ -90,23 +85,8 @@ export class ExecutionEventReader implements AsyncIterable<ReadEvent> {
     const stats = this.#stats;
     try {
       for await (const line of lines) {
-        stats.total_lines++;
-        if (line.status === "torn") {
-          stats.torn_lines++;
-          continue;
-        }
-        if (line.status === "oversized") {
-          stats.oversized_lines++;
-          continue;
-        }
-        const verdict = decodeEventLine(line.bytes, line.offset, line.end);
-        if (verdict === "blank") continue;
-        if (verdict === "invalid") {
-          stats.invalid_lines++;
-          continue;
-        }
-        stats.valid_events++;
-        yield verdict;
+        const event = countLine(stats, line);
+        if (event !== null) yield event;
       }
     } catch (err) {
       if (!(this.#options.signal?.aborted)) throw err;

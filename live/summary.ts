@@ -155,7 +155,6 @@ async function summarise(path: string, sessionId: string): Promise<ExecutionSumm
   }
 }
 
-/** Serialises summaries of one file, so concurrent calls never count a line twice. */
 /** What the worker posts back. */
 type PartResult = { ok: true; state: SummaryStateData; torn: boolean } | {
   ok: false;
@@ -210,6 +209,7 @@ async function readSplit(
   return part.torn;
 }
 
+/** Serialises summaries of one file, so concurrent calls never count a line twice. */
 const locks = new Map<string, Promise<unknown>>();
 
 /**

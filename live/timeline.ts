@@ -6,8 +6,8 @@
  */
 import type { ReadEvent, TimelinePage, TimelineRow } from "./types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "./paths.ts";
-import { readLinesBackward } from "./backward_lines.ts";
-import { parseLenientJson, toReadEvent } from "./event_line.ts";
+import { readLinesBackward, retryWhileShrinking } from "./backward_lines.ts";
+import { countLine, emptyReadStats } from "./line_stats.ts";
 import { describeEvent } from "./describe.ts";
 import { parseTimeBound } from "./timestamps.ts";
 
@@ -48,7 +48,6 @@ export interface TimelineOptions {
 /** The default number of timeline rows. */
 const DEFAULT_LIMIT = 200;
 
-const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const latin1 = new TextDecoder("latin1");
 
 /**
@@ -108,9 +107,13 @@ function containsBytes(hay: Uint8Array, needle: Uint8Array): boolean {
  * backwards in blocks and stops once it has `limit` rows; `before` pages to
  * older rows. A missing file gives `found: false` and no rows.
  *
- * Throws `InvalidSessionIdError` for an invalid session id, and `RangeError`
+ * When the file shrinks during the read (truncated or rotated in place), the
+ * read starts again from the new end (at most 3 reads in all).
+ *
+ * Throws `InvalidSessionIdError` for an invalid session id, `RangeError`
  * for a `limit` that is not a positive integer, an unreadable `since` or
- * `until`, or a negative `before`.
+ * `until`, or a negative `before`, and {@linkcode SessionLogChangedError}
+ * when the file shrank during every attempt.
  *
  * @example
  * ```ts
@@ -138,19 +141,56 @@ export async function getExecutionTimeline(
     ? new Set(options.kinds)
     : null;
   const symbol = options.symbol ?? null;
-  // Cheap pre-checks on the decoded text spare JSON.parse for lines that cannot match.
+  // Cheap byte checks spare decoding and JSON.parse for lines that cannot match; a kind
+  // that could be written with escapes has no needle, and then no kind is pre-checked.
   const kindNeedles = kinds === null ? null : [...kinds].map(literalNeedle);
-  const usableKindNeedles = kindNeedles !== null && kindNeedles.every((n) => n !== null)
-    ? kindNeedles as Uint8Array[]
-    : null;
+  const usableKindNeedles =
+    kindNeedles !== null && kindNeedles.every((n): n is Uint8Array => n !== null)
+      ? kindNeedles
+      : null;
   const symbolNeedle = symbol === null ? null : literalNeedle(symbol);
 
+  const match: RowFilter = {
+    kinds,
+    symbol,
+    since,
+    until,
+    kindNeedles: usableKindNeedles,
+    symbolNeedle,
+  };
+  return await retryWhileShrinking(
+    sessionId,
+    () => readPage(path, sessionId, before, limit, match),
+  );
+}
+
+/** The filters of one timeline read, with their byte needles for the cheap pre-checks. */
+interface RowFilter {
+  kinds: Set<string> | null;
+  symbol: string | null;
+  since: number | null;
+  until: number | null;
+  kindNeedles: Uint8Array[] | null;
+  symbolNeedle: Uint8Array | null;
+}
+
+/** One backward read of the file as it is now; throws `FileShrankError` if it shrinks meanwhile. */
+async function readPage(
+  path: string,
+  sessionId: string,
+  before: number | undefined,
+  limit: number,
+  match: RowFilter,
+): Promise<TimelinePage> {
+  const { kinds, symbol, since, until, kindNeedles, symbolNeedle } = match;
   const page: TimelinePage = {
     session_id: sessionId,
     found: false,
     timeline: [],
     next_before: null,
+    stats: emptyReadStats(),
   };
+  const stats = page.stats;
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -163,30 +203,17 @@ export async function getExecutionTimeline(
     if (!info.isFile) return page;
     page.found = true;
     const end = before === undefined ? info.size : Math.min(before, info.size);
-    // Block-level pre-filter: a line that can match holds one of the kinds (or the symbol).
-    const blockNeedles = usableKindNeedles ?? (symbolNeedle === null ? null : [symbolNeedle]);
+    // The backward reader reports only lines that hold one of the kinds (or else the symbol);
+    // with both, the symbol is checked here, still before any decoding.
+    const blockNeedles = kindNeedles ?? (symbolNeedle === null ? null : [symbolNeedle]);
     const mustContain = blockNeedles === null ? null : blockNeedles.map((n) => latin1.decode(n));
+    const lineNeedle = kindNeedles === null ? null : symbolNeedle;
     scan: for await (const batch of readLinesBackward(file, end, undefined, mustContain)) {
       for (const line of batch) {
-        if (line.status !== "line" || line.bytes.length === 0) continue;
-        const bytes = line.bytes;
-        if (usableKindNeedles !== null && !usableKindNeedles.some((n) => containsBytes(bytes, n))) {
-          continue;
-        }
-        if (symbolNeedle !== null && !containsBytes(bytes, symbolNeedle)) continue;
-        let text: string;
-        try {
-          text = strictDecoder.decode(bytes);
-        } catch {
-          continue;
-        }
-        let value: unknown;
-        try {
-          value = parseLenientJson(text);
-        } catch {
-          continue;
-        }
-        const event = toReadEvent(value, line.offset, line.end);
+        if (
+          line.status === "line" && lineNeedle !== null && !containsBytes(line.bytes, lineNeedle)
+        ) continue;
+        const event = countLine(stats, line);
         if (event === null) continue;
         if (kinds !== null && !kinds.has(event.kind)) continue;
         if (symbol !== null && event.symbol !== symbol) continue;

@@ -120,6 +120,13 @@ export interface TimelinePage {
   timeline: TimelineRow[];
   /** Pass as `before` to get the next older page; `null` when there is nothing older. */
   next_before: number | null;
+  /**
+   * The lines this read examined (from the end, or `before`, back to the
+   * oldest row returned), not the whole session: what a caller can judge the
+   * health of the rows by without reading more. Lines a byte pre-check of the
+   * filters ruled out are neither parsed nor counted.
+   */
+  stats: ReadStats;
 }
 
 /**

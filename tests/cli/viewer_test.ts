@@ -1,10 +1,43 @@
 import assert from "node:assert/strict";
 import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "../../cli/viewer.ts";
 import { memoryIo } from "../../cli/io.ts";
-import { append, FIXTURES, sessionLines, wireLine, withTempDir } from "../live/helpers.ts";
+import {
+  append,
+  FIXTURES,
+  REFUSED_SESSION_IDS,
+  sessionLines,
+  wireLine,
+  withTempDir,
+} from "../live/helpers.ts";
 
 // deno-lint-ignore no-control-regex -- looking for ANSI escapes is the point
 const ANSI = /\x1b\[/;
+
+/** An io whose stdout can be awaited: `saw(needle)` resolves once stdout holds `needle`. */
+function watchedIo() {
+  let output = "";
+  let onOutput = (): void => {};
+  const io = {
+    ...memoryIo(),
+    out: (text: string) => {
+      output += text;
+      onOutput();
+    },
+  };
+  const saw = (needle: string) =>
+    new Promise<void>((resolve, reject) => {
+      // Only a bound on a broken follow; the wait ends as soon as the output arrives.
+      const timer = setTimeout(() => reject(new Error(`no ${needle} within 5 s`)), 5000);
+      onOutput = () => {
+        if (output.includes(needle)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onOutput();
+    });
+  return { io, output: () => output, saw };
+}
 
 Deno.test("timeline prints an aligned table, newest first, and exits 0", async () => {
   await withTempDir(async (dir) => {
@@ -110,6 +143,11 @@ Deno.test("viewer commands exit 2 for an invalid session id without touching the
     const io = memoryIo();
     assert.equal(await run(["../../etc/passwd", "--log-dir", "/nonexistent"], io), 2);
     assert.match(io.stderr(), /invalid session id "..\/..\/etc\/passwd"/);
+    for (const id of REFUSED_SESSION_IDS) {
+      const refused = memoryIo();
+      assert.equal(await run([id, "--log-dir", "/nonexistent"], refused), 2, JSON.stringify(id));
+      assert.match(refused.stderr(), /invalid session id/);
+    }
   }
 });
 
@@ -142,6 +180,35 @@ Deno.test("timeline and summary exit 3 after printing when more than 5% of lines
   const summaryIo = memoryIo();
   assert.equal(await runSummaryCommand(["bad_lines", "--log-dir", FIXTURES], summaryIo), 3);
   assert.match(summaryIo.stdout(), /Events\s+4/);
+});
+
+Deno.test("timeline measures the 5% over the lines it read; summary over the whole session", async () => {
+  await withTempDir(async (dir) => {
+    // 20 old invalid lines of 120: 16.7% of the session, none among the newest 50.
+    await append(`${dir}/s.jsonl`, "garbage\n".repeat(20) + sessionLines("s", 100));
+    const recent = memoryIo();
+    assert.equal(await runTimelineCommand(["s", "--log-dir", dir, "--limit", "50"], recent), 0);
+    assert.equal(recent.stderr(), "");
+    const all = memoryIo();
+    assert.equal(await runTimelineCommand(["s", "--log-dir", dir], all), 3);
+    assert.match(all.stderr(), /20 of 120 lines \(16\.7%\) read for this timeline of session s/);
+    const summary = memoryIo();
+    assert.equal(await runSummaryCommand(["s", "--log-dir", dir], summary), 3);
+    assert.match(summary.stderr(), /20 of 120 lines \(16\.7%\) in the whole log of session s/);
+  });
+});
+
+Deno.test("timeline --follow prints, then exits 3 once stopped when the lines read were bad", async () => {
+  const io = memoryIo();
+  const code = await runTimelineCommand(
+    ["bad_lines", "--log-dir", FIXTURES, "--follow", "--json"],
+    io,
+    { signal: AbortSignal.abort() },
+  );
+  assert.equal(code, 3);
+  const seqs = io.stdout().trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+  assert.deepEqual(seqs, [1, 3, 4, 5], "oldest first");
+  assert.match(io.stderr(), /5 of 10 lines/);
 });
 
 Deno.test("timeline exits 0 when invalid lines stay at or under 5%", async () => {
@@ -247,26 +314,7 @@ Deno.test("timeline --follow prints the last events oldest first, then new ones,
     const path = `${dir}/s.jsonl`;
     await append(path, sessionLines("s", 3));
     const stop = new AbortController();
-    let output = "";
-    let onOutput = (): void => {};
-    const io = {
-      ...memoryIo(),
-      out: (text: string) => {
-        output += text;
-        onOutput();
-      },
-    };
-    const saw = (needle: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${needle} within 5 s`)), 5000);
-        onOutput = () => {
-          if (output.includes(needle)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        onOutput();
-      });
+    const { io, output, saw } = watchedIo();
     const running = runTimelineCommand(["s", "--log-dir", dir, "--follow", "--json"], io, {
       signal: stop.signal,
     });
@@ -275,7 +323,7 @@ Deno.test("timeline --follow prints the last events oldest first, then new ones,
     await saw('"seq":99');
     stop.abort();
     assert.equal(await running, 0);
-    const seqs = output.trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+    const seqs = output().trimEnd().split("\n").map((l) => JSON.parse(l).seq);
     assert.deepEqual(seqs, [1, 2, 3, 99]);
   });
 });
@@ -285,26 +333,7 @@ Deno.test("timeline --follow applies --kind and --since to new events too", asyn
     const path = `${dir}/s.jsonl`;
     await append(path, sessionLines("s", 8));
     const stop = new AbortController();
-    let output = "";
-    let onOutput = (): void => {};
-    const io = {
-      ...memoryIo(),
-      out: (text: string) => {
-        output += text;
-        onOutput();
-      },
-    };
-    const saw = (needle: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${needle} within 5 s`)), 5000);
-        onOutput = () => {
-          if (output.includes(needle)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        onOutput();
-      });
+    const { io, output, saw } = watchedIo();
     const running = runTimelineCommand(
       [
         "s",
@@ -330,7 +359,7 @@ Deno.test("timeline --follow applies --kind and --since to new events too", asyn
     await saw('"seq":22');
     stop.abort();
     assert.equal(await running, 0);
-    const seqs = output.trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+    const seqs = output().trimEnd().split("\n").map((l) => JSON.parse(l).seq);
     assert.deepEqual(seqs, [8, 22], "the intent and the fill before --since are left out");
   });
 });

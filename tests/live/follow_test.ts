@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { followExecution } from "../../live/follow.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import type { FollowItem } from "../../live/types.ts";
-import { append, sessionLines, wireLine, withTempDir } from "./helpers.ts";
+import { append, REFUSED_SESSION_IDS, sessionLines, wireLine, withTempDir } from "./helpers.ts";
 
 /** Await `promise`, failing the test if it takes longer than `ms` (a bound, not a sleep). */
 async function within<T>(promise: Promise<T>, ms = 5000): Promise<T> {
@@ -184,7 +184,9 @@ Deno.test("followExecution with an already aborted signal yields nothing", async
 });
 
 Deno.test("followExecution refuses invalid ids, offsets and poll intervals at once", () => {
-  assert.throws(() => followExecution("../x"), InvalidSessionIdError);
+  for (const id of REFUSED_SESSION_IDS) {
+    assert.throws(() => followExecution(id), InvalidSessionIdError, JSON.stringify(id));
+  }
   assert.throws(() => followExecution("ok", { from: -1 }), RangeError);
   assert.throws(() => followExecution("ok", { from: 1.5 }), RangeError);
   assert.throws(() => followExecution("ok", { pollIntervalMs: 0 }), RangeError);

@@ -5,7 +5,15 @@ import { gateName, gatePassed } from "../../live/describe.ts";
 import { formatWireTimestamp } from "../../execution/events.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import type { ExecutionSummary } from "../../live/types.ts";
-import { append, FIXTURES, sessionLines, tsAt, wireLine, withTempDir } from "./helpers.ts";
+import {
+  append,
+  FIXTURES,
+  REFUSED_SESSION_IDS,
+  sessionLines,
+  tsAt,
+  wireLine,
+  withTempDir,
+} from "./helpers.ts";
 
 /** An independent, slow summary built on readExecutionEvents, to compare the fast one against. */
 async function referenceSummary(
@@ -143,6 +151,25 @@ Deno.test("getExecutionSummary counts invalid, blank and torn lines without losi
   });
 });
 
+Deno.test("getExecutionSummary reads a CRLF file exactly like its LF twin", async () => {
+  await withTempDir(async (dir) => {
+    const lf = sessionLines("lf", 40) + "garbage\n\n";
+    await append(`${dir}/lf.jsonl`, lf);
+    await append(`${dir}/crlf.jsonl`, lf.replaceAll("\n", "\r\n"));
+    const { session_id: _a, size_bytes: lfSize, ...lfSummary } = await getExecutionSummary("lf", {
+      baseDir: dir,
+    });
+    const { session_id: _b, size_bytes: crlfSize, ...crlfSummary } = await getExecutionSummary(
+      "crlf",
+      { baseDir: dir },
+    );
+    assert.deepEqual(crlfSummary, lfSummary);
+    assert.equal(crlfSummary.event_count, 40);
+    assert.equal(crlfSummary.invalid_lines, 1);
+    assert.equal(crlfSize, lfSize + 42);
+  });
+});
+
 Deno.test("getExecutionSummary skips an oversized line and counts it", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/o.jsonl`;
@@ -243,7 +270,7 @@ Deno.test("getExecutionSummary of a missing file is found=false, of an empty fil
 });
 
 Deno.test("getExecutionSummary refuses invalid session ids", async () => {
-  for (const id of ["..", "../x", "a/b", "x".repeat(129)]) {
+  for (const id of [...REFUSED_SESSION_IDS, "x".repeat(129)]) {
     await assert.rejects(() => getExecutionSummary(id, { baseDir: "/tmp" }), InvalidSessionIdError);
   }
 });

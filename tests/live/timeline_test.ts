@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { getExecutionTimeline } from "../../live/timeline.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
-import { append, FIXTURES, sessionLines, tsAt, wireLine, withTempDir } from "./helpers.ts";
+import {
+  append,
+  FIXTURES,
+  REFUSED_SESSION_IDS,
+  sessionLines,
+  tsAt,
+  wireLine,
+  withTempDir,
+} from "./helpers.ts";
 
 Deno.test("getExecutionTimeline returns rows newest first by file order with normalised ts", async () => {
   await withTempDir(async (dir) => {
@@ -88,6 +96,26 @@ Deno.test("getExecutionTimeline skips a torn tail, invalid lines and an oversize
   });
 });
 
+Deno.test("getExecutionTimeline counts the lines it read in stats, not the whole file", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    await append(path, "garbage\n".repeat(30) + sessionLines("s", 50) + "\n[1]\n" + '{"kind"');
+    const recent = await getExecutionTimeline("s", { baseDir: dir, limit: 10 });
+    // The torn tail, "[1]", the blank line and the 10 rows; the old garbage is never read.
+    assert.deepEqual(recent.stats, {
+      total_lines: 13,
+      valid_events: 10,
+      invalid_lines: 1,
+      torn_lines: 1,
+      oversized_lines: 0,
+    });
+    const all = await getExecutionTimeline("s", { baseDir: dir });
+    assert.equal(all.stats.total_lines, 83);
+    assert.equal(all.stats.invalid_lines, 31);
+    assert.equal(all.stats.valid_events, 50);
+  });
+});
+
 Deno.test("getExecutionTimeline reads files of the original and the 16D shapes", async () => {
   const py = await getExecutionTimeline("python_written", { baseDir: FIXTURES });
   assert.equal(py.timeline.length, 5);
@@ -110,12 +138,24 @@ Deno.test("getExecutionTimeline reads files of the original and the 16D shapes",
 Deno.test("getExecutionTimeline answers found=false and no rows for a missing file", async () => {
   await withTempDir(async (dir) => {
     const page = await getExecutionTimeline("nobody", { baseDir: dir });
-    assert.deepEqual(page, { session_id: "nobody", found: false, timeline: [], next_before: null });
+    assert.deepEqual(page, {
+      session_id: "nobody",
+      found: false,
+      timeline: [],
+      next_before: null,
+      stats: {
+        total_lines: 0,
+        valid_events: 0,
+        invalid_lines: 0,
+        torn_lines: 0,
+        oversized_lines: 0,
+      },
+    });
   });
 });
 
 Deno.test("getExecutionTimeline refuses invalid session ids before touching the disk", async () => {
-  for (const id of ["../etc/passwd", "/abs", "a/b", "", ".hidden", "a\u0000b"]) {
+  for (const id of [...REFUSED_SESSION_IDS, "../etc/passwd", ".hidden"]) {
     await assert.rejects(
       () => getExecutionTimeline(id, { baseDir: "/nonexistent" }),
       InvalidSessionIdError,

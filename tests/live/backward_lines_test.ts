@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import {
+  completeLinesEndSync,
+  FileShrankError,
+  readLinesBackward,
+  retryWhileShrinking,
+} from "../../live/backward_lines.ts";
+import { SessionLogChangedError } from "../../live/log_changed_error.ts";
+import { append, sessionLines, withTempDir } from "./helpers.ts";
+
+Deno.test("readLinesBackward throws FileShrankError when the file shrinks between blocks", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    await append(path, sessionLines("s", 2000)); // several 64 KiB blocks
+    using file = await Deno.open(path, { read: true });
+    const lines = readLinesBackward(file, (await file.stat()).size);
+    const first = await lines.next();
+    assert.equal(first.done, false, "the newest block was read");
+    await Deno.truncate(path, 1000);
+    await assert.rejects(async () => {
+      while (!(await lines.next()).done);
+    }, FileShrankError);
+  });
+});
+
+Deno.test("retryWhileShrinking reads again after the file shrank and returns that read", async () => {
+  let calls = 0;
+  const result = await retryWhileShrinking("s", () => {
+    calls++;
+    return calls < 3 ? Promise.reject(new FileShrankError(0)) : Promise.resolve("page");
+  });
+  assert.equal(result, "page");
+  assert.equal(calls, 3);
+});
+
+Deno.test("retryWhileShrinking gives up with SessionLogChangedError after its attempts", async () => {
+  let calls = 0;
+  const error = await retryWhileShrinking("rotating", () => {
+    calls++;
+    return Promise.reject(new FileShrankError(0));
+  }).then(() => null, (err: unknown) => err);
+  assert.ok(error instanceof SessionLogChangedError);
+  assert.equal(error.code, "SESSION_LOG_CHANGED");
+  assert.equal(error.sessionId, "rotating");
+  assert.match(error.message, /rotating shrank while it was read \(3 attempts\)/);
+  assert.equal(calls, 3);
+});
+
+Deno.test("retryWhileShrinking passes other errors through at once", async () => {
+  let calls = 0;
+  await assert.rejects(
+    () =>
+      retryWhileShrinking("s", () => {
+        calls++;
+        return Promise.reject(new Deno.errors.PermissionDenied("no"));
+      }),
+    Deno.errors.PermissionDenied,
+  );
+  assert.equal(calls, 1);
+});
+
+Deno.test("completeLinesEndSync finds the end of the last complete line before a torn tail", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    const whole = sessionLines("s", 1000); // longer than one 64 KiB block
+    await append(path, whole + '{"kind":"or' + "x".repeat(70_000));
+    using file = Deno.openSync(path, { read: true });
+    const size = file.statSync().size;
+    assert.equal(completeLinesEndSync(file, size), new TextEncoder().encode(whole).length);
+    assert.equal(completeLinesEndSync(file, 10), 0, "no newline in the first 10 bytes");
+  });
+});
