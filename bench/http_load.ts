@@ -1,7 +1,8 @@
 /**
  * Whole-system load check of the dashboard API, on loopback only:
  *
- * 1. writes a session of `--events` events (default 1,000,000) to a temp dir;
+ * 1. writes a session of `--events` realistic events (default 1,000,000; see
+ *    `live_fixture.ts`) to a temp dir;
  * 2. serves the dashboard on 127.0.0.1, port 0;
  * 3. runs `wrk -t2 -c32 -d<duration> --latency` against
  *    `/api/live/execution/<id>?limit=200` and reports requests/s and p99
@@ -19,7 +20,7 @@
  * @module
  */
 import { startDashboardServer } from "../cli/serve.ts";
-import { formatWireTimestamp } from "../execution/events.ts";
+import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
 
 interface LoadOptions {
   events: number;
@@ -86,66 +87,6 @@ function parseArgs(args: string[]): LoadOptions {
   return options;
 }
 
-const KINDS = ["intent", "gate", "order", "fill", "error"] as const;
-const SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD"];
-const BASE_MICROS = Date.UTC(2026, 10, 25, 0, 0, 0) * 1000;
-
-function eventLine(sessionId: string, seq: number): string {
-  const kind = KINDS[seq % KINDS.length];
-  const symbol = SYMBOLS[seq % SYMBOLS.length];
-  const payloads: Record<(typeof KINDS)[number], unknown> = {
-    intent: { side: "buy", quantity: 0.5, current_price: 100000.5, strategy_key: "bench" },
-    gate: {
-      gate_name: "LotSize",
-      passed: seq % 3 !== 0,
-      code: seq % 3 !== 0 ? "LOT_SIZE_OK" : "LOT_SIZE_BELOW_MIN",
-      reason: "bench",
-      modified_qty: null,
-    },
-    order: {
-      client_id: `c${seq}`,
-      side: "buy",
-      quantity: 0.5,
-      order_type: "market",
-      price: 100000.5,
-      notional: 50000.25,
-    },
-    fill: {
-      client_id: `c${seq}`,
-      side: "buy",
-      filled_quantity: 0.5,
-      fill_price: 100010,
-      fill_notional: 50005,
-      fill_fee: 1.25,
-    },
-    error: { error: "venue down", code: "ADAPTER_FAILED", stacktrace: null },
-  };
-  return JSON.stringify({
-    ts: formatWireTimestamp(BASE_MICROS + seq * 1000),
-    session_id: sessionId,
-    symbol,
-    mode: "paper",
-    kind,
-    payload: payloads[kind],
-    seq,
-  }) + "\n";
-}
-
-async function writeSession(path: string, sessionId: string, events: number): Promise<void> {
-  using file = await Deno.open(path, { write: true, create: true, truncate: true });
-  const encoder = new TextEncoder();
-  const chunk = 10_000;
-  for (let start = 1; start <= events; start += chunk) {
-    let text = "";
-    for (let seq = start; seq < Math.min(start + chunk, events + 1); seq++) {
-      text += eventLine(sessionId, seq);
-    }
-    const bytes = encoder.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-  }
-}
-
 /** Convert a wrk latency such as `812.00us`, `3.21ms` or `1.02s` to milliseconds. */
 function toMs(value: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(value);
@@ -191,12 +132,12 @@ async function runWrk(url: string, options: LoadOptions): Promise<WrkResult> {
   };
 }
 
-/** Open `clients` streams, append one event, and time its arrival at every client. */
+/** Open `clients` streams, append `line`, and time its arrival at every client. */
 async function sseFanOut(
   baseUrl: string,
   path: string,
   sessionId: string,
-  seq: number,
+  line: string,
   clients: number,
 ): Promise<{ maxMs: number; received: number }> {
   const controller = new AbortController();
@@ -216,9 +157,9 @@ async function sseFanOut(
         text += chunk.value;
       }
     }));
-    const marker = `"seq":${seq}`;
+    const marker = `"seq":${JSON.parse(line).seq},`;
     const started = performance.now();
-    await Deno.writeTextFile(path, eventLine(sessionId, seq), { append: true });
+    await Deno.writeTextFile(path, line, { append: true });
     const timeout = AbortSignal.timeout(5_000);
     const times = await Promise.all(readers.map(async (reader) => {
       let text = "";
@@ -254,7 +195,11 @@ async function main(): Promise<number> {
   const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
   try {
     let t = performance.now();
-    await writeSession(path, sessionId, options.events);
+    const lines = await writeSessionFile(
+      path,
+      options.events,
+      new SessionLineGenerator(sessionId),
+    );
     const size = (await Deno.stat(path)).size;
     console.log(
       `session: ${options.events.toLocaleString("en")} events, ${
@@ -283,11 +228,12 @@ async function main(): Promise<number> {
         }`,
     );
 
-    let nextSeq = options.events + 1;
     if (options.appendRate > 0) {
       // Second run while a writer appends: every append invalidates cached answers.
+      let appended = 0;
       const interval = setInterval(() => {
-        Deno.writeTextFileSync(path, eventLine(sessionId, nextSeq++), { append: true });
+        Deno.writeTextFileSync(path, lines.next(), { append: true });
+        appended++;
       }, 1000 / options.appendRate);
       let live: WrkResult;
       try {
@@ -299,7 +245,7 @@ async function main(): Promise<number> {
         `HTTP while appending ~${options.appendRate} events/s: ${
           live.requestsPerSecond.toFixed(0)
         } req/s, p50 ${live.p50Ms.toFixed(2)} ms, p99 ${live.p99Ms.toFixed(2)} ms ` +
-          `(${nextSeq - options.events - 1} events appended; informational)`,
+          `(${appended} events appended; informational)`,
       );
     }
 
@@ -307,7 +253,7 @@ async function main(): Promise<number> {
       server.url,
       path,
       sessionId,
-      options.events + 1,
+      lines.next(),
       options.sseClients,
     );
     const sseOk = sse.received === options.sseClients && sse.maxMs <= 1000;

@@ -203,7 +203,27 @@ export interface ServeRunOptions {
   onListen?: (server: DashboardServer) => void;
 }
 
+/** The options of `serve` or `start`, or the exit code once `--help` or a bad flag is answered. */
+function parseCommand(
+  command: string,
+  usage: string,
+  args: string[],
+  io: CliIo,
+): DashboardServerOptions | number {
+  const parsed = parseServeArgs(args, io);
+  if (!parsed.ok) {
+    io.err(`peak-trade ${command}: ${parsed.message}\n\n${usage}`);
+    return EXIT.USAGE;
+  }
+  if (parsed.help) {
+    io.out(usage);
+    return EXIT.OK;
+  }
+  return parsed.options;
+}
+
 async function serveUntilStopped(
+  command: string,
   options: DashboardServerOptions,
   io: CliIo,
   run: ServeRunOptions,
@@ -213,7 +233,7 @@ async function serveUntilStopped(
   try {
     server = await startDashboardServer(options);
   } catch (err) {
-    io.err(`peak-trade serve: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`peak-trade ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.USAGE;
   }
   io.out(`Dashboard: ${new URL(pagePath, server.url)}\n`);
@@ -254,16 +274,9 @@ export async function runServeCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const parsed = parseServeArgs(args, io);
-  if (!parsed.ok) {
-    io.err(`peak-trade serve: ${parsed.message}\n\n${USAGE}`);
-    return EXIT.USAGE;
-  }
-  if (parsed.help) {
-    io.out(USAGE);
-    return EXIT.OK;
-  }
-  return await serveUntilStopped(parsed.options, io, run, "/");
+  const options = parseCommand("serve", USAGE, args, io);
+  if (typeof options === "number") return options;
+  return await serveUntilStopped("serve", options, io, run, "/");
 }
 
 /**
@@ -283,19 +296,13 @@ export async function runStartCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const parsed = parseServeArgs(args, io);
-  if (!parsed.ok) {
-    io.err(`peak-trade start: ${parsed.message}\n\n${START_USAGE}`);
-    return EXIT.USAGE;
-  }
-  if (parsed.help) {
-    io.out(START_USAGE);
-    return EXIT.OK;
-  }
-  const { sessionId } = await runDemoScenario({ logDir: parsed.options.logDir, io, quiet: true });
-  io.out(`Demo session ${sessionId} written to ${parsed.options.logDir}.\n`);
+  const options = parseCommand("start", START_USAGE, args, io);
+  if (typeof options === "number") return options;
+  const { sessionId } = await runDemoScenario({ logDir: options.logDir, io, quiet: true });
+  io.out(`Demo session ${sessionId} written to ${options.logDir}.\n`);
   return await serveUntilStopped(
-    parsed.options,
+    "start",
+    options,
     io,
     run,
     `/live/execution/${encodeURIComponent(sessionId)}`,

@@ -70,6 +70,7 @@ interface ApiPage {
   timeline: TimelineRow[];
   summary: ExecutionSummary;
   next_before: number | null;
+  follow_from: number;
 }
 
 interface StreamedRow extends TimelineRow {
@@ -123,7 +124,7 @@ function SummaryCards({ summary }: { summary: ExecutionSummary }): JSX.Element {
           <span class="card-value">{summary.kind_counts[kind]}</span>
         </div>
       ))}
-      <div class="card">
+      <div class={gateBlocks > 0 ? "card card-wide" : "card"}>
         <span class="card-label">Gate blocks</span>
         <span class="card-value">{gateBlocks}</span>
         {gateBlocks > 0 && (
@@ -139,6 +140,9 @@ function SummaryCards({ summary }: { summary: ExecutionSummary }): JSX.Element {
       <div class="card">
         <span class="card-label">Fills</span>
         <span class="card-value">{summary.fills.count}</span>
+        {summary.fills.count > 0 && (
+          <span class="card-note">notional {summary.fills.notional.toFixed(2)}</span>
+        )}
       </div>
       <div class="card">
         <span class="card-label">Fees</span>
@@ -225,6 +229,8 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   const appliedRef = useRef(applied);
   appliedRef.current = applied;
   const followFromRef = useRef(props.followFrom);
+  /** Bumped when a new view replaces the rows: events of the stream before it are stale. */
+  const streamGeneration = useRef(0);
   const requestSeq = useRef(0);
   const summaryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -240,7 +246,13 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
       setNextBefore(page.next_before);
       setSummary(page.summary);
       setApplied(filters);
+      appliedRef.current = filters;
       setError(null);
+      // Events streamed while this page loaded were matched against the old filters; follow
+      // again from where the page was read, so every later event meets the new ones.
+      streamGeneration.current++;
+      followFromRef.current = page.follow_from;
+      setFollowEpoch((epoch) => epoch + 1);
       history.replaceState(null, "", `${pagePath}?${queryOf(filters, null)}`);
       return page;
     } catch (err) {
@@ -290,6 +302,7 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
       return;
     }
     setConnection("connecting");
+    const generation = streamGeneration.current;
     const source = new EventSource(`${apiPath}/stream?from=${followFromRef.current}`);
     source.onopen = () => setConnection("connected");
     source.onerror = () => {
@@ -301,6 +314,7 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
       setError("Live follow stopped: the server refused the stream. Reload the page to retry.");
     };
     source.addEventListener("execution", (message: MessageEvent<string>) => {
+      if (generation !== streamGeneration.current) return;
       const row = JSON.parse(message.data) as StreamedRow;
       followFromRef.current = row.end;
       refreshSummarySoon();
@@ -312,12 +326,14 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
       );
     });
     source.addEventListener("reset", () => {
+      if (generation !== streamGeneration.current) return;
       // The file was truncated or replaced: reload the view, then follow from its new end
       // (continuing this stream would replay the whole new file).
       source.close();
       setConnection("reconnecting");
       void load(appliedRef.current).then((page) => {
-        followFromRef.current = page?.summary.size_bytes ?? 0;
+        if (page !== null) return; // load() follows again from the new page
+        followFromRef.current = 0;
         setFollowEpoch((epoch) => epoch + 1);
       });
     });

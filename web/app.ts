@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { InvalidSessionIdError } from "../execution/session_id.ts";
+import { SessionLogChangedError } from "../live/log_changed_error.ts";
 import { readStaticAsset } from "./assets.ts";
 import { tokenAuth, TokenGuard } from "./auth.ts";
 import { renderDocument } from "./document.ts";
@@ -92,6 +93,10 @@ function errorResponse(err: unknown): Response {
   }
   // The live module answers bad `since`/`until`/`limit`/`before` with a RangeError.
   if (err instanceof RangeError) return jsonError(400, "bad_request", err.message);
+  // A log truncated or rotated during every read attempt: a passing condition, so retry later.
+  if (err instanceof SessionLogChangedError) {
+    return jsonError(503, "session_log_changed", err.message, { "retry-after": "1" });
+  }
   console.error("dashboard: unhandled error", err);
   return jsonError(
     500,
@@ -143,8 +148,9 @@ export function createApp(options: CreateAppOptions): Hono {
     return res ?? jsonError(404, "not_found", `no static asset ${c.req.path}`);
   });
 
-  // URL parsing removes `..` and `%2e%2e` segments before routing (`/live/execution/..` becomes
-  // `/live/`): what is left of a session path without its id is refused as an invalid id.
+  // Deno.serve routes the raw request target, so `/live/execution/%2e%2e` reaches the session
+  // routes and is refused there. Clients that normalise URLs themselves (browsers, curl,
+  // `new Request()`) send `/live/` instead: what is left of a session path is refused here too.
   for (const prefix of ["/live/", "/live/execution/", "/api/live/", "/api/live/execution/"]) {
     app.get(prefix, () =>
       jsonError(

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { runDemoScenario } from "../../cli/dry_run.ts";
+import { memoryIo } from "../../cli/io.ts";
 import { startDashboardServer } from "../../cli/serve.ts";
 import { appendEvents, demoEvents, wireEvent } from "../routes/fixtures.ts";
 
@@ -156,9 +158,70 @@ Deno.test({
           undefined,
           { timeout: 5_000 },
         );
+      });
 
+      await t.step(
+        "an event written while a filter change loads, matching only the new filter, is shown",
+        async () => {
+          await appendEvents(dir, "race", demoEvents("race", 10));
+          await page.goto(new URL("/live/execution/race?kind=intent", server.url).href);
+          await page.waitForSelector('.timeline-island[data-hydrated="true"]', { timeout: 5_000 });
+          await page.check('input[name="follow"]');
+          await page.waitForSelector(".connection-connected", { timeout: 5_000 });
+          // Hold the new page's answer (read by the server before the append) until the old
+          // filter's stream has gone past the appended fill.
+          const { promise: answered, resolve: onAnswered } = Promise.withResolvers<void>();
+          const { promise: released, resolve: release } = Promise.withResolvers<void>();
+          const isTimelineApi = (url: URL) => url.pathname === "/api/live/execution/race";
+          await page.route(isTimelineApi, async (route) => {
+            const response = await route.fetch();
+            onAnswered();
+            await released;
+            await route.fulfill({ response });
+          });
+          await page.check('input[name="kind"][value="fill"]');
+          await answered;
+          await appendEvents(dir, "race", [
+            wireEvent("race", 11, "fill", "RACE-FILL"),
+            wireEvent("race", 12, "intent", "RACE-INTENT"),
+          ]);
+          // The intent matches the old filter: once it shows, the stream has delivered the fill.
+          await page.waitForFunction(
+            () => document.querySelector("tbody td.symbol")?.textContent === "RACE-INTENT",
+            undefined,
+            { timeout: 2_000 },
+          );
+          release();
+          await page.waitForFunction(
+            () =>
+              [...document.querySelectorAll("tbody td.symbol")].some((c) =>
+                c.textContent === "RACE-FILL"
+              ),
+            undefined,
+            { timeout: 2_000 },
+          );
+          await page.unroute(isTimelineApi);
+          await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 6);
+          const symbols = await page.locator("tbody td.symbol").allTextContents();
+          // 2 intents and 2 fills from before, then the 2 appended, newest first, none twice.
+          assert.deepEqual(symbols.slice(0, 2), ["RACE-INTENT", "RACE-FILL"]);
+          await page.uncheck('input[name="follow"]');
+        },
+      );
+
+      await t.step("the README screenshot shows a demo session followed live", async () => {
+        const { sessionId } = await runDemoScenario({ logDir: dir, io: memoryIo(), quiet: true });
+        await page.setViewportSize({ width: 1280, height: 1000 });
+        await page.goto(new URL(`/live/execution/${sessionId}`, server.url).href);
+        await page.waitForSelector('.timeline-island[data-hydrated="true"]', { timeout: 5_000 });
+        await page.check('input[name="follow"]');
+        await page.waitForSelector(".connection-connected", { timeout: 5_000 });
+        // Open the payload of the newest blocked gate decision, as a user checking a block would.
+        await page.locator('tbody tr[data-kind="gate"]', { hasText: "BLOCK" }).first()
+          .locator("details summary").click();
         await Deno.mkdir(new URL(".", SCREENSHOT), { recursive: true });
         await page.screenshot({ path: SCREENSHOT.pathname, fullPage: false });
+        await page.setViewportSize({ width: 1280, height: 900 });
       });
 
       await t.step("the page is readable on a phone width (no horizontal scrolling)", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SessionLogChangedError } from "../../live/log_changed_error.ts";
 import { createApp } from "../../web/app.ts";
 import { appendEvents, demoEvents, wireEvent, withLogDir } from "./fixtures.ts";
 
@@ -9,6 +10,42 @@ interface TimelineBody {
   filters: { kind: string | null; kinds: string[]; symbol: string | null; limit: number };
   count: number;
   next_before: number | null;
+  follow_from: number;
+}
+
+type FileAccess = (path: string | URL, ...rest: unknown[]) => unknown;
+const FILE_ACCESS = ["open", "stat", "lstat", "readFile", "readTextFile", "readDir"] as const;
+
+/** Run `body` while recording every path it opens, stats or lists through `Deno.*`. */
+async function recordFileAccess(body: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const deno = Deno as unknown as Record<string, FileAccess>;
+  const originals = FILE_ACCESS.map((name) => [name, deno[name]] as const);
+  for (const [name, original] of originals) {
+    deno[name] = (path, ...rest) => {
+      seen.push(String(path));
+      return original(path, ...rest);
+    };
+  }
+  try {
+    await body();
+  } finally {
+    for (const [name, original] of originals) deno[name] = original;
+  }
+  return seen;
+}
+
+/** Send `target` as the raw request target (no client-side URL normalisation). */
+async function rawGet(port: number, target: string): Promise<{ status: number; body: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    new TextEncoder().encode(
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    ),
+  );
+  const text = await new Response(conn.readable).text();
+  const status = Number(text.slice(9, 12));
+  return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
 }
 
 Deno.test("timeline API answers the original's shape, newest first, with a cursor", async () => {
@@ -21,6 +58,7 @@ Deno.test("timeline API answers the original's shape, newest first, with a curso
     assert.deepEqual(Object.keys(body).sort(), [
       "count",
       "filters",
+      "follow_from",
       "next_before",
       "session_id",
       "summary",
@@ -36,6 +74,21 @@ Deno.test("timeline API answers the original's shape, newest first, with a curso
     const offsets = body.timeline.map((r) => r.offset);
     assert.deepEqual(offsets, [...offsets].sort((a, b) => b - a), "newest first");
     assert.equal(typeof body.next_before, "number");
+  });
+});
+
+Deno.test("timeline API follow_from is the end of the last complete line, before a torn tail", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir });
+    const size = await appendEvents(dir, "s1", demoEvents("s1", 4));
+    const whole = await (await app.request("/api/live/execution/s1?kind=fill")).json();
+    assert.equal(whole.follow_from, size);
+    // A line being written: live follow must start before it, or the line would be skipped.
+    await Deno.writeTextFile(`${dir}/s1.jsonl`, '{"ts": "2026-11-25T09:31:00', { append: true });
+    const torn = await (await app.request("/api/live/execution/s1?kind=fill")).json();
+    assert.equal(torn.follow_from, size);
+    const missing = await (await app.request("/api/live/execution/nope")).json();
+    assert.equal(missing.follow_from, 0);
   });
 });
 
@@ -201,21 +254,62 @@ Deno.test("every invalid session id is refused with 400 JSON on every session ro
     // A file outside the log root that a traversal would reach.
     await appendEvents(dir, "secret", demoEvents("secret", 2));
     const app = createApp({ logDir: `${dir}/logs` });
-    for (const [label, id] of Object.entries(REFUSED_IDS)) {
-      for (const suffix of ["", "/summary", "/stream"]) {
-        const path = `/api/live/execution/${id}${suffix}`;
-        const res = await app.request(path);
-        // `..` and `%2e%2e` are removed by URL normalisation; what remains is no session route.
-        const expected = (id === ".." || id === "%2e%2e") && suffix !== "" ? 404 : 400;
-        assert.equal(res.status, expected, `${label}: ${path}`);
-        const body = await res.json();
-        assert.equal(typeof body.detail, "string");
-        if (expected === 400) assert.equal(body.error, "invalid_session_id", path);
-        assert.ok(!JSON.stringify(body).includes("BTC-USD"), "nothing outside the root is read");
+    const touched = await recordFileAccess(async () => {
+      for (const [label, id] of Object.entries(REFUSED_IDS)) {
+        for (const suffix of ["", "/summary", "/stream"]) {
+          const path = `/api/live/execution/${id}${suffix}`;
+          const res = await app.request(path);
+          // `new Request()` removes `..` and `%2e%2e` segments; what remains is no session route.
+          // (A real server gets the raw target and answers 400: see the test below.)
+          const expected = (id === ".." || id === "%2e%2e") && suffix !== "" ? 404 : 400;
+          assert.equal(res.status, expected, `${label}: ${path}`);
+          const body = await res.json();
+          assert.equal(typeof body.detail, "string");
+          if (expected === 400) assert.equal(body.error, "invalid_session_id", path);
+        }
+        const page = await app.request(`/live/execution/${id}`);
+        assert.equal(page.status, 400, `page, ${label}`);
+        assert.equal((await page.json()).error, "invalid_session_id");
       }
-      const page = await app.request(`/live/execution/${id}`);
-      assert.equal(page.status, 400, `page, ${label}`);
-      assert.equal((await page.json()).error, "invalid_session_id");
+    });
+    assert.deepEqual(touched, [], "no file was opened, listed or stat-ed");
+  });
+});
+
+Deno.test("over real HTTP, dot-dot ids in the raw request target answer 400 and open no file", async () => {
+  await withLogDir(async (dir) => {
+    await Deno.mkdir(`${dir}/logs`);
+    await appendEvents(dir, "secret", demoEvents("secret", 2));
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      createApp({ logDir: `${dir}/logs` }).fetch,
+    );
+    try {
+      const ids = ["..", "%2e%2e", "%2E%2e", ".%2e", "..%2fsecret", "..%2F..%2Fsecret"];
+      const answers: string[] = [];
+      const touched = await recordFileAccess(async () => {
+        for (const id of ids) {
+          for (const suffix of ["", "/summary", "/stream"]) {
+            for (const prefix of ["/api/live/execution/", "/live/execution/"]) {
+              if (prefix === "/live/execution/" && suffix !== "") continue;
+              const { status, body } = await rawGet(server.addr.port, `${prefix}${id}${suffix}`);
+              answers.push(`${prefix}${id}${suffix} ${status} ${JSON.parse(body).error}`);
+            }
+          }
+        }
+      });
+      for (const answer of answers) assert.match(answer, / 400 invalid_session_id$/);
+      assert.deepEqual(touched, [], "no file was opened, listed or stat-ed");
+      // The recorder does see the server's file access for a valid id.
+      const control = await recordFileAccess(async () => {
+        assert.equal(
+          (await rawGet(server.addr.port, "/api/live/execution/ok/summary")).status,
+          200,
+        );
+      });
+      assert.ok(control.some((path) => path.endsWith("ok.jsonl")), control.join(", "));
+    } finally {
+      await server.shutdown();
     }
   });
 });
@@ -283,5 +377,21 @@ Deno.test("concurrent identical timeline requests all get the same full answer",
     );
     assert.equal(new Set(bodies).size, 1);
     assert.equal((JSON.parse(bodies[0]) as TimelineBody).count, 7);
+  });
+});
+
+Deno.test("a session log that kept shrinking under every read answers 503 with Retry-After", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir });
+    // The live module throws this after its bounded retries; any route may see it.
+    app.get("/shrinking", () => {
+      throw new SessionLogChangedError("s1", 3);
+    });
+    const res = await app.request("/shrinking");
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "1");
+    const body = await res.json();
+    assert.equal(body.error, "session_log_changed");
+    assert.match(body.detail, /shrank while it was read/);
   });
 });

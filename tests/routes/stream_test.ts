@@ -15,10 +15,14 @@ Deno.test("the stream delivers an appended event with id = byte offset after it"
     const size = await appendEvents(dir, "s1", demoEvents("s1", 3));
     const res = await createApp({ logDir: dir }).request(
       `/api/live/execution/s1/stream?from=${size}`,
+      { headers: { "accept-encoding": "gzip, deflate, br" } },
     );
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
     assert.equal(res.headers.get("content-encoding"), null, "no compression on the stream");
+    // Proxies must neither compress nor buffer it either.
+    assert.match(res.headers.get("cache-control") ?? "", /no-transform/);
+    assert.equal(res.headers.get("x-accel-buffering"), "no");
     const reader = new SseReader(res.body!);
     try {
       const end = await appendEvents(dir, "s1", [wireEvent("s1", 4, "fill")]);
@@ -197,5 +201,24 @@ Deno.test("streams beyond the configured maximum are refused with 503 until one 
     const again = await app.request("/api/live/execution/s1/stream");
     assert.equal(again.status, 200);
     await again.body?.cancel();
+  });
+});
+
+Deno.test("the stream sends its comment heartbeat every 15 s", async () => {
+  await withLogDir(async (dir) => {
+    const delays: number[] = [];
+    const original = globalThis.setInterval;
+    globalThis.setInterval = ((handler: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return original(handler, ms);
+    }) as typeof setInterval;
+    let res: Response;
+    try {
+      res = await createApp({ logDir: dir }).request("/api/live/execution/s1/stream");
+    } finally {
+      globalThis.setInterval = original;
+    }
+    await res.body?.cancel();
+    assert.ok(delays.includes(15_000), `timers started: ${delays.join(", ")} ms`);
   });
 });

@@ -15,6 +15,7 @@ import type {
   TimelineFilters,
 } from "../../../islands/ExecutionTimeline.tsx";
 import { HttpError } from "../../../web/errors.ts";
+import { followOffset } from "../../../web/follow_offset.ts";
 import { Island } from "../../../web/island.tsx";
 import {
   DEFAULT_LIMIT,
@@ -38,29 +39,6 @@ import type { Handlers, PageProps } from "../../../web/route.ts";
 export interface TimelinePageData {
   /** Props of the timeline island. */
   island: ExecutionTimelineProps;
-}
-
-/** How far back a torn final fragment is searched for the last complete line. */
-const TORN_TAIL_WINDOW = 1024 * 1024;
-
-/**
- * The offset just after the last complete line at or before `size`: where
- * live follow starts when the summary saw a torn final fragment (a write in
- * progress), so that line is streamed once it completes instead of skipped.
- */
-async function lastLineBoundary(path: string, size: number): Promise<number> {
-  const start = Math.max(0, size - TORN_TAIL_WINDOW);
-  using file = await Deno.open(path, { read: true });
-  await file.seek(start, Deno.SeekMode.Start);
-  const buffer = new Uint8Array(size - start);
-  let filled = 0;
-  while (filled < buffer.length) {
-    const n = await file.read(buffer.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  const nl = buffer.subarray(0, filled).lastIndexOf(0x0a);
-  return nl === -1 ? start : start + nl + 1;
 }
 
 /**
@@ -107,9 +85,7 @@ export const handler: Handlers<TimelinePageData> = {
         rows: page.timeline,
         nextBefore: page.next_before,
         filters,
-        followFrom: summary.torn_lines > 0
-          ? await lastLineBoundary(sessionFilePath(baseDir, sessionId), summary.size_bytes)
-          : summary.size_bytes,
+        followFrom: await followOffset(sessionFilePath(baseDir, sessionId), summary),
         error,
       },
     }, { status: error === null ? 200 : 400 });

@@ -1,7 +1,8 @@
 /**
  * `GET /api/live/execution/:session`: the original's response shape
  * `{session_id, timeline, summary, filters, count}` plus the paging cursor
- * `next_before`. Filters (`kind`, repeatable; `symbol`; `since`; `until`)
+ * `next_before` and `follow_from`, the stream offset that continues this
+ * answer with no gap. Filters (`kind`, repeatable; `symbol`; `since`; `until`)
  * apply before `limit` (1–1000, default 200); `before` pages to older rows.
  *
  * @module
@@ -9,6 +10,7 @@
 import { getExecutionSummary } from "../../../../live/summary.ts";
 import { getExecutionTimeline } from "../../../../live/timeline.ts";
 import { sessionFilePath } from "../../../../live/paths.ts";
+import { followOffset } from "../../../../web/follow_offset.ts";
 import { fileVersion, ResponseCache } from "../../../../web/response_cache.ts";
 import type { Handlers } from "../../../../web/route.ts";
 import {
@@ -80,18 +82,17 @@ export const handler: Handlers = {
     const body = await flight;
 
     async function answer(): Promise<string> {
-      const [page, summary] = await Promise.all([
-        getExecutionTimeline(sessionId, {
-          baseDir,
-          limit,
-          kinds,
-          symbol: symbol ?? undefined,
-          since: since ?? undefined,
-          until: until ?? undefined,
-          before: before ?? undefined,
-        }),
-        getExecutionSummary(sessionId, { baseDir }),
-      ]);
+      // The summary first: the page then covers every line before `follow_from`.
+      const summary = await getExecutionSummary(sessionId, { baseDir });
+      const page = await getExecutionTimeline(sessionId, {
+        baseDir,
+        limit,
+        kinds,
+        symbol: symbol ?? undefined,
+        since: since ?? undefined,
+        until: until ?? undefined,
+        before: before ?? undefined,
+      });
       return JSON.stringify({
         session_id: sessionId,
         timeline: page.timeline,
@@ -107,6 +108,7 @@ export const handler: Handlers = {
         },
         count: page.timeline.length,
         next_before: page.next_before,
+        follow_from: await followOffset(path, summary),
       });
     }
     return jsonResponse(body);
