@@ -56,24 +56,44 @@ const ExecutionSectionSchema: StrictObject<{
   telemetry: TelemetrySectionSchema.prefault({}),
 });
 
+/** The only top-level table this module reads. */
+const EXECUTION_TABLE = "execution";
+/** Top-level keys this close to `execution` (edit distance, ignoring case) are taken for typos. */
+const MAX_TABLE_TYPO_DISTANCE = 2;
+
 /**
  * Schema of an execution config file: `[execution]` (`mode`, `slippage_bps`,
  * `fee_bps`, `min_notional`, `lot_size`, `min_qty`), `[execution.gates]`
  * (`block_research_in_live`) and `[execution.telemetry]` (`enabled`,
- * `base_path`). Every table is strict (unknown keys are errors), nothing is
- * coerced, and every key has the original's default.
+ * `base_path`). The execution tables are strict (unknown keys are errors),
+ * nothing is coerced, and every key has the original's default. Other
+ * top-level tables (a shared project config) are not checked and are passed
+ * through as read, except near-misses of `execution` (`[Execution]`,
+ * `[executoin]`: equal ignoring case, or at most two edits away), which are
+ * errors.
  *
  * @example
  * ```ts
  * import { ExecutionConfigSchema } from "@peak-trade/execution";
- * const config = ExecutionConfigSchema.parse({ execution: { fee_bps: 10 } });
+ * const config = ExecutionConfigSchema.parse({ execution: { fee_bps: 10 }, strategy: { fast: 12 } });
  * console.log(config.execution.slippage_bps, config.execution.fee_bps); // 2 10
+ * console.log(ExecutionConfigSchema.safeParse({ executoin: {} }).success); // false
  * ```
  */
-export const ExecutionConfigSchema: StrictObject<{
+export const ExecutionConfigSchema: z.ZodObject<{
   execution: z.ZodPrefault<typeof ExecutionSectionSchema>;
-}> = z.strictObject({
+}, z.core.$loose> = z.looseObject({
   execution: ExecutionSectionSchema.prefault({}),
+}).superRefine((config, ctx) => {
+  for (const key of Object.keys(config)) {
+    if (key !== EXECUTION_TABLE && isNearMiss(key.toLowerCase(), EXECUTION_TABLE)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `unknown table; did you mean [${EXECUTION_TABLE}]?`,
+      });
+    }
+  }
 });
 
 /**
@@ -362,7 +382,9 @@ function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLoc
   const keyPath = path.join(".");
   const at = locations.get(keyPath);
   const value = valueAt(raw, path);
-  const problem = { keyPath, line: at?.line ?? null, column: at?.valueColumn ?? null };
+  // A misspelt table is about its name: point at the key, as for unknown keys.
+  const column = issue.code === "custom" ? at?.keyColumn : at?.valueColumn;
+  const problem = { keyPath, line: at?.line ?? null, column: column ?? null };
   switch (issue.code) {
     case "invalid_type":
       return [{
@@ -403,7 +425,6 @@ function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLoc
 
 function allowedKeys(path: string[]): string[] {
   const key = path.join(".");
-  if (key === "") return Object.keys(ExecutionConfigSchema.shape);
   if (key === "execution") return Object.keys(ExecutionSectionSchema.shape);
   if (key === "execution.gates") return Object.keys(GatesSectionSchema.shape);
   if (key === "execution.telemetry") return Object.keys(TelemetrySectionSchema.shape);
@@ -472,7 +493,11 @@ function locateKeys(toml: string): Map<string, KeyLocation> {
         keyColumn: line.indexOf("[") + 2,
         valueColumn: line.indexOf("[") + 1,
       };
-      if (!locations.has(table.join("."))) locations.set(table.join("."), at);
+      // `[a.b]` also locates `a`, so that errors about `a` itself point here.
+      for (let depth = 1; depth <= table.length; depth++) {
+        const prefix = table.slice(0, depth).join(".");
+        if (!locations.has(prefix)) locations.set(prefix, at);
+      }
       continue;
     }
     const assignment = /^(\s*)([A-Za-z0-9_\-."' ]+?)\s*=\s*/.exec(line);
@@ -491,4 +516,23 @@ function locateKeys(toml: string): Map<string, KeyLocation> {
 
 function splitKey(key: string): string[] {
   return key.split(".").map((part) => part.trim().replace(/^(["'])(.*)\1$/, "$2"));
+}
+
+/** Whether `a` is at most `MAX_TABLE_TYPO_DISTANCE` single-character edits away from `b`. */
+function isNearMiss(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > MAX_TABLE_TYPO_DISTANCE) return false;
+  // Levenshtein distance, one row at a time.
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j] + 1,
+        row[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length] <= MAX_TABLE_TYPO_DISTANCE;
 }

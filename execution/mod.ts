@@ -13,5 +13,5 @@ export * from "./gates/mod.ts";
 export * from "./simulated_broker.ts";
 export * from "./pipeline.ts";
 export * from "./config.ts";
-export * from "./event_line.ts";
+export { encodeEventLine, encodeEventLinePrefix } from "./event_line.ts";
 export * from "./telemetry.ts";

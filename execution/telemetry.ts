@@ -12,11 +12,13 @@
  * one `WritableStream` whose chunks are batches of whole lines; its sink
  * appends a batch with a single `write(2)` on a file opened with `O_APPEND`,
  * which keeps lines from two processes apart. `seq` is assigned when a batch
- * is built, in file order, continuing from the last `seq` found in the file.
+ * is built, in file order, continuing from the last `seq` found in the file;
+ * the sink writes under an exclusive file lock and renumbers the batch if
+ * another process appended since, so `seq` rises over the whole file.
  *
  * @module
  */
-import { encodeEventLinePrefix } from "./event_line.ts";
+import { encodeEventLinePrefix, encodeLinePrefix } from "./event_line.ts";
 import { type ExecutionEvent, type ExecutionEventEmitter, formatWireTimestamp } from "./events.ts";
 import { assertValidSessionId, InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
@@ -157,8 +159,12 @@ const DEFAULT_FLUSH_INTERVAL_MS = 100;
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const DEFAULT_ERROR_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_OPEN_FILES = 32;
-/** Upper bound of one write: large enough to amortise the syscall, small enough to stay one atomic append. */
-const MAX_WRITE_CHARS = 1024 * 1024;
+/** Upper bound of one write: large enough to amortise the syscall, small enough to hold the file lock briefly. */
+const MAX_WRITE_BYTES = 1024 * 1024;
+/** ASCII lines are joined into strings of about this many characters before encoding. */
+const RUN_CHARS = 16 * 1024;
+/** First size of the reusable encode buffer. */
+const MIN_SCRATCH_BYTES = 64 * 1024;
 /** Step of the backwards scan for the last `seq` of an existing file. */
 const TAIL_CHUNK_BYTES = 64 * 1024;
 /** The backwards scan gives up (and starts at seq 1) after this many bytes without a `seq`. */
@@ -171,15 +177,34 @@ const NEWLINE_BYTES = new Uint8Array([NEWLINE]);
 const encoder = new TextEncoder();
 
 /** A run of events lost to the buffer cap, kept in the queue where the gap is. */
-interface DropMarker {
-  count: number;
-  symbol: string;
-  mode: string;
+class DropMarker {
+  count = 1;
+  constructor(readonly symbol: string, readonly mode: string) {}
 }
+
+/** The line prefix of an event with a character above U+007F (see `#encodeBatch`). */
+class NonAsciiLine {
+  constructor(readonly text: string) {}
+  get length(): number {
+    return this.text.length;
+  }
+}
+
+/**
+ * A queued event, its line prefix (see `encodeEventLinePrefix`) as a plain
+ * string when it is pure ASCII; or a run of drops.
+ */
+type QueuedItem = string | NonAsciiLine | DropMarker;
 
 /** One chunk of a session's stream: whole encoded lines and, after the write, its outcome. */
 interface LineBatch {
   bytes: Uint8Array;
+  /** The queued items `[from, from + count)` the bytes encode, to renumber them if needed. */
+  items: QueuedItem[];
+  from: number;
+  count: number;
+  /** The seq just before the batch's first line. */
+  seqBefore: number;
   /** Bytes of complete lines handed to the kernel. */
   written: number;
   error: unknown;
@@ -191,14 +216,16 @@ interface LineBatch {
 interface SessionSink {
   readonly sessionId: string;
   readonly path: string;
-  /** Encoded line prefixes (see `encodeEventLinePrefix`) and drop markers, oldest first. */
-  pending: (string | DropMarker)[];
+  /** Queued events and drop markers, oldest first. */
+  pending: QueuedItem[];
   pendingChars: number;
   /** Last seq handed out for this file. */
   seq: number;
   file: Deno.FsFile | null;
   ino: number | null;
   dev: number;
+  /** Size of the file after our last write: if it differs, another process appended. */
+  size: number;
   writer: WritableStreamDefaultWriter<LineBatch> | null;
   /** The file ends inside a line (a crash or a short write): the next write starts with `\n`. */
   torn: boolean;
@@ -328,6 +355,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   #nextReportAt = 0;
   #suppressed = 0;
   #useClock = 0;
+  /** Reused by every batch encode (see `#encodeBatch`); grows to the largest batch. */
+  #scratch = new Uint8Array(0);
 
   /** Create a logger; nothing is opened until the first event of a session is written. */
   constructor(options: JsonlExecutionLoggerOptions = {}) {
@@ -416,7 +445,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         this.#refused++;
         return;
       }
-      const line = encodeEventLinePrefix(event);
+      const encoded = encodeLinePrefix(event);
+      const line = encoded.ascii ? encoded.line : new NonAsciiLine(encoded.line);
       if (this.#bufferedChars + line.length > this.#maxBufferedChars) {
         this.#drop(sink, event);
         return;
@@ -476,7 +506,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     }
     await this.flush();
     for (const sink of this.#sinks.values()) {
-      this.#discardPending(sink);
+      this.#dropped += this.#releasePending(sink);
       await this.#closeFile(sink);
     }
     if (this.#exitFlusher !== null) {
@@ -495,6 +525,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       file: null,
       ino: null,
       dev: 0,
+      size: 0,
       writer: null,
       torn: false,
       queued: new Set(),
@@ -510,10 +541,10 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   #drop(sink: SessionSink, event: ExecutionEvent): void {
     this.#dropped++;
     const last = sink.pending[sink.pending.length - 1];
-    if (last !== undefined && typeof last !== "string") {
+    if (last instanceof DropMarker) {
       last.count++;
     } else {
-      sink.pending.push({ count: 1, symbol: String(event.symbol), mode: String(event.mode) });
+      sink.pending.push(new DropMarker(String(event.symbol), String(event.mode)));
     }
     if (!sink.failing && !sink.drainScheduled && sink.draining === null) {
       // The cap was reached while the disk is healthy: write now instead of waiting.
@@ -575,17 +606,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     let index = 0;
     while (index < items.length) {
       const start = index;
-      const firstSeq = sink.seq;
-      let text = "";
-      while (index < items.length && text.length < MAX_WRITE_CHARS) {
-        text += this.#encodeItem(sink, items[index++], ++sink.seq);
-      }
-      const batch: LineBatch = {
-        bytes: encoder.encode(text),
-        written: 0,
-        error: null,
-        done: false,
-      };
+      const batch = this.#encodeBatch(sink, items, start, items.length, MAX_WRITE_BYTES);
+      index = start + batch.count;
       sink.queued.add(batch);
       try {
         await sink.writer!.write(batch);
@@ -598,9 +620,11 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         : countNewlines(batch.bytes, batch.written);
       this.#accountWritten(items, start, start + lines);
       if (batch.error !== null) {
-        sink.seq = firstSeq + lines;
+        sink.seq = batch.seqBefore + lines;
         const rest = items.slice(start + lines);
-        for (const item of rest) if (typeof item === "string") sink.pendingChars += item.length;
+        for (const item of rest) {
+          if (!(item instanceof DropMarker)) sink.pendingChars += item.length;
+        }
         sink.pending = rest.concat(sink.pending);
         sink.failing = true;
         this.#problem(
@@ -616,29 +640,96 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     sink.failing = false;
   }
 
-  /** Encode one queued item as a complete line with its seq. */
-  #encodeItem(sink: SessionSink, item: string | DropMarker, seq: number): string {
-    if (typeof item === "string") return item + seq + "}\n";
+  /**
+   * Encode queued items `[from, end)` as complete lines, numbering them from
+   * `sink.seq + 1` (and advancing it), until the batch holds `maxBytes`.
+   *
+   * HOT PATH: runs of ASCII lines are joined into one string and encoded into
+   * a reusable buffer with one `encodeInto` (a memcpy for V8's one-byte
+   * strings; a call per line costs more than the copy); a non-ASCII line is
+   * encoded on its own, since it would turn a joined run into a two-byte
+   * string that is slower to transcode. The batch is then copied out once.
+   */
+  #encodeBatch(
+    sink: SessionSink,
+    items: QueuedItem[],
+    from: number,
+    end: number,
+    maxBytes: number,
+  ): LineBatch {
+    const seqBefore = sink.seq;
+    let length = 0;
+    let run = "";
+    let i = from;
+    for (; i < end && length + run.length < maxBytes; i++) {
+      const item = items[i];
+      const seq = ++sink.seq;
+      if (typeof item === "string") {
+        run += item + seq + "}\n";
+        if (run.length < RUN_CHARS) continue;
+      } else if (item instanceof NonAsciiLine) {
+        length = this.#appendText(length, run);
+        run = item.text + seq + "}\n";
+      } else {
+        length = this.#appendText(length, run);
+        run = this.#dropReportLine(sink, item, seq);
+      }
+      length = this.#appendText(length, run);
+      run = "";
+    }
+    length = this.#appendText(length, run);
+    return {
+      bytes: this.#scratch.slice(0, length),
+      items,
+      from,
+      count: i - from,
+      seqBefore,
+      written: 0,
+      error: null,
+      done: false,
+    };
+  }
+
+  /** Encode `text` into the scratch buffer at `length`; returns the new length. */
+  #appendText(length: number, text: string): number {
+    if (text === "") return length;
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    this.#reserve(length, text.length * 3);
+    return length + encoder.encodeInto(text, this.#scratch.subarray(length)).written;
+  }
+
+  /** Make room for `more` bytes after the first `length` of the scratch buffer. */
+  #reserve(length: number, more: number): void {
+    if (this.#scratch.length - length >= more) return;
+    const grown = new Uint8Array(
+      Math.max(this.#scratch.length * 2, length + more, MIN_SCRATCH_BYTES),
+    );
+    grown.set(this.#scratch.subarray(0, length));
+    this.#scratch = grown;
+  }
+
+  /** The complete `TELEMETRY_DROPPED` line that stands for a run of dropped events. */
+  #dropReportLine(sink: SessionSink, marker: DropMarker, seq: number): string {
     return encodeEventLinePrefix({
       ts: formatWireTimestamp(new Date()),
       session_id: sink.sessionId,
-      symbol: item.symbol,
-      mode: item.mode,
+      symbol: marker.symbol,
+      mode: marker.mode,
       kind: "error",
       payload: {
-        error: `telemetry buffer full: ${item.count} events dropped`,
+        error: `telemetry buffer full: ${marker.count} events dropped`,
         code: "TELEMETRY_DROPPED",
         stacktrace: null,
-        dropped: item.count,
+        dropped: marker.count,
       },
     }) + seq + "}\n";
   }
 
   /** Count items `[from, to)` as written and release their memory. */
-  #accountWritten(items: (string | DropMarker)[], from: number, to: number): void {
+  #accountWritten(items: QueuedItem[], from: number, to: number): void {
     for (let i = from; i < to; i++) {
       const item = items[i];
-      if (typeof item === "string") {
+      if (!(item instanceof DropMarker)) {
         this.#written++;
         this.#buffered--;
         this.#bufferedChars -= item.length;
@@ -646,30 +737,25 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     }
   }
 
-  #discardPending(sink: SessionSink): void {
+  /** Empty the session's queue; returns how many events it held (drop markers aside). */
+  #releasePending(sink: SessionSink): number {
+    let events = 0;
     for (const item of sink.pending) {
-      if (typeof item === "string") {
-        this.#dropped++;
-        this.#buffered--;
+      if (!(item instanceof DropMarker)) {
+        events++;
         this.#bufferedChars -= item.length;
       }
     }
+    this.#buffered -= events;
     sink.pending = [];
     sink.pendingChars = 0;
+    return events;
   }
 
   #openFailed(sink: SessionSink, error: unknown): void {
     if (error instanceof UnsafeSessionFileError) {
       sink.refused = true;
-      for (const item of sink.pending) {
-        if (typeof item === "string") {
-          this.#refused++;
-          this.#buffered--;
-          this.#bufferedChars -= item.length;
-        }
-      }
-      sink.pending = [];
-      sink.pendingChars = 0;
+      this.#refused += this.#releasePending(sink);
       this.#problem(sink.path, error, `${error.message}; events of this session are refused`);
       return;
     }
@@ -728,6 +814,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       const tail = readTailState(file, info.size);
       sink.seq = Math.max(sink.seq, tail.lastSeq);
       sink.torn = !tail.endsWithNewline;
+      sink.size = info.size;
       sink.ino = info.ino;
       sink.dev = info.dev;
     } catch (error) {
@@ -784,18 +871,31 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   }
 
   /**
-   * Append a batch, from `batch.written` on. With `O_APPEND` one `write(2)`
-   * lands as one piece, so lines of two processes never interleave. A short
-   * write that ends inside a line leaves a torn fragment: it is terminated
-   * with `\n` and the whole line is written again, so every event still ends
-   * up as one complete line. Sets `written` (always at a line boundary) and
-   * `error`.
+   * Append a batch, from `batch.written` on, holding an exclusive advisory
+   * lock on the file. Under the lock, a file that grew since our last write
+   * (another process appends to the same session) is caught up with first: its
+   * torn tail is noted and the batch is renumbered after the file's last
+   * `seq`, so seq rises strictly over the whole file. With `O_APPEND` one
+   * `write(2)` lands as one piece. A short write that ends inside a line leaves
+   * a torn fragment: it is terminated with `\n` and the whole line is written
+   * again, so every event still ends up as one complete line. Sets `written`
+   * (always at a line boundary) and `error`.
    */
   #writeBatchSync(sink: SessionSink, file: Deno.FsFile, batch: LineBatch): void {
-    const bytes = batch.bytes;
     let pos = batch.written;
     batch.error = null;
+    let locked = false;
     try {
+      try {
+        file.lockSync(true);
+        locked = true;
+      } catch {
+        // No lock support (some network file systems): append without one; each
+        // O_APPEND write still lands whole, only seq may interleave between writers.
+      }
+      // A partly written batch keeps its numbers: its first lines are in the file already.
+      if (pos === 0) this.#catchUp(sink, file, batch);
+      const bytes = batch.bytes;
       for (let attempt = 0; pos < bytes.length; attempt++) {
         if (attempt === MAX_SHORT_WRITES) {
           throw new Error("the disk keeps accepting partial writes");
@@ -815,11 +915,43 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         if (lastNewline + 1 !== end) sink.torn = true;
         if (lastNewline >= pos) pos = lastNewline + 1;
       }
+      sink.size = file.statSync().size;
     } catch (error) {
       batch.error = error;
       this.#errors++;
+    } finally {
+      if (locked) {
+        try {
+          file.unlockSync();
+        } catch {
+          // Closing the file releases the lock anyway.
+        }
+      }
     }
     batch.written = pos;
+  }
+
+  /**
+   * With the file locked: if it grew since our last write, read its tail and
+   * renumber the batch after the highest `seq` there.
+   */
+  #catchUp(sink: SessionSink, file: Deno.FsFile, batch: LineBatch): void {
+    const size = file.statSync().size;
+    if (size === sink.size) return;
+    const tail = readTailState(file, size);
+    sink.torn = !tail.endsWithNewline;
+    sink.size = size;
+    if (tail.lastSeq <= batch.seqBefore) return;
+    sink.seq = tail.lastSeq;
+    const renumbered = this.#encodeBatch(
+      sink,
+      batch.items,
+      batch.from,
+      batch.from + batch.count,
+      Infinity,
+    );
+    batch.bytes = renumbered.bytes;
+    batch.seqBefore = renumbered.seqBefore;
   }
 
   /** Close a session file (the stream's close also closes the file). */
@@ -874,22 +1006,15 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         if (sink.pending.length === 0) continue;
         this.#openSync(sink);
         const items = sink.pending;
-        const firstSeq = sink.seq;
-        let text = "";
-        for (const item of items) text += this.#encodeItem(sink, item, ++sink.seq);
-        const batch: LineBatch = {
-          bytes: encoder.encode(text),
-          written: 0,
-          error: null,
-          done: true,
-        };
+        const batch = this.#encodeBatch(sink, items, 0, items.length, Infinity);
+        batch.done = true;
         this.#writeBatchSync(sink, sink.file!, batch);
         const lines = batch.written === batch.bytes.length
           ? items.length
           : countNewlines(batch.bytes, batch.written);
         this.#accountWritten(items, 0, lines);
         sink.pending = items.slice(lines);
-        sink.seq = firstSeq + lines;
+        sink.seq = batch.seqBefore + lines;
         // #writeBatchSync counted a failed write already.
         writeFailed = batch.error !== null;
         if (writeFailed) throw batch.error;

@@ -9,7 +9,7 @@ import { memoryIo } from "../../cli/io.ts";
 import { ExecutionEventSchema } from "../../execution/events.ts";
 import type { ExecutionResult } from "../../execution/types.ts";
 
-const ORDER = ["--symbol", "BTC-USD", "--target", "0.5", "--current", "0.1", "--price", "100000"];
+const ORDER = order("BTC-USD", "0.5", "0.1", "100000");
 
 /** The original's report for ORDER (reference §11), without its config-file warning lines. */
 const REFERENCE_REPORT = `======================================================================
@@ -60,6 +60,11 @@ const REFERENCE_REPORT = `======================================================
 ======================================================================
 `;
 
+/** The order flags of the dry-run. */
+function order(symbol: string, target: string, current: string, price: string): string[] {
+  return ["--symbol", symbol, "--target", target, "--current", current, "--price", price];
+}
+
 function assertIncludes(text: string, fragment: string): void {
   assert.ok(text.includes(fragment), `expected ${JSON.stringify(fragment)} in:\n${text}`);
 }
@@ -89,17 +94,7 @@ Deno.test("dry-run prints the original's report line for line and exits 0 when a
 Deno.test("dry-run exits 1 and prints the block reason when a gate blocks", async () => {
   const io = memoryIo();
   const code = await runDryRunCommand(
-    [
-      "--symbol",
-      "BTC-USD",
-      "--target",
-      "0.5",
-      "--current",
-      "0.1",
-      "--price",
-      "0",
-      "--no-telemetry",
-    ],
+    [...order("BTC-USD", "0.5", "0.1", "0"), "--no-telemetry"],
     io,
   );
   assert.equal(code, 1);
@@ -116,14 +111,7 @@ Deno.test("dry-run shows LotSize's modified quantity and the tags, sorted", asyn
   const io = memoryIo();
   const code = await runDryRunCommand(
     [
-      "--symbol",
-      "ETH-USD",
-      "--target",
-      "1.23456789",
-      "--current",
-      "0",
-      "--price",
-      "3500",
+      ...order("ETH-USD", "1.23456789", "0", "3500"),
       "--tags",
       " zeta, research_only ,",
       "--no-telemetry",
@@ -141,18 +129,7 @@ Deno.test("dry-run shows LotSize's modified quantity and the tags, sorted", asyn
 Deno.test("dry-run reads a negative position given as a separate argument", async () => {
   const io = memoryIo();
   const code = await runDryRunCommand(
-    [
-      "--symbol",
-      "BTC-USD",
-      "--target",
-      "-0.1",
-      "--current",
-      "-0.5",
-      "--price",
-      "100000",
-      "--no-telemetry",
-      "--json",
-    ],
+    [...order("BTC-USD", "-0.1", "-0.5", "100000"), "--no-telemetry", "--json"],
     io,
   );
   assert.equal(code, 0);
@@ -164,17 +141,7 @@ Deno.test("dry-run reads a negative position given as a separate argument", asyn
 Deno.test("dry-run exits 0 for a no-op and says why nothing happened", async () => {
   const io = memoryIo();
   const code = await runDryRunCommand(
-    [
-      "--symbol",
-      "BTC-USD",
-      "--target",
-      "0.5",
-      "--current",
-      "0.5",
-      "--price",
-      "100000",
-      "--no-telemetry",
-    ],
+    [...order("BTC-USD", "0.5", "0.5", "100000"), "--no-telemetry"],
     io,
   );
   assert.equal(code, 0);
@@ -207,18 +174,7 @@ Deno.test("dry-run --json prints the ExecutionResult as JSON and nothing else on
 Deno.test("dry-run --json of a blocked order exits 1 with the block in the JSON", async () => {
   const io = memoryIo();
   const code = await runDryRunCommand(
-    [
-      "--symbol",
-      "X",
-      "--target",
-      "nan",
-      "--current",
-      "0",
-      "--price",
-      "10",
-      "--json",
-      "--no-telemetry",
-    ],
+    [...order("X", "nan", "0", "10"), "--json", "--no-telemetry"],
     io,
   );
   assert.equal(code, 1);

@@ -94,13 +94,50 @@ Deno.test('the string "false" is not a boolean', () => {
   );
 });
 
+Deno.test("other top-level tables of a shared config file are ignored", () => {
+  const config = parseExecutionConfig(
+    '[strategy]\nfast = 12\n\n[execution]\nfee_bps = 5.0\n\n[exec]\nx = 1\n[database]\nurl = "pg://"\n',
+    "config.toml",
+  );
+  assert.equal(config.execution.fee_bps, 5);
+  assert.equal(config.execution.slippage_bps, 2);
+  assert.equal(buildExecutionPipeline(config).gates.length, 4);
+});
+
+Deno.test("a near-miss of [execution] at top level is an error that suggests it", () => {
+  const cases: [string, string][] = [
+    [
+      "[executoin]\nfee_bps = 1\n",
+      "config.toml:1:2: executoin: unknown table; did you mean [execution]?",
+    ],
+    ["[Execution]\n", "config.toml:1:2: Execution: unknown table; did you mean [execution]?"],
+    [
+      "[EXECUTION.gates]\nx = 1\n",
+      "config.toml:1:2: EXECUTION: unknown table; did you mean [execution]?",
+    ],
+    [
+      "[executon]\nmode = 1\n",
+      "config.toml:1:2: executon: unknown table; did you mean [execution]?",
+    ],
+    [
+      "[strategy]\n\n[executions]\n",
+      "config.toml:3:2: executions: unknown table; did you mean [execution]?",
+    ],
+  ];
+  for (const [toml, message] of cases) {
+    const err = configError(toml);
+    assert.equal(err.message, message, toml);
+  }
+  assert.equal(ExecutionConfigSchema.safeParse({ execuion: {} }).success, false);
+  assert.throws(() => buildExecutionPipeline({ Execution: {} } as never), ConfigError);
+});
+
 Deno.test("an unknown key is an error that lists the allowed keys", () => {
   const err = configError("[execution]\nslipage_bps = 3\n");
   assert.equal(
     err.message,
     "config.toml:2:1: execution.slipage_bps: unknown key (allowed here: mode, slippage_bps, fee_bps, min_notional, lot_size, min_qty, gates, telemetry)",
   );
-  assert.equal(configError("[executon]\nmode = 1\n").keyPath, "executon");
   assert.match(
     configError("[execution.gates]\nblock = true\n").message,
     /allowed here: block_research_in_live/,

@@ -21,7 +21,7 @@ async function run(args: string[]): Promise<Deno.CommandOutput> {
   return await spawnWriter(args).output();
 }
 
-Deno.test("two writer processes x 50,000 events give 100,000 whole lines, none interleaved", async () => {
+Deno.test("two writer processes x 50,000 events give 100,000 whole lines, none interleaved, seq rising over the file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const [a, b] = await Promise.all([
@@ -41,6 +41,12 @@ Deno.test("two writer processes x 50,000 events give 100,000 whole lines, none i
       // Each writer's own events stay in its emission order.
       ids.forEach((id, i) => assert.equal(id, `${writer}-${i}`));
     }
+    // Both writers number their batches after the file's last seq, under the file lock.
+    const seqs = events.map((e) => e.seq as number);
+    const notRising = seqs.findIndex((seq, i) => i > 0 && !(seq > seqs[i - 1]));
+    assert.equal(notRising, -1, `seq ${seqs[notRising]} after ${seqs[notRising - 1]}`);
+    assert.equal(seqs[0], 1);
+    assert.equal(seqs.at(-1), 100_000);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

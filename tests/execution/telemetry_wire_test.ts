@@ -184,3 +184,31 @@ Deno.test("an unencodable payload is dropped and counted, emit() does not throw"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ASCII and non-ASCII lines written in mixed batches are byte for byte JSON.stringify's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Small batches and a long run of events, so that ASCII runs, lone non-ASCII lines and
+    // batch boundaries fall in every order.
+    const logger = new JsonlExecutionLogger({ baseDir: dir, batchBytes: 4096 });
+    const texts = ["plain", "Rounded 0.400000 → 0.400000", 'q"uote', "line\u2028sep", "日本"];
+    const expected: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const base = oneOfEachKind()[i % 5];
+      const text = texts[(i * 7) % texts.length];
+      const event = {
+        ...base,
+        symbol: i % 100 < 50 ? "BTC-USD" : "ÉTH-€",
+        payload: { ...base.payload, note: text },
+      } as ExecutionEvent;
+      logger.emit(event);
+      const { ts, session_id, symbol, mode, kind, payload } = event;
+      expected.push(JSON.stringify({ ts, session_id, symbol, mode, kind, payload, seq: i + 1 }));
+    }
+    await logger.close();
+    assert.equal(logger.stats.written, 3000);
+    assert.deepEqual(readLines(`${dir}/wire-1.jsonl`), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
