@@ -158,7 +158,8 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
       });
     } else {
       // The demo's blocks are part of the show: it succeeds when it ran.
-      await runScenario(config, logger, sessionId, io, flags.json ? "json" : "table");
+      const demoConfig = flags.config === undefined ? demoDefaultConfig() : config;
+      await runScenario(demoConfig, logger, sessionId, io, flags.json ? "json" : "table");
       code = EXIT.OK;
     }
   } finally {
@@ -195,7 +196,7 @@ export interface DemoScenarioOptions {
   quiet?: boolean;
   /**
    * Config of the pipelines (gates, broker).
-   * @default {the built-in defaults}
+   * @default {the built-in defaults with `fee_bps = 10` (the original's documented example)}
    */
   config?: ExecutionConfig;
 }
@@ -246,7 +247,7 @@ export async function runDemoScenario(options: DemoScenarioOptions): Promise<Dem
   try {
     path = logger.pathFor(sessionId);
     results = await runScenario(
-      options.config ?? parseExecutionConfig(""),
+      options.config ?? demoDefaultConfig(),
       logger,
       sessionId,
       io,
@@ -659,6 +660,14 @@ const DEMO_ORDERS: readonly DemoOrder[] = [
   },
 ];
 
+/**
+ * The demo's config when none is given: the defaults plus the 10 bps fee of the original's
+ * documented example config, so the demo's fills show fees.
+ */
+function demoDefaultConfig(): ExecutionConfig {
+  return parseExecutionConfig("[execution]\nfee_bps = 10.0\n", "built-in demo config");
+}
+
 async function runScenario(
   config: ExecutionConfig,
   emitter: ExecutionEventEmitter | undefined,
@@ -698,7 +707,8 @@ function demoRow(index: number, order: DemoOrder, result: ExecutionResult): stri
   switch (result.status) {
     case "filled":
       detail = `fill $${formatPythonFixedGrouped(result.fills[0].price, 2)}, ` +
-        `notional $${formatPythonFixedGrouped(result.totalNotional, 2)}`;
+        `notional $${formatPythonFixedGrouped(result.totalNotional, 2)}, ` +
+        `fee $${formatPythonFixed(result.totalFees, 4)}`;
       break;
     case "planned":
       detail = "order planned, not sent";
