@@ -2,31 +2,16 @@ import assert from "node:assert/strict";
 import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import { fillEvent, listTree, readLines } from "./telemetry_fixtures.ts";
-
-const REFUSED_IDS = [
-  "../x",
-  "/abs",
-  "a/b",
-  "",
-  ".",
-  "..",
-  "a\u0000b",
-  "x".repeat(200),
-  "%2e%2e%2fx",
-  "..%2fx",
-  "a\\b",
-  ".hidden",
-  "s 1",
-];
+import { REFUSED_SESSION_IDS } from "../refused_session_ids.ts";
 
 Deno.test("invalid session ids are refused and counted, nothing is created anywhere", async () => {
   const parent = await Deno.makeTempDir();
   try {
     const root = `${parent}/root`;
     const logger = new JsonlExecutionLogger({ baseDir: root, onError: () => {} });
-    for (const id of REFUSED_IDS) logger.emit({ ...fillEvent("s1", 0), session_id: id });
+    for (const id of REFUSED_SESSION_IDS) logger.emit({ ...fillEvent("s1", 0), session_id: id });
     await logger.close();
-    assert.equal(logger.stats.refused, REFUSED_IDS.length);
+    assert.equal(logger.stats.refused, REFUSED_SESSION_IDS.length);
     assert.equal(logger.stats.written, 0);
     assert.deepEqual(listTree(parent), [], "not even the log root was created");
     assert.throws(() => Deno.lstatSync("/abs.jsonl"), Deno.errors.NotFound);
@@ -37,7 +22,7 @@ Deno.test("invalid session ids are refused and counted, nothing is created anywh
 
 Deno.test("pathFor() throws InvalidSessionIdError for every refused id", () => {
   const logger = new JsonlExecutionLogger({ baseDir: "logs/execution", flushOnExit: false });
-  for (const id of REFUSED_IDS) {
+  for (const id of REFUSED_SESSION_IDS) {
     assert.throws(() => logger.pathFor(id), InvalidSessionIdError, JSON.stringify(id));
   }
   assert.equal(logger.pathFor("paper-1"), "logs/execution/paper-1.jsonl");

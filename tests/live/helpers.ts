@@ -97,20 +97,4 @@ export async function append(path: string, data: string | Uint8Array): Promise<v
   await Deno.writeFile(path, bytes, { append: true, create: true });
 }
 
-/**
- * Session ids every reader, the follower and the CLI must refuse: paths out of
- * the log root (plain, encoded, Windows-style), dot names, empty, NUL, too long.
- */
-export const REFUSED_SESSION_IDS: readonly string[] = [
-  "../x",
-  "/abs",
-  "a/b",
-  "",
-  ".",
-  "..",
-  "a\u0000b",
-  "x".repeat(200),
-  "%2e%2e%2fx",
-  "a\\b",
-  "..\\x",
-];
+export { REFUSED_SESSION_IDS } from "../refused_session_ids.ts";
