@@ -284,8 +284,9 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
  * @example
  * ```ts
  * import { followExecution } from "@peak-trade/execution";
- * const stop = new AbortController();
- * for await (const item of followExecution("demo", { signal: stop.signal, from: 0 })) {
+ * // Follow for five seconds (a dashboard would abort when its client leaves).
+ * const signal = AbortSignal.timeout(5_000);
+ * for await (const item of followExecution("demo", { signal, from: 0 })) {
  *   if (item.type === "event") console.log(item.end, item.row.description);
  *   else console.warn(`log ${item.reason}; reading again from the start`);
  * }

@@ -42,9 +42,14 @@ export interface ReadExecutionEventsOptions {
  * @example
  * ```ts
  * import { readExecutionEvents } from "@peak-trade/execution";
- * const reader = readExecutionEvents("logs/execution/demo.jsonl");
- * for await (const event of reader) console.log(event.kind, event.offset);
- * console.log(reader.stats.invalid_lines);
+ * // Any byte stream works; a path ("logs/execution/demo.jsonl") is opened for you.
+ * const source = new Blob([
+ *   '{"ts":"2026-11-25T09:30:45Z","session_id":"demo","symbol":"BTC-USD","mode":"paper","kind":"intent","payload":{}}\n',
+ *   "not json\n",
+ * ]).stream();
+ * const reader = readExecutionEvents(source);
+ * for await (const event of reader) console.log(event.kind, event.offset); // "intent" 0
+ * console.log(reader.stats.invalid_lines); // 1
  * ```
  */
 export class ExecutionEventReader implements AsyncIterable<ReadEvent> {

@@ -245,8 +245,8 @@ export interface SessionInfo {
  * @example
  * ```ts
  * import { followExecution } from "@peak-trade/execution";
- * const ac = new AbortController();
- * for await (const item of followExecution("demo", { signal: ac.signal })) {
+ * const signal = AbortSignal.timeout(5_000); // stop following after five seconds
+ * for await (const item of followExecution("demo", { signal })) {
  *   if (item.type === "event") console.log(item.row.description, item.end);
  *   else console.warn("restarted:", item.reason);
  * }
