@@ -24,6 +24,7 @@ import {
   nowEpochMicros,
 } from "./events.ts";
 import { formatPythonRepr } from "./python_format.ts";
+import { isValidSessionId } from "./session_id.ts";
 
 /**
  * Options of {@linkcode ExecutionPipeline}.
@@ -152,7 +153,7 @@ export class ExecutionPipeline {
       totalFees: 0,
     };
 
-    const inputProblem = describeInvalidInput(target, current, context.symbol);
+    const inputProblem = describeInvalidInput(target, current, context.symbol, context.sessionId);
     if (inputProblem === null && desiredDelta === 0) return result;
 
     // Python's comparison makes NaN a sell; keep that for the intent record.
@@ -356,7 +357,17 @@ function describeNumber(value: unknown): string {
 }
 
 /** Why the input cannot be executed, or null when positions are finite and the symbol a string. */
-function describeInvalidInput(target: unknown, current: unknown, symbol: unknown): string | null {
+function describeInvalidInput(
+  target: unknown,
+  current: unknown,
+  symbol: unknown,
+  sessionId: unknown,
+): string | null {
+  // An order whose decisions cannot be recorded is not sent (fail closed).
+  if (sessionId !== undefined && !isValidSessionId(sessionId)) {
+    return `Invalid session id ${JSON.stringify(sessionId)}: use 1-128 characters from ` +
+      "A-Z a-z 0-9 . _ -, starting with a letter or digit";
+  }
   if (typeof symbol !== "string" || symbol === "") {
     return `Invalid symbol: expected a non-empty string, got ${
       symbol === "" ? "an empty string" : symbol === null ? "null" : typeof symbol

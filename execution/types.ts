@@ -87,7 +87,9 @@ export interface ExecutionContext {
   /** Policy tags; only the exact, case-sensitive `"research_only"` has meaning. */
   tags?: Iterable<string>;
   /**
-   * Telemetry session the events of this execution are written to.
+   * Telemetry session the events of this execution are written to. One that
+   * is not a valid session id (see `isValidSessionId`) blocks the execution
+   * with `INPUT_INVALID`, since its decisions could not be recorded.
    * @default {"default"}
    */
   sessionId?: string;

@@ -10,6 +10,8 @@
 import type { JSX, TargetedEvent } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
+import { gatePassed } from "../live/describe.ts";
+import { formatPythonFixed, formatPythonFixedGrouped } from "../execution/python_format.ts";
 import { formatTimestamp, kindClass, type TimeZoneMode } from "../web/format.ts";
 
 /** The kinds offered in the filter bar, in pipeline order. */
@@ -35,6 +37,10 @@ export interface TimelineFilters {
   symbol: string;
   /** Rows per page, 1–1000. */
   limit: number;
+  /** Only events at or after this instant (ISO 8601 as typed; naive = UTC); empty or absent: no bound. */
+  since?: string;
+  /** Only events at or before this instant (ISO 8601 as typed; naive = UTC); empty or absent: no bound. */
+  until?: string;
 }
 
 /**
@@ -81,20 +87,51 @@ function queryOf(filters: TimelineFilters, before: number | null): string {
   const query = new URLSearchParams();
   for (const kind of filters.kinds) query.append("kind", kind);
   if (filters.symbol !== "") query.set("symbol", filters.symbol);
+  if (filters.since) query.set("since", filters.since);
+  if (filters.until) query.set("until", filters.until);
   query.set("limit", String(filters.limit));
   if (before !== null) query.set("before", String(before));
   return query.toString();
 }
 
+/** Epoch milliseconds of a time bound as the server reads it (a naive time is UTC). */
+function boundMillis(text: string): number {
+  const iso = text.replace(/^(\d{4}-\d{2}-\d{2})[ t]/, "$1T");
+  const zoned = !iso.includes("T") || /([Zz]|[+-]\d{2}:?\d{2})$/.test(iso);
+  return Date.parse(zoned ? iso : `${iso}Z`);
+}
+
+/** Whether a streamed row belongs to the view (the server applied the same filters to the page). */
 function matches(row: TimelineRow, filters: TimelineFilters): boolean {
-  return (filters.kinds.length === 0 || filters.kinds.includes(row.kind)) &&
-    (filters.symbol === "" || row.symbol === filters.symbol);
+  if (filters.kinds.length > 0 && !filters.kinds.includes(row.kind)) return false;
+  if (filters.symbol !== "" && row.symbol !== filters.symbol) return false;
+  if (filters.since || filters.until) {
+    const at = row.ts === null ? NaN : Date.parse(row.ts);
+    if (Number.isNaN(at)) return false;
+    if (filters.since && at < Math.floor(boundMillis(filters.since))) return false;
+    if (filters.until && at > boundMillis(filters.until)) return false;
+  }
+  return true;
 }
 
 function describeDetails(details: unknown): string | null {
   if (details === null || details === undefined) return null;
   if (typeof details === "object" && Object.keys(details).length === 0) return null;
   return JSON.stringify(details, null, 2);
+}
+
+/**
+ * Why a gate blocked (`CODE: reason`), shown under the description so a
+ * block can be read without opening the payload; `null` for other rows.
+ */
+function blockReason(row: TimelineRow): string | null {
+  if (row.kind !== "gate" || typeof row.details !== "object" || row.details === null) return null;
+  if (gatePassed(row.details)) return null;
+  const { code, reason } = row.details as Record<string, unknown>;
+  const text = typeof reason === "string" ? reason.trim() : "";
+  const codeText = typeof code === "string" ? code : "";
+  if (text === "" && codeText === "") return null;
+  return codeText === "" ? text : text === "" ? codeText : `${codeText}: ${text}`;
 }
 
 async function fetchJson<T>(url: string): Promise<T> {
@@ -141,12 +178,14 @@ function SummaryCards({ summary }: { summary: ExecutionSummary }): JSX.Element {
         <span class="card-label">Fills</span>
         <span class="card-value">{summary.fills.count}</span>
         {summary.fills.count > 0 && (
-          <span class="card-note">notional {summary.fills.notional.toFixed(2)}</span>
+          <span class="card-note">
+            notional ${formatPythonFixedGrouped(summary.fills.notional, 2)}
+          </span>
         )}
       </div>
       <div class="card">
         <span class="card-label">Fees</span>
-        <span class="card-value">{summary.fills.fees.toFixed(4)}</span>
+        <span class="card-value">${formatPythonFixed(summary.fills.fees, 4)}</span>
       </div>
       <div class={summary.invalid_lines > 0 ? "card card-warn" : "card"}>
         <span class="card-label">Invalid lines</span>
@@ -161,7 +200,7 @@ function TimelineTable(
 ): JSX.Element {
   return (
     <div class="table-wrap">
-      <table class="timeline">
+      <table class="timeline" aria-label="Execution events, newest first">
         <thead>
           <tr>
             <th scope="col">Timestamp</th>
@@ -182,6 +221,9 @@ function TimelineTable(
                 <td class="symbol">{row.symbol ?? "—"}</td>
                 <td class="description">
                   <span>{row.description}</span>
+                  {blockReason(row) !== null && (
+                    <span class="block-reason">{blockReason(row)}</span>
+                  )}
                   {details !== null && (
                     <details>
                       <summary>payload</summary>
@@ -356,7 +398,13 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   /** Apply the filter bar's values (limit clamped to 1–1000, symbol trimmed). */
   function applyDraft(values: TimelineFilters): void {
     const limit = Math.min(1000, Math.max(1, Math.trunc(values.limit) || 200));
-    const next = { ...values, symbol: values.symbol.trim(), limit };
+    const next = {
+      ...values,
+      symbol: values.symbol.trim(),
+      since: values.since?.trim() ?? "",
+      until: values.until?.trim() ?? "",
+      limit,
+    };
     setDraft(next);
     void load(next);
   }
@@ -367,7 +415,8 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   }
 
   const olderHref = nextBefore === null ? null : `${pagePath}?${queryOf(applied, nextBefore)}`;
-  const filtered = applied.kinds.length > 0 || applied.symbol !== "";
+  const filtered = applied.kinds.length > 0 || applied.symbol !== "" || Boolean(applied.since) ||
+    Boolean(applied.until);
 
   return (
     <div class="timeline-island" data-hydrated={hydrated ? "true" : "false"}>
@@ -399,6 +448,30 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
             maxLength={128}
             onInput={(e) => setDraft({ ...draft, symbol: e.currentTarget.value })}
             onChange={(e) => applyDraft({ ...draft, symbol: e.currentTarget.value })}
+          />
+        </label>
+        <label class="field">
+          <span>Since</span>
+          <input
+            type="text"
+            name="since"
+            value={draft.since ?? ""}
+            placeholder="2026-11-25T09:30Z"
+            maxLength={64}
+            onInput={(e) => setDraft({ ...draft, since: e.currentTarget.value })}
+            onChange={(e) => applyDraft({ ...draft, since: e.currentTarget.value })}
+          />
+        </label>
+        <label class="field">
+          <span>Until</span>
+          <input
+            type="text"
+            name="until"
+            value={draft.until ?? ""}
+            placeholder="any time"
+            maxLength={64}
+            onInput={(e) => setDraft({ ...draft, until: e.currentTarget.value })}
+            onChange={(e) => applyDraft({ ...draft, until: e.currentTarget.value })}
           />
         </label>
         <label class="field">

@@ -11,7 +11,7 @@ import { InvalidSessionIdError } from "../execution/session_id.ts";
 import { SessionLogChangedError } from "../live/log_changed_error.ts";
 import { readStaticAsset } from "./assets.ts";
 import { tokenAuth, TokenGuard } from "./auth.ts";
-import { renderDocument } from "./document.ts";
+import { escapeHtml, renderDocument } from "./document.ts";
 import { HttpError, jsonError } from "./errors.ts";
 import { loopbackHostOnly } from "./host_check.ts";
 import { IslandCollector, type IslandRecord } from "./island.tsx";
@@ -86,6 +86,54 @@ function toHonoHandler(
   };
 }
 
+/** Titles of the HTML error pages, by status. */
+const ERROR_TITLES: Readonly<Record<number, string>> = {
+  400: "Bad request",
+  404: "Page not found",
+  500: "Server error",
+  503: "Try again shortly",
+};
+
+/**
+ * A browser asking for a page (not the API) gets an HTML error page with a
+ * way back instead of raw JSON; API clients and scripts keep `{error, detail}`.
+ */
+function wantsHtmlPage(req: Request): boolean {
+  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  if (new URL(req.url).pathname.startsWith("/api/")) return false;
+  return (req.headers.get("accept") ?? "").includes("text/html");
+}
+
+async function forBrowser(req: Request, res: Response): Promise<Response> {
+  if (res.ok || !wantsHtmlPage(req)) return res;
+  const contentType = res.headers.get("content-type") ?? "";
+  if (!contentType.startsWith("application/json")) return res;
+  let detail = "";
+  let code = "";
+  try {
+    const body = await res.clone().json() as { error?: unknown; detail?: unknown };
+    detail = typeof body.detail === "string" ? body.detail : "";
+    code = typeof body.error === "string" ? body.error : "";
+  } catch {
+    return res;
+  }
+  const title = ERROR_TITLES[res.status] ?? `Error ${res.status}`;
+  const body = `<main class="page"><header class="page-header">` +
+    `<a class="back" href="/">← Sessions</a><h1>${escapeHtml(title)}</h1></header>` +
+    `<div class="error" role="alert"><p>${escapeHtml(detail)}</p>` +
+    (code === ""
+      ? ""
+      : `<p class="error-code">HTTP ${res.status} · <code>${escapeHtml(code)}</code></p>`) +
+    `</div></main>`;
+  const headers = new Headers(res.headers);
+  headers.set("content-type", "text/html; charset=utf-8");
+  headers.delete("content-length");
+  return new Response(
+    renderDocument({ title, body, islands: [], assetVersion: ASSET_VERSION }),
+    { status: res.status, headers },
+  );
+}
+
 function errorResponse(err: unknown): Response {
   if (err instanceof HttpError) return jsonError(err.status, err.code, err.message);
   if (err instanceof InvalidSessionIdError) {
@@ -128,6 +176,10 @@ export function createApp(options: CreateAppOptions): Hono {
   const app = new Hono();
 
   app.use(securityHeaders());
+  app.use(async (c, next) => {
+    await next();
+    if (!c.res.ok && wantsHtmlPage(c.req.raw)) c.res = await forBrowser(c.req.raw, c.res);
+  });
   if (guard === null) app.use(loopbackHostOnly());
   if (guard !== null) {
     app.use(tokenAuth({

@@ -393,3 +393,26 @@ Deno.test("execute fails closed on a custom gate that returns no decision or a n
   assert.equal(r2.status, "blocked");
   assert.deepEqual(r2.orders, []);
 });
+
+Deno.test("execute blocks an invalid sessionId with INPUT_INVALID and never calls the adapter", async () => {
+  let calls = 0;
+  const adapter: BrokerAdapter = {
+    name: "Counting",
+    executeOrder(order: Order, ctx: ExecutionContext): Fill {
+      calls++;
+      return { ...order, price: ctx.price, notional: order.notional, fee: 0, ts: new Date() };
+    },
+  };
+  const pipeline = new ExecutionPipeline({ gates: defaultGates(), adapter });
+  for (const sessionId of ["../escape", "paper 1", "", "-x"]) {
+    const r = await pipeline.execute(0.5, 0.1, paper(100_000, { sessionId }));
+    assert.equal(r.status, "blocked", sessionId);
+    assert.equal(r.code, "INPUT_INVALID");
+    assert.match(r.blockReason, /Invalid session id/);
+    assert.match(r.blockReason, /A-Z a-z 0-9 \. _ -/);
+  }
+  assert.equal(calls, 0, "no order was sent without a place to record it");
+  const ok = await pipeline.execute(0.5, 0.1, paper(100_000, { sessionId: "paper-1" }));
+  assert.equal(ok.status, "filled");
+  assert.equal(calls, 1);
+});

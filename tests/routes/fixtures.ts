@@ -17,7 +17,8 @@ export interface WireEvent {
   seq: number;
 }
 
-const BASE_MICROS = Date.UTC(2026, 10, 25, 9, 30, 0) * 1000;
+/** Epoch microseconds of the first fixture event minus one second (event `seq` n is at BASE + n s). */
+export const BASE_MICROS = Date.UTC(2026, 10, 25, 9, 30, 0) * 1000;
 
 /** Build the `seq`-th event of a session (timestamps one second apart). */
 export function wireEvent(

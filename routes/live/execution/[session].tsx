@@ -24,7 +24,9 @@ import {
   parseOffset,
   parseSessionId,
   parseSymbol,
+  parseTimeBound,
 } from "../../../web/params.ts";
+import { parseTimeBound as readTimeBound } from "../../../live/timestamps.ts";
 import type { Handlers, PageProps } from "../../../web/route.ts";
 
 /**
@@ -63,12 +65,24 @@ export const handler: Handlers<TimelinePageData> = {
         kinds: parseKinds(query),
         symbol: parseSymbol(query) ?? "",
         limit: parseLimit(query),
+        since: parseTimeBound(query, "since") ?? "",
+        until: parseTimeBound(query, "until") ?? "",
       };
+      for (const name of ["since", "until"] as const) {
+        const value = filters[name];
+        if (value) readTimeBound(value, name); // throws a RangeError saying what to type
+      }
       before = parseOffset("before", query.get("before"));
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
+      if (!(err instanceof HttpError) && !(err instanceof RangeError)) throw err;
       error = err.message;
+      // Show the page unfiltered by the bad bound, keeping what was typed in the form.
+      if (err instanceof RangeError) {
+        const typed = { since: query.get("since") ?? "", until: query.get("until") ?? "" };
+        filters = { ...filters, ...typed };
+      }
     }
+    const badBound = error !== null;
     const baseDir = ctx.state.logDir;
     const summary = await getExecutionSummary(sessionId, { baseDir });
     const page = await getExecutionTimeline(sessionId, {
@@ -77,6 +91,8 @@ export const handler: Handlers<TimelinePageData> = {
       kinds: filters.kinds,
       symbol: filters.symbol === "" ? undefined : filters.symbol,
       before: before ?? undefined,
+      since: badBound || !filters.since ? undefined : filters.since,
+      until: badBound || !filters.until ? undefined : filters.until,
     });
     return ctx.render({
       island: {
