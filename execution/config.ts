@@ -60,6 +60,19 @@ const ExecutionSectionSchema: StrictObject<{
 const EXECUTION_TABLE = "execution";
 /** Top-level keys this close to `execution` (edit distance, ignoring case) are taken for typos. */
 const MAX_TABLE_TYPO_DISTANCE = 2;
+/**
+ * Keys that only mean something inside `[execution]` (or `[execution.gates]`); written at the
+ * top level they would be silently ignored, so they are errors. `mode` is not among them: a
+ * shared project config may well have a top-level `mode` of its own.
+ */
+const MISPLACED_EXECUTION_KEYS: ReadonlyMap<string, string> = new Map([
+  ["slippage_bps", "[execution]"],
+  ["fee_bps", "[execution]"],
+  ["min_notional", "[execution]"],
+  ["lot_size", "[execution]"],
+  ["min_qty", "[execution]"],
+  ["block_research_in_live", "[execution.gates]"],
+]);
 
 /**
  * Schema of an execution config file: `[execution]` (`mode`, `slippage_bps`,
@@ -69,8 +82,9 @@ const MAX_TABLE_TYPO_DISTANCE = 2;
  * nothing is coerced, and every key has the original's default. Other
  * top-level tables (a shared project config) are not checked and are passed
  * through as read, except near-misses of `execution` (`[Execution]`,
- * `[executoin]`: equal ignoring case, or at most two edits away), which are
- * errors.
+ * `[executoin]`: equal ignoring case, or at most two edits away) and
+ * execution keys written at the top level (`fee_bps = 10` above any table),
+ * which are errors.
  *
  * @example
  * ```ts
@@ -91,6 +105,14 @@ export const ExecutionConfigSchema: z.ZodObject<{
         code: "custom",
         path: [key],
         message: `unknown table; did you mean [${EXECUTION_TABLE}]?`,
+      });
+    }
+    const table = MISPLACED_EXECUTION_KEYS.get(key);
+    if (table !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `belongs in ${table}; at the top level it would be ignored`,
       });
     }
   }

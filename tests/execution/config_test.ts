@@ -132,6 +132,19 @@ Deno.test("a near-miss of [execution] at top level is an error that suggests it"
   assert.throws(() => buildExecutionPipeline({ Execution: {} } as never), ConfigError);
 });
 
+Deno.test("an execution key written above every table is an error that names its table", () => {
+  assert.equal(
+    configError("fee_bps = 10.0\n\n[strategy]\nfast = 12\n").message,
+    "config.toml:1:1: fee_bps: belongs in [execution]; at the top level it would be ignored",
+  );
+  assert.equal(
+    configError("block_research_in_live = false\n").message,
+    "config.toml:1:1: block_research_in_live: belongs in [execution.gates]; at the top level it would be ignored",
+  );
+  // A shared config's own top-level `mode` is not ours to judge.
+  assert.equal(parseExecutionConfig('mode = "live"\n', "config.toml").execution.mode, "paper");
+});
+
 Deno.test("an unknown key is an error that lists the allowed keys", () => {
   const err = configError("[execution]\nslipage_bps = 3\n");
   assert.equal(
