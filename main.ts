@@ -9,6 +9,7 @@ import { type CliIo, EXIT, processIo } from "./cli/io.ts";
 import { runDryRunCommand } from "./cli/dry_run.ts";
 import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "./cli/viewer.ts";
 import { runServeCommand, runStartCommand } from "./cli/serve.ts";
+import denoConfig from "./deno.json" with { type: "json" };
 
 /** A subcommand: a one-line description and its implementation. */
 interface Command {
@@ -40,7 +41,12 @@ function usage(): string {
     "Commands:",
     ...rows,
     "",
-    "Run `peak-trade <command> --help` for the options of a command.",
+    "Run `peak-trade <command> --help` for the options of a command;",
+    "`peak-trade --version` prints the version.",
+    "",
+    "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
+    "2 usage, configuration or input error, unknown session; 3 more than 5% invalid",
+    "lines in a session (timeline, summary).",
     "",
   ].join("\n");
 }
@@ -58,9 +64,18 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
   // `deno task dry-run -- --symbol …` forwards the `--` itself; it only separates task arguments.
   const [name, ...afterName] = args[0] === "--" ? args.slice(1) : args;
   const rest = afterName[0] === "--" ? afterName.slice(1) : afterName;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    // No command is a usage error: the help goes to stderr, stdout stays empty for scripts.
+    io.err(usage());
+    return EXIT.USAGE;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     io.out(usage());
-    return name === undefined ? EXIT.USAGE : EXIT.OK;
+    return EXIT.OK;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.out(`peak-trade ${denoConfig.version} (${denoConfig.name})\n`);
+    return EXIT.OK;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
@@ -70,6 +85,8 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
   try {
     return await command.run(rest, io);
   } catch (err) {
+    // The reader went away (`peak-trade timeline s | head`): stop quietly, as shell tools do.
+    if (err instanceof Deno.errors.BrokenPipe) return EXIT.OK;
     // Commands report the errors they expect; anything else still ends with one readable line
     // (no stack trace for the user), and exit 1 as the original's viewer did on a fatal error.
     const message = err instanceof Error ? err.message : String(err);

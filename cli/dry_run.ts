@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type CliIo, EXIT } from "./io.ts";
+import { checkWritableLogDir, type CliIo, EXIT } from "./io.ts";
 import {
   buildExecutionPipeline,
   ConfigError,
@@ -34,13 +34,15 @@ Order:
   --price PRICE        current price (quote per unit)
   --mode MODE          backtest | paper | live (default: the config's execution.mode);
                        sets the mode of the context and of the pipeline (live: planned only)
-  --tags A,B           comma-separated policy tags, e.g. research_only
+  --tags A,B           comma-separated policy tags; only research_only has an effect
+                       (blocked in live mode unless the config allows it)
 
 Configuration and telemetry:
   --config FILE        execution config (TOML); a missing file is an error.
                        Default: built-in defaults (see docs/configuration.md)
   --session ID         telemetry session id (default: dryrun-<UTC yyyymmddThhmmssZ>)
-  --log-dir DIR        telemetry log root (default: the config's base_path, logs/execution)
+  --log-dir DIR        telemetry log root, created when missing; must be writable
+                       (default: the config's base_path, logs/execution)
   --no-telemetry       write no session file
 
 Output:
@@ -128,6 +130,23 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
     );
   }
   const logDir = flags.logDir ?? config.execution.telemetry.base_path;
+  if (telemetryOn) {
+    // Fail before the first order: a session file that cannot be written is a setup error,
+    // not something to discover after the run from a "0 events written" line.
+    const problem = await checkWritableLogDir(logDir);
+    if (problem !== null) {
+      const source = flags.logDir !== undefined
+        ? "--log-dir"
+        : flags.config !== undefined
+        ? `execution.telemetry.base_path in ${flags.config}`
+        : "the default log directory";
+      io.err(
+        `peak-trade dry-run: telemetry log directory (${source}): ${problem}; ` +
+          "pass a writable directory with --log-dir, or --no-telemetry\n",
+      );
+      return EXIT.USAGE;
+    }
+  }
   const logger = telemetryOn
     ? new JsonlExecutionLogger({ baseDir: logDir, onError: (r) => io.err(`${r.message}\n`) })
     : undefined;
@@ -529,8 +548,11 @@ async function interactiveLoop(
       return io.readLine("");
     }
     : (prompt: string) => io.readLine(prompt);
+  // At end of input the prompt is still open: end its line so the shell prompt starts clean.
+  const endOfInput = (): void => (options.json ? io.err("\n") : io.out("\n"));
   while (true) {
     const symbol = await ask("Symbol (empty to finish): ");
+    if (symbol === null) endOfInput();
     if (symbol === null || symbol.trim() === "") break;
     const numbers: number[] = [];
     for (
@@ -542,6 +564,7 @@ async function interactiveLoop(
       let value: number | undefined;
       while (value === undefined) {
         const answer = await ask(`${label}: `);
+        if (answer === null) endOfInput();
         if (answer === null || answer.trim() === "") return code;
         try {
           value = parseNumber(flag, answer);

@@ -93,3 +93,44 @@ export function memoryIo(
     stderr: () => stderr,
   };
 }
+
+/**
+ * Make sure telemetry can be written under `dir`: create it (with parents) when
+ * missing, check that it is a directory and that a file can be created in it.
+ * Returns `null` when it can, or one line that says what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { checkWritableLogDir } from "./cli/io.ts";
+ * const dir = await Deno.makeTempDir();
+ * console.log(await checkWritableLogDir(`${dir}/execution`)); // null
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function checkWritableLogDir(dir: string): Promise<string | null> {
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) return `${dir} exists but is not a directory`;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) return `cannot use ${dir}: ${reason(err)}`;
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+    } catch (mkdirErr) {
+      return `cannot create ${dir}: ${reason(mkdirErr)}`;
+    }
+  }
+  try {
+    const probe = await Deno.makeTempFile({ dir, prefix: ".peak-trade-write-check-" });
+    await Deno.remove(probe);
+  } catch (err) {
+    return `cannot write to ${dir}: ${reason(err)}`;
+  }
+  return null;
+}
+
+/** The OS's reason for a failed file operation, without Deno's call details. */
+function reason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // "Permission denied (os error 13): mkdir '/x'" -> "Permission denied"
+  return message.replace(/\s*\(os error \d+\).*$/s, "");
+}

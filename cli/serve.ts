@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type CliIo, EXIT } from "./io.ts";
+import { checkWritableLogDir, type CliIo, EXIT } from "./io.ts";
 import { runDemoScenario } from "./dry_run.ts";
 import { createApp } from "../web/app.ts";
 import { ensureIslandBundle } from "../web/assets.ts";
@@ -212,7 +212,10 @@ function parseCommand(
 ): DashboardServerOptions | number {
   const parsed = parseServeArgs(args, io);
   if (!parsed.ok) {
-    io.err(`peak-trade ${command}: ${parsed.message}\n\n${usage}`);
+    // One line that says what to fix, as the other commands do; the help is one flag away.
+    io.err(
+      `peak-trade ${command}: ${parsed.message}\nRun \`peak-trade ${command} --help\` for usage.\n`,
+    );
     return EXIT.USAGE;
   }
   if (parsed.help) {
@@ -233,11 +236,17 @@ async function serveUntilStopped(
   try {
     server = await startDashboardServer(options);
   } catch (err) {
-    io.err(`peak-trade ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`peak-trade ${command}: ${listenFailure(options, err)}\n`);
     return EXIT.USAGE;
   }
   io.out(`Dashboard: ${new URL(pagePath, server.url)}\n`);
-  io.out(`Log root: ${options.logDir}\n`);
+  if (["0.0.0.0", "::", "[::]"].includes(options.hostname)) {
+    io.out(
+      `Listening on every interface: from other machines use this host's name or address ` +
+        `instead of ${options.hostname}.\n`,
+    );
+  }
+  io.out(`Log root: ${options.logDir}${await logRootNote(options.logDir)}\n`);
   if (options.token !== undefined) io.out("Token required: send it as a bearer token or log in.\n");
   io.out("Press Ctrl-C to stop.\n");
   run.onListen?.(server);
@@ -255,6 +264,40 @@ async function serveUntilStopped(
   }
   io.out("Dashboard stopped.\n");
   return EXIT.OK;
+}
+
+/** Why the server could not start, with the address and what to change. */
+function listenFailure(options: DashboardServerOptions, err: unknown): string {
+  const address = `${urlHost(options.hostname)}:${options.port}`;
+  if (err instanceof Deno.errors.AddrInUse) {
+    return `cannot listen on ${address}: the port is in use (another dashboard?); ` +
+      "pick another with --port N, or --port 0 for a free one";
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable) {
+    return `cannot listen on ${address}: ${options.hostname} is not an address of this ` +
+      "machine; pass one of its addresses with --hostname (default 127.0.0.1)";
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return `cannot listen on ${address}: permission denied (ports below 1024 need privileges; ` +
+      "use --port 8000 or another port above 1023)";
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (/lookup|resolve|name/i.test(message) && !/^\d/.test(options.hostname)) {
+    return `cannot listen on ${address}: ${message} (is --hostname ${options.hostname} spelt right?)`;
+  }
+  return `cannot start the dashboard on ${address}: ${message}`;
+}
+
+/** A note after the log root when it is missing or not a directory, so the empty index is explained. */
+async function logRootNote(logDir: string): Promise<string> {
+  try {
+    const info = await Deno.stat(logDir);
+    return info.isDirectory ? "" : " (warning: not a directory; no session can be shown)";
+  } catch (err) {
+    return err instanceof Deno.errors.NotFound
+      ? " (does not exist yet: the index is empty until a session is written there)"
+      : ` (warning: cannot read it: ${err instanceof Error ? err.message : String(err)})`;
+  }
 }
 
 /**
@@ -298,6 +341,14 @@ export async function runStartCommand(
 ): Promise<number> {
   const options = parseCommand("start", START_USAGE, args, io);
   if (typeof options === "number") return options;
+  const problem = await checkWritableLogDir(options.logDir);
+  if (problem !== null) {
+    io.err(
+      `peak-trade start: cannot write the demo session: ${problem}; ` +
+        "pass a writable directory with --log-dir\n",
+    );
+    return EXIT.USAGE;
+  }
   const { sessionId } = await runDemoScenario({ logDir: options.logDir, io, quiet: true });
   io.out(`Demo session ${sessionId} written to ${options.logDir}.\n`);
   return await serveUntilStopped(

@@ -55,7 +55,8 @@ const TIMELINE_HELP = `Usage: peak-trade timeline SESSION [options]
 Print a session's events, newest first, after the filters.
 
 Options:
-  --kind KIND     only this kind (repeatable: --kind gate --kind fill)
+  --kind KIND     only this kind: intent, gate, order, fill or error
+                  (repeatable or comma-separated: --kind gate --kind fill, --kind gate,fill)
   --symbol SYM    only this symbol
   --since TS      only events at or after TS (ISO 8601, e.g. 2026-11-25T09:30:00Z)
   --until TS      only events at or before TS
@@ -117,7 +118,9 @@ function commandInput<T extends object>(
   let parsed: Parsed;
   try {
     parsed = parseArgs({
-      args,
+      // node:util reads "--limit -1" as a missing value; keep such a pair together so the
+      // option's own check can say what is wrong with the number.
+      args: joinNegativeValues(args),
       options: { ...options, "log-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
       allowPositionals: true,
       strict: true,
@@ -135,6 +138,79 @@ function commandInput<T extends object>(
     if (err instanceof UsageError) return usageFailure(io, command, err.message);
     throw err;
   }
+}
+
+/** `--limit -1` → `--limit=-1` (for every string option followed by a negative number). */
+function joinNegativeValues(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (/^--[a-z-]+$/.test(args[i]) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
+
+/** The kinds this product writes; other kinds (from other writers) are allowed with a warning. */
+const KNOWN_KINDS = ["intent", "gate", "order", "fill", "error"];
+const KIND_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `--kind` values: repeatable and comma-separated (as the HTTP API's `kind`), deduplicated. */
+function parseKinds(values: string[] | undefined): string[] {
+  const kinds: string[] = [];
+  for (const value of values ?? []) {
+    for (const part of value.split(",")) {
+      const kind = part.trim();
+      if (kind === "") continue;
+      if (!KIND_PATTERN.test(kind)) {
+        throw new UsageError(
+          `--kind: expected an event kind such as ${KNOWN_KINDS.join(", ")}, got ${
+            JSON.stringify(kind.slice(0, 40))
+          }`,
+        );
+      }
+      if (!kinds.includes(kind)) kinds.push(kind);
+    }
+  }
+  return kinds;
+}
+
+/** Warn (stderr) about kinds this product never writes: usually a typo or the wrong case. */
+function warnUnknownKinds(io: CliIo, kinds: string[]): void {
+  for (const kind of kinds) {
+    if (KNOWN_KINDS.includes(kind)) continue;
+    const lower = kind.toLowerCase();
+    const hint = KNOWN_KINDS.includes(lower) ? ` (kinds are lower case: --kind ${lower})` : "";
+    io.err(
+      `peak-trade timeline: warning: --kind ${JSON.stringify(kind)} is not one of ` +
+        `${KNOWN_KINDS.join(", ")}${hint}\n`,
+    );
+  }
+}
+
+/** A message when `--since` is after `--until` (nothing could ever match), else `null`. */
+function invertedRange(since: string | undefined, until: string | undefined): string | null {
+  if (since === undefined || until === undefined) return null;
+  let from: number;
+  let to: number;
+  try {
+    from = parseTimeBound(since, "since");
+    to = parseTimeBound(until, "until");
+  } catch {
+    return null; // the reader reports the unreadable one, naming it
+  }
+  return from > to
+    ? `--since ${since} is after --until ${until}: no event can match; swap them?`
+    : null;
+}
+
+/** Name the flag in a reader's RangeError ("since: …" → "--since: …"). */
+function flagMessage(message: string): string {
+  return message.replace(/^(since|until|limit|before)\b:?/, (_m, name) => `--${name}:`);
 }
 
 function paint(io: CliIo, code: string | undefined, text: string): string {
@@ -277,12 +353,15 @@ export async function runTimelineCommand(
   }, (parsed, logDir) => ({
     id: sessionArgument(parsed.positionals),
     logDir,
-    kinds: (parsed.values.kind as string[] | undefined) ?? [],
+    kinds: parseKinds(parsed.values.kind as string[] | undefined),
     limit: parseLimit(stringOption(parsed.values.limit)),
     values: parsed.values,
   }));
   if (typeof input === "number") return input;
   const { id, logDir, kinds, limit, values } = input;
+  const inverted = invertedRange(stringOption(values.since), stringOption(values.until));
+  if (inverted !== null) return usageFailure(io, "timeline", inverted);
+  warnUnknownKinds(io, kinds);
   const path = sessionFilePath(logDir, id);
   const follow = values.follow === true;
   let before: number | undefined;
@@ -306,7 +385,7 @@ export async function runTimelineCommand(
       before,
     });
   } catch (err) {
-    if (err instanceof RangeError) return usageFailure(io, "timeline", err.message);
+    if (err instanceof RangeError) return usageFailure(io, "timeline", flagMessage(err.message));
     throw err;
   }
   if (!page.found) return await missingSession(io, "timeline", logDir, id);

@@ -498,20 +498,73 @@ Deno.test("main.ts dry-run in a subprocess exits 0 when allowed and 1 when block
   assert.equal(usage.code, 2);
 });
 
-Deno.test("dry-run still reports and exits 0 when the log directory cannot be written", async () => {
+Deno.test("dry-run exits 2 before any order when --log-dir is a file, and alters nothing", async () => {
   await withTempDir(async (dir) => {
     const notADir = `${dir}/file`;
     await Deno.writeTextFile(notADir, "I am a file\n");
-    const io = memoryIo();
-    const code = await runDryRunCommand([...ORDER, "--log-dir", notADir, "--session", "s"], io);
-    assert.equal(code, 0);
-    assertIncludes(io.stdout(), "✅ DRY-RUN COMPLETE");
-    assertIncludes(io.stdout(), `Telemetry: 0 events written to ${notADir}/s.jsonl`);
-    assert.match(io.stderr(), /telemetry incomplete: 7 dropped/);
+    for (const logDir of [notADir, `${notADir}/below`]) {
+      const io = memoryIo();
+      const code = await runDryRunCommand([...ORDER, "--log-dir", logDir, "--session", "s"], io);
+      assert.equal(code, 2, logDir);
+      assert.equal(io.stdout(), "", "no order ran, so no report and no 'Telemetry:' line");
+      assert.match(io.stderr(), /telemetry log directory \(--log-dir\)/);
+      assertIncludes(io.stderr(), notADir);
+      assert.match(io.stderr(), /pass a writable directory with --log-dir, or --no-telemetry/);
+      assert.equal(io.stderr().trim().split("\n").length, 1, io.stderr());
+    }
     assert.equal(
       await Deno.readTextFile(notADir),
       "I am a file\n",
       "nothing already there is altered",
     );
+    // --no-telemetry needs no log directory at all.
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand([...ORDER, "--log-dir", notADir, "--no-telemetry"], io), 0);
   });
+});
+
+Deno.test("dry-run names the config key when the config's base_path cannot be used", async () => {
+  await withTempDir(async (dir) => {
+    const notADir = `${dir}/file`;
+    await Deno.writeTextFile(notADir, "x\n");
+    const config = `${dir}/execution.toml`;
+    await Deno.writeTextFile(
+      config,
+      `[execution.telemetry]\nbase_path = ${JSON.stringify(notADir)}\n`,
+    );
+    const io = memoryIo();
+    assert.equal(await runDryRunCommand([...ORDER, "--config", config], io), 2);
+    assertIncludes(io.stderr(), `execution.telemetry.base_path in ${config}`);
+    assertIncludes(io.stderr(), `${notADir} exists but is not a directory`);
+  });
+});
+
+Deno.test("dry-run creates a missing --log-dir, parents included", async () => {
+  await withTempDir(async (dir) => {
+    const io = memoryIo();
+    const logDir = `${dir}/a/b/execution`;
+    assert.equal(await runDryRunCommand([...ORDER, "--log-dir", logDir, "--session", "s"], io), 0);
+    assert.ok((await Deno.stat(`${logDir}/s.jsonl`)).isFile);
+    assert.deepEqual(
+      [...Deno.readDirSync(logDir)].map((e) => e.name),
+      ["s.jsonl"],
+      "no probe left",
+    );
+  });
+});
+
+Deno.test("dry-run --help says which tag has an effect", async () => {
+  const io = memoryIo();
+  assert.equal(await runDryRunCommand(["--help"], io), 0);
+  assert.match(io.stdout(), /only research_only has an effect/);
+});
+
+Deno.test("dry-run --interactive ends the open prompt line at end of input", async () => {
+  const io = memoryIo({ input: [] });
+  assert.equal(await runDryRunCommand(["--interactive", "--no-telemetry"], io), 0);
+  assert.equal(io.stdout(), "Symbol (empty to finish): \n");
+  const half = memoryIo({ input: ["BTC-USD", "0.5"] });
+  assert.equal(await runDryRunCommand(["--interactive", "--no-telemetry", "--json"], half), 0);
+  assert.equal(half.stdout(), "", "with --json, prompts and their line ends go to stderr");
+  assert.ok(half.stderr().endsWith("Current position: \n"), JSON.stringify(half.stderr()));
 });

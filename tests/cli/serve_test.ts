@@ -133,3 +133,94 @@ Deno.test("start exits 2 on bad flags before writing anything", async () => {
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
+
+Deno.test("serve exits 2 when the port is in use, naming the address and the fix", async () => {
+  await withLogDir(async (dir) => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (taken.addr as Deno.NetAddr).port;
+    const io = memoryIo();
+    assert.equal(await runServeCommand(["--port", String(port), "--log-dir", dir], io), 2);
+    assert.match(
+      io.stderr(),
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+    );
+    assert.match(io.stderr(), /--port 0 for a free one/);
+    assert.doesNotMatch(io.stderr(), /os error/);
+  });
+});
+
+Deno.test("serve says when the log root does not exist yet", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const missing = `${dir}/not-yet`;
+    const exit = runServeCommand(["--port", "0", "--log-dir", missing], io, {
+      signal: stop.signal,
+      onListen: started.resolve,
+    });
+    try {
+      await listening(exit, started.promise);
+      assert.ok(
+        io.stdout().includes(`Log root: ${missing} (does not exist yet: the index is empty`),
+        io.stdout(),
+      );
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+  });
+});
+
+Deno.test("start exits 2 before serving when the demo session cannot be written", async () => {
+  await withLogDir(async (dir) => {
+    const file = `${dir}/file`;
+    await Deno.writeTextFile(file, "x\n");
+    const io = memoryIo();
+    // Should it start serving anyway, stop it at once so the failure is an assertion, not a hang.
+    const stop = new AbortController();
+    const code = await runStartCommand(["--port", "0", "--log-dir", file], io, {
+      signal: stop.signal,
+      onListen: () => stop.abort(),
+    });
+    assert.equal(code, 2);
+    assert.equal(io.stdout(), "", "no 'written to' claim, no dashboard");
+    assert.match(
+      io.stderr(),
+      /cannot write the demo session: .*file exists but is not a directory/,
+    );
+    assert.equal(await Deno.readTextFile(file), "x\n");
+  });
+});
+
+Deno.test("serve and start answer a bad flag with one line and a pointer to --help", async () => {
+  for (const [run, name] of [[runServeCommand, "serve"], [runStartCommand, "start"]] as const) {
+    const io = memoryIo();
+    assert.equal(await run(["--colour"], io), 2);
+    assert.equal(
+      io.stderr(),
+      `peak-trade ${name}: unknown option "--colour"\nRun \`peak-trade ${name} --help\` for usage.\n`,
+    );
+    assert.equal(io.stdout(), "");
+  }
+});
+
+Deno.test("serve on 0.0.0.0 says to use the host's own name from other machines", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(
+      ["--port", "0", "--hostname", "0.0.0.0", "--token", "t", "--log-dir", dir],
+      io,
+      { signal: stop.signal, onListen: started.resolve },
+    );
+    try {
+      await listening(exit, started.promise);
+      assert.match(io.stdout(), /Listening on every interface: .* instead of 0\.0\.0\.0/);
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+  });
+});

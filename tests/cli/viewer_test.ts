@@ -155,7 +155,13 @@ Deno.test("timeline exits 2 for bad input: limit, since, unknown flag, missing s
   const cases: [string[], RegExp][] = [
     [["s", "--limit", "0"], /--limit: expected a positive whole number/],
     [["s", "--limit", "ten"], /--limit: expected a positive whole number/],
-    [["s", "--since", "yesterday", "--log-dir", FIXTURES], /since: cannot read "yesterday"/],
+    [["s", "--limit", "-1"], /--limit: expected a positive whole number, got "-1"/],
+    [["s", "--since", "yesterday", "--log-dir", FIXTURES], /--since: cannot read "yesterday"/],
+    [["s", "--kind", "<script>"], /--kind: expected an event kind such as intent/],
+    [
+      ["s", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T10:30:00+01:00"],
+      /--since 2026-11-25T10:00:00Z is after --until 2026-11-25T10:30:00\+01:00: no event can match/,
+    ],
     [["s", "--colour"], /Unknown option '--colour'/],
     [[], /missing SESSION/],
     [["a", "b"], /expected one SESSION/],
@@ -361,5 +367,31 @@ Deno.test("timeline --follow applies --kind and --since to new events too", asyn
     assert.equal(await running, 0);
     const seqs = output().trimEnd().split("\n").map((l) => JSON.parse(l).seq);
     assert.deepEqual(seqs, [8, 22], "the intent and the fill before --since are left out");
+  });
+});
+
+Deno.test("timeline --kind takes comma-separated kinds, as the HTTP API does", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 8));
+    const io = memoryIo();
+    assert.equal(
+      await runTimelineCommand(["s", "--log-dir", dir, "--kind", "gate, fill", "--json"], io),
+      0,
+    );
+    const kinds = io.stdout().trim().split("\n").map((l) => JSON.parse(l).kind);
+    assert.deepEqual([...new Set(kinds)].sort(), ["fill", "gate"]);
+    assert.equal(kinds.length, 4);
+    assert.equal(io.stderr(), "");
+  });
+});
+
+Deno.test("timeline warns about a kind it never writes (wrong case, typo) and still exits 0", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 4));
+    const io = memoryIo();
+    assert.equal(await runTimelineCommand(["s", "--log-dir", dir, "--kind", "FILL"], io), 0);
+    assert.match(io.stderr(), /--kind "FILL" is not one of intent, gate, order, fill, error/);
+    assert.match(io.stderr(), /lower case: --kind fill/);
+    assert.match(io.stdout(), /no events match/);
   });
 });
