@@ -1,42 +1,17 @@
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium, skipBrowserTests } from "./chromium.ts";
 import { startDashboardServer } from "../../cli/serve.ts";
 import { appendEvents, demoEvents, wireEvent } from "../routes/fixtures.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-function chromiumAvailable(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const available = chromiumAvailable();
-const inCi = Deno.env.get("CI") === "true";
-
 Deno.test({
   name: "dashboard layout: kind badges stay whole, long symbols wrap, until bounds live follow",
-  ignore: !available && !inCi,
+  ignore: skipBrowserTests,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    assert.ok(available, `${CHROMIUM} is required when CI=true`);
     const dir = await Deno.makeTempDir({ prefix: "peak-dashboard-layout-" });
     const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
