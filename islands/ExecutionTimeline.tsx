@@ -396,6 +396,29 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   }
 
   /** Apply the filter bar's values (limit clamped to 1–1000, symbol trimmed). */
+  /** A text filter: typing updates the draft, leaving the field (or Enter) applies it. */
+  function textField(
+    label: string,
+    name: "symbol" | "since" | "until",
+    placeholder: string,
+    maxLength: number,
+  ) {
+    return (
+      <label class="field">
+        <span>{label}</span>
+        <input
+          type="text"
+          name={name}
+          value={draft[name] ?? ""}
+          placeholder={placeholder}
+          maxLength={maxLength}
+          onInput={(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}
+          onChange={(e) => applyDraft({ ...draft, [name]: e.currentTarget.value })}
+        />
+      </label>
+    );
+  }
+
   function applyDraft(values: TimelineFilters): void {
     const limit = Math.min(1000, Math.max(1, Math.trunc(values.limit) || 200));
     const next = {
@@ -438,42 +461,9 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
             </label>
           ))}
         </fieldset>
-        <label class="field">
-          <span>Symbol</span>
-          <input
-            type="text"
-            name="symbol"
-            value={draft.symbol}
-            placeholder="all"
-            maxLength={128}
-            onInput={(e) => setDraft({ ...draft, symbol: e.currentTarget.value })}
-            onChange={(e) => applyDraft({ ...draft, symbol: e.currentTarget.value })}
-          />
-        </label>
-        <label class="field">
-          <span>Since</span>
-          <input
-            type="text"
-            name="since"
-            value={draft.since ?? ""}
-            placeholder="2026-11-25T09:30Z"
-            maxLength={64}
-            onInput={(e) => setDraft({ ...draft, since: e.currentTarget.value })}
-            onChange={(e) => applyDraft({ ...draft, since: e.currentTarget.value })}
-          />
-        </label>
-        <label class="field">
-          <span>Until</span>
-          <input
-            type="text"
-            name="until"
-            value={draft.until ?? ""}
-            placeholder="any time"
-            maxLength={64}
-            onInput={(e) => setDraft({ ...draft, until: e.currentTarget.value })}
-            onChange={(e) => applyDraft({ ...draft, until: e.currentTarget.value })}
-          />
-        </label>
+        {textField("Symbol", "symbol", "all", 128)}
+        {textField("Since", "since", "2026-11-25T09:30Z", 64)}
+        {textField("Until", "until", "any time", 64)}
         <label class="field">
           <span>Limit</span>
           <input
