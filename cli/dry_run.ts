@@ -17,7 +17,7 @@ import {
 import type { ExecutionPipeline } from "../execution/pipeline.ts";
 import type { ExecutionEventEmitter } from "../execution/events.ts";
 import { JsonlExecutionLogger } from "../execution/telemetry.ts";
-import { isValidSessionId } from "../execution/session_id.ts";
+import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
 import { EXECUTION_MODES, type ExecutionMode, type ExecutionResult } from "../execution/types.ts";
 import { formatPythonFixed, formatPythonFixedGrouped } from "../execution/python_format.ts";
 
@@ -123,10 +123,7 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
   if (!isValidSessionId(sessionId)) {
     return usageFailure(
       io,
-      new UsageError(
-        `--session: invalid session id ${JSON.stringify(sessionId)}: use 1-128 characters ` +
-          `from A-Z a-z 0-9 . _ -, starting with a letter or digit`,
-      ),
+      new UsageError(`--session: ${new InvalidSessionIdError(sessionId).message}`),
     );
   }
   const logDir = flags.logDir ?? config.execution.telemetry.base_path;

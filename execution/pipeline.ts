@@ -24,7 +24,7 @@ import {
   nowEpochMicros,
 } from "./events.ts";
 import { formatPythonRepr } from "./python_format.ts";
-import { isValidSessionId } from "./session_id.ts";
+import { InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
 /**
  * Options of {@linkcode ExecutionPipeline}.
@@ -365,8 +365,9 @@ function describeInvalidInput(
 ): string | null {
   // An order whose decisions cannot be recorded is not sent (fail closed).
   if (sessionId !== undefined && !isValidSessionId(sessionId)) {
-    return `Invalid session id ${JSON.stringify(sessionId)}: use 1-128 characters from ` +
-      "A-Z a-z 0-9 . _ -, starting with a letter or digit";
+    // The session-id rule's own message, capitalised like the pipeline's other reasons.
+    const message = new InvalidSessionIdError(sessionId).message;
+    return message[0].toUpperCase() + message.slice(1);
   }
   if (typeof symbol !== "string" || symbol === "") {
     return `Invalid symbol: expected a non-empty string, got ${
