@@ -231,6 +231,12 @@ interface SessionSink {
   torn: boolean;
   /** Batches handed to the stream whose outcome the drain has not collected yet. */
   queued: Set<LineBatch>;
+  /**
+   * The items a drain took from `pending` and has not encoded into a batch
+   * yet: `items[next..]`. They wait for the write before them, so the exit
+   * path must write them (after `queued`, before `pending`).
+   */
+  inflight: { items: QueuedItem[]; next: number } | null;
   draining: Promise<void> | null;
   /** Logical time of the last drain, for closing the least recently used file. */
   lastUsed: number;
@@ -529,6 +535,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       writer: null,
       torn: false,
       queued: new Set(),
+      inflight: null,
       draining: null,
       lastUsed: 0,
       rerun: false,
@@ -600,14 +607,32 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       this.#openFailed(sink, error);
       return;
     }
-    const items = sink.pending;
+    const inflight = { items: sink.pending, next: 0 };
     sink.pending = [];
     sink.pendingChars = 0;
-    let index = 0;
-    while (index < items.length) {
-      const start = index;
+    sink.inflight = inflight;
+    try {
+      await this.#writeInflight(sink, inflight);
+    } finally {
+      if (sink.inflight === inflight) sink.inflight = null;
+    }
+  }
+
+  /**
+   * Write `inflight.items[next..]` in batches of at most `MAX_WRITE_BYTES`,
+   * one at a time. `next` moves past a batch when it is encoded, so at any
+   * await the unwritten items are the stream's `queued` batch followed by
+   * `items[next..]`: what the exit path writes if the process ends here.
+   */
+  async #writeInflight(
+    sink: SessionSink,
+    inflight: { items: QueuedItem[]; next: number },
+  ): Promise<void> {
+    const items = inflight.items;
+    while (inflight.next < items.length) {
+      const start = inflight.next;
       const batch = this.#encodeBatch(sink, items, start, items.length, MAX_WRITE_BYTES);
-      index = start + batch.count;
+      inflight.next = start + batch.count;
       sink.queued.add(batch);
       try {
         await sink.writer!.write(batch);
@@ -615,13 +640,16 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         batch.error ??= error;
       }
       sink.queued.delete(batch);
+      // The exit path took over (and wrote) the rest: nothing is left to this drain.
+      if (sink.inflight !== inflight) return;
       const lines = batch.written === batch.bytes.length
-        ? index - start
+        ? inflight.next - start
         : countNewlines(batch.bytes, batch.written);
       this.#accountWritten(items, start, start + lines);
       if (batch.error !== null) {
         sink.seq = batch.seqBefore + lines;
         const rest = items.slice(start + lines);
+        inflight.next = items.length;
         for (const item of rest) {
           if (!(item instanceof DropMarker)) sink.pendingChars += item.length;
         }
@@ -992,6 +1020,15 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     for (const sink of this.#sinks.values()) {
       if (sink.refused) continue;
       let writeFailed = false;
+      // What an interrupted drain took but has not encoded yet goes before the queue (and
+      // after its batch in `queued`, written first).
+      const inflight = sink.inflight;
+      sink.inflight = null;
+      if (inflight !== null && inflight.next < inflight.items.length) {
+        const rest = inflight.items.slice(inflight.next);
+        inflight.next = inflight.items.length;
+        sink.pending = rest.concat(sink.pending);
+      }
       try {
         if (sink.file !== null) {
           for (const batch of sink.queued) {

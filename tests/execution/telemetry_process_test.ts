@@ -137,6 +137,21 @@ for (const durability of ["batched", "fsync"]) {
     }
   });
 
+  Deno.test(`${durability}: Deno.exit() during a flush of several writes' worth writes every event exactly once`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      // 20,000 fill events are about 5 MB: the flush needs several writes of at most 1 MiB.
+      const out = await run([dir, "long", "20000", "exit-in-long-flush", "w", durability]);
+      assert.equal(out.code, 7, decoder.decode(out.stderr));
+      const { events, bad } = parseAll(`${dir}/long.jsonl`);
+      assert.deepEqual(bad, []);
+      assert.equal(events.length, 20_000);
+      events.forEach((e, i) => assert.equal(e.seq, i + 1));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   Deno.test(`${durability}: a large batch buffered at Deno.exit() is written completely, exactly once`, async () => {
     const dir = await Deno.makeTempDir();
     try {

@@ -7,6 +7,8 @@
  * - ending `end`: emit, then let the script end (the exit hook writes);
  * - ending `exit`: emit, then `Deno.exit(7)` at once;
  * - ending `exit-in-flush`: emit, start a `flush()` and `Deno.exit(7)` while it is in progress;
+ * - ending `exit-in-long-flush`: emit all without yielding (more than one write's worth stays
+ *   queued), start a `flush()` and `Deno.exit(7)` while its first write is in progress;
  * - ending `wait`: emit, print `ready` and wait for a signal (SIGTERM test);
  * - ending `forever`: emit batches with `flush()` forever, print `ready` after the first.
  *
@@ -32,6 +34,12 @@ if (ending === "forever") {
     await logger.flush();
     if (round === 0) Deno.stdout.writeSync(encoder.encode("ready\n"));
   }
+}
+
+if (ending === "exit-in-long-flush") {
+  for (let i = 0; i < total; i++) logger.emit(event(i));
+  void logger.flush(); // the first write is under way; the rest waits for it
+  Deno.exit(7);
 }
 
 for (let i = 0; i < total; i++) {
