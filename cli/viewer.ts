@@ -50,6 +50,57 @@ const DIM = "\x1b[2m";
 const LOG_DIR_HELP =
   `  --log-dir DIR   log root holding <session>.jsonl files (default: ${DEFAULT_LOG_DIR})`;
 
+/**
+ * The original viewer's flag names (reference §10.1), accepted as aliases of
+ * ours so its users' commands keep working: `--path` is `--log-dir`,
+ * `--session X` the SESSION argument, `--type` `--kind`, `--from` `--since`,
+ * `--to` `--until`. `null` stands for the positional SESSION.
+ */
+const ORIGINAL_FLAG_NAMES = {
+  path: "log-dir",
+  session: null,
+  type: "kind",
+  from: "since",
+  to: "until",
+} as const;
+type OriginalFlag = keyof typeof ORIGINAL_FLAG_NAMES;
+
+/**
+ * Rewrite the original viewer's flag names among `accepted` into ours. A
+ * `--session` value becomes a positional after `--`, so that it is read as
+ * the SESSION even when it looks like a flag (and then refused as an id).
+ */
+function translateOriginalFlags(args: string[], accepted: readonly OriginalFlag[]): string[] {
+  const out: string[] = [];
+  const sessions: string[] = [];
+  let rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      rest = args.slice(i + 1);
+      break;
+    }
+    const match = /^--([a-z]+)(=.*)?$/s.exec(arg);
+    const name = match?.[1] as OriginalFlag | undefined;
+    if (match === null || name === undefined || !accepted.includes(name)) {
+      out.push(arg);
+      continue;
+    }
+    const ours = ORIGINAL_FLAG_NAMES[name];
+    const inline = match[2];
+    if (ours !== null) {
+      out.push(`--${ours}${inline ?? ""}`);
+    } else if (inline !== undefined) {
+      sessions.push(inline.slice(1));
+    } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+      sessions.push(args[++i]);
+    } else {
+      throw new UsageError("--session: missing its value, the session id (--session ID)");
+    }
+  }
+  return sessions.length === 0 && rest.length === 0 ? out : [...out, "--", ...sessions, ...rest];
+}
+
 const TIMELINE_HELP = `Usage: peak-trade timeline SESSION [options]
 
 Print a session's events, newest first, after the filters.
@@ -66,6 +117,9 @@ Options:
 ${LOG_DIR_HELP}
   -h, --help      show this help
 
+The original viewer's names work too: --session SESSION, --type (--kind), --from (--since),
+--to (--until), --path (--log-dir).
+
 Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid
 lines among those read for the rows shown (not the whole session: see summary).
 `;
@@ -80,6 +134,8 @@ Options:
 ${LOG_DIR_HELP}
   -h, --help      show this help
 
+The original viewer's names work too: --session SESSION, --path (--log-dir).
+
 Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invalid
 lines in the whole session.
 `;
@@ -93,6 +149,8 @@ Options:
   --json          a JSON array instead of a table
 ${LOG_DIR_HELP}
   -h, --help      show this help
+
+The original viewer's --path works too (as --log-dir).
 
 Exit codes: 0 ok; 2 no logs (the directory is missing or holds no session) or bad input.
 `;
@@ -113,6 +171,7 @@ function commandInput<T extends object>(
   help: string,
   args: string[],
   options: NonNullable<Parameters<typeof parseArgs>[0]>["options"],
+  originalFlags: readonly OriginalFlag[],
   read: (parsed: Parsed, logDir: string) => T,
 ): T | number {
   let parsed: Parsed;
@@ -120,7 +179,7 @@ function commandInput<T extends object>(
     parsed = parseArgs({
       // node:util reads "--limit -1" as a missing value; keep such a pair together so the
       // option's own check can say what is wrong with the number.
-      args: joinNegativeValues(args),
+      args: joinNegativeValues(translateOriginalFlags(args, originalFlags)),
       options: { ...options, "log-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
       allowPositionals: true,
       strict: true,
@@ -342,21 +401,29 @@ export async function runTimelineCommand(
   io: CliIo,
   run: ViewerRunOptions = {},
 ): Promise<number> {
-  const input = commandInput(io, "timeline", TIMELINE_HELP, args, {
-    kind: { type: "string", multiple: true },
-    symbol: { type: "string" },
-    since: { type: "string" },
-    until: { type: "string" },
-    limit: { type: "string" },
-    json: { type: "boolean" },
-    follow: { type: "boolean" },
-  }, (parsed, logDir) => ({
-    id: sessionArgument(parsed.positionals),
-    logDir,
-    kinds: parseKinds(parsed.values.kind as string[] | undefined),
-    limit: parseLimit(stringOption(parsed.values.limit)),
-    values: parsed.values,
-  }));
+  const input = commandInput(
+    io,
+    "timeline",
+    TIMELINE_HELP,
+    args,
+    {
+      kind: { type: "string", multiple: true },
+      symbol: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean" },
+      follow: { type: "boolean" },
+    },
+    ["path", "session", "type", "from", "to"],
+    (parsed, logDir) => ({
+      id: sessionArgument(parsed.positionals),
+      logDir,
+      kinds: parseKinds(parsed.values.kind as string[] | undefined),
+      limit: parseLimit(stringOption(parsed.values.limit)),
+      values: parsed.values,
+    }),
+  );
   if (typeof input === "number") return input;
   const { id, logDir, kinds, limit, values } = input;
   const inverted = invertedRange(stringOption(values.since), stringOption(values.until));
@@ -542,6 +609,7 @@ export async function runSummaryCommand(args: string[], io: CliIo): Promise<numb
     SUMMARY_HELP,
     args,
     { json: { type: "boolean" } },
+    ["path", "session"],
     (parsed, logDir) => ({
       id: sessionArgument(parsed.positionals),
       logDir,
@@ -576,6 +644,7 @@ export async function runSessionsCommand(args: string[], io: CliIo): Promise<num
     SESSIONS_HELP,
     args,
     { json: { type: "boolean" } },
+    ["path"],
     (parsed, logDir) => {
       if (parsed.positionals.length > 0) {
         throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);

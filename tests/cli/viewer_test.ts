@@ -395,3 +395,74 @@ Deno.test("timeline warns about a kind it never writes (wrong case, typo) and st
     assert.match(io.stdout(), /no events match/);
   });
 });
+
+Deno.test("timeline accepts the original viewer's flag names and reads them as ours", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 40));
+    const ours = memoryIo();
+    const theirs = memoryIo();
+    const filters = ["--symbol", "ETH-USD", "--json"];
+    assert.equal(
+      await runTimelineCommand([
+        "s",
+        "--log-dir",
+        dir,
+        "--kind",
+        "gate",
+        "--since",
+        "2026-11-25T09:30:10Z",
+        "--until",
+        "2026-11-25T09:30:20Z",
+        ...filters,
+      ], ours),
+      0,
+    );
+    assert.equal(
+      await runTimelineCommand([
+        "--path",
+        dir,
+        "--session",
+        "s",
+        "--type=gate",
+        "--from",
+        "2026-11-25T09:30:10Z",
+        "--to=2026-11-25T09:30:20Z",
+        ...filters,
+      ], theirs),
+      0,
+    );
+    assert.notEqual(ours.stdout(), "");
+    assert.equal(theirs.stdout(), ours.stdout());
+    assert.equal(theirs.stderr(), "");
+  });
+});
+
+Deno.test("summary and sessions accept --path and --session of the original viewer", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 6));
+    const summary = memoryIo();
+    assert.equal(await runSummaryCommand(["--path", dir, "--session=s", "--json"], summary), 0);
+    assert.equal(JSON.parse(summary.stdout()).event_count, 6);
+    const sessions = memoryIo();
+    assert.equal(await runSessionsCommand(["--path", dir, "--json"], sessions), 0);
+    assert.equal(JSON.parse(sessions.stdout())[0].session_id, "s");
+  });
+});
+
+Deno.test("--session without a value, twice, or with a bad id exits 2 and says which", async () => {
+  await withTempDir(async (dir) => {
+    const cases: [string[], RegExp][] = [
+      [["--session", "--path", dir], /--session: missing its value/],
+      [["--path", dir, "--session"], /--session: missing its value/],
+      [["s", "--session", "t", "--path", dir], /expected one SESSION, got 2: s t/],
+      [["--session", "../x", "--path", dir], /invalid session id "\.\.\/x"/],
+      [["--session", "-x", "--path", dir], /invalid session id "-x"/],
+    ];
+    for (const [args, message] of cases) {
+      const io = memoryIo();
+      assert.equal(await runTimelineCommand(args, io), 2, args.join(" "));
+      assert.match(io.stderr(), message, args.join(" "));
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing was created");
+  });
+});
