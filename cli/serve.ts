@@ -9,6 +9,7 @@ import { runDemoScenario } from "./dry_run.ts";
 import { createApp } from "../web/app.ts";
 import { ensureIslandBundle } from "../web/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
+import { tokenProblem } from "../web/auth.ts";
 
 /**
  * Settings of a dashboard server.
@@ -138,7 +139,16 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
         break;
     }
   }
-  if (token !== undefined) options.token = token;
+  if (token !== undefined) {
+    const problem = tokenProblem(token);
+    if (problem !== null) {
+      const source = args.some((arg) => arg === "--token" || arg.startsWith("--token="))
+        ? "--token"
+        : "PEAK_DASHBOARD_TOKEN";
+      return { ok: false, message: `${source}: ${problem.replace(/^the dashboard token /, "")}` };
+    }
+    options.token = token;
+  }
   if (!isLoopbackHost(options.hostname) && options.token === undefined) {
     return {
       ok: false,

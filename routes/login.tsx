@@ -24,28 +24,47 @@ export interface LoginPageData {
   error: string | null;
 }
 
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
-  return false;
-}
+/** An origin no request has: a `next` that resolves elsewhere names another host. */
+const PROBE_ORIGIN = "http://next.invalid";
 
 /**
- * Keep `next` a same-origin path (no `//host` or `/\host` open redirect).
+ * Keep `next` a same-origin path (no `//host` or `/\host` open redirect),
+ * percent-encoded as a URL parser would (so it is a valid `Location` header:
+ * no control or non-ASCII characters); anything else becomes `/`.
  *
  * @example
  * ```ts
  * import { safeNextPath } from "./login.tsx";
  * console.log(safeNextPath("//evil.example")); // "/"
+ * console.log(safeNextPath("/live/execution/demo?kind=fill")); // "/live/execution/demo?kind=fill"
+ * console.log(safeNextPath("/caf\u00e9")); // "/caf%C3%A9"
  * ```
  */
 export function safeNextPath(next: string | null | undefined): string {
   if (
     typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") ||
-    next.includes("\\") || hasControlCharacter(next) || next.length > 2048
+    next.includes("\\") || next.length > 2048
   ) {
     return "/";
   }
-  return next;
+  let url: URL;
+  try {
+    url = new URL(next, PROBE_ORIGIN);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== PROBE_ORIGIN) return "/";
+  const path = url.pathname + url.search;
+  // The parser encodes controls, DEL and non-ASCII; a path that still holds one is refused.
+  return /^\/[\x21-\x7e]*$/.test(path) && !path.startsWith("//") ? path : "/";
+}
+
+/** A 303 to a same-origin path whose headers later middleware may still set. */
+function seeOther(location: string, headers: Record<string, string> = {}): Response {
+  return new Response(null, {
+    status: 303,
+    headers: { location, "cache-control": "no-store", ...headers },
+  });
 }
 
 /**
@@ -60,7 +79,7 @@ export function safeNextPath(next: string | null | undefined): string {
 export const handler: Handlers<LoginPageData> = {
   GET(ctx) {
     const next = safeNextPath(ctx.url.searchParams.get("next"));
-    if (ctx.state.guard === null) return Response.redirect(new URL(next, ctx.url), 303);
+    if (ctx.state.guard === null) return seeOther(next);
     return ctx.render({ next, error: null }, { status: 200 });
   },
   async POST(ctx) {
@@ -75,7 +94,7 @@ export const handler: Handlers<LoginPageData> = {
     }
     const token = form.get("token");
     const next = safeNextPath(String(form.get("next") ?? "/"));
-    if (guard === null) return Response.redirect(new URL(next, ctx.url), 303);
+    if (guard === null) return seeOther(next);
     if (typeof token !== "string" || !(await guard.checkToken(token))) {
       return ctx.render({
         next,
@@ -83,13 +102,8 @@ export const handler: Handlers<LoginPageData> = {
           "(--token or PEAK_DASHBOARD_TOKEN).",
       }, { status: 401 });
     }
-    return new Response(null, {
-      status: 303,
-      headers: {
-        location: next,
-        "set-cookie": await guard.loginCookie(ctx.url.protocol === "https:"),
-        "cache-control": "no-store",
-      },
+    return seeOther(next, {
+      "set-cookie": await guard.loginCookie(ctx.url.protocol === "https:"),
     });
   },
 };

@@ -38,6 +38,28 @@ function toHex(bytes: Uint8Array): string {
 }
 
 /**
+ * Why `token` cannot be the dashboard token, or `null` when it can. A token
+ * travels in `Authorization: Bearer <token>`, so it must be printable ASCII
+ * without spaces (letters, digits and punctuation), 1 to 4096 characters.
+ *
+ * @example
+ * ```ts
+ * import { tokenProblem } from "./auth.ts";
+ * console.log(tokenProblem("s3cret-Token_1")); // null
+ * console.log(tokenProblem("my secret") !== null); // true
+ * ```
+ */
+export function tokenProblem(token: string): string | null {
+  if (token === "") return "the dashboard token must not be empty";
+  if (token.length > 4096) return "the dashboard token must be at most 4096 characters";
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    return "the dashboard token must be printable ASCII without spaces (letters, digits and " +
+      "punctuation), since it is sent as `Authorization: Bearer <token>`";
+  }
+  return null;
+}
+
+/**
  * Checks candidate tokens and cookies against the configured token. The
  * cookie holds a digest of the token, never the token itself.
  *
@@ -52,9 +74,15 @@ export class TokenGuard {
   #tokenDigest: Promise<Uint8Array>;
   #cookieValue: Promise<string>;
 
-  /** Guard the app with `token` (must not be empty). */
+  /**
+   * Guard the app with `token`.
+   *
+   * @throws {RangeError} when the token is empty, too long, or not printable ASCII without
+   * spaces (see {@linkcode tokenProblem}).
+   */
   constructor(token: string) {
-    if (token === "") throw new RangeError("the dashboard token must not be empty");
+    const problem = tokenProblem(token);
+    if (problem !== null) throw new RangeError(problem);
     this.#tokenDigest = sha256(token);
     this.#cookieValue = sha256(`peak-dashboard-cookie\u0000${token}`).then(toHex);
   }

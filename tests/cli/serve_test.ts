@@ -31,6 +31,8 @@ Deno.test("serve exits 2 on bad flags with a message naming the flag", async () 
     [["--port"], /--port needs a value/],
     [["--bogus"], /unknown option "--bogus"/],
     [["--token="], /--token must not be empty/],
+    [["--token", "my secret"], /--token: must be printable ASCII without spaces/],
+    [["--token", "caf\u00e9"], /--token: must be printable ASCII without spaces/],
   ];
   for (const [args, message] of cases) {
     const io = memoryIo();
@@ -92,6 +94,52 @@ Deno.test("serve takes the token from PEAK_DASHBOARD_TOKEN and protects the API"
       });
       assert.equal(allowed.status, 200);
       await allowed.body?.cancel();
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+  });
+});
+
+Deno.test("serve refuses a PEAK_DASHBOARD_TOKEN that cannot travel in a bearer header", async () => {
+  const io = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "two words" } });
+  assert.equal(await runServeCommand(["--port", "0"], io), 2);
+  assert.match(io.stderr(), /PEAK_DASHBOARD_TOKEN: must be printable ASCII without spaces/);
+});
+
+Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) and the server lives on", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(["--port", "0", "--token", "t0ken", "--log-dir", dir], io, {
+      signal: stop.signal,
+      onListen: started.resolve,
+    });
+    try {
+      const { port } = await listening(exit, started.promise);
+      for (
+        const [next, location] of [
+          ["/\x7f", "/%7F"],
+          ["/\u20ac?x=\u00e9", "/%E2%82%AC?x=%C3%A9"],
+          ["/live/execution/demo?kind=fill", "/live/execution/demo?kind=fill"],
+        ]
+      ) {
+        const res = await fetch(`http://127.0.0.1:${port}/login`, {
+          method: "POST",
+          body: new URLSearchParams({ token: "t0ken", next }),
+          redirect: "manual",
+        });
+        await res.body?.cancel();
+        assert.equal(res.status, 303, JSON.stringify(next));
+        assert.equal(res.headers.get("location"), location);
+        assert.match(res.headers.get("set-cookie") ?? "", /HttpOnly/);
+      }
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`, {
+        headers: { authorization: "Bearer t0ken" },
+      });
+      assert.equal(health.status, 200, "the server still answers");
+      await health.body?.cancel();
     } finally {
       stop.abort();
     }

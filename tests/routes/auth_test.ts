@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../web/app.ts";
-import { AUTH_COOKIE_NAME } from "../../web/auth.ts";
+import { AUTH_COOKIE_NAME, TokenGuard } from "../../web/auth.ts";
 import { safeNextPath } from "../../routes/login.tsx";
 import { appendEvents, demoEvents, withLogDir } from "./fixtures.ts";
 
@@ -136,6 +136,42 @@ Deno.test("the login redirect only goes to same-origin paths", () => {
     ]
   ) {
     assert.equal(safeNextPath(bad), "/", String(bad));
+  }
+});
+
+Deno.test("the login redirect percent-encodes what a Location header cannot carry", () => {
+  assert.equal(safeNextPath("/\x7f"), "/%7F");
+  assert.equal(safeNextPath("/\u20ac"), "/%E2%82%AC");
+  assert.equal(safeNextPath("/a b?c=d e"), "/a%20b?c=d%20e");
+  assert.equal(safeNextPath("/\u0000x"), "/%00x");
+  assert.equal(safeNextPath("/\tx"), "/x", "tabs and newlines are dropped by the URL parser");
+  assert.equal(safeNextPath("/x#frag"), "/x");
+});
+
+Deno.test("without a token /login redirects to next with the security headers", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir });
+    for (
+      const init of [
+        { method: "GET" },
+        { method: "POST", body: new URLSearchParams({ next: "/live/execution/s1" }) },
+      ]
+    ) {
+      const path = init.method === "GET" ? "/login?next=%2Flive%2Fexecution%2Fs1" : "/login";
+      const res = await app.request(path, init);
+      await res.body?.cancel();
+      assert.equal(res.status, 303, init.method);
+      assert.equal(res.headers.get("location"), "/live/execution/s1");
+      assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'self'/);
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    }
+  });
+});
+
+Deno.test("a token that cannot travel in a bearer header is refused when the app is made", () => {
+  for (const token of ["", "two words", "tab\tbed", "caf\u00e9", "x".repeat(4097)]) {
+    assert.throws(() => new TokenGuard(token), RangeError, JSON.stringify(token));
+    assert.throws(() => createApp({ logDir: "logs", token }), RangeError);
   }
 });
 
