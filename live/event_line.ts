@@ -54,7 +54,11 @@ function quoteNonFiniteLiterals(text: string): string | null {
   return copied === 0 ? null : out + text.slice(copied);
 }
 
-function reviveNonFinite(_key: string, value: unknown): unknown {
+function reviveNonFinite(key: string, value: unknown): unknown {
+  if (key.charCodeAt(0) === 0 && key in PLACEHOLDERS) {
+    // `{NaN: 1}`: a bare literal as a key is not JSON, not even Python's.
+    throw new SyntaxError(`${key.slice(9)} is not a valid object key`);
+  }
   if (typeof value === "string" && value.charCodeAt(0) === 0 && value in PLACEHOLDERS) {
     return PLACEHOLDERS[value];
   }
@@ -91,6 +95,19 @@ function isBlank(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The kind a reader gives an event line that has no `kind` (as the original's
+ * viewer did); filter on it to find such lines.
+ *
+ * @example
+ * ```ts
+ * import { getExecutionTimeline, UNKNOWN_KIND } from "@peak-trade/execution";
+ * const page = await getExecutionTimeline("demo", { kinds: [UNKNOWN_KIND] });
+ * console.log(page.timeline.length);
+ * ```
+ */
+export const UNKNOWN_KIND = "unknown";
+
+/**
  * Turn a parsed JSON value into a {@linkcode ReadEvent}, or `null` when it is
  * not an event object (not an object, or a `kind` that is not a string).
  *
@@ -104,7 +121,7 @@ function isBlank(bytes: Uint8Array): boolean {
 export function toReadEvent(value: unknown, offset: number, end: number): ReadEvent | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const record = value as Record<string, unknown>;
-  const kind = record.kind === undefined ? "unknown" : record.kind;
+  const kind = record.kind === undefined ? UNKNOWN_KIND : record.kind;
   if (typeof kind !== "string") return null;
   let ts: string | null = null;
   let tsMicros: number | null = null;

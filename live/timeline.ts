@@ -10,6 +10,7 @@ import { readLinesBackward, retryWhileShrinking } from "./backward_lines.ts";
 import { countLine, emptyReadStats } from "./line_stats.ts";
 import { describeEvent } from "./describe.ts";
 import { parseTimeBound } from "./timestamps.ts";
+import { UNKNOWN_KIND } from "./event_line.ts";
 
 /**
  * Options of {@linkcode getExecutionTimeline}. Filters apply before the limit.
@@ -87,6 +88,13 @@ function literalNeedle(value: string): Uint8Array | null {
     : null;
 }
 
+/**
+ * A backslash: a line that has one may spell a kind or symbol with escapes
+ * (`"f\u0069ll"`), so it always passes the pre-checks and is parsed.
+ */
+const ESCAPE_NEEDLE = "\\";
+const BACKSLASH = 0x5c;
+
 /** Whether `needle` (at least 2 bytes, starting with a quote) occurs in `hay`. */
 function containsBytes(hay: Uint8Array, needle: Uint8Array): boolean {
   const second = needle[1];
@@ -142,8 +150,11 @@ export async function getExecutionTimeline(
     : null;
   const symbol = options.symbol ?? null;
   // Cheap byte checks spare decoding and JSON.parse for lines that cannot match; a kind
-  // that could be written with escapes has no needle, and then no kind is pre-checked.
-  const kindNeedles = kinds === null ? null : [...kinds].map(literalNeedle);
+  // that could only be written with escapes has no needle, and then no kind is pre-checked.
+  // Neither is "unknown", the kind of a line that has none (so no "unknown" text either).
+  const kindNeedles = kinds === null || kinds.has(UNKNOWN_KIND)
+    ? null
+    : [...kinds].map(literalNeedle);
   const usableKindNeedles =
     kindNeedles !== null && kindNeedles.every((n): n is Uint8Array => n !== null)
       ? kindNeedles
@@ -206,12 +217,15 @@ async function readPage(
     // The backward reader reports only lines that hold one of the kinds (or else the symbol);
     // with both, the symbol is checked here, still before any decoding.
     const blockNeedles = kindNeedles ?? (symbolNeedle === null ? null : [symbolNeedle]);
-    const mustContain = blockNeedles === null ? null : blockNeedles.map((n) => latin1.decode(n));
+    const mustContain = blockNeedles === null
+      ? null
+      : [...blockNeedles.map((n) => latin1.decode(n)), ESCAPE_NEEDLE];
     const lineNeedle = kindNeedles === null ? null : symbolNeedle;
     scan: for await (const batch of readLinesBackward(file, end, undefined, mustContain)) {
       for (const line of batch) {
         if (
-          line.status === "line" && lineNeedle !== null && !containsBytes(line.bytes, lineNeedle)
+          line.status === "line" && lineNeedle !== null &&
+          !containsBytes(line.bytes, lineNeedle) && !line.bytes.includes(BACKSLASH)
         ) continue;
         const event = countLine(stats, line);
         if (event === null) continue;

@@ -146,6 +146,19 @@ Deno.test("readExecutionEvents does not treat NaN inside a string as a literal",
   assert.equal(p.c, '-Infinity " Infinity');
 });
 
+Deno.test("readExecutionEvents counts a bare NaN or Infinity used as an object key as invalid", async () => {
+  const { events, stats } = await collect(
+    streamOf(
+      '{"kind": "heartbeat", "payload": {NaN: 1}}\n' +
+        '{"kind": "fill", Infinity: 2}\n' +
+        '{"kind": "fill", "payload": {"-Infinity": -Infinity}}\n',
+    ),
+  );
+  assert.equal(stats.invalid_lines, 2);
+  assert.equal(stats.valid_events, 1);
+  assert.deepEqual(events[0].payload, { "-Infinity": -Infinity });
+});
+
 Deno.test("readExecutionEvents stops quietly when its signal aborts", async () => {
   const stop = new AbortController();
   const line = new TextEncoder().encode(wireLine("s", { kind: "intent", seq: 1 }));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { getExecutionTimeline } from "../../live/timeline.ts";
+import { UNKNOWN_KIND } from "../../live/event_line.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import {
   append,
@@ -226,5 +227,53 @@ Deno.test("getExecutionTimeline filters across many blocks exactly like a full s
         assert.ok(expected.length > 7, "several pages were read");
       }
     }
+  });
+});
+
+Deno.test("getExecutionTimeline finds a kind or symbol written with JSON escapes", async () => {
+  await withTempDir(async (dir) => {
+    await append(
+      `${dir}/s.jsonl`,
+      sessionLines("s", 300) +
+        // A fill spelled with \u escapes (valid JSON, as another writer may write it).
+        '{"ts":"2026-11-25T10:00:00Z","kind":"f\\u0069ll","symbol":"BTC\\u002dUSD",' +
+        '"payload":{},"seq":301}\n' +
+        sessionLines("s", 300, 301),
+    );
+    const escaped = (rows: { seq: number | null }[]) => rows.some((r) => r.seq === 301);
+    const byKind = await getExecutionTimeline("s", { baseDir: dir, kinds: ["fill"], limit: 1000 });
+    assert.ok(escaped(byKind.timeline), "kind filter");
+    const bySymbol = await getExecutionTimeline("s", {
+      baseDir: dir,
+      symbol: "BTC-USD",
+      limit: 1000,
+    });
+    assert.ok(escaped(bySymbol.timeline), "symbol filter");
+    const byBoth = await getExecutionTimeline("s", {
+      baseDir: dir,
+      kinds: ["fill"],
+      symbol: "BTC-USD",
+      limit: 1000,
+    });
+    assert.ok(escaped(byBoth.timeline), "kind and symbol filters");
+  });
+});
+
+Deno.test("getExecutionTimeline filters lines without a kind as kind unknown", async () => {
+  await withTempDir(async (dir) => {
+    await append(
+      `${dir}/s.jsonl`,
+      sessionLines("s", 50) +
+        '{"ts":"2026-11-25T10:00:00Z","symbol":"BTC-USD","payload":{"note":"no kind"}}\n' +
+        sessionLines("s", 50, 51),
+    );
+    const page = await getExecutionTimeline("s", {
+      baseDir: dir,
+      kinds: [UNKNOWN_KIND, "error"],
+      limit: 10,
+    });
+    assert.deepEqual(page.timeline.map((r) => [r.kind, r.details]), [
+      ["unknown", { note: "no kind" }],
+    ]);
   });
 });
