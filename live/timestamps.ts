@@ -14,11 +14,15 @@ const MICROS_PER_MINUTE = 60 * MICROS_PER_SECOND;
 const EXTENDED_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 const BASIC_DATE = /^(\d{4})(\d{2})(\d{2})/;
 // Time of day, extended (`HH[:MM[:SS[.f]]]`) or basic (`HH[MM[SS[.f]]]`), then an optional offset.
+// Fractional seconds: any number of digits, of which the first 6 count (as Python 3.11 reads them).
 const EXTENDED_TIME =
-  /^(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{6})?)?)?)?$/;
+  /^(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?$/;
 const BASIC_TIME =
-  /^(\d{2})(?:(\d{2})(?:(\d{2})(?:[.,](\d{1,6}))?)?)?(Z|[+-]\d{2}(?:\d{2}(?:\d{2}(?:\.\d{6})?)?)?)?$/;
-const OFFSET_PARTS = /^([+-])(\d{2}):?(\d{2})?:?(\d{2})?(?:\.(\d{6}))?$/;
+  /^(\d{2})(?:(\d{2})(?:(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)?$/;
+const OFFSET_PARTS = /^([+-])(\d{2}):?(\d{2})?:?(\d{2})?(?:\.(\d{1,6}))?$/;
+/** Epoch microseconds of 0001-01-01T00:00:00 and just after 9999-12-31T23:59:59.999999 UTC. */
+const MIN_MICROS = -62_135_596_800_000_000;
+const END_MICROS = 253_402_300_800_000_000;
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -95,16 +99,18 @@ function offsetMicros(text: string): number | null {
   const seconds = m[4] === undefined ? 0 : Number(m[4]);
   if (hours > 23 || minutes > 59 || seconds > 59) return null;
   const magnitude = hours * 60 * MICROS_PER_MINUTE + minutes * MICROS_PER_MINUTE +
-    seconds * MICROS_PER_SECOND + (m[5] === undefined ? 0 : Number(m[5]));
+    seconds * MICROS_PER_SECOND + (m[5] === undefined ? 0 : Number(m[5].padEnd(6, "0")));
   return m[1] === "-" ? -magnitude : magnitude;
 }
 
 /**
  * Parse a timestamp the way Python 3.11's `datetime.fromisoformat` reads it
  * (`Z`, `±HH:MM` and other offsets, a space or any single character instead of
- * `T`, 1–6 fractional digits, date-only, compact basic format) into epoch
- * microseconds. Naive timestamps are taken as UTC. Returns `null` when the text
- * is not such a timestamp.
+ * `T`, fractional seconds of any length of which the first 6 digits count,
+ * date-only, compact basic format) into epoch microseconds. Naive timestamps
+ * are taken as UTC. Returns `null` when the text is not such a timestamp, or
+ * when its instant falls outside years 1–9999 in UTC. Not read: ISO week and
+ * ordinal dates, and a separator before `Z` (`45.Z`, `45 Z`).
  *
  * @example
  * ```ts
@@ -138,14 +144,17 @@ export function parseTimestampMicros(text: string): number | null {
   const minute = time[2] === undefined ? 0 : Number(time[2]);
   const second = time[3] === undefined ? 0 : Number(time[3]);
   if (hour > 23 || minute > 59 || second > 59) return null;
-  const fraction = time[4] === undefined ? 0 : Number(time[4].padEnd(6, "0"));
+  const fraction = time[4] === undefined ? 0 : Number(time[4].slice(0, 6).padEnd(6, "0"));
   let offset = 0;
   if (time[5] !== undefined) {
     const parsed = offsetMicros(time[5]);
     if (parsed === null) return null;
     offset = parsed;
   }
-  return epochMicros(year, month, day, hour, minute, second, fraction) - offset;
+  const micros = epochMicros(year, month, day, hour, minute, second, fraction) - offset;
+  // An offset can carry an instant past year 9999 or before year 1 in UTC: Python cannot
+  // convert it either (OverflowError), and it has no wire form.
+  return micros >= MIN_MICROS && micros < END_MICROS ? micros : null;
 }
 
 /**
