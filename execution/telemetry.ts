@@ -346,6 +346,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   readonly #onError: (report: TelemetryErrorReport) => void;
   readonly #errorReportIntervalMs: number;
   readonly #handleSignals: boolean;
+  /** The exit flush has run: the process is ending, and each later emit() is written at once. */
+  #exited = false;
   readonly #exitFlusher: (() => void) | null;
 
   readonly #sinks = new Map<string, SessionSink>();
@@ -380,7 +382,10 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     const flushOnExit = options.flushOnExit ?? true;
     this.#handleSignals = flushOnExit && (options.handleSignals ?? true);
     if (flushOnExit) {
-      this.#exitFlusher = () => this.#flushSync();
+      this.#exitFlusher = () => {
+        this.#exited = true;
+        this.#flushSync();
+      };
       exitFlushers.add(this.#exitFlusher);
       installExitHooks(this.#handleSignals);
     } else {
@@ -461,6 +466,12 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       sink.pendingChars += line.length;
       this.#bufferedChars += line.length;
       this.#buffered++;
+      if (this.#exited) {
+        // After the exit flush (from another `unload` listener, say): no later turn will
+        // come, so write it now.
+        this.#flushSync();
+        return;
+      }
       if (sink.pendingChars >= this.#batchChars && !sink.failing) {
         if (!sink.drainScheduled) {
           sink.drainScheduled = true;
@@ -512,6 +523,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     }
     await this.flush();
     for (const sink of this.#sinks.values()) {
+      // A flush() called while closing may have started a drain since: let it finish first.
+      while (sink.draining !== null) await sink.draining;
       this.#dropped += this.#releasePending(sink);
       await this.#closeFile(sink);
     }
@@ -577,36 +590,45 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     this.#timer = timer;
   }
 
-  /** Run (or join) the session's drain loop; one drain per session at a time. */
+  /**
+   * Run (or join) the session's drain loop; one drain per session at a time.
+   * A joiner sets `rerun`, so what it saw queued is written before the
+   * promise resolves.
+   */
   #drain(sink: SessionSink): Promise<void> {
-    if (sink.draining === null && sink.pending.length === 0) return Promise.resolve();
     if (sink.draining !== null) {
       sink.rerun = true;
       return sink.draining;
     }
-    sink.draining = this.#drainLoop(sink).finally(() => {
-      sink.draining = null;
-    });
-    return sink.draining;
+    if (sink.pending.length === 0) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    sink.draining = promise;
+    void this.#drainLoop(sink, resolve);
+    return promise;
   }
 
-  async #drainLoop(sink: SessionSink): Promise<void> {
-    do {
-      sink.rerun = false;
-      await this.#drainOnce(sink);
-    } while (sink.rerun && sink.pending.length > 0 && !sink.failing && !sink.refused);
+  async #drainLoop(sink: SessionSink, done: () => void): Promise<void> {
+    try {
+      do {
+        sink.rerun = false;
+        await this.#drainOnce(sink);
+      } while (sink.rerun && sink.pending.length > 0 && !sink.failing && !sink.refused);
+    } catch (error) {
+      // A bug, not a disk error (those are handled where they happen): never unhandled.
+      this.#errors++;
+      this.#problem(sink.path, error, `telemetry drain failed: ${describeError(error)}`);
+    } finally {
+      // Cleared in the same turn as the loop's last check: an event emitted after it starts a
+      // new drain instead of joining one that will not look at the queue again.
+      sink.draining = null;
+      done();
+    }
     if (sink.pending.length > 0 && this.#timer === null) this.#armTimer();
   }
 
   async #drainOnce(sink: SessionSink): Promise<void> {
     if (sink.pending.length === 0 || sink.refused) return;
     sink.lastUsed = ++this.#useClock;
-    try {
-      this.#openSync(sink);
-    } catch (error) {
-      this.#openFailed(sink, error);
-      return;
-    }
     const inflight = { items: sink.pending, next: 0 };
     sink.pending = [];
     sink.pendingChars = 0;
@@ -631,6 +653,16 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     const items = inflight.items;
     while (inflight.next < items.length) {
       const start = inflight.next;
+      try {
+        // Before every batch: a batch may follow another by a while (fsync), in which time
+        // the file may have been removed or replaced; then it is reopened (or created).
+        this.#openSync(sink);
+      } catch (error) {
+        this.#requeue(sink, items, start);
+        inflight.next = items.length;
+        this.#openFailed(sink, error);
+        return;
+      }
       const batch = this.#encodeBatch(sink, items, start, items.length, MAX_WRITE_BYTES);
       inflight.next = start + batch.count;
       sink.queued.add(batch);
@@ -648,12 +680,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       this.#accountWritten(items, start, start + lines);
       if (batch.error !== null) {
         sink.seq = batch.seqBefore + lines;
-        const rest = items.slice(start + lines);
+        this.#requeue(sink, items, start + lines);
         inflight.next = items.length;
-        for (const item of rest) {
-          if (!(item instanceof DropMarker)) sink.pendingChars += item.length;
-        }
-        sink.pending = rest.concat(sink.pending);
         sink.failing = true;
         this.#problem(
           sink.path,
@@ -666,6 +694,15 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       }
     }
     sink.failing = false;
+  }
+
+  /** Put `items[from..]` back at the front of the session's queue (a failed drain). */
+  #requeue(sink: SessionSink, items: QueuedItem[], from: number): void {
+    const rest = items.slice(from);
+    for (const item of rest) {
+      if (!(item instanceof DropMarker)) sink.pendingChars += item.length;
+    }
+    sink.pending = rest.concat(sink.pending);
   }
 
   /**
@@ -1033,11 +1070,12 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         if (sink.file !== null) {
           for (const batch of sink.queued) {
             if (batch.done) continue;
-            batch.done = true;
             this.#writeBatchSync(sink, sink.file, batch);
-            // Writing later events after a gap would break seq order: stop here.
+            // Writing later events after a gap would break seq order: stop here. A failed
+            // batch stays not done, so a second exit pass (a signal, then unload) resumes it.
             writeFailed = batch.error !== null;
             if (writeFailed) throw batch.error;
+            batch.done = true;
           }
         }
         if (sink.pending.length === 0) continue;

@@ -296,3 +296,83 @@ Deno.test({
     }
   },
 });
+
+Deno.test("flush() and close() write an event emitted while the previous drain is finishing", async () => {
+  // The event arrives k microtasks after a drain started: for some k, just after that drain
+  // looked at the queue for the last time. flush() and close() must still write it.
+  for (const ending of ["flush", "close"] as const) {
+    for (let k = 0; k < 40; k++) {
+      const dir = await Deno.makeTempDir();
+      try {
+        const logger = new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false });
+        logger.emit(fillEvent("s", 0));
+        const first = logger.flush();
+        for (let i = 0; i < k; i++) await null;
+        logger.emit(fillEvent("s", 1));
+        if (ending === "flush") await logger.flush();
+        else await logger.close();
+        assert.equal(readLines(`${dir}/s.jsonl`).length, 2, `${ending}, k=${k}`);
+        await first;
+        await logger.close();
+        assert.equal(logger.stats.dropped, 0, `${ending}, k=${k}`);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
+  }
+});
+
+Deno.test("a session file removed between the writes of one drain is recreated with the rest", async () => {
+  // 20,000 fill events are about 5 MB: one drain writes them in several writes of 1 MiB.
+  for (const k of [1, 3, 6]) {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/s.jsonl`;
+      const logger = new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false });
+      for (let i = 0; i < 20_000; i++) logger.emit(fillEvent("s", i));
+      const flushed = logger.flush();
+      for (let i = 0; i < k; i++) await null;
+      const removed = readLines(path).length;
+      Deno.removeSync(path);
+      await flushed;
+      await logger.close();
+      const rest = readLines(path).map((line) => JSON.parse(line).seq);
+      assert.ok(removed < 20_000, `k=${k}: the file was removed during the drain`);
+      assert.equal(rest.length, 20_000 - removed, `k=${k}`);
+      rest.forEach((seq, i) => assert.equal(seq, removed + i + 1));
+      assert.equal(logger.stats.written, 20_000);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test("a flush() called while close() runs leaves every event written or counted as dropped", async () => {
+  for (let k = 0; k < 30; k++) {
+    const dir = await Deno.makeTempDir();
+    try {
+      // Session a cannot be written (its path is a directory) until the test removes it.
+      Deno.mkdirSync(`${dir}/a.jsonl`);
+      const logger = new JsonlExecutionLogger({ baseDir: dir, onError: () => {} });
+      for (let i = 0; i < 10_000; i++) logger.emit(fillEvent(i % 2 === 0 ? "a" : "b", i));
+      const closed = logger.close();
+      for (let i = 0; i < k; i++) await null;
+      Deno.removeSync(`${dir}/a.jsonl`);
+      const flushed = logger.flush();
+      await Promise.all([closed, flushed]);
+      const { written, dropped, buffered } = logger.stats;
+      assert.equal(buffered, 0, `k=${k}`);
+      assert.equal(written + dropped, 10_000, `k=${k}`);
+      // Session a's file exists only when the flush got to it before close() dropped its events.
+      let a = 0;
+      try {
+        a = readLines(`${dir}/a.jsonl`).length;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      assert.equal(a + readLines(`${dir}/b.jsonl`).length, written, `k=${k}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});

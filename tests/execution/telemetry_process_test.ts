@@ -103,6 +103,19 @@ for (
   });
 }
 
+Deno.test("an event emitted from a later unload listener is still written, after the others", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await run([dir, "late", "3", "emit-in-unload"]);
+    assert.equal(out.code, 0, decoder.decode(out.stderr));
+    const { events, bad } = parseAll(`${dir}/late.jsonl`);
+    assert.deepEqual(bad, []);
+    assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 for (const [signal, expectedCode] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
   Deno.test(`events still buffered at ${signal} are written and the exit code is ${expectedCode}`, async () => {
     const dir = await Deno.makeTempDir();

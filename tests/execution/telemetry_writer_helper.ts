@@ -9,6 +9,8 @@
  * - ending `exit-in-flush`: emit, start a `flush()` and `Deno.exit(7)` while it is in progress;
  * - ending `exit-in-long-flush`: emit all without yielding (more than one write's worth stays
  *   queued), start a `flush()` and `Deno.exit(7)` while its first write is in progress;
+ * - ending `emit-in-unload`: emit, and emit one more event from an `unload` listener added
+ *   after the logger's own, then let the script end;
  * - ending `wait`: emit, print `ready` and wait for a signal (SIGTERM test);
  * - ending `forever`: emit batches with `flush()` forever, print `ready` after the first.
  *
@@ -46,6 +48,11 @@ for (let i = 0; i < total; i++) {
   logger.emit(event(i));
   // Let batches go out while emitting, as a real session would.
   if (i % 1000 === 999) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+if (ending === "emit-in-unload") {
+  // Runs after the logger's exit flush (listeners run in the order they were added).
+  globalThis.addEventListener("unload", () => logger.emit(event(total)));
 }
 
 if (ending === "close") {
