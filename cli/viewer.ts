@@ -17,6 +17,7 @@ import { getExecutionSummary } from "../live/summary.ts";
 import { followExecution } from "../live/follow.ts";
 import { listSessions } from "../live/sessions.ts";
 import { completeLinesEndSync } from "../live/backward_lines.ts";
+import { openSessionFileSync } from "../live/session_file.ts";
 import { parseTimeBound } from "../live/timestamps.ts";
 import type { ExecutionSummary, ReadStats, TimelineRow } from "../live/types.ts";
 
@@ -368,7 +369,9 @@ function widthsOf(rows: TimelineRow[]): RowWidths {
 
 /** The end of the last complete line of the file as it is now. */
 function completeEnd(path: string): number {
-  using file = Deno.openSync(path, { read: true });
+  const opened = openSessionFileSync(path);
+  if (opened === null) throw new Deno.errors.NotFound(`no session file at ${path}`);
+  using file = opened;
   return completeLinesEndSync(file, file.statSync().size);
 }
 

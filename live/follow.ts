@@ -12,6 +12,13 @@ import { completeLinesEndSync, readAt } from "./backward_lines.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line_stream.ts";
 import { decodeEventLine } from "./event_line.ts";
 import { toTimelineRow } from "./timeline.ts";
+import {
+  FINGERPRINT_BYTES,
+  fingerprintAt,
+  openSessionFile,
+  openSessionFileSync,
+  sameBytes,
+} from "./session_file.ts";
 
 /**
  * Options of {@linkcode followExecution}.
@@ -63,6 +70,9 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   #name: string;
   #position: number | null;
   #ino: number | null | undefined = undefined;
+  /** The last bytes before `#fingerprintEnd`, as read: they must not change while we follow. */
+  #fingerprint: Uint8Array | null = null;
+  #fingerprintEnd = -1;
   #pollMs: number;
   #maxLine: number;
   #queue: FollowItem[] = [];
@@ -93,19 +103,18 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
    * exist yet (everything it will hold is new).
    */
   #startAtEnd(): void {
-    let file: Deno.FsFile;
+    let file: Deno.FsFile | null = null;
     try {
-      file = Deno.openSync(this.#path, { read: true });
+      file = openSessionFileSync(this.#path);
     } catch {
+      // Unreadable now (permissions): start from 0 and let the first look report it.
+    }
+    if (file === null) {
       this.#position = 0;
       return;
     }
     try {
       const info = file.statSync();
-      if (!info.isFile) {
-        this.#position = 0;
-        return;
-      }
       this.#ino = info.ino;
       this.#position = completeLinesEndSync(file, info.size);
     } finally {
@@ -145,18 +154,10 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
 
   /** Look at the file once; true when something was queued or more is readable now. */
   async #look(): Promise<boolean> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.#path, { read: true });
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) {
-        return false;
-      }
-      throw err;
-    }
+    const file = await openSessionFile(this.#path);
+    if (file === null) return false;
     try {
       const info = await file.stat();
-      if (!info.isFile) return false;
       if (this.#ino === undefined) {
         this.#ino = info.ino;
       } else if (info.ino !== this.#ino) {
@@ -165,15 +166,48 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
       }
       const position = this.#position ?? 0;
       if (info.size < position) return this.#reset("truncated");
+      if (position > 0) {
+        // Same inode, not shorter: but truncated and regrown, or a new file on a reused inode?
+        const seen = await fingerprintAt(file, position);
+        if (
+          this.#fingerprint !== null && this.#fingerprintEnd === position &&
+          !sameBytes(seen, this.#fingerprint)
+        ) {
+          return this.#reset("truncated");
+        }
+        this.#fingerprint = seen;
+        this.#fingerprintEnd = position;
+      }
       if (info.size === position) return false;
       const chunk = await readAt(file, position, Math.min(READ_BYTES, info.size - position));
-      return this.#take(chunk, position) || position + chunk.length < info.size;
+      const queued = this.#take(chunk, position);
+      this.#rememberConsumed(chunk, position);
+      return queued || position + chunk.length < info.size;
     } finally {
       file.close();
     }
   }
 
+  /** After `#take`: the fingerprint of the new position, from the bytes just read. */
+  #rememberConsumed(chunk: Uint8Array, position: number): void {
+    const end = this.#position ?? 0;
+    if (end === position) return;
+    const consumed = chunk.subarray(0, end - position);
+    if (consumed.length >= FINGERPRINT_BYTES) {
+      this.#fingerprint = consumed.slice(consumed.length - FINGERPRINT_BYTES);
+    } else {
+      const before = this.#fingerprint ?? new Uint8Array(0);
+      const joined = new Uint8Array(before.length + consumed.length);
+      joined.set(before);
+      joined.set(consumed, before.length);
+      this.#fingerprint = joined.slice(Math.max(0, joined.length - FINGERPRINT_BYTES));
+    }
+    this.#fingerprintEnd = end;
+  }
+
   #reset(reason: "truncated" | "replaced"): boolean {
+    this.#fingerprint = null;
+    this.#fingerprintEnd = -1;
     this.#position = 0;
     this.#skipping = false;
     this.#queue.push({ type: "reset", reason, end: 0 });

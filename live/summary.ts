@@ -11,6 +11,7 @@ import { DEFAULT_LOG_DIR, sessionFilePath } from "./paths.ts";
 import { formatUtcMicros } from "./utc_micros.ts";
 import { readAt } from "./backward_lines.ts";
 import { readInto, SummaryState, type SummaryStateData } from "./summary_state.ts";
+import { fingerprintAt, openSessionFile, sameBytes } from "./session_file.ts";
 
 /**
  * Options of {@linkcode getExecutionSummary}.
@@ -37,26 +38,12 @@ const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 /** How far from the middle of the file a line boundary is looked for. */
 const SPLIT_WINDOW_BYTES = 2 * 1024 * 1024;
 
-/** Bytes just before the read position kept to notice a file rewritten in place. */
-const FINGERPRINT_BYTES = 64;
-
 interface CacheEntry {
   ino: number | null;
   dev: number;
   state: SummaryState;
   /** The last bytes read (up to `state.consumed`), compared before reading on. */
   fingerprint: Uint8Array;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-async function fingerprintAt(file: Deno.FsFile, consumed: number): Promise<Uint8Array> {
-  const length = Math.min(FINGERPRINT_BYTES, consumed);
-  return await readAt(file, consumed - length, length);
 }
 
 const cache = new Map<string, CacheEntry>();
@@ -115,19 +102,13 @@ function toSummary(
 }
 
 async function summarise(path: string, sessionId: string): Promise<ExecutionSummary> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      cache.delete(path);
-      return emptySummary(sessionId);
-    }
-    throw err;
+  const file = await openSessionFile(path);
+  if (file === null) {
+    cache.delete(path);
+    return emptySummary(sessionId);
   }
   try {
     const info = await file.stat();
-    if (!info.isFile) return emptySummary(sessionId);
     let entry = cache.get(path);
     if (
       entry === undefined || entry.ino !== info.ino || entry.dev !== info.dev ||

@@ -5,6 +5,7 @@
  * @module
  */
 import { readInto, SummaryState } from "./summary_state.ts";
+import { openSessionFile } from "./session_file.ts";
 
 /** What the summary asks of the worker. */
 interface PartRequest {
@@ -21,7 +22,10 @@ const scope = globalThis as unknown as {
 scope.onmessage = async (event: MessageEvent<PartRequest>): Promise<void> => {
   const { path, start, end } = event.data;
   try {
-    using file = await Deno.open(path, { read: true });
+    // Opened again by path: the same checks as the main thread's open (a regular file, no link).
+    const opened = await openSessionFile(path);
+    if (opened === null) throw new Error(`${path} is no longer a regular session file`);
+    using file = opened;
     const state = new SummaryState(true);
     state.consumed = start;
     const torn = await readInto(file, state, end);

@@ -11,6 +11,7 @@ import { countLine, emptyReadStats } from "./line_stats.ts";
 import { describeEvent } from "./describe.ts";
 import { parseTimeBound } from "./timestamps.ts";
 import { UNKNOWN_KIND } from "./event_line.ts";
+import { openSessionFile } from "./session_file.ts";
 
 /**
  * Options of {@linkcode getExecutionTimeline}. Filters apply before the limit.
@@ -202,16 +203,10 @@ async function readPage(
     stats: emptyReadStats(),
   };
   const stats = page.stats;
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return page;
-    throw err;
-  }
+  const file = await openSessionFile(path);
+  if (file === null) return page;
   try {
     const info = await file.stat();
-    if (!info.isFile) return page;
     page.found = true;
     const end = before === undefined ? info.size : Math.min(before, info.size);
     // The backward reader reports only lines that hold one of the kinds (or else the symbol);

@@ -7,13 +7,16 @@
  * @module
  */
 import type { ExecutionSummary } from "../live/types.ts";
+import { openSessionFile } from "../live/session_file.ts";
 
 /** How far a backward search for the last newline reads at a time. */
 const SEARCH_BLOCK_BYTES = 64 * 1024;
 
 /** The offset just after the last `\n` at or before `size` (0 when there is none). */
 async function lastLineBoundary(path: string, size: number): Promise<number> {
-  using file = await Deno.open(path, { read: true });
+  const opened = await openSessionFile(path);
+  if (opened === null) throw new Deno.errors.NotFound(`${path} is gone`);
+  using file = opened;
   const block = new Uint8Array(SEARCH_BLOCK_BYTES);
   for (let end = size; end > 0;) {
     const start = Math.max(0, end - SEARCH_BLOCK_BYTES);

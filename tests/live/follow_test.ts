@@ -102,6 +102,27 @@ Deno.test("followExecution yields a truncated reset and restarts from 0", async 
   });
 });
 
+Deno.test("followExecution notices a file truncated and regrown past its position before it looked", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/f.jsonl`;
+    await append(path, sessionLines("f", 3));
+    const it = followExecution("f", { baseDir: dir, pollIntervalMs: 10 });
+    try {
+      await append(path, sessionLines("f", 1, 3));
+      assert.equal(seqOf(await nextItem(it)), 4, "the follower has read up to event 4");
+      // Rewritten in place, longer than before: the size alone cannot tell.
+      await Deno.writeTextFile(path, sessionLines("f", 40, 100));
+      const reset = await nextItem(it);
+      assert.equal(reset.type, "reset");
+      const seqs: (number | null)[] = [];
+      for (let i = 0; i < 40; i++) seqs.push(seqOf(await nextItem(it)));
+      assert.deepEqual(seqs, Array.from({ length: 40 }, (_, i) => 101 + i));
+    } finally {
+      await it.return!();
+    }
+  });
+});
+
 Deno.test("followExecution yields a replaced reset when the file is swapped for another", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/f.jsonl`;

@@ -395,3 +395,33 @@ Deno.test("a session log that kept shrinking under every read answers 503 with R
     assert.match(body.detail, /shrank while it was read/);
   });
 });
+
+Deno.test("a session file that is a symbolic link out of the log root serves none of its data", async () => {
+  await withLogDir(async (dir) => {
+    const outside = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${outside}/secret.jsonl`,
+        JSON.stringify(wireEvent("leak", 1, "fill", "BTC-USD", { secret: "OUTSIDE_ROOT_DATA" })) +
+          "\n",
+      );
+      await Deno.symlink(`${outside}/secret.jsonl`, `${dir}/leak.jsonl`);
+      const app = createApp({ logDir: dir });
+      for (
+        const path of [
+          "/api/live/execution/leak",
+          "/api/live/execution/leak/summary",
+          "/live/execution/leak",
+        ]
+      ) {
+        const res = await app.request(path);
+        const body = await res.text();
+        assert.equal(res.status, 200, path);
+        assert.ok(!body.includes("OUTSIDE_ROOT_DATA"), path);
+        assert.match(body, /"found":false|found&quot;:false|not found|No events|no session/i, path);
+      }
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  });
+});

@@ -29,7 +29,8 @@ const inFlight = new Map<string, Promise<string>>();
 
 async function statVersion(path: string): Promise<string | null> {
   try {
-    return fileVersion(await Deno.stat(path));
+    // lstat: a link is no session file (the readers treat it as absent), so never followed here.
+    return fileVersion(await Deno.lstat(path));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
