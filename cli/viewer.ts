@@ -339,15 +339,27 @@ interface RowWidths {
 
 function formatRow(io: CliIo, row: TimelineRow, widths: RowWidths): string {
   const ts = row.ts ?? "-".padEnd(32);
-  const kind = paint(io, KIND_COLOURS[row.kind], row.kind.padEnd(widths.kind));
-  const symbol = (row.symbol ?? "-").padEnd(widths.symbol);
+  const kind = paint(io, KIND_COLOURS[row.kind], safeText(row.kind).padEnd(widths.kind));
+  const symbol = safeText(row.symbol ?? "-").padEnd(widths.symbol);
   return `${ts}  ${kind}  ${symbol}  ${safeText(row.description)}\n`;
 }
 
-/** Strip control characters so file content cannot drive the terminal. */
-function safeText(text: string): string {
+/**
+ * Characters of file content that must not reach the terminal as they are:
+ * C0 and C1 controls (escape sequences, BEL, a newline that would fake a
+ * row) and the invisible direction and line-break marks that reorder or
+ * split what is shown.
+ */
+const UNSAFE_TEXT =
   // deno-lint-ignore no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** File content made safe to print: `\n` and `\r` shown escaped, a tab as a space, others `?`. */
+function safeText(text: string): string {
+  return text.replace(
+    UNSAFE_TEXT,
+    (c) => c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? " " : "?",
+  );
 }
 
 function tableHeader(io: CliIo, widths: RowWidths): string {
@@ -361,8 +373,8 @@ function widthsOf(rows: TimelineRow[]): RowWidths {
   let kind = 6;
   let symbol = 7;
   for (const r of rows) {
-    kind = Math.max(kind, r.kind.length);
-    symbol = Math.max(symbol, (r.symbol ?? "-").length);
+    kind = Math.max(kind, safeText(r.kind).length);
+    symbol = Math.max(symbol, safeText(r.symbol ?? "-").length);
   }
   return { kind, symbol: Math.min(symbol, 24) };
 }
@@ -561,9 +573,11 @@ function formatMs(ms: number): string {
 function humanSummary(io: CliIo, s: ExecutionSummary, path: string): string {
   const label = (text: string): string => paint(io, DIM, text.padEnd(13));
   const kinds = Object.entries(s.kind_counts).map(([k, n]) =>
-    `${paint(io, KIND_COLOURS[k], k)} ${formatCount(n)}`
+    `${paint(io, KIND_COLOURS[k], safeText(k))} ${formatCount(n)}`
   );
-  const blocks = Object.entries(s.gate_blocks).map(([g, n]) => `${safeText(g)} ${formatCount(n)}`);
+  const blocks = Object.entries(s.gate_blocks).map(([g, n]) =>
+    `${g.trim() === "" ? "(unnamed gate)" : safeText(g)} ${formatCount(n)}`
+  );
   const lines = [
     `${label("Session")}${s.session_id}`,
     `${label("Log")}${path} (${formatBytes(s.size_bytes)})`,

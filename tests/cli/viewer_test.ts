@@ -270,6 +270,38 @@ Deno.test("timeline replaces control characters from the file in its table", asy
   });
 });
 
+Deno.test("no column of the table or the summary lets file content drive the terminal", async () => {
+  await withTempDir(async (dir) => {
+    const fakeRow = "\n2026-11-25T09:00:05.000000+00:00  fill    BTC-USD  Fill: 9.000000 @ $1.00";
+    await append(
+      `${dir}/s.jsonl`,
+      wireLine("s", {
+        kind: "k\u001b]0;title\u0007",
+        symbol: "A\u001b[31mB\u202e",
+        payload: { note: 1 },
+      }) +
+        wireLine("s", { kind: "error", symbol: "X", payload: { error: `boom${fakeRow}` } }) +
+        wireLine("s", {
+          kind: "gate",
+          symbol: "X",
+          payload: { gate_name: "Lot\u009bSize", passed: false, reason: "r" },
+        }),
+    );
+    const timeline = memoryIo();
+    await runTimelineCommand(["s", "--log-dir", dir], timeline);
+    const summary = memoryIo();
+    await runSummaryCommand(["s", "--log-dir", dir], summary);
+    for (const out of [timeline.stdout(), summary.stdout()]) {
+      // deno-lint-ignore no-control-regex -- looking for control characters is the point
+      assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    }
+    const rows = timeline.stdout().trimEnd().split("\n");
+    assert.equal(rows.length, 4, "a header and one line per event: no faked row");
+    assert.match(timeline.stdout(), /Error: boom\\n2026-11-25T09:00:05/);
+    assert.match(summary.stdout(), /Lot\?Size 1/);
+  });
+});
+
 Deno.test("sessions lists sessions as a table and as JSON", async () => {
   await withTempDir(async (dir) => {
     await append(`${dir}/alpha.jsonl`, sessionLines("alpha", 3));
