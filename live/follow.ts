@@ -81,6 +81,8 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   #userSignal: AbortSignal | undefined;
   #onAbort = (): void => this.#stop();
   #wake: (() => void) | null = null;
+  /** The watcher reported a change since the current look began. */
+  #changed = false;
   #watcher: Deno.FsWatcher | null = null;
   #busy: Promise<unknown> = Promise.resolve();
 
@@ -144,6 +146,10 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
       if (item !== undefined) return { done: false, value: item };
       if (this.#stopped) return { done: true, value: undefined };
       try {
+        // Watch before looking, and note changes from here on: a write that lands while the
+        // look runs must wake the wait after it, not leave it to the poll.
+        this.#ensureWatcher();
+        this.#changed = false;
         if (!(await this.#look())) await this.#wait();
       } catch (err) {
         this.#stop();
@@ -254,8 +260,7 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
 
   /** Sleep until the poll interval passes, the file system reports a change, or a stop. */
   #wait(): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    this.#ensureWatcher();
+    if (this.#stopped || this.#changed) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.#pollMs);
       const wake = (): void => done();
@@ -282,7 +287,10 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     (async () => {
       try {
         for await (const event of watcher) {
-          if (event.paths.some((p) => basename(p) === this.#name)) this.#wake?.();
+          if (event.paths.some((p) => basename(p) === this.#name)) {
+            this.#changed = true;
+            this.#wake?.();
+          }
         }
       } catch {
         // watcher closed or failed: the poll covers it

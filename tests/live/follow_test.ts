@@ -123,6 +123,26 @@ Deno.test("followExecution notices a file truncated and regrown past its positio
   });
 });
 
+Deno.test("followExecution delivers each write through its watcher, not the one-minute poll", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/f.jsonl`;
+    await append(path, sessionLines("f", 3));
+    // A fresh follower per round, the write landing 0-7 event-loop turns after its first next().
+    // With a one-minute poll, only the watcher can deliver within the 5 s bound of nextItem.
+    for (let k = 0; k < 8; k++) {
+      const it = followExecution("f", { baseDir: dir, pollIntervalMs: 60_000 });
+      try {
+        const pending = nextItem(it);
+        for (let i = 0; i < k; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+        Deno.writeTextFileSync(path, sessionLines("f", 1, 3 + k), { append: true });
+        assert.equal(seqOf(await pending), 4 + k, `k=${k}`);
+      } finally {
+        await it.return!();
+      }
+    }
+  });
+});
+
 Deno.test("followExecution yields a replaced reset when the file is swapped for another", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/f.jsonl`;
