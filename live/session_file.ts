@@ -42,15 +42,38 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Whether `before` (from lstat) and `after` (fstat of the opened file) are one regular file. */
-function sameRegularFile(before: Deno.FileInfo, after: Deno.FileInfo): boolean {
-  return after.isFile && after.ino === before.ino && after.dev === before.dev;
+/** The opened `file` when it is the regular file `before` (from lstat) described; else closes it. */
+function keepIfSame(
+  file: Deno.FsFile,
+  before: Deno.FileInfo,
+  stat: () => Deno.FileInfo,
+): Deno.FsFile | null {
+  let same = false;
+  try {
+    const after = stat();
+    same = after.isFile && after.ino === before.ino && after.dev === before.dev;
+  } finally {
+    if (!same) file.close();
+  }
+  return same ? file : null;
+}
+
+/** `run()`, or `null` when it throws `NotFound` (other errors are thrown). */
+function missingAsNull<T>(run: () => T): T | null {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
 }
 
 /**
  * Open `path` for reading when it is a regular file (not a symbolic link);
  * `null` when it is missing, a link, not a regular file, or was swapped
  * between the check and the open. Other errors (permissions) are thrown.
+ * The checks use synchronous `lstat`/`fstat` (microseconds on a local disk);
+ * the open itself is asynchronous.
  *
  * @example
  * ```ts ignore
@@ -59,15 +82,9 @@ function sameRegularFile(before: Deno.FileInfo, after: Deno.FileInfo): boolean {
  * ```
  */
 export async function openSessionFile(path: string): Promise<Deno.FsFile | null> {
-  let before: Deno.FileInfo;
-  try {
-    before = await Deno.lstat(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
   // lstat: a symbolic link is not a file here, so it is never followed.
-  if (!before.isFile) return null;
+  const before = missingAsNull(() => Deno.lstatSync(path));
+  if (before === null || !before.isFile) return null;
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -75,13 +92,7 @@ export async function openSessionFile(path: string): Promise<Deno.FsFile | null>
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
   }
-  let same = false;
-  try {
-    same = sameRegularFile(before, await file.stat());
-  } finally {
-    if (!same) file.close();
-  }
-  return same ? file : null;
+  return keepIfSame(file, before, () => file.statSync());
 }
 
 /**
@@ -93,26 +104,8 @@ export async function openSessionFile(path: string): Promise<Deno.FsFile | null>
  * ```
  */
 export function openSessionFileSync(path: string): Deno.FsFile | null {
-  let before: Deno.FileInfo;
-  try {
-    before = Deno.lstatSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
-  if (!before.isFile) return null;
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
-  let same = false;
-  try {
-    same = sameRegularFile(before, file.statSync());
-  } finally {
-    if (!same) file.close();
-  }
-  return same ? file : null;
+  const before = missingAsNull(() => Deno.lstatSync(path));
+  if (before === null || !before.isFile) return null;
+  const file = missingAsNull(() => Deno.openSync(path, { read: true }));
+  return file === null ? null : keepIfSame(file, before, () => file.statSync());
 }

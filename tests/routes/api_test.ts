@@ -14,7 +14,20 @@ interface TimelineBody {
 }
 
 type FileAccess = (path: string | URL, ...rest: unknown[]) => unknown;
-const FILE_ACCESS = ["open", "stat", "lstat", "readFile", "readTextFile", "readDir"] as const;
+const FILE_ACCESS = [
+  "open",
+  "stat",
+  "lstat",
+  "readFile",
+  "readTextFile",
+  "readDir",
+  "openSync",
+  "statSync",
+  "lstatSync",
+  "readFileSync",
+  "readTextFileSync",
+  "readDirSync",
+] as const;
 
 /** Run `body` while recording every path it opens, stats or lists through `Deno.*`. */
 async function recordFileAccess(body: () => Promise<void>): Promise<string[]> {
