@@ -145,7 +145,7 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
       const source = args.some((arg) => arg === "--token" || arg.startsWith("--token="))
         ? "--token"
         : "PEAK_DASHBOARD_TOKEN";
-      return { ok: false, message: `${source}: ${problem.replace(/^the dashboard token /, "")}` };
+      return { ok: false, message: `${source}: ${problem}` };
     }
     options.token = token;
   }

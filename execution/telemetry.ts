@@ -1062,9 +1062,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       const inflight = sink.inflight;
       sink.inflight = null;
       if (inflight !== null && inflight.next < inflight.items.length) {
-        const rest = inflight.items.slice(inflight.next);
+        this.#requeue(sink, inflight.items, inflight.next);
         inflight.next = inflight.items.length;
-        sink.pending = rest.concat(sink.pending);
       }
       try {
         if (sink.file !== null) {

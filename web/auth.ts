@@ -38,7 +38,9 @@ function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * Why `token` cannot be the dashboard token, or `null` when it can. A token
+ * What is wrong with `token` as the dashboard token (a predicate such as
+ * "must not be empty", for a sentence that names the token's source), or
+ * `null` when it is fine. A token
  * travels in `Authorization: Bearer <token>`, so it must be printable ASCII
  * without spaces (letters, digits and punctuation), 1 to 4096 characters.
  *
@@ -50,11 +52,11 @@ function toHex(bytes: Uint8Array): string {
  * ```
  */
 export function tokenProblem(token: string): string | null {
-  if (token === "") return "the dashboard token must not be empty";
-  if (token.length > 4096) return "the dashboard token must be at most 4096 characters";
+  if (token === "") return "must not be empty";
+  if (token.length > 4096) return "must be at most 4096 characters";
   if (!/^[\x21-\x7e]+$/.test(token)) {
-    return "the dashboard token must be printable ASCII without spaces (letters, digits and " +
-      "punctuation), since it is sent as `Authorization: Bearer <token>`";
+    return "must be printable ASCII without spaces (letters, digits and punctuation), since " +
+      "it is sent as `Authorization: Bearer <token>`";
   }
   return null;
 }
@@ -82,7 +84,7 @@ export class TokenGuard {
    */
   constructor(token: string) {
     const problem = tokenProblem(token);
-    if (problem !== null) throw new RangeError(problem);
+    if (problem !== null) throw new RangeError(`the dashboard token ${problem}`);
     this.#tokenDigest = sha256(token);
     this.#cookieValue = sha256(`peak-dashboard-cookie\u0000${token}`).then(toHex);
   }
