@@ -9,7 +9,7 @@
  * @module
  */
 import { createApp } from "../web/app.ts";
-import { formatWireTimestamp } from "../execution/events.ts";
+import { formatWireTimestamp } from "../execution/wire_time.ts";
 
 const KINDS = ["intent", "gate", "order", "fill", "error"];
 const dir = Deno.makeTempDirSync({ prefix: "peak-dashboard-bench-" });

@@ -14,7 +14,8 @@
  */
 import pino from "pino";
 import { JsonlExecutionLogger } from "../execution/telemetry.ts";
-import { type ExecutionEvent, formatWireTimestamp } from "../execution/events.ts";
+import type { ExecutionEvent } from "../execution/events.ts";
+import { formatWireTimestamp } from "../execution/wire_time.ts";
 
 const event: ExecutionEvent = {
   ts: formatWireTimestamp(1_795_599_045_123_456),

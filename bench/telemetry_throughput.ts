@@ -15,7 +15,8 @@
 import pino from "pino";
 import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry.ts";
-import { type ExecutionEvent, formatWireTimestamp } from "../execution/events.ts";
+import type { ExecutionEvent } from "../execution/events.ts";
+import { formatWireTimestamp } from "../execution/wire_time.ts";
 
 const CHUNK = 1_000;
 const POOL = 1_000;

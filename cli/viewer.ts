@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { type CliIo, EXIT } from "./io.ts";
 import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
 import { formatPythonFixedGrouped } from "../execution/python_format.ts";
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../live/paths.ts";
+import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { getExecutionTimeline } from "../live/timeline.ts";
 import { getExecutionSummary } from "../live/summary.ts";
 import { followExecution } from "../live/follow.ts";

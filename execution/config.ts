@@ -9,15 +9,13 @@ import { z } from "zod";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { EXECUTION_MODES, type ExecutionMode } from "./types.ts";
 import type { ExecutionEventEmitter } from "./events.ts";
+import { DEFAULT_LOG_DIR } from "./log_root.ts";
 import { ExecutionPipeline } from "./pipeline.ts";
 import { PriceSanityGate } from "./gates/price_sanity_gate.ts";
 import { ResearchOnlyGate } from "./gates/research_only_gate.ts";
 import { LotSizeGate } from "./gates/lot_size_gate.ts";
 import { MinNotionalGate } from "./gates/min_notional_gate.ts";
 import { SimulatedBrokerAdapter } from "./simulated_broker.ts";
-
-/** Default directory of the JSONL session files. */
-const DEFAULT_TELEMETRY_BASE_PATH = "logs/execution";
 
 /** A strict zod object (unknown keys are errors); spelled out for JSR's explicit types. */
 type StrictObject<Shape extends z.core.$ZodShape> = z.ZodObject<Shape, z.core.$strict>;
@@ -33,7 +31,7 @@ const TelemetrySectionSchema: StrictObject<{
   base_path: z.ZodDefault<z.ZodString>;
 }> = z.strictObject({
   enabled: z.boolean().default(true),
-  base_path: z.string().min(1).default(DEFAULT_TELEMETRY_BASE_PATH),
+  base_path: z.string().min(1).default(DEFAULT_LOG_DIR),
 });
 
 const ExecutionSectionSchema: StrictObject<{

@@ -10,40 +10,8 @@
  */
 import { z } from "zod";
 import { SESSION_ID_PATTERN } from "./session_id.ts";
-
-/**
- * Every event kind, in pipeline order.
- *
- * @example
- * ```ts
- * import { EVENT_KINDS } from "@peak-trade/execution";
- * console.log(EVENT_KINDS); // ["intent", "gate", "order", "fill", "error"]
- * ```
- */
-export const EVENT_KINDS = ["intent", "gate", "order", "fill", "error"] as const;
-
-/**
- * The kind of an execution event.
- *
- * @example
- * ```ts
- * import type { EventKind } from "@peak-trade/execution";
- * const kind: EventKind = "fill";
- * ```
- */
-export type EventKind = typeof EVENT_KINDS[number];
-
-/**
- * The timestamp format written on the wire: UTC, 6 fractional digits, `+00:00`
- * (what Python's `isoformat()` writes for an aware UTC time).
- *
- * @example
- * ```ts
- * import { WIRE_TIMESTAMP_PATTERN } from "@peak-trade/execution";
- * console.log(WIRE_TIMESTAMP_PATTERN.test("2026-11-25T09:30:45.123456+00:00")); // true
- * ```
- */
-export const WIRE_TIMESTAMP_PATTERN: RegExp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
+import type { EventKind } from "./event_kinds.ts";
+import { WIRE_TIMESTAMP_PATTERN } from "./wire_time.ts";
 
 /** A finite number: `NaN` and `±Infinity` never reach the wire. */
 const finite: z.ZodNumber = z.number().refine(Number.isFinite, {
@@ -268,48 +236,4 @@ export interface ExecutionEventEmitter {
   flush?(): Promise<void>;
   /** Flush, then release files and timers. */
   close?(): Promise<void>;
-}
-
-const pad2 = (n: number): string => (n < 10 ? "0" : "") + n;
-
-/**
- * Format an instant as a wire timestamp: UTC, 6 fractional digits, `+00:00`.
- * Accepts a `Date` (millisecond precision) or epoch microseconds.
- *
- * @example
- * ```ts
- * import { formatWireTimestamp } from "@peak-trade/execution";
- * console.log(formatWireTimestamp(new Date(Date.UTC(2026, 10, 25, 9, 30, 45, 123))));
- * // "2026-11-25T09:30:45.123000+00:00"
- * console.log(formatWireTimestamp(1_795_599_045_123_456));
- * // "2026-11-25T09:30:45.123456+00:00"
- * ```
- */
-export function formatWireTimestamp(instant: Date | number): string {
-  const micros = typeof instant === "number" ? Math.floor(instant) : instant.getTime() * 1000;
-  const seconds = Math.floor(micros / 1_000_000);
-  const fraction = micros - seconds * 1_000_000;
-  const d = new Date(seconds * 1000);
-  const year = d.getUTCFullYear();
-  return `${year < 1000 ? String(year).padStart(4, "0") : year}-${pad2(d.getUTCMonth() + 1)}-${
-    pad2(d.getUTCDate())
-  }T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${
-    String(fraction).padStart(6, "0")
-  }+00:00`;
-}
-
-const clockOrigin = performance.timeOrigin;
-
-/**
- * The current time in epoch microseconds, from the high-resolution clock, so
- * that events of one execution carry distinct, increasing timestamps.
- *
- * @example
- * ```ts
- * import { formatWireTimestamp, nowEpochMicros } from "@peak-trade/execution";
- * console.log(formatWireTimestamp(nowEpochMicros()));
- * ```
- */
-export function nowEpochMicros(): number {
-  return Math.floor((clockOrigin + performance.now()) * 1000);
 }

@@ -6,6 +6,9 @@
  */
 export * from "./types.ts";
 export * from "./session_id.ts";
+export * from "./event_kinds.ts";
+export * from "./wire_time.ts";
+export * from "./log_root.ts";
 export * from "./events.ts";
 export * from "./emitters.ts";
 export * from "./python_format.ts";

@@ -16,13 +16,9 @@ import type {
   OrderIntent,
   OrderSide,
 } from "./types.ts";
-import {
-  type EventKind,
-  type ExecutionEvent,
-  type ExecutionEventEmitter,
-  formatWireTimestamp,
-  nowEpochMicros,
-} from "./events.ts";
+import type { ExecutionEvent, ExecutionEventEmitter } from "./events.ts";
+import type { EventKind } from "./event_kinds.ts";
+import { WireClock } from "./wire_time.ts";
 import { formatPythonRepr } from "./python_format.ts";
 import { InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
@@ -107,9 +103,7 @@ export class ExecutionPipeline {
   readonly #adapter: BrokerAdapter | undefined;
   readonly #emitter: ExecutionEventEmitter | undefined;
   #orderCounter = 0;
-  // Wire timestamps change second rarely; cache the formatted prefix of the current second.
-  #clockSecond = -1;
-  #clockPrefix = "";
+  readonly #clock = new WireClock();
 
   /** Create a pipeline; see {@linkcode ExecutionPipelineOptions}. */
   constructor(options: ExecutionPipelineOptions) {
@@ -312,7 +306,7 @@ export class ExecutionPipeline {
   #emit(context: ExecutionContext, kind: EventKind, payload: Record<string, unknown>): void {
     try {
       const event = {
-        ts: this.#wireNow(),
+        ts: this.#clock.now(),
         session_id: context.sessionId ?? "default",
         symbol: typeof context.symbol === "string" ? context.symbol : String(context.symbol ?? ""),
         mode: context.mode,
@@ -323,19 +317,6 @@ export class ExecutionPipeline {
     } catch {
       // Telemetry must never disturb execution; emitters count their own failures.
     }
-  }
-
-  #wireNow(): string {
-    const micros = nowEpochMicros();
-    const second = Math.floor(micros / 1_000_000);
-    if (second !== this.#clockSecond) {
-      const full = formatWireTimestamp(micros);
-      this.#clockSecond = second;
-      this.#clockPrefix = full.slice(0, full.length - 12);
-      return full;
-    }
-    const fraction = String(micros - second * 1_000_000);
-    return `${this.#clockPrefix}${"000000".slice(fraction.length)}${fraction}+00:00`;
   }
 
   #nextClientId(symbol: string): string {

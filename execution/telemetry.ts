@@ -19,7 +19,9 @@
  * @module
  */
 import { encodeEventLinePrefix, encodeLinePrefix } from "./event_line.ts";
-import { type ExecutionEvent, type ExecutionEventEmitter, formatWireTimestamp } from "./events.ts";
+import type { ExecutionEvent, ExecutionEventEmitter } from "./events.ts";
+import { formatWireTimestamp } from "./wire_time.ts";
+import { DEFAULT_LOG_DIR } from "./log_root.ts";
 import { assertValidSessionId, InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
 /**
@@ -368,7 +370,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
 
   /** Create a logger; nothing is opened until the first event of a session is written. */
   constructor(options: JsonlExecutionLoggerOptions = {}) {
-    this.#baseDir = options.baseDir ?? "logs/execution";
+    this.#baseDir = options.baseDir ?? DEFAULT_LOG_DIR;
     this.#batchChars = positive(options.batchBytes, DEFAULT_BATCH_BYTES);
     this.#flushIntervalMs = positive(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS);
     this.#maxBufferedChars = positive(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES);

@@ -48,7 +48,25 @@ export async function readAt(
 /**
  * The offset just after the last `\n` in the first `size` bytes of `file`
  * (0 when there is none): where the complete lines end and a torn tail, if
- * any, begins. Synchronous so a follower can fix its start when it is made.
+ * any, begins.
+ */
+export async function completeLinesEnd(file: Deno.FsFile, size: number): Promise<number> {
+  const block = new Uint8Array(FIRST_BLOCK_BYTES);
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - block.length);
+    const filled = await readInto(file, start, block.subarray(0, end - start));
+    const nl = block.subarray(0, filled).lastIndexOf(LF);
+    if (nl !== -1) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * The offset just after the last `\n` in the first `size` bytes of `file`
+ * (0 when there is none): where the complete lines end and a torn tail, if
+ * any, begins. {@linkcode completeLinesEnd}, synchronously, so a follower can
+ * fix its start when it is made.
  */
 export function completeLinesEndSync(file: Deno.FsFile, size: number): number {
   const block = new Uint8Array(FIRST_BLOCK_BYTES);

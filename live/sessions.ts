@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { SessionInfo } from "./types.ts";
-import { DEFAULT_LOG_DIR } from "./paths.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
 import { getExecutionSummary } from "./summary.ts";
 

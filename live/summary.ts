@@ -7,8 +7,8 @@
  */
 import { resolve } from "node:path";
 import type { ExecutionSummary } from "./types.ts";
-import { DEFAULT_LOG_DIR, sessionFilePath } from "./paths.ts";
-import { formatUtcMicros } from "./utc_micros.ts";
+import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { readAt } from "./backward_lines.ts";
 import { readInto, SummaryState, type SummaryStateData } from "./summary_state.ts";
 import { fingerprintAt, openSessionFile, sameBytes } from "./session_file.ts";
@@ -86,8 +86,8 @@ function toSummary(
     found: true,
     event_count: state.validEvents,
     kind_counts: sortedRecord(state.kindCounts),
-    start_time: state.minTs === null ? null : formatUtcMicros(state.minTs),
-    end_time: state.maxTs === null ? null : formatUtcMicros(state.maxTs),
+    start_time: state.minTs === null ? null : formatWireTimestamp(state.minTs),
+    end_time: state.maxTs === null ? null : formatWireTimestamp(state.maxTs),
     symbols: [...state.symbols].sort(),
     invalid_lines: state.invalidLines,
     torn_lines: torn ? 1 : 0,

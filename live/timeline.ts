@@ -5,13 +5,14 @@
  * @module
  */
 import type { ReadEvent, TimelinePage, TimelineRow } from "./types.ts";
-import { DEFAULT_LOG_DIR, sessionFilePath } from "./paths.ts";
+import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { readLinesBackward, retryWhileShrinking } from "./backward_lines.ts";
 import { countLine, emptyReadStats } from "./line_stats.ts";
 import { describeEvent } from "./describe.ts";
 import { parseTimeBound } from "./timestamps.ts";
 import { UNKNOWN_KIND } from "./event_line.ts";
 import { openSessionFile } from "./session_file.ts";
+import { DEFAULT_TIMELINE_LIMIT } from "./timeline_query.ts";
 
 /**
  * Options of {@linkcode getExecutionTimeline}. Filters apply before the limit.
@@ -46,9 +47,6 @@ export interface TimelineOptions {
   /** Byte offset cursor: only lines that start before it (`next_before` of the previous page). */
   before?: number;
 }
-
-/** The default number of timeline rows. */
-const DEFAULT_LIMIT = 200;
 
 const latin1 = new TextDecoder("latin1");
 
@@ -136,7 +134,7 @@ export async function getExecutionTimeline(
   options: TimelineOptions = {},
 ): Promise<TimelinePage> {
   const path = sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId);
-  const limit = options.limit ?? DEFAULT_LIMIT;
+  const limit = options.limit ?? DEFAULT_TIMELINE_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
     throw new RangeError(`limit: expected a positive integer, got ${String(limit)}`);
   }

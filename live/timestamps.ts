@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatUtcMicros } from "./utc_micros.ts";
+import { formatWireTimestamp } from "../execution/wire_time.ts";
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MICROS_PER_SECOND = 1_000_000;
@@ -172,7 +172,7 @@ export function parseTimestampMicros(text: string): number | null {
 export function normalizeTimestamp(text: string): string | null {
   if (wireFormMicros(text) !== null) return text;
   const micros = parseTimestampMicros(text);
-  return micros === null ? null : formatUtcMicros(micros);
+  return micros === null ? null : formatWireTimestamp(micros);
 }
 
 /**

@@ -12,9 +12,8 @@ import {
   type ExecutionEvent,
   type ExecutionEventEmitter,
   ExecutionEventSchema,
-  formatWireTimestamp,
-  WIRE_TIMESTAMP_PATTERN,
 } from "../../execution/events.ts";
+import { formatWireTimestamp, WIRE_TIMESTAMP_PATTERN } from "../../execution/wire_time.ts";
 import type { BrokerAdapter, ExecutionContext, Gate } from "../../execution/types.ts";
 
 function defaultGates(): Gate[] {

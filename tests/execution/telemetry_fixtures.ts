@@ -4,7 +4,7 @@
  * @module
  */
 import type { ExecutionEvent } from "../../execution/events.ts";
-import { formatWireTimestamp } from "../../execution/events.ts";
+import { formatWireTimestamp } from "../../execution/wire_time.ts";
 
 /** 2026-11-25T09:30:45.000000+00:00 in epoch microseconds. */
 export const BASE_MICROS = 1_795_599_045_000_000;

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
 import { encodeEventLine, encodeEventLinePrefix } from "../../execution/event_line.ts";
-import {
-  type ExecutionEvent,
-  ExecutionEventSchema,
-  formatWireTimestamp,
-  WIRE_TIMESTAMP_PATTERN,
-} from "../../execution/events.ts";
+import { type ExecutionEvent, ExecutionEventSchema } from "../../execution/events.ts";
+import { formatWireTimestamp, WIRE_TIMESTAMP_PATTERN } from "../../execution/wire_time.ts";
 import { BASE_MICROS, readLines } from "./telemetry_fixtures.ts";
 
 const WIRE_KEYS = ["ts", "session_id", "symbol", "mode", "kind", "payload", "seq"];

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatWireTimestamp } from "../../execution/events.ts";
+import { formatWireTimestamp } from "../../execution/wire_time.ts";
 
 /** One wire event, as a test writes it. */
 export interface WireEvent {

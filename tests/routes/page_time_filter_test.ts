@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../web/app.ts";
-import { formatUtcMicros } from "../../live/utc_micros.ts";
+import { formatWireTimestamp } from "../../execution/wire_time.ts";
 import { appendEvents, BASE_MICROS, demoEvents, withLogDir } from "./fixtures.ts";
 
 /** The timeline island's props of a page. */
@@ -13,8 +13,8 @@ function islandProps(html: string): Record<string, unknown> {
 Deno.test("the timeline page applies since/until like the API and keeps them in the filter bar", async () => {
   await withLogDir(async (dir) => {
     await appendEvents(dir, "s1", demoEvents("s1", 10)); // ts = BASE + seq seconds
-    const since = formatUtcMicros(BASE_MICROS + 3_000_000);
-    const until = formatUtcMicros(BASE_MICROS + 6_000_000);
+    const since = formatWireTimestamp(BASE_MICROS + 3_000_000);
+    const until = formatWireTimestamp(BASE_MICROS + 6_000_000);
     const query = new URLSearchParams({ since, until });
     const res = await createApp({ logDir: dir }).request(`/live/execution/s1?${query}`);
     assert.equal(res.status, 200);

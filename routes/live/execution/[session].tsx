@@ -9,7 +9,7 @@
 import type { JSX } from "preact";
 import { getExecutionSummary } from "../../../live/summary.ts";
 import { getExecutionTimeline } from "../../../live/timeline.ts";
-import { sessionFilePath } from "../../../live/paths.ts";
+import { sessionFilePath } from "../../../execution/log_root.ts";
 import type {
   ExecutionTimelineProps,
   TimelineFilters,

@@ -9,7 +9,7 @@
  */
 import { getExecutionSummary } from "../../../../live/summary.ts";
 import { getExecutionTimeline } from "../../../../live/timeline.ts";
-import { sessionFilePath } from "../../../../live/paths.ts";
+import { sessionFilePath } from "../../../../execution/log_root.ts";
 import { followOffset } from "../../../../web/follow_offset.ts";
 import { fileVersion, ResponseCache } from "../../../../web/response_cache.ts";
 import type { Handlers } from "../../../../web/route.ts";

@@ -1,11 +1,11 @@
 /**
- * The one place a session id becomes a file path. The id is validated first,
- * so nothing outside the log root is ever opened.
+ * The log root and the one place a session id becomes a file path. The id is
+ * validated first, so nothing outside the log root is ever opened.
  *
  * @module
  */
 import { join } from "node:path";
-import { assertValidSessionId } from "../execution/session_id.ts";
+import { assertValidSessionId } from "./session_id.ts";
 
 /**
  * The default log root, relative to the working directory.
