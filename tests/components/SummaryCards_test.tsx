@@ -1,28 +1,23 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
 import { SummaryCards } from "../../components/SummaryCards.tsx";
+import { getExecutionSummary } from "../../live/summary.ts";
 import type { ExecutionSummary } from "../../live/types.ts";
 
+/** The summary of a session without events, read as the product reads one. */
+async function emptySummary(): Promise<ExecutionSummary> {
+  const dir = await Deno.makeTempDir({ prefix: "peak-summary-cards-" });
+  try {
+    return await getExecutionSummary("demo", { baseDir: dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const EMPTY = await emptySummary();
+
 function summary(fields: Partial<ExecutionSummary> = {}): ExecutionSummary {
-  return {
-    session_id: "demo",
-    found: true,
-    event_count: 0,
-    kind_counts: {},
-    start_time: null,
-    end_time: null,
-    symbols: [],
-    invalid_lines: 0,
-    torn_lines: 0,
-    oversized_lines: 0,
-    total_lines: 0,
-    gate_blocks: {},
-    block_rate: 0,
-    fills: { count: 0, notional: 0, fees: 0 },
-    latency_ms: null,
-    size_bytes: 0,
-    ...fields,
-  };
+  return { ...EMPTY, found: true, ...fields };
 }
 
 const labels = (html: string): string[] =>
