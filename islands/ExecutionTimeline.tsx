@@ -1,57 +1,36 @@
 /**
- * The timeline island: summary cards, a filter bar (a plain GET form that
- * also applies instantly once hydrated), the newest-first table with kind
- * badges and expandable payloads, "older" paging by cursor, live follow over
- * Server-Sent Events and a UTC/local time toggle. Everything from the log is
- * rendered as text.
+ * The timeline island: composes the summary cards, the filter bar (a plain
+ * GET form that also applies instantly once hydrated), the toolbar, the
+ * newest-first table and the footer with "older" paging by cursor, and owns
+ * the state they show: the rows, the filters, loading, the time zone and live
+ * follow (see `use_live_follow.ts`). Everything from the log is rendered as
+ * text.
  *
  * @module
  */
-import type { JSX, TargetedEvent } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import type { JSX } from "preact";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { EmptyTimeline } from "../components/EmptyTimeline.tsx";
+import { FilterBar, type FilterValues } from "../components/FilterBar.tsx";
+import { FollowToolbar } from "../components/FollowToolbar.tsx";
+import { SummaryCards } from "../components/SummaryCards.tsx";
+import { TimelineFooter } from "../components/TimelineFooter.tsx";
+import { TimelineTable } from "../components/TimelineTable.tsx";
+import { DEFAULT_TIMELINE_LIMIT, MAX_PAGE_LIMIT } from "../live/timeline_query.ts";
 import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
-import { gatePassed } from "../live/describe.ts";
-import { formatPythonFixed, formatPythonFixedGrouped } from "../execution/python_format.ts";
-import { formatTimestamp, kindClass, type TimeZoneMode } from "../web/format.ts";
+import type { TimeZoneMode } from "../web/format.ts";
+import { appendOlderRows, prependStreamedRows, timelineRowMatcher } from "./timeline_rows.ts";
+import { type StreamedRow, useLiveFollow } from "./use_live_follow.ts";
 
-/** The kinds offered in the filter bar, in pipeline order. */
-const FILTER_KINDS = ["intent", "gate", "order", "fill", "error"] as const;
-/** Rows kept in the table at most, so a long live follow cannot exhaust memory. */
-const MAX_ROWS = 5_000;
 /** Summary refreshes during live follow happen at most this often. */
 const SUMMARY_REFRESH_MS = 1_000;
 
-/**
- * The filters of the timeline view.
- *
- * @example
- * ```ts
- * import type { TimelineFilters } from "./ExecutionTimeline.tsx";
- * const filters: TimelineFilters = { kinds: ["fill"], symbol: "", limit: 200 };
- * ```
- */
-export interface TimelineFilters {
-  /** Kinds shown; empty shows every kind. */
-  kinds: string[];
-  /** Symbol shown; empty shows every symbol. */
-  symbol: string;
-  /** Rows per page, 1–1000. */
-  limit: number;
-  /** Only events at or after this instant (ISO 8601 as typed; naive = UTC); empty or absent: no bound. */
-  since?: string;
-  /** Only events at or before this instant (ISO 8601 as typed; naive = UTC); empty or absent: no bound. */
-  until?: string;
-}
+/** The filters of the timeline view: the filter bar's values (see `FilterValues`). */
+export type TimelineFilters = FilterValues;
 
 /**
  * Props of {@linkcode ExecutionTimeline}: plain JSON data, serialized into the
  * page by the server.
- *
- * @example
- * ```ts
- * import type { ExecutionTimelineProps } from "./ExecutionTimeline.tsx";
- * type P = ExecutionTimelineProps["filters"];
- * ```
  */
 export interface ExecutionTimelineProps {
   /** The session shown (already validated). */
@@ -70,8 +49,7 @@ export interface ExecutionTimelineProps {
   error: string | null;
 }
 
-type Connection = "off" | "connecting" | "connected" | "reconnecting";
-
+/** A page of the timeline API. */
 interface ApiPage {
   timeline: TimelineRow[];
   summary: ExecutionSummary;
@@ -79,10 +57,7 @@ interface ApiPage {
   follow_from: number;
 }
 
-interface StreamedRow extends TimelineRow {
-  end: number;
-}
-
+/** The query string of the timeline page and API for `filters`, from `before` if given. */
 function queryOf(filters: TimelineFilters, before: number | null): string {
   const query = new URLSearchParams();
   for (const kind of filters.kinds) query.append("kind", kind);
@@ -94,44 +69,16 @@ function queryOf(filters: TimelineFilters, before: number | null): string {
   return query.toString();
 }
 
-/** Epoch milliseconds of a time bound as the server reads it (a naive time is UTC). */
-function boundMillis(text: string): number {
-  const iso = text.replace(/^(\d{4}-\d{2}-\d{2})[ t]/, "$1T");
-  const zoned = !iso.includes("T") || /([Zz]|[+-]\d{2}:?\d{2})$/.test(iso);
-  return Date.parse(zoned ? iso : `${iso}Z`);
-}
-
-/** Whether a streamed row belongs to the view (the server applied the same filters to the page). */
-function matches(row: TimelineRow, filters: TimelineFilters): boolean {
-  if (filters.kinds.length > 0 && !filters.kinds.includes(row.kind)) return false;
-  if (filters.symbol !== "" && row.symbol !== filters.symbol) return false;
-  if (filters.since || filters.until) {
-    const at = row.ts === null ? NaN : Date.parse(row.ts);
-    if (Number.isNaN(at)) return false;
-    if (filters.since && at < Math.floor(boundMillis(filters.since))) return false;
-    if (filters.until && at > boundMillis(filters.until)) return false;
-  }
-  return true;
-}
-
-function describeDetails(details: unknown): string | null {
-  if (details === null || details === undefined) return null;
-  if (typeof details === "object" && Object.keys(details).length === 0) return null;
-  return JSON.stringify(details, null, 2);
-}
-
-/**
- * Why a gate blocked (`CODE: reason`), shown under the description so a
- * block can be read without opening the payload; `null` for other rows.
- */
-function blockReason(row: TimelineRow): string | null {
-  if (row.kind !== "gate" || typeof row.details !== "object" || row.details === null) return null;
-  if (gatePassed(row.details)) return null;
-  const { code, reason } = row.details as Record<string, unknown>;
-  const text = typeof reason === "string" ? reason.trim() : "";
-  const codeText = typeof code === "string" ? code : "";
-  if (text === "" && codeText === "") return null;
-  return codeText === "" ? text : text === "" ? codeText : `${codeText}: ${text}`;
+/** The filter bar's values ready to load: symbol and bounds trimmed, limit a whole 1–1000. */
+function normalizeFilters(values: TimelineFilters): TimelineFilters {
+  const limit = Math.trunc(values.limit) || DEFAULT_TIMELINE_LIMIT;
+  return {
+    ...values,
+    symbol: values.symbol.trim(),
+    since: values.since?.trim() ?? "",
+    until: values.until?.trim() ?? "",
+    limit: Math.min(MAX_PAGE_LIMIT, Math.max(1, limit)),
+  };
 }
 
 async function fetchJson<T>(url: string): Promise<T> {
@@ -141,103 +88,8 @@ async function fetchJson<T>(url: string): Promise<T> {
   return body;
 }
 
-function SummaryCards({ summary }: { summary: ExecutionSummary }): JSX.Element {
-  const kinds = [
-    ...FILTER_KINDS.filter((k) => k in summary.kind_counts),
-    ...Object.keys(summary.kind_counts).filter((k) =>
-      !(FILTER_KINDS as readonly string[]).includes(k)
-    ),
-  ];
-  const gateBlocks = Object.values(summary.gate_blocks).reduce((a, b) => a + b, 0);
-  return (
-    <section class="cards" aria-label="Session summary">
-      <div class="card">
-        <span class="card-label">Events</span>
-        <span class="card-value" data-testid="event-count">{summary.event_count}</span>
-      </div>
-      {kinds.map((kind) => (
-        <div class="card" key={kind}>
-          <span class="card-label">{kind.toUpperCase()}</span>
-          <span class="card-value">{summary.kind_counts[kind]}</span>
-        </div>
-      ))}
-      <div class={gateBlocks > 0 ? "card card-wide" : "card"}>
-        <span class="card-label">Gate blocks</span>
-        <span class="card-value">{gateBlocks}</span>
-        {gateBlocks > 0 && (
-          <span class="card-note">
-            {Object.entries(summary.gate_blocks).map(([gate, n]) => `${gate} ${n}`).join(", ")}
-          </span>
-        )}
-      </div>
-      <div class="card">
-        <span class="card-label">Block rate</span>
-        <span class="card-value">{(summary.block_rate * 100).toFixed(1)} %</span>
-      </div>
-      <div class="card">
-        <span class="card-label">Fills</span>
-        <span class="card-value">{summary.fills.count}</span>
-        {summary.fills.count > 0 && (
-          <span class="card-note">
-            notional ${formatPythonFixedGrouped(summary.fills.notional, 2)}
-          </span>
-        )}
-      </div>
-      <div class="card">
-        <span class="card-label">Fees</span>
-        <span class="card-value">${formatPythonFixed(summary.fills.fees, 4)}</span>
-      </div>
-      <div class={summary.invalid_lines > 0 ? "card card-warn" : "card"}>
-        <span class="card-label">Invalid lines</span>
-        <span class="card-value">{summary.invalid_lines}</span>
-      </div>
-    </section>
-  );
-}
-
-function TimelineTable(
-  { rows, timeZone }: { rows: TimelineRow[]; timeZone: TimeZoneMode },
-): JSX.Element {
-  return (
-    <div class="table-wrap">
-      <table class="timeline" aria-label="Execution events, newest first">
-        <thead>
-          <tr>
-            <th scope="col">Timestamp</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Symbol</th>
-            <th scope="col">Description</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => {
-            const details = describeDetails(row.details);
-            return (
-              <tr key={row.offset} data-kind={row.kind} data-offset={row.offset}>
-                <td class="ts">{formatTimestamp(row.ts, timeZone)}</td>
-                <td>
-                  <span class={`badge ${kindClass(row.kind)}`}>{row.kind}</span>
-                </td>
-                <td class="symbol">{row.symbol ?? "—"}</td>
-                <td class="description">
-                  <span>{row.description}</span>
-                  {blockReason(row) !== null && (
-                    <span class="block-reason">{blockReason(row)}</span>
-                  )}
-                  {details !== null && (
-                    <details>
-                      <summary>payload</summary>
-                      <pre class="details">{details}</pre>
-                    </details>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -245,9 +97,9 @@ function TimelineTable(
  *
  * @example
  * ```tsx
- * import ExecutionTimeline from "./ExecutionTimeline.tsx";
- * // server side, inside a page: <Island name="ExecutionTimeline" props={props} />
- * const element = <ExecutionTimeline {...props} />;
+ * import ExecutionTimeline, { type ExecutionTimelineProps } from "./ExecutionTimeline.tsx";
+ * // The timeline page renders it as <Island name="ExecutionTimeline" props={props} />.
+ * const timeline = (props: ExecutionTimelineProps) => <ExecutionTimeline {...props} />;
  * ```
  */
 export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.Element {
@@ -264,66 +116,39 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   const [error, setError] = useState(props.error);
   const [loading, setLoading] = useState(false);
   const [follow, setFollow] = useState(false);
-  const [connection, setConnection] = useState<Connection>("off");
   const [timeZone, setTimeZone] = useState<TimeZoneMode>("utc");
-  const [followEpoch, setFollowEpoch] = useState(0);
 
-  const appliedRef = useRef(applied);
-  appliedRef.current = applied;
-  const followFromRef = useRef(props.followFrom);
-  /** Bumped when a new view replaces the rows: events of the stream before it are stale. */
-  const streamGeneration = useRef(0);
   const requestSeq = useRef(0);
   const summaryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const shows = useMemo(() => timelineRowMatcher(applied), [applied]);
+
+  const live = useLiveFollow({
+    streamUrl: `${apiPath}/stream`,
+    from: props.followFrom,
+    enabled: follow,
+    onRows(streamed: StreamedRow[]): void {
+      refreshSummarySoon();
+      const shown = streamed.filter(shows);
+      if (shown.length > 0) setRows((current) => prependStreamedRows(current, shown));
+    },
+    onReset(): void {
+      // The file was truncated or replaced: reload the view, which follows from its new end.
+      void load(applied).then((loaded) => {
+        if (!loaded) followFrom(0);
+      });
+    },
+    onRefused(): void {
+      setFollow(false);
+      setError("Live follow stopped: the server refused the stream. Reload the page to retry.");
+    },
+  });
 
   useEffect(() => setHydrated(true), []);
+  useEffect(() => cancelSummaryRefresh, [follow]);
 
-  async function load(filters: TimelineFilters): Promise<ApiPage | null> {
-    const seq = ++requestSeq.current;
-    setLoading(true);
-    try {
-      const page = await fetchJson<ApiPage>(`${apiPath}?${queryOf(filters, null)}`);
-      if (seq !== requestSeq.current) return null;
-      setRows(page.timeline);
-      setNextBefore(page.next_before);
-      setSummary(page.summary);
-      setApplied(filters);
-      appliedRef.current = filters;
-      setError(null);
-      // Events streamed while this page loaded were matched against the old filters; follow
-      // again from where the page was read, so every later event meets the new ones.
-      streamGeneration.current++;
-      followFromRef.current = page.follow_from;
-      setFollowEpoch((epoch) => epoch + 1);
-      history.replaceState(null, "", `${pagePath}?${queryOf(filters, null)}`);
-      return page;
-    } catch (err) {
-      if (seq === requestSeq.current) setError(err instanceof Error ? err.message : String(err));
-      return null;
-    } finally {
-      if (seq === requestSeq.current) setLoading(false);
-    }
-  }
-
-  async function loadOlder(): Promise<void> {
-    if (nextBefore === null) return;
-    const seq = requestSeq.current;
-    setLoading(true);
-    try {
-      const page = await fetchJson<ApiPage>(`${apiPath}?${queryOf(applied, nextBefore)}`);
-      // The filters changed meanwhile: these rows belong to the old view.
-      if (seq !== requestSeq.current) return;
-      setRows((current) => {
-        const seen = new Set(current.map((r) => r.offset));
-        return [...current, ...page.timeline.filter((r) => !seen.has(r.offset))];
-      });
-      setNextBefore(page.next_before);
-      setError(null);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setLoading(false);
-    }
+  function cancelSummaryRefresh(): void {
+    if (summaryTimer.current !== null) clearTimeout(summaryTimer.current);
+    summaryTimer.current = null;
   }
 
   function refreshSummarySoon(): void {
@@ -338,103 +163,66 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
     }, SUMMARY_REFRESH_MS);
   }
 
-  useEffect(() => {
-    if (!follow) {
-      setConnection("off");
-      return;
+  /** Follow (when on) from `offset`, dropping what the current stream still delivers. */
+  function followFrom(offset: number): void {
+    cancelSummaryRefresh();
+    live.restartFrom(offset);
+  }
+
+  /** Load the first page for `filters`; whether its rows are now shown. */
+  async function load(filters: TimelineFilters): Promise<boolean> {
+    const seq = ++requestSeq.current;
+    setLoading(true);
+    try {
+      const page = await fetchJson<ApiPage>(`${apiPath}?${queryOf(filters, null)}`);
+      if (seq !== requestSeq.current) return false;
+      setRows(page.timeline);
+      setNextBefore(page.next_before);
+      setSummary(page.summary);
+      setApplied(filters);
+      setError(null);
+      // Events streamed while this page loaded were matched against the old filters; follow
+      // again from where the page was read, so every later event meets the new ones.
+      followFrom(page.follow_from);
+      history.replaceState(null, "", `${pagePath}?${queryOf(filters, null)}`);
+      return true;
+    } catch (err) {
+      if (seq === requestSeq.current) setError(messageOf(err));
+      return false;
+    } finally {
+      if (seq === requestSeq.current) setLoading(false);
     }
-    setConnection("connecting");
-    const generation = streamGeneration.current;
-    const source = new EventSource(`${apiPath}/stream?from=${followFromRef.current}`);
-    source.onopen = () => setConnection("connected");
-    source.onerror = () => {
-      if (source.readyState !== EventSource.CLOSED) {
-        setConnection("reconnecting"); // the browser retries and resumes after the last event
-        return;
-      }
-      setFollow(false);
-      setError("Live follow stopped: the server refused the stream. Reload the page to retry.");
-    };
-    source.addEventListener("execution", (message: MessageEvent<string>) => {
-      if (generation !== streamGeneration.current) return;
-      const row = JSON.parse(message.data) as StreamedRow;
-      followFromRef.current = row.end;
-      refreshSummarySoon();
-      if (!matches(row, appliedRef.current)) return;
-      setRows((current) =>
-        current.some((r) => r.offset === row.offset)
-          ? current
-          : [row, ...current].slice(0, MAX_ROWS)
-      );
-    });
-    source.addEventListener("reset", () => {
-      if (generation !== streamGeneration.current) return;
-      // The file was truncated or replaced: reload the view, then follow from its new end
-      // (continuing this stream would replay the whole new file).
-      source.close();
-      setConnection("reconnecting");
-      void load(appliedRef.current).then((page) => {
-        if (page !== null) return; // load() follows again from the new page
-        followFromRef.current = 0;
-        setFollowEpoch((epoch) => epoch + 1);
-      });
-    });
-    return () => {
-      source.close();
-      if (summaryTimer.current !== null) clearTimeout(summaryTimer.current);
-      summaryTimer.current = null;
-    };
-  }, [follow, followEpoch]);
+  }
+
+  async function loadOlder(): Promise<void> {
+    if (nextBefore === null) return;
+    const seq = requestSeq.current;
+    setLoading(true);
+    try {
+      const page = await fetchJson<ApiPage>(`${apiPath}?${queryOf(applied, nextBefore)}`);
+      // The filters changed meanwhile: these rows belong to the old view.
+      if (seq !== requestSeq.current) return;
+      setRows((current) => appendOlderRows(current, page.timeline));
+      setNextBefore(page.next_before);
+      setError(null);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setLoading(false);
+    }
+  }
 
   function toggleKind(kind: string, checked: boolean): void {
-    const kinds = checked
-      ? [...draft.kinds.filter((k) => k !== kind), kind]
-      : draft.kinds.filter((k) => k !== kind);
-    const next = { ...draft, kinds };
+    const kinds = draft.kinds.filter((k) => k !== kind);
+    const next = { ...draft, kinds: checked ? [...kinds, kind] : kinds };
     setDraft(next);
     void load(next);
   }
 
-  /** Apply the filter bar's values (limit clamped to 1–1000, symbol trimmed). */
-  /** A text filter: typing updates the draft, leaving the field (or Enter) applies it. */
-  function textField(
-    label: string,
-    name: "symbol" | "since" | "until",
-    placeholder: string,
-    maxLength: number,
-  ) {
-    return (
-      <label class="field">
-        <span>{label}</span>
-        <input
-          type="text"
-          name={name}
-          value={draft[name] ?? ""}
-          placeholder={placeholder}
-          maxLength={maxLength}
-          onInput={(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}
-          onChange={(e) => applyDraft({ ...draft, [name]: e.currentTarget.value })}
-        />
-      </label>
-    );
-  }
-
-  function applyDraft(values: TimelineFilters): void {
-    const limit = Math.min(1000, Math.max(1, Math.trunc(values.limit) || 200));
-    const next = {
-      ...values,
-      symbol: values.symbol.trim(),
-      since: values.since?.trim() ?? "",
-      until: values.until?.trim() ?? "",
-      limit,
-    };
+  function apply(values: TimelineFilters): void {
+    const next = normalizeFilters(values);
     setDraft(next);
     void load(next);
-  }
-
-  function onSubmit(event: TargetedEvent<HTMLFormElement, Event>): void {
-    event.preventDefault();
-    applyDraft(draft);
   }
 
   const olderHref = nextBefore === null ? null : `${pagePath}?${queryOf(applied, nextBefore)}`;
@@ -444,106 +232,38 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   return (
     <div class="timeline-island" data-hydrated={hydrated ? "true" : "false"}>
       {summary.found && <SummaryCards summary={summary} />}
-
-      <form class="filters" method="get" action={pagePath} onSubmit={onSubmit}>
-        <fieldset class="kinds">
-          <legend>Kinds</legend>
-          {FILTER_KINDS.map((kind) => (
-            <label key={kind} class="kind-option">
-              <input
-                type="checkbox"
-                name="kind"
-                value={kind}
-                checked={draft.kinds.includes(kind)}
-                onChange={(e) => toggleKind(kind, e.currentTarget.checked)}
-              />
-              <span class={`badge ${kindClass(kind)}`}>{kind}</span>
-            </label>
-          ))}
-        </fieldset>
-        {textField("Symbol", "symbol", "all", 128)}
-        {textField("Since", "since", "2026-11-25T09:30Z", 64)}
-        {textField("Until", "until", "any time", 64)}
-        <label class="field">
-          <span>Limit</span>
-          <input
-            type="number"
-            name="limit"
-            min={1}
-            max={1000}
-            value={draft.limit}
-            onInput={(e) => setDraft({ ...draft, limit: Number(e.currentTarget.value) })}
-            onChange={(e) => applyDraft({ ...draft, limit: Number(e.currentTarget.value) })}
-          />
-        </label>
-        <button type="submit">Apply</button>
-      </form>
-
-      <div class="toolbar">
-        <label class="switch">
-          <input
-            type="checkbox"
-            name="follow"
-            checked={follow}
-            disabled={!hydrated}
-            onChange={(e) => setFollow(e.currentTarget.checked)}
-          />
-          <span>Live follow</span>
-        </label>
-        <span class={`connection connection-${connection}`} role="status" aria-live="polite">
-          {connection === "off"
-            ? (hydrated ? "not following" : "live follow needs JavaScript")
-            : connection}
-        </span>
-        <button
-          type="button"
-          class="tz-toggle"
-          disabled={!hydrated}
-          onClick={() => setTimeZone(timeZone === "utc" ? "local" : "utc")}
-        >
-          {timeZone === "utc" ? "Times: UTC" : "Times: local"}
-        </button>
-        {loading && <span class="loading">loading…</span>}
-      </div>
-
+      <FilterBar
+        action={pagePath}
+        values={draft}
+        onEdit={setDraft}
+        onApply={apply}
+        onToggleKind={toggleKind}
+      />
+      <FollowToolbar
+        hydrated={hydrated}
+        follow={follow}
+        connection={live.connection}
+        timeZone={timeZone}
+        loading={loading}
+        onFollowChange={setFollow}
+        onTimeZoneToggle={() => setTimeZone(timeZone === "utc" ? "local" : "utc")}
+      />
       {error !== null && <p class="error" role="alert">{error}</p>}
-
       {rows.length === 0
         ? (
-          <div class="empty">
-            <h2>No execution events</h2>
-            <p>
-              {!summary.found
-                ? `No execution log found for session ${sessionId}. It appears here once the first event is written.`
-                : summary.event_count === 0
-                ? "This session has no events yet."
-                : filtered
-                ? "No events match your filters."
-                : "No events on this page."}
-            </p>
-          </div>
+          <EmptyTimeline
+            sessionId={sessionId}
+            found={summary.found}
+            eventCount={summary.event_count}
+            filtered={filtered}
+          />
         )
         : <TimelineTable rows={rows} timeZone={timeZone} />}
-
-      <p class="footer">
-        Showing {rows.length} events (newest first)
-        {olderHref !== null && (
-          <>
-            {" · "}
-            <a
-              class="older"
-              href={olderHref}
-              onClick={(e) => {
-                if (!hydrated) return;
-                e.preventDefault();
-                void loadOlder();
-              }}
-            >
-              Older events
-            </a>
-          </>
-        )}
-      </p>
+      <TimelineFooter
+        shown={rows.length}
+        olderHref={olderHref}
+        onOlder={hydrated ? () => void loadOlder() : undefined}
+      />
     </div>
   );
 }

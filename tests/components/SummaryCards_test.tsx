@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { renderToString } from "preact-render-to-string";
+import { SummaryCards } from "../../components/SummaryCards.tsx";
+import { getExecutionSummary } from "../../live/summary.ts";
+import type { ExecutionSummary } from "../../live/types.ts";
+
+/** The summary of a session without events, read as the product reads one. */
+async function emptySummary(): Promise<ExecutionSummary> {
+  const dir = await Deno.makeTempDir({ prefix: "peak-summary-cards-" });
+  try {
+    return await getExecutionSummary("demo", { baseDir: dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const EMPTY = await emptySummary();
+
+function summary(fields: Partial<ExecutionSummary> = {}): ExecutionSummary {
+  return { ...EMPTY, found: true, ...fields };
+}
+
+const labels = (html: string): string[] =>
+  [...html.matchAll(/<span class="card-label">([^<]*)<\/span>/g)].map((m) => m[1]);
+
+Deno.test("kind cards show the known kinds in pipeline order, then kinds of other writers", () => {
+  const html = renderToString(
+    <SummaryCards summary={summary({ kind_counts: { custom: 1, fill: 2, intent: 3 } })} />,
+  );
+  assert.deepEqual(labels(html).slice(0, 4), ["Events", "INTENT", "FILL", "CUSTOM"]);
+});
+
+Deno.test("the gate blocks card names each blocking gate only when some gate blocked", () => {
+  const blocked = renderToString(
+    <SummaryCards summary={summary({ gate_blocks: { LotSize: 2, MinNotional: 1 } })} />,
+  );
+  assert.match(blocked, /class="card card-wide"/);
+  assert.match(
+    blocked,
+    /<span class="card-value">3<\/span><span class="card-note">LotSize 2, MinNotional 1</,
+  );
+  const clear = renderToString(<SummaryCards summary={summary()} />);
+  assert.doesNotMatch(clear, /card-wide|card-note/);
+});
+
+Deno.test("block rate, notional and fees are shown as percent and dollars", () => {
+  const html = renderToString(
+    <SummaryCards
+      summary={summary({
+        block_rate: 0.4625,
+        fills: { count: 2, notional: 53192.914, fees: 53.19289 },
+      })}
+    />,
+  );
+  assert.match(html, />46\.3 %</);
+  assert.match(html, /notional \$53,192\.91/);
+  assert.match(html, /\$53\.1929/);
+});
+
+Deno.test("invalid lines are flagged only when there are some", () => {
+  assert.match(
+    renderToString(<SummaryCards summary={summary({ invalid_lines: 1 })} />),
+    /card-warn/,
+  );
+  assert.doesNotMatch(renderToString(<SummaryCards summary={summary()} />), /card-warn/);
+});
