@@ -7,7 +7,11 @@
  */
 import type { JSX, TargetedEvent } from "preact";
 import { EVENT_KINDS } from "../execution/event_kinds.ts";
-import { MAX_PAGE_LIMIT } from "../live/timeline_query.ts";
+import {
+  MAX_PAGE_LIMIT,
+  MAX_SYMBOL_FILTER_LENGTH,
+  MAX_TIME_BOUND_LENGTH,
+} from "../live/timeline_query.ts";
 import { kindClass } from "../web/format.ts";
 
 /**
@@ -45,9 +49,14 @@ export interface FilterBarProps {
 
 /** The text fields, with the longest text the server accepts for each (live/timeline_query.ts). */
 const TEXT_FIELDS = [
-  { label: "Symbol", name: "symbol", placeholder: "all", maxLength: 128 },
-  { label: "Since", name: "since", placeholder: "2026-11-25T09:30Z", maxLength: 64 },
-  { label: "Until", name: "until", placeholder: "any time", maxLength: 64 },
+  { label: "Symbol", name: "symbol", placeholder: "all", maxLength: MAX_SYMBOL_FILTER_LENGTH },
+  {
+    label: "Since",
+    name: "since",
+    placeholder: "2026-11-25T09:30Z",
+    maxLength: MAX_TIME_BOUND_LENGTH,
+  },
+  { label: "Until", name: "until", placeholder: "any time", maxLength: MAX_TIME_BOUND_LENGTH },
 ] as const;
 
 /**

@@ -35,10 +35,26 @@ export const MAX_PAGE_LIMIT = 1000;
 
 /** What a kind filter value may look like: kinds from other writers are allowed, bounded. */
 const KIND_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Longest symbol filter (symbols on the wire are short tickers). */
-const MAX_SYMBOL_LENGTH = 128;
-/** Longest time bound text (an RFC 3339 timestamp with an offset is 32 characters). */
-const MAX_TIME_BOUND_LENGTH = 64;
+/**
+ * Longest symbol filter (symbols on the wire are short tickers).
+ *
+ * @example
+ * ```ts
+ * import { MAX_SYMBOL_FILTER_LENGTH } from "@peak-trade/execution";
+ * console.log(MAX_SYMBOL_FILTER_LENGTH); // 128
+ * ```
+ */
+export const MAX_SYMBOL_FILTER_LENGTH = 128;
+/**
+ * Longest `since`/`until` text (an RFC 3339 timestamp with an offset is 32 characters).
+ *
+ * @example
+ * ```ts
+ * import { MAX_TIME_BOUND_LENGTH } from "@peak-trade/execution";
+ * console.log(MAX_TIME_BOUND_LENGTH); // 64
+ * ```
+ */
+export const MAX_TIME_BOUND_LENGTH = 64;
 /** Digits a limit may have before it is refused without being read as a number. */
 const MAX_LIMIT_DIGITS = 15;
 
@@ -209,8 +225,11 @@ export function unknownTimelineKinds(
 export function parseTimelineSymbol(raw: string | null | undefined): string | null {
   const symbol = raw?.trim() ?? "";
   if (symbol === "") return null;
-  if (symbol.length > MAX_SYMBOL_LENGTH) {
-    throw new TimelineQueryError("symbol", `expected at most ${MAX_SYMBOL_LENGTH} characters`);
+  if (symbol.length > MAX_SYMBOL_FILTER_LENGTH) {
+    throw new TimelineQueryError(
+      "symbol",
+      `expected at most ${MAX_SYMBOL_FILTER_LENGTH} characters`,
+    );
   }
   return symbol;
 }
