@@ -1,6 +1,8 @@
 /**
  * The dashboard app: a Hono app assembled from the route manifest, with
- * security headers, optional bearer-token auth, JSON errors and a JSON 404.
+ * security headers, optional bearer-token auth, JSON errors (HTML error
+ * pages for browsers) and a JSON 404. Each app owns its state, including the
+ * answer cache, so two apps (or two tests) never share one.
  *
  * @module
  */
@@ -44,6 +46,7 @@ export interface CreateAppOptions {
   maxEventStreams?: number;
 }
 
+/** A manifest route's method handler as a Hono handler, given the route context it expects. */
 function toHonoHandler(
   route: ManifestRoute,
   fn: HandlerFn<never>,

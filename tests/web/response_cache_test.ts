@@ -35,10 +35,18 @@ function counter(): { compute: () => Promise<string>; runs: () => number } {
   return { compute: () => Promise.resolve(`body-${++runs}`), runs: () => runs };
 }
 
-Deno.test("getOrCompute serves the cached body while the file is unchanged, recomputes after a change", async () => {
+/** Run `body` with the path of a file in a fresh directory (not created), removed afterwards. */
+async function withFilePath(body: (path: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
-    const path = `${dir}/s.jsonl`;
+    await body(`${dir}/s.jsonl`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("getOrCompute serves the cached body while the file is unchanged, recomputes after a change", async () => {
+  await withFilePath(async (path) => {
     await Deno.writeTextFile(path, "a\n");
     const cache = new ResponseCache();
     const { compute, runs } = counter();
@@ -48,15 +56,11 @@ Deno.test("getOrCompute serves the cached body while the file is unchanged, reco
     await Deno.writeTextFile(path, "b\n", { append: true });
     assert.equal(await cache.getOrCompute(path, "k", compute), "body-3");
     assert.equal(runs(), 3);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("getOrCompute shares one computation between identical concurrent requests", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/s.jsonl`;
+  await withFilePath(async (path) => {
     await Deno.writeTextFile(path, "a\n");
     const cache = new ResponseCache();
     const { compute, runs } = counter();
@@ -65,15 +69,11 @@ Deno.test("getOrCompute shares one computation between identical concurrent requ
     );
     assert.deepEqual(bodies, Array(5).fill("body-1"));
     assert.equal(runs(), 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("getOrCompute caches nothing for a missing file or one that changed while computed", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/s.jsonl`;
+  await withFilePath(async (path) => {
     const cache = new ResponseCache();
     const { compute, runs } = counter();
     await cache.getOrCompute(path, "k", compute);
@@ -86,7 +86,5 @@ Deno.test("getOrCompute caches nothing for a missing file or one that changed wh
     };
     assert.equal(await cache.getOrCompute(path, "k", appending), "body-during-append");
     assert.equal(cache.size, 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
