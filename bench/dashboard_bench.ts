@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createApp } from "../web/app.ts";
+import { createApp } from "../server/app.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
 
 const KINDS = ["intent", "gate", "order", "fill", "error"];

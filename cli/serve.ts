@@ -6,8 +6,8 @@
  */
 import { checkWritableLogDir, type CliIo, EXIT } from "./io.ts";
 import { runDemoScenario } from "./dry_run.ts";
-import { createApp } from "../web/app.ts";
-import { ensureIslandBundle } from "../web/assets.ts";
+import { createApp } from "../server/app.ts";
+import { ensureIslandBundle } from "../server/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { tokenProblem } from "../web/auth.ts";
 

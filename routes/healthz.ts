@@ -10,12 +10,6 @@ import { openEventStreamCount } from "../web/sse.ts";
 /**
  * Answers `{status, log_dir_readable, open_streams}`; 503 when the log root
  * cannot be read (it may not exist yet: that is `ok` with `log_dir_exists: false`).
- *
- * @example
- * ```ts
- * import { handler } from "./healthz.ts";
- * console.log(typeof handler.GET); // "function"
- * ```
  */
 export const handler: Handlers = {
   async GET(ctx) {

@@ -5,10 +5,10 @@
  * @module
  */
 import type { JSX } from "preact";
+import { listSessions } from "../live/sessions.ts";
 import type { SessionInfo } from "../live/types.ts";
 import { formatBytes, formatTimestamp } from "../web/format.ts";
 import type { Handlers, PageProps } from "../web/route.ts";
-import { loadSessions } from "./api/live/sessions.ts";
 
 /**
  * What the sessions page renders.
@@ -24,18 +24,10 @@ export interface SessionsPageData {
   sessions: SessionInfo[];
 }
 
-/**
- * Loads the session list.
- *
- * @example
- * ```ts
- * import { handler } from "./index.tsx";
- * console.log(typeof handler.GET); // "function"
- * ```
- */
+/** Loads the session list (empty when the log root does not exist yet). */
 export const handler: Handlers<SessionsPageData> = {
   async GET(ctx) {
-    return ctx.render({ sessions: await loadSessions(ctx.state.logDir) });
+    return ctx.render({ sessions: await listSessions(ctx.state.logDir) });
   },
 };
 

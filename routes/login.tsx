@@ -67,15 +67,7 @@ function seeOther(location: string, headers: Record<string, string> = {}): Respo
   });
 }
 
-/**
- * Shows the form, or checks a submitted token.
- *
- * @example
- * ```ts
- * import { handler } from "./login.tsx";
- * console.log(typeof handler.POST); // "function"
- * ```
- */
+/** Shows the form, or checks a submitted token. */
 export const handler: Handlers<LoginPageData> = {
   GET(ctx) {
     const next = safeNextPath(ctx.url.searchParams.get("next"));

@@ -27,7 +27,7 @@ export interface ErrorBody {
  * @example
  * ```ts
  * import { jsonError } from "./errors.ts";
- * const res = jsonError(400, "invalid_limit", "limit must be an integer from 1 to 1000");
+ * const res = jsonError(400, "invalid_limit", "limit: expected 1 to 1000, got \"0\"");
  * console.log(res.status); // 400
  * ```
  */
@@ -50,7 +50,8 @@ export function jsonError(
  * @example
  * ```ts
  * import { HttpError } from "./errors.ts";
- * throw new HttpError(400, "invalid_since", "since must be an RFC 3339 timestamp");
+ * const err = new HttpError(400, "invalid_since", "since: expected an ISO 8601 timestamp");
+ * console.log(err.status, err.code); // 400 "invalid_since"
  * ```
  */
 export class HttpError extends Error {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isEventKind } from "../execution/event_kinds.ts";
 
 /**
  * Format a byte count for people (`1.5 MiB`).
@@ -68,7 +69,7 @@ export function formatTimestamp(ts: string | null, mode: TimeZoneMode): string {
 }
 
 /**
- * The CSS class of a kind badge: `kind-<kind>` for the five known kinds,
+ * The CSS class of a kind badge: `kind-<kind>` for the known kinds (`EVENT_KINDS`),
  * `kind-other` for anything else (a kind from a file never reaches a class
  * name unchecked).
  *
@@ -80,7 +81,5 @@ export function formatTimestamp(ts: string | null, mode: TimeZoneMode): string {
  * ```
  */
 export function kindClass(kind: string): string {
-  return ["intent", "gate", "order", "fill", "error"].includes(kind)
-    ? `kind-${kind}`
-    : "kind-other";
+  return isEventKind(kind) ? `kind-${kind}` : "kind-other";
 }

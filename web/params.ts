@@ -1,39 +1,24 @@
 /**
- * Parsing of path and query parameters at the HTTP edge. Each parser either
- * returns a trusted value or throws {@linkcode HttpError} (400) with a
- * message that says what to send instead.
+ * Parameters at the HTTP edge: what only HTTP has (the session id in the
+ * path, byte offsets in the query and `Last-Event-ID`), and how the timeline
+ * filters of a query string reach `live/timeline_query.ts`, the one place
+ * their rules live. Each parser returns a trusted value or throws
+ * {@linkcode HttpError} (400) with a message that says what to send instead.
  *
  * @module
  */
 import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
+import {
+  MAX_PAGE_LIMIT,
+  parseTimelineQuery,
+  type TimelineQuery,
+  TimelineQueryError,
+  type TimelineQueryInput,
+} from "../live/timeline_query.ts";
 import { HttpError } from "./errors.ts";
 
-/**
- * Default number of timeline rows per page.
- *
- * @example
- * ```ts
- * import { DEFAULT_LIMIT } from "./params.ts";
- * console.log(DEFAULT_LIMIT); // 200
- * ```
- */
-export const DEFAULT_LIMIT = 200;
-
-/**
- * Largest accepted `limit`.
- *
- * @example
- * ```ts
- * import { MAX_LIMIT } from "./params.ts";
- * console.log(MAX_LIMIT); // 1000
- * ```
- */
-export const MAX_LIMIT = 1000;
-
-/** A kind filter value: what event kinds look like, bounded in length. */
-const KIND_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Longest accepted symbol filter. */
-const MAX_SYMBOL_LENGTH = 128;
+/** Digits a byte offset may have (15 stays within `Number.MAX_SAFE_INTEGER`). */
+const MAX_OFFSET_DIGITS = 15;
 
 /**
  * Return `raw` as a session id, or throw a 400 naming the rules.
@@ -52,82 +37,6 @@ export function parseSessionId(raw: string | undefined): string {
 }
 
 /**
- * Parse `limit`: absent means {@linkcode DEFAULT_LIMIT}; otherwise an integer
- * from 1 to {@linkcode MAX_LIMIT}.
- *
- * @example
- * ```ts
- * import { parseLimit } from "./params.ts";
- * console.log(parseLimit(new URLSearchParams("limit=50"))); // 50
- * ```
- */
-export function parseLimit(query: URLSearchParams): number {
-  const raw = query.get("limit");
-  if (raw === null || raw === "") return DEFAULT_LIMIT;
-  const limit = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) {
-    throw new HttpError(
-      400,
-      "invalid_limit",
-      `limit must be an integer from 1 to ${MAX_LIMIT} (got ${JSON.stringify(raw.slice(0, 20))})`,
-    );
-  }
-  return limit;
-}
-
-/**
- * Parse the repeatable `kind` filter (`kind=fill&kind=gate`, or comma-separated).
- *
- * @example
- * ```ts
- * import { parseKinds } from "./params.ts";
- * console.log(parseKinds(new URLSearchParams("kind=fill&kind=gate,order"))); // ["fill", "gate", "order"]
- * ```
- */
-export function parseKinds(query: URLSearchParams): string[] {
-  const kinds: string[] = [];
-  for (const value of query.getAll("kind")) {
-    for (const part of value.split(",")) {
-      const kind = part.trim();
-      if (kind === "") continue;
-      if (!KIND_PATTERN.test(kind)) {
-        throw new HttpError(
-          400,
-          "invalid_kind",
-          `kind must be an event kind such as intent, gate, order, fill or error (got ${
-            JSON.stringify(kind.slice(0, 40))
-          })`,
-        );
-      }
-      if (!kinds.includes(kind)) kinds.push(kind);
-    }
-  }
-  return kinds;
-}
-
-/**
- * Parse the optional `symbol` filter (empty means no filter).
- *
- * @example
- * ```ts
- * import { parseSymbol } from "./params.ts";
- * console.log(parseSymbol(new URLSearchParams("symbol=BTC-USD"))); // "BTC-USD"
- * ```
- */
-export function parseSymbol(query: URLSearchParams): string | null {
-  const symbol = query.get("symbol")?.trim() ?? "";
-  if (symbol === "") return null;
-  if (symbol.length > MAX_SYMBOL_LENGTH) {
-    throw new HttpError(
-      400,
-      "invalid_symbol",
-      `symbol must be at most ${MAX_SYMBOL_LENGTH} characters`,
-    );
-  }
-  return symbol;
-}
-
-/**
  * Parse an optional non-negative integer byte offset (`before`, `from`,
  * `Last-Event-ID`), naming the parameter in the error.
  *
@@ -140,7 +49,8 @@ export function parseSymbol(query: URLSearchParams): string | null {
  */
 export function parseOffset(name: string, raw: string | null | undefined): number | null {
   if (raw === null || raw === undefined || raw.trim() === "") return null;
-  const value = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  const text = raw.trim();
+  const value = new RegExp(`^\\d{1,${MAX_OFFSET_DIGITS}}$`).test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value)) {
     throw new HttpError(
       400,
@@ -154,20 +64,82 @@ export function parseOffset(name: string, raw: string | null | undefined): numbe
 }
 
 /**
- * Parse an optional timestamp bound (`since`, `until`) as given; the live
- * module validates the format and answers with a RangeError on bad input.
+ * The timeline filters of a query string, as the query module reads them:
+ * `kind` (repeatable, comma-separated), `symbol`, `since`, `until`, `limit`.
  *
  * @example
  * ```ts
- * import { parseTimeBound } from "./params.ts";
- * console.log(parseTimeBound(new URLSearchParams("since=2026-11-25T00:00:00Z"), "since"));
+ * import { timelineQueryInput } from "./params.ts";
+ * const input = timelineQueryInput(new URLSearchParams("kind=fill&kind=gate&limit=50"));
+ * console.log(input.kinds, input.limit); // ["fill", "gate"] "50"
  * ```
  */
-export function parseTimeBound(query: URLSearchParams, name: "since" | "until"): string | null {
-  const raw = query.get(name)?.trim() ?? "";
-  if (raw === "") return null;
-  if (raw.length > 64) {
-    throw new HttpError(400, `invalid_${name}`, `${name} must be an RFC 3339 timestamp`);
+export function timelineQueryInput(query: URLSearchParams): TimelineQueryInput {
+  return {
+    kinds: query.getAll("kind"),
+    symbol: query.get("symbol"),
+    since: query.get("since"),
+    until: query.get("until"),
+    limit: query.get("limit"),
+  };
+}
+
+/**
+ * The 400 answer for a filter the query module refused: code
+ * `invalid_<field>`, and its message, which names the field.
+ *
+ * @example
+ * ```ts
+ * import { TimelineQueryError } from "../live/timeline_query.ts";
+ * import { timelineQueryHttpError } from "./params.ts";
+ * const err = timelineQueryHttpError(new TimelineQueryError("limit", "expected 1 to 1000"));
+ * console.log(err.status, err.code); // 400 "invalid_limit"
+ * ```
+ */
+export function timelineQueryHttpError(err: TimelineQueryError): HttpError {
+  return new HttpError(400, `invalid_${err.field}`, err.message);
+}
+
+/**
+ * Options of {@linkcode parseTimelineParams}.
+ *
+ * @example
+ * ```ts
+ * import type { TimelineParamsOptions } from "./params.ts";
+ * const options: TimelineParamsOptions = { readLimit: false };
+ * ```
+ */
+export interface TimelineParamsOptions {
+  /**
+   * Read `limit` (1 to `MAX_PAGE_LIMIT`); a stream has no limit and leaves
+   * the parameter unread.
+   * @default {true}
+   */
+  readLimit?: boolean;
+}
+
+/**
+ * Read the timeline filters of a query string (a page holds at most
+ * `MAX_PAGE_LIMIT` rows). A bad filter, or a `since` later than `until`, is
+ * a 400 `invalid_<field>` naming it.
+ *
+ * @example
+ * ```ts
+ * import { parseTimelineParams } from "./params.ts";
+ * const query = parseTimelineParams(new URLSearchParams("kind=fill,gate&symbol=BTC-USD"));
+ * console.log(query.kinds, query.symbol, query.limit); // ["fill", "gate"] "BTC-USD" 200
+ * ```
+ */
+export function parseTimelineParams(
+  query: URLSearchParams,
+  options: TimelineParamsOptions = {},
+): TimelineQuery {
+  const input = timelineQueryInput(query);
+  if (options.readLimit === false) input.limit = null;
+  try {
+    return parseTimelineQuery(input, { maxLimit: MAX_PAGE_LIMIT });
+  } catch (err) {
+    if (err instanceof TimelineQueryError) throw timelineQueryHttpError(err);
+    throw err;
   }
-  return raw;
 }

@@ -4,7 +4,9 @@
  * size and modification time, and a request whose `stat` differs recomputes.
  * Session files are append-only (or replaced, or truncated), so an unchanged
  * identity and size means unchanged content. Many browsers watching the same
- * session then cost one read, not one each.
+ * session then cost one read, not one each, and identical requests arriving
+ * together share one computation. The app owns one cache (in its state), so
+ * no route keeps module-level state.
  *
  * @module
  */
@@ -45,6 +47,17 @@ export interface ResponseCacheOptions {
   maxBytes?: number;
 }
 
+/** The version of the file at `path`, or `null` when there is no regular file there. */
+async function currentVersion(path: string): Promise<string | null> {
+  try {
+    // lstat: a link is no session file (the readers treat it as absent), so never followed here.
+    return fileVersion(await Deno.lstat(path));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
 interface Entry {
   version: string;
   body: string;
@@ -67,6 +80,8 @@ export class ResponseCache {
   #bytes = 0;
   #maxEntries: number;
   #maxBytes: number;
+  /** Bodies being computed, by key and file version. */
+  #inFlight = new Map<string, Promise<string>>();
 
   /** Build an empty cache. */
   constructor(options: ResponseCacheOptions = {}) {
@@ -98,6 +113,35 @@ export class ResponseCache {
       if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) break;
       this.#delete(oldest, entry);
     }
+  }
+
+  /**
+   * The body for `key`, computed from the file at `path` by `compute`:
+   * served from the cache while the file's version is unchanged, shared with
+   * an identical computation under way, and cached only when the file did
+   * not change while `compute` ran. Without a file there is nothing to
+   * validate against, so `compute` runs every time.
+   */
+  async getOrCompute(
+    path: string,
+    key: string,
+    compute: () => Promise<string>,
+  ): Promise<string> {
+    const version = await currentVersion(path);
+    if (version === null) return await compute();
+    const cacheKey = `${path}\u0000${key}`;
+    const cached = this.get(cacheKey, version);
+    if (cached !== undefined) return cached;
+    const flightKey = `${cacheKey}\u0000${version}`;
+    let flight = this.#inFlight.get(flightKey);
+    if (flight === undefined) {
+      flight = compute().then(async (body) => {
+        if (version === await currentVersion(path)) this.set(cacheKey, version, body);
+        return body;
+      }).finally(() => this.#inFlight.delete(flightKey));
+      this.#inFlight.set(flightKey, flight);
+    }
+    return await flight;
   }
 
   /** Number of entries held. */

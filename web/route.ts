@@ -1,13 +1,14 @@
 /**
  * Fresh-style route module types: a route module exports a `handler` (data
  * loading, status codes) and, for pages, a default component that only
- * renders. The app assembly ({@linkcode createApp}) turns them into Hono
- * routes from an explicit manifest.
+ * renders. The app assembly (`server/app.ts`) turns them into Hono routes
+ * from its explicit manifest (`server/manifest.ts`).
  *
  * @module
  */
 import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
+import type { ResponseCache } from "./response_cache.ts";
 
 /**
  * What every handler may read about the app it runs in.
@@ -15,11 +16,13 @@ import type { TokenGuard } from "./auth.ts";
  * @example
  * ```ts
  * import type { AppState } from "./route.ts";
+ * import { ResponseCache } from "./response_cache.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
  *   guard: null,
  *   shutdown: new AbortController().signal,
  *   maxEventStreams: 1024,
+ *   responseCache: new ResponseCache(),
  * };
  * ```
  */
@@ -32,6 +35,8 @@ export interface AppState {
   shutdown: AbortSignal;
   /** Most event streams open at once; more are refused with 503. */
   maxEventStreams: number;
+  /** Answers computed from session files, valid while the file is unchanged (one per app). */
+  responseCache: ResponseCache;
 }
 
 /**

@@ -7,26 +7,26 @@
  * @module
  */
 import type { JSX } from "preact";
+import { sessionFilePath } from "../../../execution/log_root.ts";
+import ExecutionTimeline, {
+  type ExecutionTimelineProps,
+  type TimelineFilters,
+} from "../../../islands/ExecutionTimeline.tsx";
+import { followStart } from "../../../live/follow_start.ts";
 import { getExecutionSummary } from "../../../live/summary.ts";
 import { getExecutionTimeline } from "../../../live/timeline.ts";
-import { sessionFilePath } from "../../../execution/log_root.ts";
-import type {
-  ExecutionTimelineProps,
-  TimelineFilters,
-} from "../../../islands/ExecutionTimeline.tsx";
-import { HttpError } from "../../../web/errors.ts";
-import { followOffset } from "../../../web/follow_offset.ts";
-import { Island } from "../../../web/island.tsx";
 import {
-  DEFAULT_LIMIT,
-  parseKinds,
-  parseLimit,
-  parseOffset,
-  parseSessionId,
-  parseSymbol,
-  parseTimeBound,
-} from "../../../web/params.ts";
-import { parseTimeBound as readTimeBound } from "../../../live/timestamps.ts";
+  DEFAULT_TIMELINE_LIMIT,
+  MAX_PAGE_LIMIT,
+  parseTimelineKinds,
+  parseTimelineLimit,
+  parseTimelineRange,
+  parseTimelineSymbol,
+  TimelineQueryError,
+} from "../../../live/timeline_query.ts";
+import { HttpError } from "../../../web/errors.ts";
+import { Island } from "../../../web/island.tsx";
+import { parseOffset, parseSessionId, timelineQueryInput } from "../../../web/params.ts";
 import type { Handlers, PageProps } from "../../../web/route.ts";
 
 /**
@@ -43,57 +43,84 @@ export interface TimelinePageData {
   island: ExecutionTimelineProps;
 }
 
+/** The filters a page request asks for, each bad one left out, and the first problem. */
+interface PageFilters {
+  kinds: string[];
+  symbol: string | null;
+  since: string | null;
+  until: string | null;
+  limit: number;
+  before: number | null;
+  error: string | null;
+}
+
+/**
+ * Read the page's filters one by one: a bad filter is reported (the first
+ * one, in the query module's order) and left out, and the others still
+ * apply, so the page shows what it can next to the message.
+ */
+function readPageFilters(query: URLSearchParams): PageFilters {
+  const input = timelineQueryInput(query);
+  let error: string | null = null;
+  function attempt<T>(parse: () => T, fallback: T): T {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof TimelineQueryError) && !(err instanceof HttpError)) throw err;
+      error ??= err.message;
+      return fallback;
+    }
+  }
+  const kinds = attempt(() => parseTimelineKinds(input.kinds ?? []), []);
+  const symbol = attempt(() => parseTimelineSymbol(input.symbol), null);
+  const range = attempt(() => parseTimelineRange(input.since, input.until), null);
+  const limit = attempt(
+    () => parseTimelineLimit(input.limit, MAX_PAGE_LIMIT),
+    DEFAULT_TIMELINE_LIMIT,
+  );
+  const before = attempt(() => parseOffset("before", query.get("before")), null);
+  const bound = (text: string | null | undefined): string | null =>
+    range === null || !text?.trim() ? null : text.trim();
+  return {
+    kinds,
+    symbol,
+    since: bound(input.since),
+    until: bound(input.until),
+    limit,
+    before,
+    error,
+  };
+}
+
 /**
  * Loads the summary (first, so live follow starts where it ends) and the
  * first page of rows; bad filters render the page with a 400 and a message.
- *
- * @example
- * ```ts
- * import { handler } from "./[session].tsx";
- * console.log(typeof handler.GET); // "function"
- * ```
  */
 export const handler: Handlers<TimelinePageData> = {
   async GET(ctx) {
     const sessionId = parseSessionId(ctx.params.session);
     const query = ctx.url.searchParams;
-    let filters: TimelineFilters = { kinds: [], symbol: "", limit: DEFAULT_LIMIT };
-    let before: number | null = null;
-    let error: string | null = null;
-    try {
-      filters = {
-        kinds: parseKinds(query),
-        symbol: parseSymbol(query) ?? "",
-        limit: parseLimit(query),
-        since: parseTimeBound(query, "since") ?? "",
-        until: parseTimeBound(query, "until") ?? "",
-      };
-      for (const name of ["since", "until"] as const) {
-        const value = filters[name];
-        if (value) readTimeBound(value, name); // throws a RangeError saying what to type
-      }
-      before = parseOffset("before", query.get("before"));
-    } catch (err) {
-      if (!(err instanceof HttpError) && !(err instanceof RangeError)) throw err;
-      error = err.message;
-      // Show the page unfiltered by the bad bound, keeping what was typed in the form.
-      if (err instanceof RangeError) {
-        const typed = { since: query.get("since") ?? "", until: query.get("until") ?? "" };
-        filters = { ...filters, ...typed };
-      }
-    }
-    const badBound = error !== null;
+    const applied = readPageFilters(query);
     const baseDir = ctx.state.logDir;
     const summary = await getExecutionSummary(sessionId, { baseDir });
     const page = await getExecutionTimeline(sessionId, {
       baseDir,
-      limit: filters.limit,
-      kinds: filters.kinds,
-      symbol: filters.symbol === "" ? undefined : filters.symbol,
-      before: before ?? undefined,
-      since: badBound || !filters.since ? undefined : filters.since,
-      until: badBound || !filters.until ? undefined : filters.until,
+      limit: applied.limit,
+      kinds: applied.kinds,
+      symbol: applied.symbol ?? undefined,
+      before: applied.before ?? undefined,
+      since: applied.since ?? undefined,
+      until: applied.until ?? undefined,
     });
+    // The form keeps the bounds as typed, even when they could not be used, so they can be fixed.
+    const filters: TimelineFilters = {
+      kinds: applied.kinds,
+      symbol: applied.symbol ?? "",
+      limit: applied.limit,
+      since: query.get("since")?.trim() ?? "",
+      until: query.get("until")?.trim() ?? "",
+    };
+    const followFrom = await followStart(sessionFilePath(baseDir, sessionId), summary);
     return ctx.render({
       island: {
         sessionId,
@@ -101,34 +128,20 @@ export const handler: Handlers<TimelinePageData> = {
         rows: page.timeline,
         nextBefore: page.next_before,
         filters,
-        followFrom: await followOffset(sessionFilePath(baseDir, sessionId), summary),
-        error,
+        // No file: whatever it will hold is new, so follow from its start.
+        followFrom: followFrom ?? 0,
+        error: applied.error,
       },
-    }, { status: error === null ? 200 : 400 });
+    }, { status: applied.error === null ? 200 : 400 });
   },
 };
 
-/**
- * The page title.
- *
- * @example
- * ```ts
- * import { title } from "./[session].tsx";
- * ```
- */
+/** The page title. */
 export function title(data: TimelinePageData): string {
   return `Execution Timeline – ${data.island.sessionId}`;
 }
 
-/**
- * Renders the header and the timeline island.
- *
- * @example
- * ```tsx
- * import TimelinePage from "./[session].tsx";
- * // rendered by the app with the handler's data
- * ```
- */
+/** Renders the header and the timeline island. */
 export default function TimelinePage({ data }: PageProps<TimelinePageData>): JSX.Element {
   return (
     <main class="page">
@@ -139,7 +152,7 @@ export default function TimelinePage({ data }: PageProps<TimelinePageData>): JSX
           Session: <code class="session-id">{data.island.sessionId}</code>
         </p>
       </header>
-      <Island name="ExecutionTimeline" props={data.island} />
+      <Island component={ExecutionTimeline} props={data.island} />
     </main>
   );
 }

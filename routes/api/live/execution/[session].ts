@@ -7,82 +7,24 @@
  *
  * @module
  */
+import { sessionFilePath } from "../../../../execution/log_root.ts";
+import { followStart } from "../../../../live/follow_start.ts";
 import { getExecutionSummary } from "../../../../live/summary.ts";
 import { getExecutionTimeline } from "../../../../live/timeline.ts";
-import { sessionFilePath } from "../../../../execution/log_root.ts";
-import { followOffset } from "../../../../web/follow_offset.ts";
-import { fileVersion, ResponseCache } from "../../../../web/response_cache.ts";
+import { parseOffset, parseSessionId, parseTimelineParams } from "../../../../web/params.ts";
 import type { Handlers } from "../../../../web/route.ts";
-import {
-  parseKinds,
-  parseLimit,
-  parseOffset,
-  parseSessionId,
-  parseSymbol,
-  parseTimeBound,
-} from "../../../../web/params.ts";
 
-/** Answers per (log root, session, filters), valid while the session file is unchanged. */
-const cache = new ResponseCache();
-/** Answers being computed, by request and file version. */
-const inFlight = new Map<string, Promise<string>>();
-
-async function statVersion(path: string): Promise<string | null> {
-  try {
-    // lstat: a link is no session file (the readers treat it as absent), so never followed here.
-    return fileVersion(await Deno.lstat(path));
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
-}
-
-function jsonResponse(body: string): Response {
-  return new Response(body, {
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-  });
-}
-
-/**
- * Answers the timeline page and the whole-session summary.
- *
- * @example
- * ```ts
- * import { handler } from "./[session].ts";
- * console.log(typeof handler.GET); // "function"
- * ```
- */
+/** Answers the timeline page and the whole-session summary (cached while the file is unchanged). */
 export const handler: Handlers = {
   async GET(ctx) {
     const sessionId = parseSessionId(ctx.params.session);
-    const query = ctx.url.searchParams;
-    const limit = parseLimit(query);
-    const kinds = parseKinds(query);
-    const symbol = parseSymbol(query);
-    const since = parseTimeBound(query, "since");
-    const until = parseTimeBound(query, "until");
-    const before = parseOffset("before", query.get("before"));
+    const query = parseTimelineParams(ctx.url.searchParams);
+    const before = parseOffset("before", ctx.url.searchParams.get("before"));
     const baseDir = ctx.state.logDir;
     const path = sessionFilePath(baseDir, sessionId);
-    const key = JSON.stringify([baseDir, sessionId, limit, kinds, symbol, since, until, before]);
-    const version = await statVersion(path);
-    if (version === null) return jsonResponse(await answer());
-    const cached = cache.get(key, version);
-    if (cached !== undefined) return jsonResponse(cached);
-    // Concurrent requests for the same answer at the same file version share one read.
-    const flightKey = `${key}\u0000${version}`;
-    let flight = inFlight.get(flightKey);
-    if (flight === undefined) {
-      flight = answer().then(async (body) => {
-        // Cache only when the file did not change while it was read.
-        if (version === await statVersion(path)) cache.set(key, version, body);
-        return body;
-      }).finally(() => inFlight.delete(flightKey));
-      inFlight.set(flightKey, flight);
-    }
-    const body = await flight;
-
-    async function answer(): Promise<string> {
+    const { kinds, symbol, since, until, limit } = query;
+    const key = JSON.stringify([kinds, symbol, since, until, limit, before]);
+    const body = await ctx.state.responseCache.getOrCompute(path, key, async () => {
       // The summary first: the page then covers every line before `follow_from`.
       const summary = await getExecutionSummary(sessionId, { baseDir });
       const page = await getExecutionTimeline(sessionId, {
@@ -109,9 +51,12 @@ export const handler: Handlers = {
         },
         count: page.timeline.length,
         next_before: page.next_before,
-        follow_from: await followOffset(path, summary),
+        // No file: whatever it will hold is new, so follow from its start.
+        follow_from: await followStart(path, summary) ?? 0,
       });
-    }
-    return jsonResponse(body);
+    });
+    return new Response(body, {
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+    });
   },
 };

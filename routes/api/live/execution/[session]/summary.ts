@@ -7,15 +7,7 @@ import { getExecutionSummary } from "../../../../../live/summary.ts";
 import type { Handlers } from "../../../../../web/route.ts";
 import { parseSessionId } from "../../../../../web/params.ts";
 
-/**
- * Answers the summary (`found: false` for a session with no file).
- *
- * @example
- * ```ts
- * import { handler } from "./summary.ts";
- * console.log(typeof handler.GET); // "function"
- * ```
- */
+/** Answers the summary (`found: false` for a session with no file). */
 export const handler: Handlers = {
   async GET(ctx) {
     const sessionId = parseSessionId(ctx.params.session);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ManifestRoute } from "./route.ts";
+import type { ManifestRoute } from "../web/route.ts";
 import * as index from "../routes/index.tsx";
 import * as login from "../routes/login.tsx";
 import * as healthz from "../routes/healthz.ts";

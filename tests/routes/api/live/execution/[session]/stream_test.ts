@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
-import { createApp } from "../../web/app.ts";
-import { openEventStreamCount } from "../../web/sse.ts";
-import { appendEvents, demoEvents, SseReader, waitFor, wireEvent, withLogDir } from "./fixtures.ts";
+import { createApp } from "../../../../../../server/app.ts";
+import { openEventStreamCount } from "../../../../../../web/sse.ts";
+import {
+  appendEvents,
+  demoEvents,
+  SseReader,
+  waitFor,
+  wireEvent,
+  withLogDir,
+} from "../../../../fixtures.ts";
 
 interface StreamedRow {
   kind: string;
@@ -220,5 +227,86 @@ Deno.test("the stream sends its comment heartbeat every 15 s", async () => {
     }
     await res.body?.cancel();
     assert.ok(delays.includes(15_000), `timers started: ${delays.join(", ")} ms`);
+  });
+});
+
+Deno.test("the stream refuses a since later than until with 400 naming since", async () => {
+  await withLogDir(async (dir) => {
+    const before = openEventStreamCount();
+    const query = new URLSearchParams({
+      since: "2026-11-25T10:00:00Z",
+      until: "2026-11-25T09:00:00Z",
+    });
+    const res = await createApp({ logDir: dir }).request(
+      `/api/live/execution/s1/stream?${query}`,
+    );
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error, "invalid_since");
+    assert.match(body.detail, /^since: .* is after until /);
+    assert.equal(openEventStreamCount(), before, "no stream was opened");
+  });
+});
+
+Deno.test("the stream refuses a bad kind filter with 400 naming kind", async () => {
+  await withLogDir(async (dir) => {
+    const res = await createApp({ logDir: dir }).request(
+      "/api/live/execution/s1/stream?kind=%3Cscript%3E",
+    );
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error, "invalid_kind");
+    assert.match(body.detail, /^kind: /);
+  });
+});
+
+Deno.test("the stream sends only the events its kind, symbol and time filters match", async () => {
+  await withLogDir(async (dir) => {
+    const size = await appendEvents(dir, "s1", demoEvents("s1", 2));
+    const query = new URLSearchParams({
+      kind: "fill,error",
+      symbol: "BTC-USD",
+      since: wireEvent("s1", 4, "fill").ts,
+      limit: "not a number: a stream has no limit, so it is not read",
+    });
+    const res = await createApp({ logDir: dir }).request(
+      `/api/live/execution/s1/stream?from=${size}&${query}`,
+    );
+    assert.equal(res.status, 200);
+    const reader = new SseReader(res.body!);
+    try {
+      await appendEvents(dir, "s1", [
+        wireEvent("s1", 3, "fill", "BTC-USD"), // before since
+        wireEvent("s1", 4, "gate", "BTC-USD"), // another kind
+        wireEvent("s1", 5, "fill", "ETH-USD"), // another symbol
+        wireEvent("s1", 6, "error", "BTC-USD"),
+        wireEvent("s1", 7, "fill", "BTC-USD"),
+      ]);
+      const seqs = [];
+      for (let i = 0; i < 2; i++) seqs.push((JSON.parse((await reader.next()).data)).seq);
+      assert.deepEqual(seqs, [6, 7]);
+    } finally {
+      await reader.cancel();
+    }
+  });
+});
+
+Deno.test("a stream opened without from delivers the line that was torn when it opened", async () => {
+  await withLogDir(async (dir) => {
+    await appendEvents(dir, "s1", demoEvents("s1", 2));
+    const line = JSON.stringify(wireEvent("s1", 3, "order")) + "\n";
+    const path = `${dir}/s1.jsonl`;
+    await Deno.writeTextFile(path, line.slice(0, 20), { append: true });
+    const reader = new SseReader(
+      (await createApp({ logDir: dir }).request("/api/live/execution/s1/stream")).body!,
+    );
+    try {
+      await Deno.writeTextFile(path, line.slice(20), { append: true });
+      const event = await reader.next();
+      assert.equal((JSON.parse(event.data) as StreamedRow).seq, 3);
+      assert.equal(event.id, String((await Deno.stat(path)).size));
+    } finally {
+      await reader.cancel();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ensureIslandBundle, readStaticAsset } from "../../web/assets.ts";
+import { ensureIslandBundle, readStaticAsset } from "../../server/assets.ts";
 
 const BUNDLE = new URL("../../static/islands.js", import.meta.url);
 

@@ -1,9 +1,9 @@
 /**
  * The dashboard's static assets: the hand-written stylesheet and the island
- * bundle that `deno bundle` builds from `web/client.tsx` into
- * `static/islands.js`. Assets are read relative to this module, so a binary
- * built with `deno compile --include static` serves them from its embedded
- * file system.
+ * bundle that `deno bundle` builds from `server/client.tsx` into
+ * `static/islands.js` (`static/` at the project root, as in Fresh). Assets
+ * are read relative to this module, so a binary built with
+ * `deno compile --include static` serves them from its embedded file system.
  *
  * @module
  */
@@ -11,13 +11,21 @@
 const PROJECT_ROOT = new URL("../", import.meta.url);
 const STATIC_DIR = new URL("static/", PROJECT_ROOT);
 const BUNDLE = new URL("islands.js", STATIC_DIR);
-const CLIENT_ENTRY = new URL("web/client.tsx", PROJECT_ROOT);
-/** Sources whose change makes the bundle stale. */
+const CLIENT_ENTRY = new URL("server/client.tsx", PROJECT_ROOT);
+/**
+ * Sources whose change makes the bundle stale: the entry, the registry, and
+ * every folder the islands may import from. Whole folders over-approximate
+ * the bundle's module graph (a server-only change rebuilds once), which is
+ * cheaper and surer than asking `deno info` for the graph on every start.
+ */
 const BUNDLE_SOURCES = [
-  new URL("islands/", PROJECT_ROOT),
   CLIENT_ENTRY,
-  new URL("web/island_registry.ts", PROJECT_ROOT),
-  new URL("web/format.ts", PROJECT_ROOT),
+  new URL("server/island_registry.ts", PROJECT_ROOT),
+  new URL("islands/", PROJECT_ROOT),
+  new URL("components/", PROJECT_ROOT),
+  new URL("web/", PROJECT_ROOT),
+  new URL("live/", PROJECT_ROOT),
+  new URL("execution/", PROJECT_ROOT),
 ];
 
 /** The files `/static/:file` may serve, with their content types; nothing else is reachable. */
@@ -102,7 +110,7 @@ export async function ensureIslandBundle(
   if (await mtimeOf(CLIENT_ENTRY) === null) {
     if (bundleTime !== null) return "prebuilt";
     throw new Error(
-      "static/islands.js is missing and web/client.tsx is not here to build it from: " +
+      "static/islands.js is missing and server/client.tsx is not here to build it from: " +
         "run `deno task build` in the project before `deno compile`",
     );
   }
