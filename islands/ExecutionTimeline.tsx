@@ -98,7 +98,7 @@ function messageOf(err: unknown): string {
  * @example
  * ```tsx
  * import ExecutionTimeline, { type ExecutionTimelineProps } from "./ExecutionTimeline.tsx";
- * // The timeline page renders it as <Island name="ExecutionTimeline" props={props} />.
+ * // The timeline page renders it as <Island component={ExecutionTimeline} props={props} />.
  * const timeline = (props: ExecutionTimelineProps) => <ExecutionTimeline {...props} />;
  * ```
  */
