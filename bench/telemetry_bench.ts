@@ -13,7 +13,7 @@
  * @module
  */
 import pino from "pino";
-import { JsonlExecutionLogger } from "../execution/telemetry.ts";
+import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
 

@@ -14,7 +14,7 @@
  */
 import pino from "pino";
 import { setImmediate } from "node:timers";
-import { JsonlExecutionLogger } from "../execution/telemetry.ts";
+import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
 

@@ -16,7 +16,7 @@ import {
 } from "../execution/config.ts";
 import type { ExecutionPipeline } from "../execution/pipeline.ts";
 import type { ExecutionEventEmitter } from "../execution/events.ts";
-import { JsonlExecutionLogger } from "../execution/telemetry.ts";
+import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
 import { EXECUTION_MODES, type ExecutionMode, type ExecutionResult } from "../execution/types.ts";
 import { formatPythonFixed, formatPythonFixedGrouped } from "../execution/python_format.ts";

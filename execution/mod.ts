@@ -16,5 +16,4 @@ export * from "./gates/mod.ts";
 export * from "./simulated_broker.ts";
 export * from "./pipeline.ts";
 export * from "./config.ts";
-export { encodeEventLine, encodeEventLinePrefix } from "./event_line.ts";
-export * from "./telemetry.ts";
+export * from "./telemetry/mod.ts";

@@ -7,7 +7,7 @@
  */
 import type { LatencySummary } from "./types.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line_stream.ts";
-import { decodeEventLine } from "./event_line.ts";
+import { decodeEventLine } from "./event_line_decoder.ts";
 import { gateName } from "./describe.ts";
 import { parseTimestampMicros } from "./timestamps.ts";
 import {

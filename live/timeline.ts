@@ -10,7 +10,7 @@ import { readLinesBackward, retryWhileShrinking } from "./backward_lines.ts";
 import { countLine, emptyReadStats } from "./line_stats.ts";
 import { describeEvent } from "./describe.ts";
 import { parseTimeBound } from "./timestamps.ts";
-import { UNKNOWN_KIND } from "./event_line.ts";
+import { UNKNOWN_KIND } from "./event_line_decoder.ts";
 import { openSessionFile } from "./session_file.ts";
 import { DEFAULT_TIMELINE_LIMIT } from "./timeline_query.ts";
 

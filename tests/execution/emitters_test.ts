@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { CompositeEmitter, MemoryEmitter, NullEmitter } from "../../execution/emitters.ts";
 import type { ExecutionEvent, ExecutionEventEmitter } from "../../execution/events.ts";
-import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
-import { fillEvent, readLines } from "./telemetry_fixtures.ts";
+import { JsonlExecutionLogger } from "../../execution/telemetry/logger.ts";
+import { fillEvent, readLines } from "./telemetry/fixtures.ts";
 
 class BrokenEmitter implements ExecutionEventEmitter {
   emit(_event: ExecutionEvent): void {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readLines, spawnWriter, waitForLine } from "./telemetry_fixtures.ts";
+import { readLines, spawnWriter, waitForLine } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
-import { InvalidSessionIdError } from "../../execution/session_id.ts";
-import { fillEvent, listTree, readLines } from "./telemetry_fixtures.ts";
-import { REFUSED_SESSION_IDS } from "../refused_session_ids.ts";
+import { JsonlExecutionLogger } from "../../../execution/telemetry/logger.ts";
+import { InvalidSessionIdError } from "../../../execution/session_id.ts";
+import { fillEvent, listTree, readLines } from "./fixtures.ts";
+import { REFUSED_SESSION_IDS } from "../../refused_session_ids.ts";
 
 Deno.test("invalid session ids are refused and counted, nothing is created anywhere", async () => {
   const parent = await Deno.makeTempDir();

@@ -2,7 +2,7 @@
  * A writer process for the telemetry subprocess tests: emits fill events with
  * a `JsonlExecutionLogger` and then ends in the way the test asks for.
  *
- * Usage: `deno run -A telemetry_writer_helper.ts <dir> <session> <events> <ending> [writer] [fsync]`
+ * Usage: `deno run -A writer_helper.ts <dir> <session> <events> <ending> [writer] [fsync]`
  * - ending `close`: await `close()`, then end;
  * - ending `end`: emit, then let the script end (the exit hook writes);
  * - ending `exit`: emit, then `Deno.exit(7)` at once;
@@ -16,9 +16,9 @@
  *
  * @module
  */
-import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
-import type { ExecutionEvent } from "../../execution/events.ts";
-import { fillEvent } from "./telemetry_fixtures.ts";
+import { JsonlExecutionLogger } from "../../../execution/telemetry/logger.ts";
+import type { ExecutionEvent } from "../../../execution/events.ts";
+import { fillEvent } from "./fixtures.ts";
 
 const [dir, session, eventsArg, ending, writer = "w", durability = ""] = Deno.args;
 const total = Number(eventsArg);

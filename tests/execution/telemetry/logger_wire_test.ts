@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
-import { encodeEventLine, encodeEventLinePrefix } from "../../execution/event_line.ts";
-import { type ExecutionEvent, ExecutionEventSchema } from "../../execution/events.ts";
-import { formatWireTimestamp, WIRE_TIMESTAMP_PATTERN } from "../../execution/wire_time.ts";
-import { BASE_MICROS, readLines } from "./telemetry_fixtures.ts";
+import { JsonlExecutionLogger } from "../../../execution/telemetry/logger.ts";
+import {
+  encodeEventLine,
+  encodeEventLinePrefix,
+} from "../../../execution/telemetry/line_encoder.ts";
+import { type ExecutionEvent, ExecutionEventSchema } from "../../../execution/events.ts";
+import { formatWireTimestamp, WIRE_TIMESTAMP_PATTERN } from "../../../execution/wire_time.ts";
+import { BASE_MICROS, readLines } from "./fixtures.ts";
 
 const WIRE_KEYS = ["ts", "session_id", "symbol", "mode", "kind", "payload", "seq"];
 

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { JsonlExecutionLogger, type TelemetryErrorReport } from "../../execution/telemetry.ts";
-import { ExecutionEventSchema } from "../../execution/events.ts";
-import { ExecutionPipeline } from "../../execution/pipeline.ts";
-import { SimulatedBrokerAdapter } from "../../execution/simulated_broker.ts";
+import { JsonlExecutionLogger } from "../../../execution/telemetry/logger.ts";
+import type { TelemetryErrorReport } from "../../../execution/telemetry/problem_reporter.ts";
+import { ExecutionEventSchema } from "../../../execution/events.ts";
+import { ExecutionPipeline } from "../../../execution/pipeline.ts";
+import { SimulatedBrokerAdapter } from "../../../execution/simulated_broker.ts";
 import {
   LotSizeGate,
   MinNotionalGate,
   PriceSanityGate,
   ResearchOnlyGate,
-} from "../../execution/gates/mod.ts";
-import { fillEvent, readLines } from "./telemetry_fixtures.ts";
+} from "../../../execution/gates/mod.ts";
+import { fillEvent, readLines } from "./fixtures.ts";
 
 function pipelineWith(logger: JsonlExecutionLogger): ExecutionPipeline {
   return new ExecutionPipeline({
@@ -208,7 +209,7 @@ Deno.test("the default reporter writes one actionable line to stderr", async () 
     Deno.writeTextFileSync(`${dir}/root`, "");
     const code = `
       import { JsonlExecutionLogger } from ${
-      JSON.stringify(new URL("../../execution/telemetry.ts", import.meta.url).href)
+      JSON.stringify(new URL("../../../execution/telemetry/logger.ts", import.meta.url).href)
     };
       const logger = new JsonlExecutionLogger({ baseDir: ${JSON.stringify(`${dir}/root`)} });
       for (let i = 0; i < 5; i++) {
@@ -219,7 +220,7 @@ Deno.test("the default reporter writes one actionable line to stderr", async () 
       await logger.close();`;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["eval", "--ext=ts", code],
-      cwd: new URL("../..", import.meta.url).pathname,
+      cwd: new URL("../../..", import.meta.url).pathname,
       stderr: "piped",
       stdout: "piped",
     }).output();

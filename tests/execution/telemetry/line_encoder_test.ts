@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodeEventLine } from "../../execution/event_line.ts";
-import type { ExecutionEvent } from "../../execution/events.ts";
+import { encodeEventLine } from "../../../execution/telemetry/line_encoder.ts";
+import type { ExecutionEvent } from "../../../execution/events.ts";
 
 /** What the fast encoder must write: JSON.stringify of the event with its keys in wire order. */
 function reference(event: ExecutionEvent, seq: number): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { JsonlExecutionLogger } from "../../execution/telemetry.ts";
-import { fillEvent, readLines } from "./telemetry_fixtures.ts";
+import { JsonlExecutionLogger } from "../../../execution/telemetry/logger.ts";
+import { fillEvent, readLines } from "./fixtures.ts";
 
 async function writeEvents(
   dir: string,

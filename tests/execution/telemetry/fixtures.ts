@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { ExecutionEvent } from "../../execution/events.ts";
-import { formatWireTimestamp } from "../../execution/wire_time.ts";
+import type { ExecutionEvent } from "../../../execution/events.ts";
+import { formatWireTimestamp } from "../../../execution/wire_time.ts";
 
 /** 2026-11-25T09:30:45.000000+00:00 in epoch microseconds. */
 export const BASE_MICROS = 1_795_599_045_000_000;
@@ -56,7 +56,7 @@ export function spawnWriter(args: string[]): Deno.ChildProcess {
     args: [
       "run",
       "--allow-all",
-      new URL("./telemetry_writer_helper.ts", import.meta.url).pathname,
+      new URL("./writer_helper.ts", import.meta.url).pathname,
       ...args,
     ],
     stdout: "piped",

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { ExecutionEvent } from "./events.ts";
-import { EVENT_KINDS } from "./event_kinds.ts";
-import { formatWireTimestamp, nowEpochMicros } from "./wire_time.ts";
+import type { ExecutionEvent } from "../events.ts";
+import { EVENT_KINDS } from "../event_kinds.ts";
+import { formatWireTimestamp, nowEpochMicros } from "../wire_time.ts";
 
 /**
  * Encode an event as one wire line up to, but not including, its `seq` value:

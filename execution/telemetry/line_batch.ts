@@ -1,0 +1,67 @@
+/**
+ * `LineBatch`: whole encoded lines on their way into one session file, and
+ * how far their write got.
+ *
+ * @module
+ */
+import type { QueuedItem } from "./queued_item.ts";
+
+const NEWLINE = 0x0a;
+
+/**
+ * One chunk of a session file's stream: the lines of queued items
+ * `[from, from + count)`, numbered `seqBefore + 1 …`, and the outcome of
+ * writing them. The session file renumbers a batch (new `bytes` and
+ * `seqBefore`) when another process appended since its last write, and
+ * advances `written` as the kernel takes the bytes.
+ */
+export class LineBatch {
+  /** The encoded lines, each ending in `\n`. */
+  bytes: Uint8Array;
+  /** The seq just before the batch's first line. */
+  seqBefore: number;
+  /** Bytes of complete lines handed to the kernel (always at a line boundary). */
+  written = 0;
+  /** The error of the last write attempt, or `null`. */
+  error: unknown = null;
+
+  /** A batch of the lines of `items[from, from + count)`, not yet written. */
+  constructor(
+    bytes: Uint8Array,
+    readonly items: QueuedItem[],
+    readonly from: number,
+    readonly count: number,
+    seqBefore: number,
+  ) {
+    this.bytes = bytes;
+    this.seqBefore = seqBefore;
+  }
+
+  /**
+   * Completely written (by the stream or by the exit path): never written
+   * again. A failed batch is not done, and a later attempt resumes it at
+   * `written`.
+   */
+  get done(): boolean {
+    return this.written === this.bytes.length;
+  }
+
+  /** The last seq of the batch. */
+  get seqAfter(): number {
+    return this.seqBefore + this.count;
+  }
+
+  /** How many of the batch's lines are completely written. */
+  completeLines(): number {
+    return this.done ? this.count : countNewlines(this.bytes, this.written);
+  }
+}
+
+/** Number of `\n` bytes in `bytes[0, end)`. */
+function countNewlines(bytes: Uint8Array, end: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1 && i < end; i = bytes.indexOf(NEWLINE, i + 1)) {
+    count++;
+  }
+  return count;
+}

@@ -1,0 +1,252 @@
+/**
+ * `JsonlExecutionLogger`: writes execution events as JSONL, one file per
+ * session (`<baseDir>/<session_id>.jsonl`), fast enough to leave on in
+ * production and without ever disturbing execution.
+ *
+ * How it works, in one paragraph: `emit()` encodes the event into a string
+ * at once (so later mutation of the event cannot change what is written) and
+ * appends it to the session's in-memory queue (`SessionQueue`); nothing else
+ * happens on the caller's path. A batch is written when a session has
+ * `batchBytes` queued (scheduled as a microtask, so even a loop of `await`s on
+ * already-settled promises makes progress) or after `flushIntervalMs`. Each
+ * session file (`SessionFile`) has one `WritableStream` whose chunks are
+ * batches of whole lines; its sink appends a batch with a single `write(2)` on
+ * a file opened with `O_APPEND`, which keeps lines from two processes apart.
+ * `seq` is assigned when a batch is built, in file order, continuing from the
+ * last `seq` found in the file; the sink writes under an exclusive file lock
+ * and renumbers the batch if another process appended since, so `seq` rises
+ * over the whole file.
+ *
+ * This module routes events to their session, holds the memory cap, the
+ * flush timer, the open-file cap and the counters, and runs `flush()`,
+ * `close()` and the exit flush over all sessions.
+ *
+ * @module
+ */
+import type { ExecutionEvent, ExecutionEventEmitter } from "../events.ts";
+import { sessionFilePath } from "../log_root.ts";
+import { InvalidSessionIdError, isValidSessionId } from "../session_id.ts";
+import { BatchEncoder } from "./batch_encoder.ts";
+import { registerExitFlush } from "./exit_hooks.ts";
+import { encodeLinePrefix } from "./line_encoder.ts";
+import {
+  type JsonlExecutionLoggerOptions,
+  type LoggerSettings,
+  resolveLoggerSettings,
+} from "./options.ts";
+import { describeError, ProblemReporter } from "./problem_reporter.ts";
+import { NonAsciiLine } from "./queued_item.ts";
+import { SessionQueue, type SessionQueueHost } from "./session_queue.ts";
+import { TelemetryCounters, type TelemetryStats } from "./stats.ts";
+
+/**
+ * `open`: events are queued; `exited`: the exit flush has run, so the process
+ * is ending and each later emit() is written at once; `closed`: `close()` was
+ * called, later emit() calls are dropped.
+ */
+type Phase = "open" | "exited" | "closed";
+
+/**
+ * Writes execution events as JSONL, one file per session: batched, bounded in
+ * memory, safe against concurrent appenders and crashes, and never throwing
+ * into the caller. See `docs/telemetry.md` for the guarantees of each mode.
+ *
+ * @example
+ * ```ts
+ * import { formatWireTimestamp, JsonlExecutionLogger } from "@peak-trade/execution";
+ * const logger = new JsonlExecutionLogger({ baseDir: "logs/execution" });
+ * logger.emit({
+ *   ts: formatWireTimestamp(new Date()), session_id: "paper-1", symbol: "BTC-USD",
+ *   mode: "paper", kind: "intent",
+ *   payload: { side: "buy", quantity: 0.4, current_price: 100_000, strategy_key: null },
+ * });
+ * await logger.close();
+ * console.log(logger.stats.written); // 1
+ * ```
+ */
+export class JsonlExecutionLogger implements ExecutionEventEmitter {
+  readonly #settings: LoggerSettings;
+  readonly #counters = new TelemetryCounters();
+  readonly #reporter: ProblemReporter;
+  /** What every session queue and file of this logger shares. */
+  readonly #host: SessionQueueHost;
+  readonly #queues = new Map<string, SessionQueue>();
+  #phase: Phase = "open";
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #closing: Promise<void> | null = null;
+  /** Removes the exit flush registration; `null` without `flushOnExit`. */
+  readonly #unregisterExitFlush: (() => void) | null;
+
+  /** Create a logger; nothing is opened until the first event of a session is written. */
+  constructor(options: JsonlExecutionLoggerOptions = {}) {
+    const settings = resolveLoggerSettings(options);
+    this.#settings = settings;
+    this.#reporter = new ProblemReporter(settings.onError, settings.errorReportIntervalMs);
+    this.#host = {
+      settings,
+      encoder: new BatchEncoder(),
+      counters: this.#counters,
+      reporter: this.#reporter,
+      makeRoomToOpen: (opening) => this.#makeRoomToOpen(opening),
+      requestFlushTimer: () => this.#requestFlushTimer(),
+    };
+    this.#unregisterExitFlush = settings.flushOnExit
+      ? registerExitFlush(() => {
+        if (this.#phase === "open") this.#phase = "exited";
+        this.#writeAllSync();
+      }, settings.handleSignals)
+      : null;
+  }
+
+  /** The log root this logger writes under. */
+  get baseDir(): string {
+    return this.#settings.baseDir;
+  }
+
+  /** A snapshot of the counters (see {@linkcode TelemetryStats}). */
+  get stats(): TelemetryStats {
+    let openFiles = 0;
+    for (const queue of this.#queues.values()) if (queue.file.isOpen) openFiles++;
+    return this.#counters.snapshot(openFiles);
+  }
+
+  /**
+   * The file a session's events are written to.
+   *
+   * @throws {InvalidSessionIdError} when `sessionId` is not a valid session id.
+   */
+  pathFor(sessionId: string): string {
+    return sessionFilePath(this.#settings.baseDir, sessionId);
+  }
+
+  /**
+   * Queue one event for its session file; `seq` is assigned when it is
+   * written. Synchronous, no I/O, never throws.
+   *
+   * HOT PATH: one map lookup, one encode, one array push.
+   */
+  emit(event: ExecutionEvent): void {
+    const counters = this.#counters;
+    try {
+      if (this.#phase === "closed") {
+        counters.dropped++;
+        this.#reporter.report(
+          null,
+          new Error("emit() after close()"),
+          "an event was emitted after close() and dropped (close the logger after the last execution)",
+        );
+        return;
+      }
+      const sessionId = event.session_id;
+      let queue = this.#queues.get(sessionId);
+      if (queue === undefined) {
+        if (!isValidSessionId(sessionId)) {
+          counters.refused++;
+          const error = new InvalidSessionIdError(sessionId);
+          this.#reporter.report(null, error, `refused an event: ${error.message}`);
+          return;
+        }
+        queue = new SessionQueue(sessionId, this.pathFor(sessionId), this.#host);
+        this.#queues.set(sessionId, queue);
+      }
+      if (queue.refused) {
+        counters.refused++;
+        return;
+      }
+      const encoded = encodeLinePrefix(event);
+      const line = encoded.ascii ? encoded.line : new NonAsciiLine(encoded.line);
+      if (counters.bufferedChars + line.length > this.#settings.maxBufferedChars) {
+        counters.dropped++;
+        queue.noteDrop(String(event.symbol), String(event.mode));
+        this.#requestFlushTimer();
+        return;
+      }
+      const queuedChars = queue.push(line);
+      counters.bufferedChars += line.length;
+      counters.buffered++;
+      if (this.#phase === "exited") {
+        // After the exit flush (from another `unload` listener, say): no later turn will
+        // come, so write it now.
+        this.#writeAllSync();
+        return;
+      }
+      if (queuedChars >= this.#settings.batchChars && !queue.failing) {
+        queue.scheduleDrain();
+      } else {
+        this.#requestFlushTimer();
+      }
+    } catch (error) {
+      // An unencodable payload (a bigint, a cycle) or a bug: never the caller's problem.
+      counters.dropped++;
+      counters.errors++;
+      this.#reporter.report(
+        null,
+        error,
+        `could not encode an event (${describeError(error)}); it was dropped`,
+      );
+    }
+  }
+
+  /**
+   * Write everything emitted so far (and retry failed sessions now). Resolves
+   * when every batch has been handed to the operating system (with `fsync`:
+   * is on disk), or has failed and stays queued; never rejects. Check
+   * `stats` for errors.
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((queue) => queue.drain()));
+  }
+
+  /**
+   * Flush, then close every file and stop the timer. Events still unwritten
+   * (the disk keeps failing) are counted as dropped. Later `emit()` calls are
+   * dropped and counted. Never rejects.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeOnce();
+    return this.#closing;
+  }
+
+  async #closeOnce(): Promise<void> {
+    this.#phase = "closed";
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    await this.flush();
+    for (const queue of this.#queues.values()) await queue.close();
+    this.#unregisterExitFlush?.();
+  }
+
+  /** Make sure queued events are written within `flushIntervalMs` (not after close()). */
+  #requestFlushTimer(): void {
+    if (this.#timer !== null || this.#phase === "closed") return;
+    const timer = setTimeout(() => {
+      this.#timer = null;
+      for (const queue of this.#queues.values()) {
+        if (queue.hasPending) void queue.drain();
+      }
+    }, this.#settings.flushIntervalMs);
+    // A pending flush must not keep the process alive: the exit hook writes what is left.
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Before opening a file for `opening`: keep at most `maxOpenFiles` open. */
+  #makeRoomToOpen(opening: SessionQueue): void {
+    let open = 0;
+    let victim: SessionQueue | null = null;
+    for (const queue of this.#queues.values()) {
+      if (!queue.file.isOpen) continue;
+      open++;
+      const idle = queue !== opening && queue.idle;
+      if (idle && (victim === null || queue.lastUsed < victim.lastUsed)) victim = queue;
+    }
+    if (open >= this.#settings.maxOpenFiles && victim !== null) victim.file.closeSync();
+  }
+
+  /** The exit path: write every session's unwritten lines synchronously. */
+  #writeAllSync(): void {
+    for (const queue of this.#queues.values()) queue.writeAllSync();
+  }
+}
