@@ -14,8 +14,8 @@
  */
 import { join } from "node:path";
 import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
-import { newScannedEvent, scanEventLine } from "../live/summary_scan.ts";
-import { parseTimestampMicros } from "../live/timestamps.ts";
+import { newScannedEvent, scanEventLine } from "../execution/wire/line_scan.ts";
+import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import { getExecutionTimeline } from "../live/timeline.ts";
 import { clearSummaryCache, getExecutionSummary } from "../live/summary.ts";
 

@@ -18,8 +18,9 @@ import { followExecution } from "../live/follow.ts";
 import { listSessions } from "../live/sessions.ts";
 import { completeLinesEndSync } from "../live/backward_lines.ts";
 import { openSessionFileSync } from "../live/session_file.ts";
-import { parseTimeBound } from "../live/timestamps.ts";
-import type { ExecutionSummary, ReadStats, TimelineRow } from "../live/types.ts";
+import { parseTimeBound } from "../execution/wire/timestamps.ts";
+import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
+import type { ReadStats } from "../execution/wire/types.ts";
 
 /**
  * Extra inputs of the viewer commands (beyond `args` and `io`).

@@ -6,7 +6,7 @@
  * @module
  */
 import type { JSX } from "preact";
-import { gatePassed } from "../live/describe.ts";
+import { gatePassed } from "../execution/wire/gate_payload.ts";
 import type { TimelineRow } from "../live/types.ts";
 import { formatTimestamp, kindClass, type TimeZoneMode } from "../web/format.ts";
 

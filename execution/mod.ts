@@ -10,6 +10,7 @@ export * from "./event_kinds.ts";
 export * from "./wire_time.ts";
 export * from "./log_root.ts";
 export * from "./events.ts";
+export * from "./wire/mod.ts";
 export * from "./emitters.ts";
 export * from "./python_format.ts";
 export * from "./gates/mod.ts";

@@ -8,7 +8,7 @@
  */
 import type { FilterValues } from "../components/FilterBar.tsx";
 import { matchesTimelineQuery, parseTimelineRange } from "../live/timeline_query.ts";
-import { parseTimestampMicros } from "../live/timestamps.ts";
+import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import type { TimelineRow } from "../live/types.ts";
 
 /** Rows kept in the table at most, so a long live follow cannot exhaust memory. */

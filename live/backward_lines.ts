@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ByteLine } from "./line_stream.ts";
-import { DEFAULT_MAX_LINE_BYTES } from "./line_stream.ts";
+import type { ByteLine } from "../execution/wire/line_stream.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "../execution/wire/line_stream.ts";
 import { SessionLogChangedError } from "./log_changed_error.ts";
 
 const LF = 0x0a;

@@ -5,6 +5,7 @@
  * @module
  */
 import { formatPythonFixed, formatPythonFixedGrouped } from "../execution/python_format.ts";
+import { gateName, gatePassed } from "../execution/wire/gate_payload.ts";
 
 type Fields = Record<string, unknown>;
 
@@ -43,43 +44,6 @@ function compactJson(value: unknown): string {
   } catch {
     return String(value);
   }
-}
-
-/**
- * Whether a gate payload passed, in either shape: this product's
- * `passed: boolean` or the 16D fixtures' `decision: "ALLOW" | "BLOCK"`.
- * Anything else (a string `"false"`, a missing field) counts as a block.
- *
- * @example
- * ```ts
- * import { gatePassed } from "@peak-trade/execution";
- * console.log(gatePassed({ gate_name: "LotSize", passed: true })); // true
- * console.log(gatePassed({ gate: "LotSize", decision: "BLOCK" })); // false
- * ```
- */
-export function gatePassed(payload: unknown): boolean {
-  const fields = fieldsOf(payload);
-  if (typeof fields.passed === "boolean") return fields.passed;
-  if (typeof fields.decision === "string") {
-    const decision = fields.decision.toUpperCase();
-    return decision === "ALLOW" || decision === "PASS";
-  }
-  return false;
-}
-
-/**
- * The gate's name in either payload shape (`gate_name` or `gate`), or `""`.
- *
- * @example
- * ```ts
- * import { gateName } from "@peak-trade/execution";
- * console.log(gateName({ gate: "MinNotional", decision: "ALLOW" })); // "MinNotional"
- * ```
- */
-export function gateName(payload: unknown): string {
-  const fields = fieldsOf(payload);
-  const name = fields.gate_name ?? fields.gate;
-  return typeof name === "string" ? name : name == null ? "" : compactJson(name);
 }
 
 /**

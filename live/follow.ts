@@ -9,8 +9,8 @@ import { basename, dirname } from "node:path";
 import type { FollowItem } from "./types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { completeLinesEndSync, readAt } from "./backward_lines.ts";
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line_stream.ts";
-import { decodeEventLine } from "./event_line_decoder.ts";
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "../execution/wire/line_stream.ts";
+import { decodeEventLine } from "../execution/wire/line_decoder.ts";
 import { toTimelineRow } from "./timeline.ts";
 import {
   FINGERPRINT_BYTES,

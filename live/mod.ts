@@ -5,9 +5,6 @@
  * @module
  */
 export * from "./types.ts";
-export * from "./timestamps.ts";
-export * from "./line_stream.ts";
-export * from "./event_line_decoder.ts";
 export * from "./read_events.ts";
 export * from "./describe.ts";
 export * from "./timeline.ts";

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { ReadEvent, ReadStats } from "./types.ts";
-import { ByteLineStream } from "./line_stream.ts";
-import { countLine, emptyReadStats } from "./line_stats.ts";
+import type { ReadEvent, ReadStats } from "../execution/wire/types.ts";
+import { ByteLineStream } from "../execution/wire/line_stream.ts";
+import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
 
 /**
  * Options of {@linkcode readExecutionEvents}.

@@ -10,7 +10,7 @@ import type { ExecutionSummary } from "./types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { readAt } from "./backward_lines.ts";
-import { readInto, SummaryState, type SummaryStateData } from "./summary_state.ts";
+import { readInto, SummaryState, type SummaryStateData } from "../execution/wire/summary_state.ts";
 import { fingerprintAt, openSessionFile, sameBytes } from "./session_file.ts";
 
 /**

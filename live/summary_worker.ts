@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readInto, SummaryState } from "./summary_state.ts";
+import { readInto, SummaryState } from "../execution/wire/summary_state.ts";
 import { openSessionFile } from "./session_file.ts";
 
 /** What the summary asks of the worker. */

@@ -4,13 +4,14 @@
  *
  * @module
  */
-import type { ReadEvent, TimelinePage, TimelineRow } from "./types.ts";
+import type { TimelinePage, TimelineRow } from "./types.ts";
+import type { ReadEvent } from "../execution/wire/types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { readLinesBackward, retryWhileShrinking } from "./backward_lines.ts";
-import { countLine, emptyReadStats } from "./line_stats.ts";
+import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
 import { describeEvent } from "./describe.ts";
-import { parseTimeBound } from "./timestamps.ts";
-import { UNKNOWN_KIND } from "./event_line_decoder.ts";
+import { parseTimeBound } from "../execution/wire/timestamps.ts";
+import { UNKNOWN_KIND } from "../execution/wire/line_decoder.ts";
 import { openSessionFile } from "./session_file.ts";
 import { DEFAULT_TIMELINE_LIMIT } from "./timeline_query.ts";
 

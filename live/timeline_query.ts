@@ -9,7 +9,7 @@
  * @module
  */
 import { EVENT_KINDS, isEventKind } from "../execution/event_kinds.ts";
-import { parseTimeBound } from "./timestamps.ts";
+import { parseTimeBound } from "../execution/wire/timestamps.ts";
 
 /**
  * Rows of a timeline page when no `limit` is given.

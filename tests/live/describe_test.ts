@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { describeEvent, gatePassed } from "../../live/describe.ts";
+import { describeEvent } from "../../live/describe.ts";
+import { gatePassed } from "../../execution/wire/gate_payload.ts";
 
 Deno.test("describeEvent writes intents with .6f quantity and $,.2f price", () => {
   assert.equal(

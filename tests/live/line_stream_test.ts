@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ByteLine, ByteLineStream } from "../../live/line_stream.ts";
+import { type ByteLine, ByteLineStream } from "../../execution/wire/line_stream.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

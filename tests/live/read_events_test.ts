@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readExecutionEvents } from "../../live/read_events.ts";
-import type { ReadEvent } from "../../live/types.ts";
+import type { ReadEvent } from "../../execution/wire/types.ts";
 import { append, FIXTURES, wireLine, withTempDir } from "./helpers.ts";
 
 async function collect(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { clearSummaryCache, getExecutionSummary } from "../../live/summary.ts";
 import { readExecutionEvents } from "../../live/read_events.ts";
-import { gateName, gatePassed } from "../../live/describe.ts";
+import { gateName, gatePassed } from "../../execution/wire/gate_payload.ts";
 import { formatWireTimestamp } from "../../execution/wire_time.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import type { ExecutionSummary } from "../../live/types.ts";

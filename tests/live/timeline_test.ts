@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { getExecutionTimeline } from "../../live/timeline.ts";
-import { UNKNOWN_KIND } from "../../live/event_line_decoder.ts";
+import { UNKNOWN_KIND } from "../../execution/wire/line_decoder.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import {
   append,

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { formatWireTimestamp } from "../../execution/wire_time.ts";
-import { normalizeTimestamp, parseTimeBound, parseTimestampMicros } from "../../live/timestamps.ts";
+import {
+  normalizeTimestamp,
+  parseTimeBound,
+  parseTimestampMicros,
+} from "../../execution/wire/timestamps.ts";
 
 const BASE = Date.UTC(2026, 10, 25, 9, 30, 45) * 1000; // 2026-11-25T09:30:45Z in micros
 

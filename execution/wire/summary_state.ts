@@ -7,8 +7,8 @@
  */
 import type { LatencySummary } from "./types.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line_stream.ts";
-import { decodeEventLine } from "./event_line_decoder.ts";
-import { gateName } from "./describe.ts";
+import { decodeEventLine } from "./line_decoder.ts";
+import { gateName } from "./gate_payload.ts";
 import { parseTimestampMicros } from "./timestamps.ts";
 import {
   newScannedEvent,
@@ -16,7 +16,7 @@ import {
   scanEventLine,
   type ScannedEvent,
   setTimestampParser,
-} from "./summary_scan.ts";
+} from "./line_scan.ts";
 
 setTimestampParser(parseTimestampMicros);
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatWireTimestamp } from "../execution/wire_time.ts";
+import { formatWireTimestamp } from "../wire_time.ts";
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MICROS_PER_SECOND = 1_000_000;

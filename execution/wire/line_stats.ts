@@ -6,7 +6,7 @@
  */
 import type { ReadEvent, ReadStats } from "./types.ts";
 import type { ByteLine } from "./line_stream.ts";
-import { decodeEventLine } from "./event_line_decoder.ts";
+import { decodeEventLine } from "./line_decoder.ts";
 
 /** Fresh, zeroed line statistics. */
 export function emptyReadStats(): ReadStats {
