@@ -9,3 +9,4 @@ export type { JsonlExecutionLoggerOptions } from "./options.ts";
 export type { TelemetryStats } from "./stats.ts";
 export type { TelemetryErrorReport } from "./problem_reporter.ts";
 export { encodeEventLine, encodeEventLinePrefix } from "./line_encoder.ts";
+export * from "./segments.ts";
