@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
 import { runDemoScenario } from "../../cli/demo_scenario.ts";
 import { memoryIo } from "../../cli/io.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "demo_scenario_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function readEvents(path: string): Promise<Record<string, unknown>[]> {
-  const text = await Deno.readTextFile(path);
-  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
-}
+import { readEvents } from "./helpers.ts";
+import { withTempDir } from "../live/helpers.ts";
 
 Deno.test("runDemoScenario returns the session, its path and one result per order", async () => {
   await withTempDir(async (dir) => {

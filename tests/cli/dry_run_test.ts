@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runDryRunCommand } from "../../cli/dry_run.ts";
 import { memoryIo } from "../../cli/io.ts";
+import { readEvents } from "./helpers.ts";
 import { ExecutionEventSchema } from "../../execution/events.ts";
 import type { ExecutionResult } from "../../execution/types.ts";
 
@@ -71,11 +72,6 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-async function readEvents(path: string): Promise<Record<string, unknown>[]> {
-  const text = await Deno.readTextFile(path);
-  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
 }
 
 Deno.test("dry-run prints the original's report line for line and exits 0 when allowed", async () => {

@@ -2,19 +2,7 @@ import assert from "node:assert/strict";
 import { type DashboardServer, runServeCommand } from "../../cli/serve.ts";
 import { memoryIo } from "../../cli/io.ts";
 import { withLogDir } from "../routes/fixtures.ts";
-
-/** Resolves with the server once it listens, or rejects if the command exits first. */
-function listening(
-  exit: Promise<number>,
-  started: Promise<DashboardServer>,
-): Promise<DashboardServer> {
-  return Promise.race([
-    started,
-    exit.then((code) =>
-      Promise.reject(new Error(`the command exited with ${code} before listening`))
-    ),
-  ]);
-}
+import { listening } from "./helpers.ts";
 
 Deno.test("serve --help prints the options and exits 0", async () => {
   const io = memoryIo();

@@ -3,19 +3,7 @@ import type { DashboardServer } from "../../cli/serve.ts";
 import { runStartCommand } from "../../cli/start.ts";
 import { memoryIo } from "../../cli/io.ts";
 import { withLogDir } from "../routes/fixtures.ts";
-
-/** Resolves with the server once it listens, or rejects if the command exits first. */
-function listening(
-  exit: Promise<number>,
-  started: Promise<DashboardServer>,
-): Promise<DashboardServer> {
-  return Promise.race([
-    started,
-    exit.then((code) =>
-      Promise.reject(new Error(`the command exited with ${code} before listening`))
-    ),
-  ]);
-}
+import { listening } from "./helpers.ts";
 
 Deno.test("start runs the demo into a fresh session and prints that session's page URL", async () => {
   await withLogDir(async (dir) => {

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { runSummaryCommand } from "../../cli/summary.ts";
 import { memoryIo } from "../../cli/io.ts";
-import {
-  append,
-  FIXTURES,
-  REFUSED_SESSION_IDS,
-  sessionLines,
-  wireLine,
-  withTempDir,
-} from "../live/helpers.ts";
+import { assertRefusesInvalidSessionIds } from "./helpers.ts";
+import { append, FIXTURES, sessionLines, wireLine, withTempDir } from "../live/helpers.ts";
 
 // deno-lint-ignore no-control-regex -- looking for ANSI escapes is the point
 const ANSI = /\x1b\[/;
@@ -44,18 +38,7 @@ Deno.test("summary exits 2 with 'no logs' when the log directory is missing", as
 });
 
 Deno.test("summary exits 2 for an invalid session id without touching the disk", async () => {
-  const io = memoryIo();
-  assert.equal(await runSummaryCommand(["../../etc/passwd", "--log-dir", "/nonexistent"], io), 2);
-  assert.match(io.stderr(), /invalid session id "..\/..\/etc\/passwd"/);
-  for (const id of REFUSED_SESSION_IDS) {
-    const refused = memoryIo();
-    assert.equal(
-      await runSummaryCommand([id, "--log-dir", "/nonexistent"], refused),
-      2,
-      JSON.stringify(id),
-    );
-    assert.match(refused.stderr(), /invalid session id/);
-  }
+  await assertRefusesInvalidSessionIds(runSummaryCommand);
 });
 
 Deno.test("summary exits 3 after printing when more than 5% of lines are invalid", async () => {

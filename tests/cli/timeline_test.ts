@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { runTimelineCommand } from "../../cli/timeline.ts";
 import { memoryIo } from "../../cli/io.ts";
-import {
-  append,
-  FIXTURES,
-  REFUSED_SESSION_IDS,
-  sessionLines,
-  wireLine,
-  withTempDir,
-} from "../live/helpers.ts";
+import { assertRefusesInvalidSessionIds } from "./helpers.ts";
+import { append, FIXTURES, sessionLines, wireLine, withTempDir } from "../live/helpers.ts";
 
 // deno-lint-ignore no-control-regex -- looking for ANSI escapes is the point
 const ANSI = /\x1b\[/;
@@ -144,18 +138,7 @@ Deno.test("timeline exits 2 with 'no logs' when the log directory is missing", a
 });
 
 Deno.test("timeline exits 2 for an invalid session id without touching the disk", async () => {
-  const io = memoryIo();
-  assert.equal(await runTimelineCommand(["../../etc/passwd", "--log-dir", "/nonexistent"], io), 2);
-  assert.match(io.stderr(), /invalid session id "..\/..\/etc\/passwd"/);
-  for (const id of REFUSED_SESSION_IDS) {
-    const refused = memoryIo();
-    assert.equal(
-      await runTimelineCommand([id, "--log-dir", "/nonexistent"], refused),
-      2,
-      JSON.stringify(id),
-    );
-    assert.match(refused.stderr(), /invalid session id/);
-  }
+  await assertRefusesInvalidSessionIds(runTimelineCommand);
 });
 
 Deno.test("timeline exits 2 for bad input: limit, since, unknown flag, missing session", async () => {
