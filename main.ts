@@ -1,38 +1,53 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary` and `sessions`. Also the `deno compile` target: every command and
- * the dashboard's assets are reachable from here through static imports.
+ * `summary` and `sessions`. Each command is imported when it runs, so that
+ * `timeline` loads neither the dashboard (Hono, Preact) nor the config
+ * schemas (zod). Also the `deno compile` target: the `import()` specifiers
+ * are string literals, so the binary still holds every command.
  *
  * @module
  */
 import { type CliIo, EXIT, processIo } from "./cli/io.ts";
-import { runDryRunCommand } from "./cli/dry_run.ts";
-import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "./cli/viewer.ts";
-import { runServeCommand, runStartCommand } from "./cli/serve.ts";
+import { commandHint } from "./cli/arguments.ts";
 import denoConfig from "./deno.json" with { type: "json" };
 
-/** A subcommand: a one-line description and its implementation. */
+/** What a subcommand module provides: run it with its arguments, get the exit code. */
+type CommandRunner = (args: string[], io: CliIo) => Promise<number>;
+
+/** A subcommand: a one-line description and how to load its implementation. */
 interface Command {
   summary: string;
-  run(args: string[], io: CliIo): Promise<number>;
+  load(): Promise<CommandRunner>;
 }
 
 const COMMANDS: Record<string, Command> = {
   "dry-run": {
     summary: "send one order (or the demo scenario) through the gates and the simulated broker",
-    run: runDryRunCommand,
+    load: async () => (await import("./cli/dry_run.ts")).runDryRunCommand,
   },
   start: {
     summary: "run the demo dry-run into a fresh session, then serve the dashboard",
-    run: runStartCommand,
+    load: async () => (await import("./cli/start.ts")).runStartCommand,
   },
-  serve: { summary: "serve the dashboard over a log directory", run: runServeCommand },
-  timeline: { summary: "print a session's timeline, newest first", run: runTimelineCommand },
-  summary: { summary: "print a session's summary", run: runSummaryCommand },
-  sessions: { summary: "list the sessions in a log directory", run: runSessionsCommand },
+  serve: {
+    summary: "serve the dashboard over a log directory",
+    load: async () => (await import("./cli/serve.ts")).runServeCommand,
+  },
+  timeline: {
+    summary: "print a session's timeline, newest first",
+    load: async () => (await import("./cli/timeline.ts")).runTimelineCommand,
+  },
+  summary: {
+    summary: "print a session's summary",
+    load: async () => (await import("./cli/summary.ts")).runSummaryCommand,
+  },
+  sessions: {
+    summary: "list the sessions in a log directory",
+    load: async () => (await import("./cli/sessions.ts")).runSessionsCommand,
+  },
 };
 
-function usage(): string {
+function usage(io: CliIo): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return [
@@ -41,7 +56,7 @@ function usage(): string {
     "Commands:",
     ...rows,
     "",
-    "Run `peak-trade <command> --help` for the options of a command;",
+    `Run ${commandHint(io, "<command>", "--help")} for the options of a command;`,
     "`peak-trade --version` prints the version.",
     "",
     "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
@@ -66,11 +81,11 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
   const rest = afterName[0] === "--" ? afterName.slice(1) : afterName;
   if (name === undefined) {
     // No command is a usage error: the help goes to stderr, stdout stays empty for scripts.
-    io.err(usage());
+    io.err(usage(io));
     return EXIT.USAGE;
   }
   if (name === "--help" || name === "-h" || name === "help") {
-    io.out(usage());
+    io.out(usage(io));
     return EXIT.OK;
   }
   if (name === "--version" || name === "-V" || name === "version") {
@@ -79,11 +94,12 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    io.err(`peak-trade: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    io.err(`peak-trade: unknown command ${JSON.stringify(name)}\n\n${usage(io)}`);
     return EXIT.USAGE;
   }
   try {
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (err) {
     // The reader went away (`peak-trade timeline s | head`): stop quietly, as shell tools do.
     if (err instanceof Deno.errors.BrokenPipe) return EXIT.OK;

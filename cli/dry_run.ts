@@ -5,8 +5,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { checkWritableLogDir, type CliIo, EXIT } from "./io.ts";
+import {
+  checkWritableLogDir,
+  type ParsedArgs,
+  readCommandArgs,
+  stringOption,
+  UsageError,
+  usageFailure,
+} from "./arguments.ts";
+import { type CliIo, EXIT } from "./io.ts";
+import { formatDryRunReport } from "./dry_run_report.ts";
+import { defaultSessionId, reportTelemetry } from "./dry_run_session.ts";
+import { demoDefaultConfig, runDemoOrders } from "./demo_scenario.ts";
 import {
   buildExecutionPipeline,
   ConfigError,
@@ -15,11 +25,13 @@ import {
   parseExecutionConfig,
 } from "../execution/config.ts";
 import type { ExecutionPipeline } from "../execution/pipeline.ts";
-import type { ExecutionEventEmitter } from "../execution/events.ts";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
 import { EXECUTION_MODES, type ExecutionMode, type ExecutionResult } from "../execution/types.ts";
-import { formatPythonFixed, formatPythonFixedGrouped } from "../execution/python_format.ts";
+
+// tests/browser imports the demo from here (it was defined here before the split).
+export { runDemoScenario } from "./demo_scenario.ts";
 
 const USAGE = `Usage: peak-trade dry-run [options]
 
@@ -38,11 +50,12 @@ Order:
                        (blocked in live mode unless the config allows it)
 
 Configuration and telemetry:
-  --config FILE        execution config (TOML); a missing file is an error.
+  --config FILE        execution config (TOML, a regular file of at most 1 MiB);
+                       a missing file is an error.
                        Default: built-in defaults (see docs/configuration.md)
   --session ID         telemetry session id (default: dryrun-<UTC yyyymmddThhmmssZ>)
   --log-dir DIR        telemetry log root, created when missing; must be writable
-                       (default: the config's base_path, logs/execution)
+                       (default: the config's base_path, ${DEFAULT_LOG_DIR})
   --no-telemetry       write no session file
 
 Output:
@@ -62,29 +75,19 @@ const OPTIONS = {
   mode: { type: "string" },
   tags: { type: "string" },
   session: { type: "string" },
-  "log-dir": { type: "string" },
   "no-telemetry": { type: "boolean" },
   json: { type: "boolean" },
   interactive: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const;
-
-/** Flags whose value may be a negative number (`--current -0.5`). */
-const NUMERIC_FLAGS = new Set(["--target", "--current", "--price"]);
-const NEGATIVE_NUMBER = /^-(\d|\.\d|inf|nan)/i;
-const BANNER = "=".repeat(70);
-
-/** A usage problem: one line, exit 2. */
-class UsageError extends Error {}
 
 /**
  * Run `dry-run` with `args` (without the command name) and return the exit
  * code: 0 allowed or no-op, 1 blocked or failed, 2 usage or configuration error.
  *
  * @example
- * ```ts ignore
- * import { runDryRunCommand } from "./cli/dry_run.ts";
- * import { memoryIo } from "./cli/io.ts";
+ * ```ts
+ * import { runDryRunCommand } from "./dry_run.ts";
+ * import { memoryIo } from "./io.ts";
  * const io = memoryIo();
  * const code = await runDryRunCommand(
  *   ["--symbol", "BTC-USD", "--target", "0.5", "--current", "0.1", "--price", "100000", "--no-telemetry"],
@@ -94,16 +97,13 @@ class UsageError extends Error {}
  * ```
  */
 export async function runDryRunCommand(args: string[], io: CliIo): Promise<number> {
-  let flags: DryRunFlags;
-  try {
-    flags = parseFlags(args);
-  } catch (err) {
-    return usageFailure(io, err);
-  }
-  if (flags.help) {
-    io.out(USAGE);
-    return EXIT.OK;
-  }
+  const flags = readCommandArgs(
+    io,
+    { command: "dry-run", help: USAGE, options: OPTIONS, positionals: false },
+    args,
+    readFlags,
+  );
+  if (typeof flags === "number") return flags;
 
   let config: ExecutionConfig;
   try {
@@ -115,7 +115,7 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
       for (const problem of err.problems) io.err(`peak-trade dry-run: ${problem}\n`);
       return EXIT.USAGE;
     }
-    return usageFailure(io, err);
+    return usageFailure(io, "dry-run", err);
   }
 
   const telemetryOn = config.execution.telemetry.enabled && !flags.noTelemetry;
@@ -123,7 +123,8 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
   if (!isValidSessionId(sessionId)) {
     return usageFailure(
       io,
-      new UsageError(`--session: ${new InvalidSessionIdError(sessionId).message}`),
+      "dry-run",
+      `--session: ${new InvalidSessionIdError(sessionId).message}`,
     );
   }
   const logDir = flags.logDir ?? config.execution.telemetry.base_path;
@@ -175,7 +176,7 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
     } else {
       // The demo's blocks are part of the show: it succeeds when it ran.
       const demoConfig = flags.config === undefined ? demoDefaultConfig() : config;
-      await runScenario(demoConfig, logger, sessionId, io, flags.json ? "json" : "table");
+      await runDemoOrders(demoConfig, logger, sessionId, io, flags.json ? "json" : "table");
       code = EXIT.OK;
     }
   } finally {
@@ -183,205 +184,6 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
   }
   if (logger !== undefined) reportTelemetry(logger, sessionId, io, flags.json);
   return code;
-}
-
-/**
- * Options of {@linkcode runDemoScenario}.
- *
- * @example
- * ```ts ignore
- * import type { DemoScenarioOptions } from "./cli/dry_run.ts";
- * import { memoryIo } from "./cli/io.ts";
- * const options: DemoScenarioOptions = { logDir: "logs/execution", io: memoryIo(), quiet: true };
- * ```
- */
-export interface DemoScenarioOptions {
-  /** Log root the session file is written under. */
-  logDir: string;
-  /**
-   * Session id of the demo.
-   * @default {"dryrun-<UTC yyyymmddThhmmssZ>"}
-   */
-  sessionId?: string;
-  /** Where the per-order table and the telemetry line are printed. */
-  io: CliIo;
-  /**
-   * Print nothing.
-   * @default {false}
-   */
-  quiet?: boolean;
-  /**
-   * Config of the pipelines (gates, broker).
-   * @default {the built-in defaults with `fee_bps = 10` (the original's documented example)}
-   */
-  config?: ExecutionConfig;
-}
-
-/**
- * What {@linkcode runDemoScenario} did.
- *
- * @example
- * ```ts ignore
- * import { type DemoScenarioOutcome, runDemoScenario } from "./cli/dry_run.ts";
- * import { memoryIo } from "./cli/io.ts";
- * const outcome: DemoScenarioOutcome = await runDemoScenario({ logDir: "logs/execution", io: memoryIo() });
- * console.log(outcome.path);
- * ```
- */
-export interface DemoScenarioOutcome {
-  /** The session the events were written to. */
-  sessionId: string;
-  /** The session file. */
-  path: string;
-  /** One result per demo order, in order. */
-  results: ExecutionResult[];
-}
-
-/**
- * Run the built-in demo scenario (14 orders over 3 symbols: fills, a live
- * plan, a no-op, and a block by every gate) into one telemetry session.
- *
- * @throws {Error} when `sessionId` is not a valid session id.
- *
- * @example
- * ```ts ignore
- * import { runDemoScenario } from "./cli/dry_run.ts";
- * import { memoryIo } from "./cli/io.ts";
- * const { path, results } = await runDemoScenario({ logDir: "logs/execution", io: memoryIo(), quiet: true });
- * console.log(path, results.length);
- * ```
- */
-export async function runDemoScenario(options: DemoScenarioOptions): Promise<DemoScenarioOutcome> {
-  const sessionId = options.sessionId ?? defaultSessionId(new Date());
-  const io = options.io;
-  const logger = new JsonlExecutionLogger({
-    baseDir: options.logDir,
-    onError: (r) => io.err(`${r.message}\n`),
-  });
-  let results: ExecutionResult[];
-  let path: string;
-  try {
-    path = logger.pathFor(sessionId);
-    results = await runScenario(
-      options.config ?? demoDefaultConfig(),
-      logger,
-      sessionId,
-      io,
-      options.quiet ? "none" : "table",
-    );
-  } finally {
-    await logger.close();
-  }
-  if (!options.quiet) reportTelemetry(logger, sessionId, io, false);
-  return { sessionId, path, results };
-}
-
-/**
- * The default session id of a dry-run started at `now`:
- * `dryrun-<UTC yyyymmddThhmmssZ>`.
- *
- * @example
- * ```ts ignore
- * import { defaultSessionId } from "./cli/dry_run.ts";
- * console.log(defaultSessionId(new Date(Date.UTC(2026, 10, 25, 10, 15)))); // "dryrun-20261125T101500Z"
- * ```
- */
-export function defaultSessionId(now: Date): string {
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
-  return `dryrun-${stamp}`;
-}
-
-/**
- * The human report of one dry-run, with the original's sections and lines
- * (reference §11); a no-op, a planned (live) order and a failure get a line
- * of their own where the original printed nothing useful.
- *
- * @example
- * ```ts ignore
- * import { formatDryRunReport } from "./cli/dry_run.ts";
- * import { buildExecutionPipeline } from "./execution/config.ts";
- * const result = await buildExecutionPipeline().execute(0.5, 0.1, { mode: "paper", symbol: "BTC-USD", price: 100000 });
- * console.log(formatDryRunReport(result));
- * ```
- */
-export function formatDryRunReport(
-  result: ExecutionResult,
-  positions?: { target: number; current: number },
-): string {
-  const ctx = result.context;
-  const lines: string[] = [
-    BANNER,
-    "🚀 SIMPLIFIED EXECUTION PIPELINE DRY-RUN",
-    BANNER,
-    "",
-    "📊 INPUT:",
-    `  Symbol:           ${ctx.symbol}`,
-    `  Mode:             ${ctx.mode}`,
-    `  Price:            $${formatPythonFixedGrouped(ctx.price, 2)}`,
-  ];
-  if (positions !== undefined) {
-    lines.push(`  Target Position:  ${formatPythonFixed(positions.target, 6)}`);
-    lines.push(`  Current Position: ${formatPythonFixed(positions.current, 6)}`);
-  }
-  lines.push(`  Desired Delta:    ${formatPythonFixed(result.desiredDelta, 6)}`);
-  const tags = ctx.tags === undefined ? [] : [...ctx.tags].sort();
-  if (tags.length > 0) lines.push(`  Tags:             ${tags.join(", ")}`);
-  lines.push("", "⚙️  EXECUTION:", "", "🔒 GATE DECISIONS:");
-  for (const d of result.gateDecisions) {
-    lines.push(
-      `  ${d.gate.padEnd(20)} ${(d.passed ? "✅ PASS" : "❌ BLOCK").padEnd(10)} ${d.reason}`,
-    );
-    if (d.modifiedQty !== null && d.modifiedQty !== undefined) {
-      lines.push(`    └─ Modified qty: ${formatPythonFixed(d.modifiedQty, 6)}`);
-    }
-  }
-  if (result.status === "noop") lines.push("  (none: the target equals the current position)");
-  lines.push("");
-  if (result.blocked) {
-    lines.push("❌ EXECUTION BLOCKED", `   Reason: ${result.blockReason}`);
-    if (result.code !== null) lines.push(`   Code:   ${result.code}`);
-    return `${lines.join("\n")}\n`;
-  }
-  lines.push("✅ EXECUTION ALLOWED", "", "📝 PLANNED ORDERS:");
-  result.orders.forEach((o, i) => {
-    lines.push(
-      `  Order ${i + 1}:`,
-      `    Side:     ${o.side.toUpperCase()}`,
-      `    Quantity: ${formatPythonFixed(o.quantity, 6)}`,
-      `    Price:    $${formatPythonFixedGrouped(o.price, 2)}`,
-      `    Notional: $${formatPythonFixedGrouped(o.notional, 2)}`,
-      `    Type:     ${o.orderType}`,
-    );
-  });
-  if (result.orders.length === 0) lines.push("  (none)");
-  lines.push("", "💰 SIMULATED FILLS:");
-  result.fills.forEach((f, i) => {
-    lines.push(
-      `  Fill ${i + 1}:`,
-      `    Side:     ${f.side.toUpperCase()}`,
-      `    Quantity: ${formatPythonFixed(f.quantity, 6)}`,
-      `    Price:    $${formatPythonFixedGrouped(f.price, 2)} (incl. slippage)`,
-      `    Notional: $${formatPythonFixedGrouped(f.notional, 2)}`,
-      `    Fee:      $${formatPythonFixed(f.fee, 4)}`,
-    );
-  });
-  if (result.status === "planned") {
-    lines.push(`  (none: ${ctx.mode} mode plans the order without sending it)`);
-  } else if (result.fills.length === 0) {
-    lines.push("  (none)");
-  }
-  lines.push(
-    "",
-    "📊 SUMMARY:",
-    `  Total Filled:  ${formatPythonFixed(result.totalFilledQty, 6)}`,
-    `  Total Notional: $${formatPythonFixedGrouped(result.totalNotional, 2)}`,
-    `  Total Fees:     $${formatPythonFixed(result.totalFees, 4)}`,
-    "",
-    BANNER,
-    "✅ DRY-RUN COMPLETE",
-    BANNER,
-  );
-  return `${lines.join("\n")}\n`;
 }
 
 interface OrderFlags {
@@ -392,7 +194,6 @@ interface OrderFlags {
 }
 
 interface DryRunFlags {
-  help: boolean;
   config?: string;
   order?: OrderFlags;
   mode?: ExecutionMode;
@@ -404,47 +205,25 @@ interface DryRunFlags {
   interactive: boolean;
 }
 
-function parseFlags(args: string[]): DryRunFlags {
-  // node:util's parseArgs reads "--current -0.5" as a missing value; join such pairs.
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const next = args[i + 1];
-    if (NUMERIC_FLAGS.has(args[i]) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
-      joined.push(`${args[i]}=${next}`);
-      i++;
-    } else {
-      joined.push(args[i]);
-    }
-  }
-  let values;
-  try {
-    values = parseArgs({ args: joined, options: OPTIONS, strict: true, allowPositionals: false })
-      .values;
-  } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
-    throw new UsageError(text.replace(/\s*\n\s*/g, " "));
-  }
+const ORDER_FLAGS = ["symbol", "target", "current", "price"] as const;
+
+/** The dry-run's inputs from its parsed flags; throws {@linkcode UsageError}. */
+function readFlags(parsed: ParsedArgs): DryRunFlags {
+  const values = parsed.values;
   const flags: DryRunFlags = {
-    help: values.help ?? false,
-    config: values.config,
-    tags: parseTags(values.tags),
-    session: values.session,
-    logDir: values["log-dir"],
-    noTelemetry: values["no-telemetry"] ?? false,
-    json: values.json ?? false,
-    interactive: values.interactive ?? false,
+    config: stringOption(values.config),
+    tags: parseTags(stringOption(values.tags)),
+    session: stringOption(values.session),
+    logDir: stringOption(values["log-dir"]),
+    noTelemetry: values["no-telemetry"] === true,
+    json: values.json === true,
+    interactive: values.interactive === true,
   };
-  if (values.mode !== undefined) flags.mode = parseMode(values.mode);
-  if (values["log-dir"] === "") {
-    throw new UsageError("--log-dir: expected a directory, got an empty value");
-  }
-  const given = (["symbol", "target", "current", "price"] as const).filter((k) =>
-    values[k] !== undefined
-  );
+  const mode = stringOption(values.mode);
+  if (mode !== undefined) flags.mode = parseMode(mode);
+  const given = ORDER_FLAGS.filter((k) => values[k] !== undefined);
   if (given.length > 0) {
-    const missing = (["symbol", "target", "current", "price"] as const).filter((k) =>
-      values[k] === undefined
-    );
+    const missing = ORDER_FLAGS.filter((k) => values[k] === undefined);
     if (missing.length > 0) {
       throw new UsageError(
         `an order needs ${
@@ -455,14 +234,15 @@ function parseFlags(args: string[]): DryRunFlags {
     if (flags.interactive) {
       throw new UsageError("--interactive asks for the order itself: leave out the order flags");
     }
-    if (values.symbol!.trim() === "") {
+    const symbol = String(values.symbol);
+    if (symbol.trim() === "") {
       throw new UsageError("--symbol: expected an instrument such as BTC-USD");
     }
     flags.order = {
-      symbol: values.symbol!,
-      target: parseNumber("--target", values.target!),
-      current: parseNumber("--current", values.current!),
-      price: parseNumber("--price", values.price!),
+      symbol,
+      target: parseNumber("--target", String(values.target)),
+      current: parseNumber("--current", String(values.current)),
+      price: parseNumber("--price", String(values.price)),
     };
   }
   return flags;
@@ -497,32 +277,8 @@ function parseTags(text: string | undefined): string[] {
   return text.split(",").map((t) => t.trim()).filter((t) => t !== "");
 }
 
-function usageFailure(io: CliIo, err: unknown): number {
-  const message = err instanceof Error ? err.message : String(err);
-  io.err(`peak-trade dry-run: ${message} (see peak-trade dry-run --help)\n`);
-  return EXIT.USAGE;
-}
-
 function exitCodeOf(result: ExecutionResult): number {
   return result.blocked ? EXIT.BLOCKED : EXIT.OK;
-}
-
-function reportTelemetry(
-  logger: JsonlExecutionLogger,
-  sessionId: string,
-  io: CliIo,
-  json: boolean,
-): void {
-  const { written, dropped, errors, refused } = logger.stats;
-  const line = `Telemetry: ${written} events written to ${logger.pathFor(sessionId)}\n`;
-  if (json) io.err(line);
-  else io.out(line);
-  if (dropped + errors + refused > 0) {
-    io.err(
-      `peak-trade dry-run: telemetry incomplete: ${dropped} dropped, ${errors} write errors, ` +
-        `${refused} refused; check that the log directory is writable\n`,
-    );
-  }
 }
 
 interface InteractiveOptions {
@@ -584,195 +340,4 @@ async function interactiveLoop(
     if (result.blocked) code = EXIT.BLOCKED;
   }
   return code;
-}
-
-/** One order of the demo scenario. */
-interface DemoOrder {
-  symbol: string;
-  mode: ExecutionMode;
-  target: number;
-  current: number;
-  price: number;
-  tags?: string[];
-  note: string;
-}
-
-/** The demo: every gate blocks at least once, some orders fill, one is planned in live mode. */
-const DEMO_ORDERS: readonly DemoOrder[] = [
-  {
-    symbol: "BTC-USD",
-    mode: "paper",
-    target: 0.5,
-    current: 0.1,
-    price: 100_000,
-    note: "buy fills",
-  },
-  { symbol: "ETH-USD", mode: "paper", target: 2, current: 0.5, price: 3_500, note: "buy fills" },
-  { symbol: "SOL-USD", mode: "paper", target: 10, current: 25, price: 150, note: "sell fills" },
-  {
-    symbol: "ETH-USD",
-    mode: "paper",
-    target: 1.23456789,
-    current: 0,
-    price: 3_510,
-    note: "rounded to lots",
-  },
-  { symbol: "BTC-USD", mode: "paper", target: 0.6, current: 0.5, price: 0, note: "no price" },
-  { symbol: "SOL-USD", mode: "paper", target: 5, current: 0, price: -150, note: "negative price" },
-  {
-    symbol: "SOL-USD",
-    mode: "live",
-    target: 3,
-    current: 0,
-    price: 151,
-    tags: ["research_only"],
-    note: "research code in live",
-  },
-  {
-    symbol: "BTC-USD",
-    mode: "paper",
-    target: 0.00005,
-    current: 0,
-    price: 100_000,
-    note: "below one lot",
-  },
-  { symbol: "SOL-USD", mode: "paper", target: 0.05, current: 0, price: 150, note: "too small" },
-  {
-    symbol: "ETH-USD",
-    mode: "live",
-    target: 1.5,
-    current: 1.2,
-    price: 3_520,
-    note: "live: planned",
-  },
-  {
-    symbol: "BTC-USD",
-    mode: "paper",
-    target: 0.5,
-    current: 0.5,
-    price: 100_050,
-    note: "already there",
-  },
-  {
-    symbol: "ETH-USD",
-    mode: "backtest",
-    target: 0.9,
-    current: 1.2,
-    price: 3_505,
-    note: "sell fills",
-  },
-  {
-    symbol: "SOL-USD",
-    mode: "paper",
-    target: 12,
-    current: 10,
-    price: 149.5,
-    tags: ["research_only"],
-    note: "research allowed on paper",
-  },
-  {
-    symbol: "BTC-USD",
-    mode: "paper",
-    target: NaN,
-    current: 0.5,
-    price: 100_100,
-    note: "target missing",
-  },
-];
-
-/**
- * The demo's config when none is given: the defaults plus the 10 bps fee of the original's
- * documented example config, so the demo's fills show fees.
- */
-function demoDefaultConfig(): ExecutionConfig {
-  return parseExecutionConfig("[execution]\nfee_bps = 10.0\n", "built-in demo config");
-}
-
-async function runScenario(
-  config: ExecutionConfig,
-  emitter: ExecutionEventEmitter | undefined,
-  sessionId: string,
-  io: CliIo,
-  output: "table" | "json" | "none",
-): Promise<ExecutionResult[]> {
-  const pipelines = new Map<ExecutionMode, ExecutionPipeline>();
-  const results: ExecutionResult[] = [];
-  const rows: string[][] = [];
-  for (const order of DEMO_ORDERS) {
-    let pipeline = pipelines.get(order.mode);
-    if (pipeline === undefined) {
-      pipeline = buildExecutionPipeline(config, { emitter, mode: order.mode });
-      pipelines.set(order.mode, pipeline);
-    }
-    const result = await pipeline.execute(order.target, order.current, {
-      mode: order.mode,
-      symbol: order.symbol,
-      price: order.price,
-      ts: new Date(),
-      tags: order.tags ?? [],
-      sessionId,
-      strategyKey: "demo",
-    });
-    results.push(result);
-    rows.push(demoRow(results.length, order, result));
-  }
-  if (output === "json") io.out(`${JSON.stringify(results, null, 2)}\n`);
-  if (output === "table") io.out(formatDemoTable(rows, results, sessionId));
-  return results;
-}
-
-function demoRow(index: number, order: DemoOrder, result: ExecutionResult): string[] {
-  const qty = result.orders[0]?.quantity ?? Math.abs(result.desiredDelta);
-  let detail: string;
-  switch (result.status) {
-    case "filled":
-      detail = `fill $${formatPythonFixedGrouped(result.fills[0].price, 2)}, ` +
-        `notional $${formatPythonFixedGrouped(result.totalNotional, 2)}, ` +
-        `fee $${formatPythonFixed(result.totalFees, 4)}`;
-      break;
-    case "planned":
-      detail = "order planned, not sent";
-      break;
-    case "noop":
-      detail = "target equals current";
-      break;
-    default:
-      detail = `${result.code}: ${result.blockReason}`;
-  }
-  return [
-    String(index),
-    order.symbol,
-    order.mode,
-    result.status === "noop" || !Number.isFinite(result.desiredDelta)
-      ? "-"
-      : result.desiredDelta > 0
-      ? "buy"
-      : "sell",
-    formatPythonFixed(qty, 6),
-    `$${formatPythonFixedGrouped(order.price, 2)}`,
-    result.status,
-    detail,
-  ];
-}
-
-function formatDemoTable(rows: string[][], results: ExecutionResult[], sessionId: string): string {
-  const header = ["#", "symbol", "mode", "side", "quantity", "price", "status", "detail"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const rightAligned = new Set([0, 4, 5]);
-  const format = (cells: string[]): string =>
-    cells.map((c, i) =>
-      i === cells.length - 1 ? c : rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])
-    ).join("  ").trimEnd();
-  const counts = new Map<string, number>();
-  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const symbols = new Set(rows.map((r) => r[1]));
-  return [
-    `DEMO SCENARIO: ${rows.length} orders over ${symbols.size} symbols (session ${sessionId})`,
-    "",
-    format(header),
-    ...rows.map(format),
-    "",
-    `Outcome: ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")}`,
-    "",
-  ].join("\n");
 }

@@ -18,7 +18,20 @@ export interface CliIo {
   env(name: string): string | undefined;
   /** Read one line from standard input (for `--interactive`); `null` at end of input. */
   readLine(prompt: string): Promise<string | null>;
+  /**
+   * What the user typed before the command name, so that hints name a command
+   * they can run: `"deno task"` (the tasks of deno.json say so), the name of a
+   * compiled binary (`"peak-trade"`), or absent when unknown (hints then name
+   * both forms).
+   */
+  program?: string;
 }
+
+/**
+ * The environment variable that tells the CLI how it was started: the deno.json tasks set it to
+ * `deno task`; a wrapper script may set its own name.
+ */
+export const PROGRAM_ENV = "PEAK_TRADE_PROGRAM";
 
 /** Exit codes shared by every command. */
 export const EXIT = Object.freeze({
@@ -42,15 +55,36 @@ function writeAllSync(writer: { writeSync(p: Uint8Array): number }, text: string
   while (bytes.length > 0) bytes = bytes.subarray(writer.writeSync(bytes));
 }
 
+/** An environment variable, or `undefined` when unset or not readable (no prompt is raised). */
+function grantedEnv(name: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+    return undefined;
+  }
+  return Deno.env.get(name);
+}
+
+/**
+ * How this process was started: the task's {@linkcode PROGRAM_ENV}, else the
+ * name of a compiled binary (its executable is not `deno`), else unknown.
+ */
+function processProgram(): string | undefined {
+  const declared = grantedEnv(PROGRAM_ENV)?.trim();
+  if (declared) return declared;
+  if (Deno.permissions.querySync({ name: "read" }).state !== "granted") return undefined;
+  const executable = Deno.execPath().split(/[\\/]/).pop() ?? "";
+  return /^deno(\.exe)?$/i.test(executable) ? undefined : executable.replace(/\.exe$/i, "");
+}
+
 /** The process's own streams and environment. */
 export function processIo(): CliIo {
-  const noColor = (Deno.env.get("NO_COLOR") ?? "") !== "";
+  const noColor = (grantedEnv("NO_COLOR") ?? "") !== "";
   let lines: AsyncIterator<string> | null = null;
   return {
     out: (text) => writeAllSync(Deno.stdout, text),
     err: (text) => writeAllSync(Deno.stderr, text),
     color: Deno.stdout.isTerminal() && !noColor,
     env: (name) => Deno.env.get(name),
+    program: processProgram(),
     async readLine(prompt: string): Promise<string | null> {
       writeAllSync(Deno.stdout, prompt);
       lines ??= readStdinLines();
@@ -75,7 +109,8 @@ async function* readStdinLines(): AsyncGenerator<string> {
 
 /** An in-memory `CliIo` for tests: collects output, answers prompts from `input`. */
 export function memoryIo(
-  options: { env?: Record<string, string>; color?: boolean; input?: string[] } = {},
+  options: { env?: Record<string, string>; color?: boolean; input?: string[]; program?: string } =
+    {},
 ): CliIo & { stdout: () => string; stderr: () => string } {
   let stdout = "";
   let stderr = "";
@@ -85,6 +120,7 @@ export function memoryIo(
     err: (text) => void (stderr += text),
     color: options.color ?? false,
     env: (name) => options.env?.[name],
+    program: options.program,
     readLine(prompt: string): Promise<string | null> {
       stdout += prompt;
       return Promise.resolve(input.length > 0 ? input.shift()! : null);
@@ -92,45 +128,4 @@ export function memoryIo(
     stdout: () => stdout,
     stderr: () => stderr,
   };
-}
-
-/**
- * Make sure telemetry can be written under `dir`: create it (with parents) when
- * missing, check that it is a directory and that a file can be created in it.
- * Returns `null` when it can, or one line that says what is wrong.
- *
- * @example
- * ```ts
- * import { checkWritableLogDir } from "./cli/io.ts";
- * const dir = await Deno.makeTempDir();
- * console.log(await checkWritableLogDir(`${dir}/execution`)); // null
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function checkWritableLogDir(dir: string): Promise<string | null> {
-  try {
-    const info = await Deno.stat(dir);
-    if (!info.isDirectory) return `${dir} exists but is not a directory`;
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) return `cannot use ${dir}: ${reason(err)}`;
-    try {
-      await Deno.mkdir(dir, { recursive: true });
-    } catch (mkdirErr) {
-      return `cannot create ${dir}: ${reason(mkdirErr)}`;
-    }
-  }
-  try {
-    const probe = await Deno.makeTempFile({ dir, prefix: ".peak-trade-write-check-" });
-    await Deno.remove(probe);
-  } catch (err) {
-    return `cannot write to ${dir}: ${reason(err)}`;
-  }
-  return null;
-}
-
-/** The OS's reason for a failed file operation, without Deno's call details. */
-function reason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  // "Permission denied (os error 13): mkdir '/x'" -> "Permission denied"
-  return message.replace(/\s*\(os error \d+\).*$/s, "");
 }

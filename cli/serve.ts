@@ -1,11 +1,12 @@
 /**
- * `serve` and `start`: run the dashboard over a log directory, and run the
- * dry-run demo into a fresh session before serving it.
+ * `peak-trade serve`: the dashboard over a log directory, until SIGINT or
+ * SIGTERM; also how `start` serves its demo session.
  *
  * @module
  */
-import { checkWritableLogDir, type CliIo, EXIT } from "./io.ts";
-import { runDemoScenario } from "./dry_run.ts";
+import { readableLogDir, UsageError, usageFailure } from "./arguments.ts";
+import { type CliIo, EXIT } from "./io.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { createApp } from "../server/app.ts";
 import { ensureIslandBundle } from "../server/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
@@ -69,19 +70,11 @@ Serve the execution dashboard over a log directory.
 Options:
   --port N          TCP port (default 8000; 0 picks a free port)
   --hostname H      interface to listen on (default 127.0.0.1)
-  --log-dir DIR     log root holding <session>.jsonl files (default logs/execution)
+  --log-dir DIR     log root holding <session>.jsonl files (default ${DEFAULT_LOG_DIR})
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
                     Required when --hostname is not a loopback address.
   -h, --help        show this help
-`;
-
-const START_USAGE = `Usage: peak-trade start [options]
-
-Run the dry-run demo scenario into a fresh session, then serve the dashboard
-and print the URL of that session's timeline.
-
-Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token).
 `;
 
 /** Format a host for a URL (IPv6 in brackets). */
@@ -89,52 +82,47 @@ function urlHost(hostname: string): string {
   return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
 }
 
-type Parsed = { ok: true; options: DashboardServerOptions; help: boolean } | {
-  ok: false;
-  message: string;
-};
-
-function parseServeArgs(args: string[], io: CliIo): Parsed {
+/** The server's settings from `serve`/`start` arguments, or `null` for `--help`. */
+function parseServeArgs(args: string[], io: CliIo): DashboardServerOptions | null {
   const options: DashboardServerOptions = {
     port: 8000,
     hostname: "127.0.0.1",
-    logDir: "logs/execution",
+    logDir: DEFAULT_LOG_DIR,
   };
   let token: string | undefined = io.env("PEAK_DASHBOARD_TOKEN") || undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "-h" || arg === "--help") return { ok: true, options, help: true };
+    if (arg === "-h" || arg === "--help") return null;
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
     if (!["--port", "--hostname", "--log-dir", "--token"].includes(name)) {
-      return { ok: false, message: `unknown option ${JSON.stringify(arg)}` };
+      throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     }
     let value: string;
     if (eq !== -1 && arg.startsWith("--")) value = arg.slice(eq + 1);
     else if (i + 1 < args.length) value = args[++i];
-    else return { ok: false, message: `${name} needs a value` };
+    else throw new UsageError(`${name} needs a value`);
     switch (name) {
       case "--port": {
         const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
         if (!(port >= 0 && port <= 65535)) {
-          return {
-            ok: false,
-            message: `--port must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`,
-          };
+          throw new UsageError(
+            `--port must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`,
+          );
         }
         options.port = port;
         break;
       }
       case "--hostname":
-        if (value.trim() === "") return { ok: false, message: "--hostname must not be empty" };
+        if (value.trim() === "") throw new UsageError("--hostname must not be empty");
         options.hostname = value.trim();
         break;
       case "--log-dir":
-        if (value === "") return { ok: false, message: "--log-dir must not be empty" };
+        if (value === "") throw new UsageError("--log-dir must not be empty");
         options.logDir = value;
         break;
       case "--token":
-        if (value === "") return { ok: false, message: "--token must not be empty" };
+        if (value === "") throw new UsageError("--token must not be empty");
         token = value;
         break;
     }
@@ -145,19 +133,18 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
       const source = args.some((arg) => arg === "--token" || arg.startsWith("--token="))
         ? "--token"
         : "PEAK_DASHBOARD_TOKEN";
-      return { ok: false, message: `${source}: ${problem}` };
+      throw new UsageError(`${source}: ${problem}`);
     }
     options.token = token;
   }
   if (!isLoopbackHost(options.hostname) && options.token === undefined) {
-    return {
-      ok: false,
-      message: `refusing to serve on ${options.hostname} without a token: anyone who can reach ` +
+    throw new UsageError(
+      `refusing to serve on ${options.hostname} without a token: anyone who can reach ` +
         `it could read the execution logs. Pass --token <secret> (or set ` +
         `PEAK_DASHBOARD_TOKEN), or use --hostname 127.0.0.1`,
-    };
+    );
   }
-  return { ok: true, options, help: false };
+  return options;
 }
 
 /**
@@ -213,42 +200,55 @@ export interface ServeRunOptions {
   onListen?: (server: DashboardServer) => void;
 }
 
-/** The options of `serve` or `start`, or the exit code once `--help` or a bad flag is answered. */
-function parseCommand(
+/**
+ * The options of `serve` or `start` (they take the same flags), or the exit
+ * code once `--help` or a bad flag was answered.
+ */
+export function parseDashboardCommand(
   command: string,
   usage: string,
   args: string[],
   io: CliIo,
 ): DashboardServerOptions | number {
-  const parsed = parseServeArgs(args, io);
-  if (!parsed.ok) {
-    // One line that says what to fix, as the other commands do; the help is one flag away.
-    io.err(
-      `peak-trade ${command}: ${parsed.message}\nRun \`peak-trade ${command} --help\` for usage.\n`,
-    );
-    return EXIT.USAGE;
+  let options: DashboardServerOptions | null;
+  try {
+    options = parseServeArgs(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(io, command, err);
+    throw err;
   }
-  if (parsed.help) {
+  if (options === null) {
     io.out(usage);
     return EXIT.OK;
   }
-  return parsed.options;
+  return options;
 }
 
-async function serveUntilStopped(
+/** Start the dashboard server, or report (exit 2) why it cannot listen. */
+export async function listenOrExplain(
   command: string,
+  options: DashboardServerOptions,
+  io: CliIo,
+): Promise<DashboardServer | number> {
+  try {
+    return await startDashboardServer(options);
+  } catch (err) {
+    io.err(`peak-trade ${command}: ${listenFailure(options, err)}\n`);
+    return EXIT.USAGE;
+  }
+}
+
+/**
+ * Announce a listening server (its URL with `pagePath`, the log root, how to
+ * stop it) and serve until SIGINT, SIGTERM or `run.signal`; returns 0.
+ */
+export async function serveUntilStopped(
+  server: DashboardServer,
   options: DashboardServerOptions,
   io: CliIo,
   run: ServeRunOptions,
   pagePath: string,
 ): Promise<number> {
-  let server: DashboardServer;
-  try {
-    server = await startDashboardServer(options);
-  } catch (err) {
-    io.err(`peak-trade ${command}: ${listenFailure(options, err)}\n`);
-    return EXIT.USAGE;
-  }
   io.out(`Dashboard: ${new URL(pagePath, server.url)}\n`);
   if (["0.0.0.0", "::", "[::]"].includes(options.hostname)) {
     io.out(
@@ -298,21 +298,22 @@ function listenFailure(options: DashboardServerOptions, err: unknown): string {
   return `cannot start the dashboard on ${address}: ${message}`;
 }
 
-/** A note after the log root when it is missing or not a directory, so the empty index is explained. */
+/** A note after the log root when it does not exist yet, so the empty index is explained. */
 async function logRootNote(logDir: string): Promise<string> {
   try {
-    const info = await Deno.stat(logDir);
-    return info.isDirectory ? "" : " (warning: not a directory; no session can be shown)";
+    await Deno.stat(logDir);
+    return "";
   } catch (err) {
     return err instanceof Deno.errors.NotFound
       ? " (does not exist yet: the index is empty until a session is written there)"
-      : ` (warning: cannot read it: ${err instanceof Error ? err.message : String(err)})`;
+      : "";
   }
 }
 
 /**
  * `peak-trade serve`: serve the dashboard until SIGINT or SIGTERM. Exit 2
- * on bad flags, or on a non-loopback hostname without a token.
+ * on bad flags, a non-loopback hostname without a token, a log directory
+ * that exists but is not a directory, or a port that cannot be listened on.
  *
  * @example
  * ```ts
@@ -327,45 +328,10 @@ export async function runServeCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const options = parseCommand("serve", USAGE, args, io);
+  const options = parseDashboardCommand("serve", USAGE, args, io);
   if (typeof options === "number") return options;
-  return await serveUntilStopped("serve", options, io, run, "/");
-}
-
-/**
- * `peak-trade start`: run the dry-run demo into a fresh session, then serve
- * the dashboard and print that session's URL.
- *
- * @example
- * ```ts
- * import { runStartCommand } from "./serve.ts";
- * import { memoryIo } from "./io.ts";
- * const code = await runStartCommand(["--help"], memoryIo());
- * console.log(code); // 0
- * ```
- */
-export async function runStartCommand(
-  args: string[],
-  io: CliIo,
-  run: ServeRunOptions = {},
-): Promise<number> {
-  const options = parseCommand("start", START_USAGE, args, io);
-  if (typeof options === "number") return options;
-  const problem = await checkWritableLogDir(options.logDir);
-  if (problem !== null) {
-    io.err(
-      `peak-trade start: cannot write the demo session: ${problem}; ` +
-        "pass a writable directory with --log-dir\n",
-    );
-    return EXIT.USAGE;
-  }
-  const { sessionId } = await runDemoScenario({ logDir: options.logDir, io, quiet: true });
-  io.out(`Demo session ${sessionId} written to ${options.logDir}.\n`);
-  return await serveUntilStopped(
-    "start",
-    options,
-    io,
-    run,
-    `/live/execution/${encodeURIComponent(sessionId)}`,
-  );
+  if ((await readableLogDir(io, "serve", options.logDir)) === null) return EXIT.USAGE;
+  const server = await listenOrExplain("serve", options, io);
+  if (typeof server === "number") return server;
+  return await serveUntilStopped(server, options, io, run, "/");
 }

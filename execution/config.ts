@@ -248,8 +248,10 @@ export function parseExecutionConfig(toml: string, source = "<config>"): Executi
  * Read, parse and validate an execution config file.
  *
  * @param path The file to read.
- * @throws {ConfigError} when the file is missing or unreadable (naming the
- * path), or on any problem {@linkcode parseExecutionConfig} reports.
+ * @throws {ConfigError} when the file is missing, unreadable, not a regular
+ * file (a FIFO or device, or a link to one, is refused without being opened)
+ * or larger than 1 MiB (naming the path), or on any problem
+ * {@linkcode parseExecutionConfig} reports.
  *
  * @example
  * ```ts ignore
@@ -259,10 +261,49 @@ export function parseExecutionConfig(toml: string, source = "<config>"): Executi
  * ```
  */
 export async function loadExecutionConfig(path: string): Promise<ExecutionConfig> {
+  // A config is a small text file; anything bigger is a wrong path (or /dev/zero), not a config.
+  const maxBytes = 1024 * 1024;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    // Look before opening: opening a FIFO waits for a writer, and a device may never end.
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new ConfigError(path, "is a directory, not a config file");
+    if (!info.isFile) {
+      throw new ConfigError(
+        path,
+        "is not a regular file (a FIFO, device or socket, or a link to one): " +
+          "give the path of a TOML file",
+      );
+    }
+    if (info.size > maxBytes) {
+      throw new ConfigError(
+        path,
+        `is ${info.size} bytes; a config file may be at most 1 MiB (1048576 bytes)`,
+      );
+    }
+    using file = await Deno.open(path, { read: true });
+    const opened = await file.stat();
+    if (!opened.isFile || opened.ino !== info.ino || opened.dev !== info.dev) {
+      throw new ConfigError(path, "was replaced while it was being opened; try again");
+    }
+    // Read one byte past the cap, so a file that grew since the check is refused, not read whole.
+    const buffer = new Uint8Array(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = await file.read(buffer.subarray(length));
+      if (n === null) break;
+      length += n;
+    }
+    if (length > maxBytes) {
+      throw new ConfigError(
+        path,
+        "grew past 1 MiB while it was read: a config file may be at most 1 MiB",
+      );
+    }
+    // As Deno.readTextFile: invalid UTF-8 becomes U+FFFD, a byte order mark stays for the parser.
+    text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(buffer.subarray(0, length));
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     if (err instanceof Deno.errors.NotFound) {
       throw new ConfigError(
         path,

@@ -4,7 +4,7 @@
  * a session is one logical byte stream across its segments. The writer,
  * every reader, retention and fleet shipping use this one module.
  *
- * ```
+ * ```text
  * <root>/<sid>.jsonl                        the active segment (always this path)
  * <root>/.segments/<sid>/manifest.json      the manifest (written atomically)
  * <root>/.segments/<sid>/<NNNNNN>.jsonl     a closed segment not yet compressed

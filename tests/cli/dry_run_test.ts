@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  defaultSessionId,
-  formatDryRunReport,
-  runDemoScenario,
-  runDryRunCommand,
-} from "../../cli/dry_run.ts";
+import { runDryRunCommand } from "../../cli/dry_run.ts";
 import { memoryIo } from "../../cli/io.ts";
+import { readEvents } from "./helpers.ts";
 import { ExecutionEventSchema } from "../../execution/events.ts";
 import type { ExecutionResult } from "../../execution/types.ts";
 
@@ -76,11 +72,6 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-async function readEvents(path: string): Promise<Record<string, unknown>[]> {
-  const text = await Deno.readTextFile(path);
-  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
 }
 
 Deno.test("dry-run prints the original's report line for line and exits 0 when allowed", async () => {
@@ -287,7 +278,10 @@ Deno.test("dry-run exits 2 with a one-line message on usage errors", async () =>
     const err = io.stderr();
     assert.match(err, message);
     assert.equal(err.split("\n").length, 2, `one line: ${err}`);
-    assert.match(err, /^peak-trade dry-run: .*\(see peak-trade dry-run --help\)\n$/);
+    assert.match(
+      err,
+      /^peak-trade dry-run: .*\(see `peak-trade dry-run --help` or `deno task dry-run --help`\)\n$/,
+    );
     assert.equal(io.stdout(), "");
   }
 });
@@ -368,17 +362,6 @@ Deno.test("dry-run takes the log root from the config and writes nothing when te
   });
 });
 
-Deno.test("the default session id names the run in UTC", () => {
-  assert.equal(
-    defaultSessionId(new Date(Date.UTC(2026, 10, 25, 10, 15, 0, 999))),
-    "dryrun-20261125T101500Z",
-  );
-  assert.equal(
-    defaultSessionId(new Date(Date.UTC(2027, 0, 2, 3, 4, 5))),
-    "dryrun-20270102T030405Z",
-  );
-});
-
 Deno.test("dry-run without order flags runs the demo: 3 symbols, every gate blocks, fills and a live plan", async () => {
   await withTempDir(async (dir) => {
     const io = memoryIo();
@@ -414,41 +397,6 @@ Deno.test("dry-run without order flags runs the demo: 3 symbols, every gate bloc
   });
 });
 
-Deno.test("runDemoScenario returns the session, its path and one result per order", async () => {
-  await withTempDir(async (dir) => {
-    const io = memoryIo();
-    const outcome = await runDemoScenario({ logDir: dir, sessionId: "demo-api", io, quiet: true });
-    assert.equal(outcome.sessionId, "demo-api");
-    assert.equal(outcome.path, `${dir}/demo-api.jsonl`);
-    assert.ok(outcome.results.length >= 12);
-    const statuses = new Set(outcome.results.map((r) => r.status));
-    for (const s of ["filled", "blocked", "planned", "noop"]) {
-      assert.ok(statuses.has(s as never), s);
-    }
-    assert.equal(io.stdout(), "");
-    const events = await readEvents(outcome.path);
-    const gateEvents = events.filter((e) => e.kind === "gate").length;
-    const decisions = outcome.results.reduce((n, r) => n + r.gateDecisions.length, 0);
-    assert.equal(gateEvents, decisions, "the file holds every gate decision");
-  });
-});
-
-Deno.test("runDemoScenario refuses an invalid session id and creates nothing", async () => {
-  await withTempDir(async (dir) => {
-    await assert.rejects(
-      runDemoScenario({
-        logDir: `${dir}/root`,
-        sessionId: "../escape",
-        io: memoryIo(),
-        quiet: true,
-      }),
-      /invalid session id/,
-    );
-    await assert.rejects(Deno.stat(`${dir}/root`), Deno.errors.NotFound);
-    await assert.rejects(Deno.stat(`${dir}/escape.jsonl`), Deno.errors.NotFound);
-  });
-});
-
 Deno.test("dry-run --interactive runs one order per prompt round until an empty answer", async () => {
   const io = memoryIo({
     input: ["BTC-USD", "0.5", "0.1", "100000", "ETH-USD", "1", "0", "abc", "0", ""],
@@ -469,16 +417,6 @@ Deno.test("dry-run --interactive stops at end of input and exits 0 when all were
   assert.equal(lines.length, 1, "stdout holds only the JSON line; prompts go to stderr");
   assert.equal(JSON.parse(lines[0]).status, "filled");
   assert.match(io.stderr(), /Symbol \(empty to finish\): Target position: /);
-});
-
-Deno.test("formatDryRunReport says a live order is planned, not sent", async () => {
-  const io = memoryIo();
-  await runDryRunCommand([...ORDER, "--mode", "live", "--no-telemetry"], io);
-  assertIncludes(
-    io.stdout(),
-    "💰 SIMULATED FILLS:\n  (none: live mode plans the order without sending it)\n",
-  );
-  assert.equal(typeof formatDryRunReport, "function");
 });
 
 Deno.test("main.ts dry-run in a subprocess exits 0 when allowed and 1 when blocked", async () => {
@@ -567,4 +505,55 @@ Deno.test("dry-run --interactive ends the open prompt line at end of input", asy
   assert.equal(await runDryRunCommand(["--interactive", "--no-telemetry", "--json"], half), 0);
   assert.equal(half.stdout(), "", "with --json, prompts and their line ends go to stderr");
   assert.ok(half.stderr().endsWith("Current position: \n"), JSON.stringify(half.stderr()));
+});
+
+Deno.test("dry-run gives its own one-line error for a log directory Deno may not touch", async () => {
+  // As `deno task dry-run` runs it: without --allow-all, Deno refuses /proc outright.
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      main,
+      "dry-run",
+      ...ORDER,
+      "--log-dir",
+      "/proc/nope",
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 2, err);
+  assert.equal(new TextDecoder().decode(stdout), "");
+  assert.equal(
+    err,
+    "peak-trade dry-run: telemetry log directory (--log-dir): cannot use /proc/nope: access is " +
+      "not permitted; pass a writable directory with --log-dir, or --no-telemetry\n",
+  );
+});
+
+Deno.test("dry-run exits 2 when --config is not a regular file, without reading it", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.symlink("/dev/null", `${dir}/link.toml`);
+    for (const config of ["/dev/null", `${dir}/link.toml`]) {
+      const io = memoryIo();
+      assert.equal(await runDryRunCommand([...ORDER, "--config", config, "--no-telemetry"], io), 2);
+      assert.equal(io.stdout(), "", "no order ran");
+      assert.match(io.stderr(), /^peak-trade dry-run: .*: is not a regular file/);
+    }
+  });
+});
+
+Deno.test("dry-run of a no-op says there is nothing to do, and exits 0", async () => {
+  const io = memoryIo();
+  assert.equal(
+    await runDryRunCommand([...order("BTC-USD", "0.5", "0.5", "100000"), "--no-telemetry"], io),
+    0,
+  );
+  assert.match(io.stdout(), /NOTHING TO DO/);
+  assert.doesNotMatch(io.stdout(), /EXECUTION ALLOWED/);
 });

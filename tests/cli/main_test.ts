@@ -48,3 +48,82 @@ Deno.test("main stops quietly with exit 0 when stdout's reader goes away (| head
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The modules `root` loads when it runs: static imports only (not `import type`, not `import()`). */
+function runtimeGraph(info: DenoInfo, root: string): Set<string> {
+  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const pending = [root];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of modules.get(specifier)?.dependencies ?? []) {
+      if (dep.code !== undefined && dep.isDynamic !== true) pending.push(dep.code.specifier);
+    }
+  }
+  return seen;
+}
+
+interface DenoInfo {
+  modules: {
+    specifier: string;
+    dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+  }[];
+}
+
+Deno.test("main.ts and the reading commands load no npm package (no Hono, Preact or zod)", async () => {
+  const main = new URL("../../main.ts", import.meta.url);
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", main.pathname],
+    stdout: "piped",
+  }).output();
+  assert.equal(code, 0);
+  const info: DenoInfo = JSON.parse(new TextDecoder().decode(stdout));
+  const roots = ["main.ts", "cli/timeline.ts", "cli/summary.ts", "cli/sessions.ts"];
+  for (const root of roots) {
+    const loaded = [...runtimeGraph(info, new URL(`../../${root}`, import.meta.url).href)];
+    assert.ok(loaded.length > 1, `${root} is in the graph of main.ts`);
+    assert.deepEqual(loaded.filter((s) => s.startsWith("npm:")), [], `${root} loads npm packages`);
+  }
+  // The heavier commands are in main.ts's graph too (dynamically), so `deno compile` holds them.
+  const all = new Set(info.modules.map((m) => m.specifier));
+  for (const command of ["dry_run", "start", "serve"]) {
+    assert.ok(all.has(new URL(`../../cli/${command}.ts`, import.meta.url).href), command);
+  }
+});
+
+Deno.test("main's usage names both ways to run a command when it cannot tell which is used", async () => {
+  const unknown = memoryIo();
+  assert.equal(await main(["--help"], unknown), 0);
+  assert.match(
+    unknown.stdout(),
+    /Run `peak-trade <command> --help` or `deno task <command> --help` for the options/,
+  );
+  const binary = memoryIo({ program: "peak-trade" });
+  assert.equal(await main(["--help"], binary), 0);
+  assert.match(binary.stdout(), /Run `peak-trade <command> --help` for the options/);
+});
+
+Deno.test("run by a deno.json task, hints name the task form", async () => {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const run = async (env: Record<string, string>) => {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", main, "timeline", "--limit", "x"],
+      env: { NO_COLOR: "1", ...env },
+      stderr: "piped",
+    }).output();
+    return { code, stderr: new TextDecoder().decode(stderr) };
+  };
+  const task = await run({ PEAK_TRADE_PROGRAM: "deno task" });
+  assert.equal(task.code, 2);
+  assert.match(task.stderr, /\(see `deno task timeline --help`\)\n$/);
+  // Empty counts as unset (the variable is inherited from this test's own environment).
+  const plain = await run({ PEAK_TRADE_PROGRAM: "" });
+  assert.match(plain.stderr, /\(see `peak-trade timeline --help` or `deno task timeline --help`\)/);
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)))
+    .tasks as Record<string, string>;
+  for (const command of ["start", "dry-run", "serve", "timeline", "summary", "sessions"]) {
+    assert.match(tasks[command], /^PEAK_TRADE_PROGRAM='deno task' deno run /, command);
+  }
+});

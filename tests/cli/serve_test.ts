@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
-import { type DashboardServer, runServeCommand, runStartCommand } from "../../cli/serve.ts";
+import { type DashboardServer, runServeCommand } from "../../cli/serve.ts";
 import { memoryIo } from "../../cli/io.ts";
 import { withLogDir } from "../routes/fixtures.ts";
-
-/** Resolves with the server once it listens, or rejects if the command exits first. */
-function listening(
-  exit: Promise<number>,
-  started: Promise<DashboardServer>,
-): Promise<DashboardServer> {
-  return Promise.race([
-    started,
-    exit.then((code) =>
-      Promise.reject(new Error(`the command exited with ${code} before listening`))
-    ),
-  ]);
-}
+import { listening } from "./helpers.ts";
 
 Deno.test("serve --help prints the options and exits 0", async () => {
   const io = memoryIo();
@@ -147,41 +135,6 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
   });
 });
 
-Deno.test("start runs the demo into a fresh session and prints that session's page URL", async () => {
-  await withLogDir(async (dir) => {
-    const io = memoryIo();
-    const stop = new AbortController();
-    const started = Promise.withResolvers<DashboardServer>();
-    const exit = runStartCommand(["--port", "0", "--log-dir", dir], io, {
-      signal: stop.signal,
-      onListen: started.resolve,
-    });
-    try {
-      await listening(exit, started.promise);
-      const pageUrl = /Dashboard: (\S+)/.exec(io.stdout())?.[1];
-      assert.ok(pageUrl, io.stdout());
-      const sessionId = /\/live\/execution\/([A-Za-z0-9._-]+)$/.exec(pageUrl)?.[1];
-      assert.ok(sessionId, pageUrl);
-      const files = [...Deno.readDirSync(dir)].map((e) => e.name);
-      assert.deepEqual(files, [`${sessionId}.jsonl`]);
-      const res = await fetch(pageUrl);
-      assert.equal(res.status, 200);
-      assert.match(await res.text(), /data-island/);
-    } finally {
-      stop.abort();
-    }
-    assert.equal(await exit, 0);
-  });
-});
-
-Deno.test("start exits 2 on bad flags before writing anything", async () => {
-  await withLogDir(async (dir) => {
-    const io = memoryIo();
-    assert.equal(await runStartCommand(["--port", "x", "--log-dir", dir], io), 2);
-    assert.deepEqual([...Deno.readDirSync(dir)], []);
-  });
-});
-
 Deno.test("serve exits 2 when the port is in use, naming the address and the fix", async () => {
   await withLogDir(async (dir) => {
     using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -220,39 +173,6 @@ Deno.test("serve says when the log root does not exist yet", async () => {
   });
 });
 
-Deno.test("start exits 2 before serving when the demo session cannot be written", async () => {
-  await withLogDir(async (dir) => {
-    const file = `${dir}/file`;
-    await Deno.writeTextFile(file, "x\n");
-    const io = memoryIo();
-    // Should it start serving anyway, stop it at once so the failure is an assertion, not a hang.
-    const stop = new AbortController();
-    const code = await runStartCommand(["--port", "0", "--log-dir", file], io, {
-      signal: stop.signal,
-      onListen: () => stop.abort(),
-    });
-    assert.equal(code, 2);
-    assert.equal(io.stdout(), "", "no 'written to' claim, no dashboard");
-    assert.match(
-      io.stderr(),
-      /cannot write the demo session: .*file exists but is not a directory/,
-    );
-    assert.equal(await Deno.readTextFile(file), "x\n");
-  });
-});
-
-Deno.test("serve and start answer a bad flag with one line and a pointer to --help", async () => {
-  for (const [run, name] of [[runServeCommand, "serve"], [runStartCommand, "start"]] as const) {
-    const io = memoryIo();
-    assert.equal(await run(["--colour"], io), 2);
-    assert.equal(
-      io.stderr(),
-      `peak-trade ${name}: unknown option "--colour"\nRun \`peak-trade ${name} --help\` for usage.\n`,
-    );
-    assert.equal(io.stdout(), "");
-  }
-});
-
 Deno.test("serve on 0.0.0.0 says to use the host's own name from other machines", async () => {
   await withLogDir(async (dir) => {
     const io = memoryIo();
@@ -270,5 +190,36 @@ Deno.test("serve on 0.0.0.0 says to use the host's own name from other machines"
       stop.abort();
     }
     assert.equal(await exit, 0);
+  });
+});
+
+Deno.test("serve answers a bad flag with one line and a pointer to --help", async () => {
+  const io = memoryIo();
+  assert.equal(await runServeCommand(["--colour"], io), 2);
+  assert.equal(
+    io.stderr(),
+    'peak-trade serve: unknown option "--colour" ' +
+      "(see `peak-trade serve --help` or `deno task serve --help`)\n",
+  );
+  assert.equal(io.stdout(), "");
+  const task = memoryIo({ program: "deno task" });
+  assert.equal(await runServeCommand(["--colour"], task), 2);
+  assert.match(task.stderr(), /\(see `deno task serve --help`\)\n$/);
+});
+
+Deno.test("serve exits 2 before listening when the log directory is a file", async () => {
+  await withLogDir(async (dir) => {
+    const file = `${dir}/file`;
+    await Deno.writeTextFile(file, "x\n");
+    const io = memoryIo();
+    // Should it serve anyway, stop it at once so the failure is an assertion, not a hang.
+    const stop = new AbortController();
+    const code = await runServeCommand(["--port", "0", "--log-dir", file], io, {
+      signal: stop.signal,
+      onListen: () => stop.abort(),
+    });
+    assert.equal(code, 2);
+    assert.equal(io.stdout(), "");
+    assert.match(io.stderr(), /^peak-trade serve: .*file exists but is not a directory; pass/);
   });
 });

@@ -348,3 +348,63 @@ Deno.test("buildExecutionPipeline validates a hand-made config object", () => {
       err.message === "<config object>: execution.lot_size: expected a number ≥ 0, got -1",
   );
 });
+
+Deno.test("loadExecutionConfig refuses a device, and a link to one, without reading it", async () => {
+  // /dev/null rather than /dev/zero: a loader that read it anyway fails here instead of reading
+  // without end.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.symlink("/dev/null", `${dir}/null.toml`);
+    for (const path of ["/dev/null", `${dir}/null.toml`]) {
+      await assert.rejects(loadExecutionConfig(path), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /is not a regular file \(a FIFO, device or socket/);
+        return true;
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadExecutionConfig refuses a FIFO without opening it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/config.toml`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.equal(made.code, 0, "mkfifo");
+    // Our own writer: if the loader opened the FIFO, this lets it read an empty config (and the
+    // test fail on the assertion instead of hanging); if it did not, our reader below releases it.
+    let writerOpened = false;
+    const writer = Deno.open(fifo, { write: true }).then((file) => {
+      writerOpened = true;
+      file.close();
+    });
+    const outcome = await loadExecutionConfig(fifo).then(() => null, (err: unknown) => err);
+    if (!writerOpened) (await Deno.open(fifo, { read: true })).close();
+    await writer;
+    assert.ok(outcome instanceof ConfigError, "the FIFO was read as a config");
+    assert.match(outcome.message, /is not a regular file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadExecutionConfig refuses a file over 1 MiB and reads one at the limit", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/big.toml`;
+    const limit = 1024 * 1024;
+    const comment = "# " + "x".repeat(limit - "[execution]\n".length - 3) + "\n";
+    await Deno.writeTextFile(path, "[execution]\n" + comment);
+    assert.equal((await Deno.stat(path)).size, limit);
+    assert.equal((await loadExecutionConfig(path)).execution.mode, "paper");
+    await Deno.writeTextFile(path, "#", { append: true });
+    await assert.rejects(
+      loadExecutionConfig(path),
+      /big\.toml: is 1048577 bytes; a config file may be at most 1 MiB/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

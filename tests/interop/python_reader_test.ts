@@ -2,7 +2,7 @@
 // reader reads it (json.loads per line, datetime.fromisoformat on `ts`, the payload field names
 // of reference §6.2), and it must hold every gate decision the pipeline took.
 import assert from "node:assert/strict";
-import { runDemoScenario } from "../../cli/dry_run.ts";
+import { runDemoScenario } from "../../cli/demo_scenario.ts";
 import { memoryIo } from "../../cli/io.ts";
 
 /** Our own Python check, written from the reference's description of the original reader. */

@@ -40,8 +40,12 @@ Deno.test("describeEvent rounds exact ties to even as Python does", () => {
 
 Deno.test("describeEvent prints nan, inf and a minus after the dollar sign", () => {
   assert.equal(
-    describeEvent("intent", { side: "buy", quantity: NaN, current_price: Infinity }),
-    "Intent: BUY nan @ $inf",
+    describeEvent("intent", { side: "buy", quantity: 2, current_price: Infinity }),
+    "Intent: BUY 2.000000 @ $inf",
+  );
+  assert.equal(
+    describeEvent("fill", { filled_quantity: NaN, fill_price: 1, fill_fee: 0 }),
+    "Fill: nan @ $1.00 (fee: $0.0000)",
   );
   assert.equal(
     describeEvent("intent", { side: "sell", quantity: 1, current_price: -2.5 }),
@@ -49,8 +53,31 @@ Deno.test("describeEvent prints nan, inf and a minus after the dollar sign", () 
   );
 });
 
-Deno.test("describeEvent keeps the double space of an empty side and defaults to zero", () => {
-  assert.equal(describeEvent("intent", {}), "Intent:  0.000000 @ $0.00");
+Deno.test("describeEvent invents no side or quantity for an intent whose quantity is NaN", () => {
+  // What the pipeline writes for a target that is not a number: the JSON null of a NaN delta.
+  assert.equal(
+    describeEvent("intent", { side: "sell", quantity: null, current_price: 100100 }),
+    "Intent: - nan @ $100,100.00",
+  );
+  // A file written by Python, with a bare NaN literal.
+  assert.equal(
+    describeEvent("intent", { side: "buy", quantity: NaN, current_price: Infinity }),
+    "Intent: - nan @ $inf",
+  );
+  assert.equal(describeEvent("order", { side: "buy", quantity: null }), "Order: - nan (market)");
+});
+
+Deno.test("describeEvent marks absent fields instead of defaulting them to zero", () => {
+  assert.equal(describeEvent("intent", {}), "Intent: - ? @ $?");
+  assert.equal(describeEvent("intent", { side: "", quantity: 1 }), "Intent: - 1.000000 @ $?");
+  assert.equal(
+    describeEvent("fill", { filled_quantity: 1, fill_price: 2 }),
+    "Fill: 1.000000 @ $2.00 (fee: $?)",
+  );
+  assert.equal(
+    describeEvent("fill", { filled_quantity: 1, fill_price: null, fill_fee: 0 }),
+    "Fill: 1.000000 @ $nan (fee: $0.0000)",
+  );
 });
 
 Deno.test("describeEvent reads gates in both payload shapes", () => {

@@ -1,42 +1,43 @@
 import assert from "node:assert/strict";
-import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "../../cli/viewer.ts";
+import { runTimelineCommand } from "../../cli/timeline.ts";
 import { memoryIo } from "../../cli/io.ts";
-import {
-  append,
-  FIXTURES,
-  REFUSED_SESSION_IDS,
-  sessionLines,
-  wireLine,
-  withTempDir,
-} from "../live/helpers.ts";
+import { assertRefusesInvalidSessionIds } from "./helpers.ts";
+import { append, FIXTURES, sessionLines, wireLine, withTempDir } from "../live/helpers.ts";
 
 // deno-lint-ignore no-control-regex -- looking for ANSI escapes is the point
 const ANSI = /\x1b\[/;
 
-/** An io whose stdout can be awaited: `saw(needle)` resolves once stdout holds `needle`. */
-function watchedIo() {
-  let output = "";
+/**
+ * An io whose output can be awaited: `saw(needle)` resolves once stdout holds
+ * `needle`, `saw(needle, "err")` once stderr does.
+ */
+function watchedIo(options: { program?: string } = {}) {
+  const text = { out: "", err: "" };
   let onOutput = (): void => {};
   const io = {
-    ...memoryIo(),
-    out: (text: string) => {
-      output += text;
+    ...memoryIo(options),
+    out: (chunk: string) => {
+      text.out += chunk;
+      onOutput();
+    },
+    err: (chunk: string) => {
+      text.err += chunk;
       onOutput();
     },
   };
-  const saw = (needle: string) =>
+  const saw = (needle: string, stream: "out" | "err" = "out") =>
     new Promise<void>((resolve, reject) => {
       // Only a bound on a broken follow; the wait ends as soon as the output arrives.
       const timer = setTimeout(() => reject(new Error(`no ${needle} within 5 s`)), 5000);
       onOutput = () => {
-        if (output.includes(needle)) {
+        if (text[stream].includes(needle)) {
           clearTimeout(timer);
           resolve();
         }
       };
       onOutput();
     });
-  return { io, output: () => output, saw };
+  return { io, output: () => text.out, errors: () => text.err, saw };
 }
 
 Deno.test("timeline prints an aligned table, newest first, and exits 0", async () => {
@@ -128,27 +129,16 @@ Deno.test("timeline exits 2 for an unknown session, naming the session and the d
   });
 });
 
-Deno.test("summary and timeline exit 2 with 'no logs' when the log directory is missing", async () => {
+Deno.test("timeline exits 2 with 'no logs' when the log directory is missing", async () => {
   await withTempDir(async (dir) => {
-    for (const run of [runTimelineCommand, runSummaryCommand]) {
-      const io = memoryIo();
-      assert.equal(await run(["s", "--log-dir", `${dir}/nope`], io), 2);
-      assert.match(io.stderr(), /no logs: .*nope does not exist/);
-    }
+    const io = memoryIo();
+    assert.equal(await runTimelineCommand(["s", "--log-dir", `${dir}/nope`], io), 2);
+    assert.match(io.stderr(), /no logs: .*nope does not exist/);
   });
 });
 
-Deno.test("viewer commands exit 2 for an invalid session id without touching the disk", async () => {
-  for (const run of [runTimelineCommand, runSummaryCommand]) {
-    const io = memoryIo();
-    assert.equal(await run(["../../etc/passwd", "--log-dir", "/nonexistent"], io), 2);
-    assert.match(io.stderr(), /invalid session id "..\/..\/etc\/passwd"/);
-    for (const id of REFUSED_SESSION_IDS) {
-      const refused = memoryIo();
-      assert.equal(await run([id, "--log-dir", "/nonexistent"], refused), 2, JSON.stringify(id));
-      assert.match(refused.stderr(), /invalid session id/);
-    }
-  }
+Deno.test("timeline exits 2 for an invalid session id without touching the disk", async () => {
+  await assertRefusesInvalidSessionIds(runTimelineCommand);
 });
 
 Deno.test("timeline exits 2 for bad input: limit, since, unknown flag, missing session", async () => {
@@ -160,7 +150,7 @@ Deno.test("timeline exits 2 for bad input: limit, since, unknown flag, missing s
     [["s", "--kind", "<script>"], /--kind: expected an event kind such as intent/],
     [
       ["s", "--since", "2026-11-25T10:00:00Z", "--until", "2026-11-25T10:30:00+01:00"],
-      /--since 2026-11-25T10:00:00Z is after --until 2026-11-25T10:30:00\+01:00: no event can match/,
+      /--since: 2026-11-25T10:00:00Z is after --until 2026-11-25T10:30:00\+01:00: no event can match/,
     ],
     [["s", "--colour"], /Unknown option '--colour'/],
     [[], /missing SESSION/],
@@ -174,7 +164,7 @@ Deno.test("timeline exits 2 for bad input: limit, since, unknown flag, missing s
   }
 });
 
-Deno.test("timeline and summary exit 3 after printing when more than 5% of lines are invalid", async () => {
+Deno.test("timeline exits 3 after printing when more than 5% of lines are invalid", async () => {
   const io = memoryIo();
   assert.equal(await runTimelineCommand(["bad_lines", "--log-dir", FIXTURES], io), 3);
   assert.equal(
@@ -183,12 +173,9 @@ Deno.test("timeline and summary exit 3 after printing when more than 5% of lines
     "header and the 4 valid rows were printed",
   );
   assert.match(io.stderr(), /5 of 10 lines \(50\.0%\)/);
-  const summaryIo = memoryIo();
-  assert.equal(await runSummaryCommand(["bad_lines", "--log-dir", FIXTURES], summaryIo), 3);
-  assert.match(summaryIo.stdout(), /Events\s+4/);
 });
 
-Deno.test("timeline measures the 5% over the lines it read; summary over the whole session", async () => {
+Deno.test("timeline measures the 5% over the lines it read, not the whole session", async () => {
   await withTempDir(async (dir) => {
     // 20 old invalid lines of 120: 16.7% of the session, none among the newest 50.
     await append(`${dir}/s.jsonl`, "garbage\n".repeat(20) + sessionLines("s", 100));
@@ -198,9 +185,6 @@ Deno.test("timeline measures the 5% over the lines it read; summary over the who
     const all = memoryIo();
     assert.equal(await runTimelineCommand(["s", "--log-dir", dir], all), 3);
     assert.match(all.stderr(), /20 of 120 lines \(16\.7%\) read for this timeline of session s/);
-    const summary = memoryIo();
-    assert.equal(await runSummaryCommand(["s", "--log-dir", dir], summary), 3);
-    assert.match(summary.stderr(), /20 of 120 lines \(16\.7%\) in the whole log of session s/);
   });
 });
 
@@ -226,29 +210,7 @@ Deno.test("timeline exits 0 when invalid lines stay at or under 5%", async () =>
   });
 });
 
-Deno.test("summary --json prints the whole-session summary object", async () => {
-  const io = memoryIo();
-  assert.equal(
-    await runSummaryCommand(["golden_16d_style", "--log-dir", FIXTURES, "--json"], io),
-    0,
-  );
-  const summary = JSON.parse(io.stdout());
-  assert.equal(summary.session_id, "golden_16d_style");
-  assert.equal(summary.event_count, 8);
-  assert.deepEqual(summary.gate_blocks, { MinNotional: 1 });
-});
-
-Deno.test("summary prints readable lines with fills, blocks and latency", async () => {
-  const io = memoryIo();
-  assert.equal(await runSummaryCommand(["golden_16d_style", "--log-dir", FIXTURES], io), 0);
-  const out = io.stdout();
-  assert.match(out, /^Session\s+golden_16d_style$/m);
-  assert.match(out, /^Gate blocks\s+MinNotional 1 {2}\(block rate 50\.0% of intents\)$/m);
-  assert.match(out, /^Fills\s+1 {2}notional \$12,802\.00 {2}fees \$1\.2802$/m);
-  assert.match(out, /^Latency\s+min 130\.000 ms/m);
-});
-
-Deno.test("kinds are coloured only when the io wants colour", async () => {
+Deno.test("timeline colours kinds only when the io wants colour", async () => {
   const plain = memoryIo({ color: false });
   await runTimelineCommand(["golden_16d_style", "--log-dir", FIXTURES], plain);
   assert.doesNotMatch(plain.stdout(), ANSI);
@@ -270,7 +232,7 @@ Deno.test("timeline replaces control characters from the file in its table", asy
   });
 });
 
-Deno.test("no column of the table or the summary lets file content drive the terminal", async () => {
+Deno.test("no column of the timeline table lets file content drive the terminal", async () => {
   await withTempDir(async (dir) => {
     const fakeRow = "\n2026-11-25T09:00:05.000000+00:00  fill    BTC-USD  Fill: 9.000000 @ $1.00";
     await append(
@@ -289,62 +251,19 @@ Deno.test("no column of the table or the summary lets file content drive the ter
     );
     const timeline = memoryIo();
     await runTimelineCommand(["s", "--log-dir", dir], timeline);
-    const summary = memoryIo();
-    await runSummaryCommand(["s", "--log-dir", dir], summary);
-    for (const out of [timeline.stdout(), summary.stdout()]) {
-      // deno-lint-ignore no-control-regex -- looking for control characters is the point
-      assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
-    }
+    // deno-lint-ignore no-control-regex -- looking for control characters is the point
+    assert.doesNotMatch(timeline.stdout(), /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     const rows = timeline.stdout().trimEnd().split("\n");
     assert.equal(rows.length, 4, "a header and one line per event: no faked row");
     assert.match(timeline.stdout(), /Error: boom\\n2026-11-25T09:00:05/);
-    assert.match(summary.stdout(), /Lot\?Size 1/);
   });
 });
 
-Deno.test("sessions lists sessions as a table and as JSON", async () => {
-  await withTempDir(async (dir) => {
-    await append(`${dir}/alpha.jsonl`, sessionLines("alpha", 3));
-    await append(`${dir}/beta.jsonl`, sessionLines("beta", 5, 50));
-    const io = memoryIo();
-    assert.equal(await runSessionsCommand(["--log-dir", dir], io), 0);
-    const lines = io.stdout().trimEnd().split("\n");
-    assert.match(lines[0], /^SESSION\s+EVENTS\s+SIZE\s+FIRST\s+LAST$/);
-    assert.match(lines[1], /^beta\s+5\s/);
-    assert.match(lines[2], /^alpha\s+3\s/);
-    const json = memoryIo();
-    assert.equal(await runSessionsCommand(["--log-dir", dir, "--json"], json), 0);
-    assert.deepEqual(JSON.parse(json.stdout()).map((s: { session_id: string }) => s.session_id), [
-      "beta",
-      "alpha",
-    ]);
-  });
-});
-
-Deno.test("sessions exits 2 when there are no logs", async () => {
-  await withTempDir(async (dir) => {
-    const empty = memoryIo();
-    assert.equal(await runSessionsCommand(["--log-dir", dir], empty), 2);
-    assert.match(empty.stderr(), /no logs: no <session>\.jsonl files in /);
-    const missing = memoryIo();
-    assert.equal(await runSessionsCommand(["--log-dir", `${dir}/x`], missing), 2);
-    assert.match(missing.stderr(), /does not exist/);
-    assert.equal(await runSessionsCommand(["extra"], memoryIo()), 2);
-  });
-});
-
-Deno.test("every viewer command answers --help with its options and exit 0", async () => {
-  for (
-    const [run, flag] of [[runTimelineCommand, "--follow"], [runSummaryCommand, "--json"], [
-      runSessionsCommand,
-      "--log-dir",
-    ]] as const
-  ) {
-    const io = memoryIo();
-    assert.equal(await run(["--help"], io), 0);
-    assert.match(io.stdout(), /^Usage: peak-trade /);
-    assert.ok(io.stdout().includes(flag));
-  }
+Deno.test("timeline answers --help with its options and exit 0", async () => {
+  const io = memoryIo();
+  assert.equal(await runTimelineCommand(["--help"], io), 0);
+  assert.match(io.stdout(), /^Usage: peak-trade /);
+  assert.ok(io.stdout().includes("--follow"));
 });
 
 Deno.test("timeline --follow prints the last events oldest first, then new ones, until stopped", async () => {
@@ -469,18 +388,6 @@ Deno.test("timeline accepts the original viewer's flag names and reads them as o
   });
 });
 
-Deno.test("summary and sessions accept --path and --session of the original viewer", async () => {
-  await withTempDir(async (dir) => {
-    await append(`${dir}/s.jsonl`, sessionLines("s", 6));
-    const summary = memoryIo();
-    assert.equal(await runSummaryCommand(["--path", dir, "--session=s", "--json"], summary), 0);
-    assert.equal(JSON.parse(summary.stdout()).event_count, 6);
-    const sessions = memoryIo();
-    assert.equal(await runSessionsCommand(["--path", dir, "--json"], sessions), 0);
-    assert.equal(JSON.parse(sessions.stdout())[0].session_id, "s");
-  });
-});
-
 Deno.test("--session without a value, twice, or with a bad id exits 2 and says which", async () => {
   await withTempDir(async (dir) => {
     const cases: [string[], RegExp][] = [
@@ -496,5 +403,89 @@ Deno.test("--session without a value, twice, or with a bad id exits 2 and says w
       assert.match(io.stderr(), message, args.join(" "));
     }
     assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing was created");
+  });
+});
+
+Deno.test("timeline --follow waits for a session that has not started yet, and says so", async () => {
+  await withTempDir(async (dir) => {
+    const stop = new AbortController();
+    const { io, output, errors, saw } = watchedIo();
+    const running = runTimelineCommand(["s", "--log-dir", dir, "--follow", "--json"], io, {
+      signal: stop.signal,
+    });
+    await saw("waiting for session", "err");
+    await append(`${dir}/s.jsonl`, sessionLines("s", 2));
+    await saw('"seq":2');
+    stop.abort();
+    assert.equal(await running, 0);
+    assert.deepEqual(output().trimEnd().split("\n").map((l) => JSON.parse(l).seq), [1, 2]);
+    assert.match(errors(), /waiting for session "s": no s\.jsonl in .* yet; Ctrl-C stops/);
+  });
+});
+
+Deno.test("timeline --follow waits for a log directory that does not exist yet either", async () => {
+  await withTempDir(async (dir) => {
+    const logDir = `${dir}/later`;
+    const stop = new AbortController();
+    const { io, output, errors, saw } = watchedIo();
+    const running = runTimelineCommand(["s", "--log-dir", logDir, "--follow"], io, {
+      signal: stop.signal,
+    });
+    await saw("waiting for session", "err");
+    assert.match(errors(), /\(the directory does not exist yet either\)/);
+    await Deno.mkdir(logDir);
+    await append(`${logDir}/s.jsonl`, sessionLines("s", 1));
+    await saw("Intent: BUY");
+    stop.abort();
+    assert.equal(await running, 0);
+    assert.match(output(), /^TS\s+KIND\s+SYMBOL\s+DESCRIPTION\n/, "the table header comes first");
+  });
+});
+
+Deno.test("timeline --symbol '' means no symbol filter, as the API's symbol=", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 8));
+    const all = memoryIo();
+    assert.equal(await runTimelineCommand(["s", "--log-dir", dir, "--json"], all), 0);
+    const blank = memoryIo();
+    assert.equal(
+      await runTimelineCommand(["s", "--log-dir", dir, "--json", "--symbol", ""], blank),
+      0,
+    );
+    assert.equal(blank.stdout().trimEnd().split("\n").length, 8);
+    assert.equal(blank.stdout(), all.stdout());
+  });
+});
+
+Deno.test("timeline --log-dir naming a file exits 2 with our own message", async () => {
+  await withTempDir(async (dir) => {
+    const file = `${dir}/file`;
+    await Deno.writeTextFile(file, "x\n");
+    for (const args of [["s"], ["s", "--follow"]]) {
+      const io = memoryIo();
+      assert.equal(await runTimelineCommand([...args, "--log-dir", file], io), 2);
+      assert.equal(
+        io.stderr(),
+        `peak-trade timeline: ${file} exists but is not a directory; pass the log root ` +
+          "(the directory of <session>.jsonl files) with --log-dir\n",
+      );
+      assert.equal(io.stdout(), "");
+    }
+  });
+});
+
+Deno.test("timeline's hints name the command as the user runs it", async () => {
+  await withTempDir(async (dir) => {
+    const task = memoryIo({ program: "deno task" });
+    assert.equal(await runTimelineCommand(["ghost", "--log-dir", dir], task), 2);
+    assert.ok(
+      task.stderr().includes(`(\`deno task sessions --log-dir ${dir}\` lists the sessions)`),
+    );
+    const unknown = memoryIo();
+    assert.equal(await runTimelineCommand(["--limit", "x"], unknown), 2);
+    assert.match(
+      unknown.stderr(),
+      /\(see `peak-trade timeline --help` or `deno task timeline --help`\)\n$/,
+    );
   });
 });
