@@ -250,7 +250,9 @@ export async function scanLogRoot(root: string): Promise<LogRootInventory> {
     const path = join(root, entry.name);
     if (entry.isDirectory) {
       if (entry.name !== SEGMENTS_DIR_NAME) {
-        inventory.total_bytes += walkSize(path, 1, inventory.temp_files);
+        // Other directories (the health and alert state) count for size; their temporary files
+        // are state writes, not compressions, so they are not collected.
+        inventory.total_bytes += walkSize(path, 1, []);
         continue;
       }
       for (const sessionDir of readDirSafe(path)) {
