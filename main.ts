@@ -1,6 +1,6 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary` and `sessions`. Also the `deno compile` target: every command and
+ * `summary`, `sessions`, `health` and `alerts`. Also the `deno compile` target: every command and
  * the dashboard's assets are reachable from here through static imports.
  *
  * @module
@@ -9,6 +9,8 @@ import { type CliIo, EXIT, processIo } from "./cli/io.ts";
 import { runDryRunCommand } from "./cli/dry_run.ts";
 import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "./cli/viewer.ts";
 import { runServeCommand, runStartCommand } from "./cli/serve.ts";
+import { runHealthCommand } from "./cli/health.ts";
+import { runAlertsCommand } from "./cli/alerts.ts";
 import denoConfig from "./deno.json" with { type: "json" };
 
 /** A subcommand: a one-line description and its implementation. */
@@ -30,6 +32,14 @@ const COMMANDS: Record<string, Command> = {
   timeline: { summary: "print a session's timeline, newest first", run: runTimelineCommand },
   summary: { summary: "print a session's summary", run: runSummaryCommand },
   sessions: { summary: "list the sessions in a log directory", run: runSessionsCommand },
+  health: {
+    summary: "check the telemetry health of a log root (exit 0/2/3)",
+    run: runHealthCommand,
+  },
+  alerts: {
+    summary: "evaluate alert rules, show their history, ack or snooze them",
+    run: runAlertsCommand,
+  },
 };
 
 function usage(): string {

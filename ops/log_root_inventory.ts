@@ -125,13 +125,15 @@ function lstatFacts(path: string): FileFacts | null {
   }
 }
 
-function readDirSafe(path: string): Deno.DirEntry[] {
+function readDirSafe(path: string, skipUnreadable = false): Deno.DirEntry[] {
   try {
     return Array.from(Deno.readDirSync(path));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
       return [];
     }
+    // Below the root, a directory this process may not read is not the health check's concern.
+    if (skipUnreadable && err instanceof Deno.errors.PermissionDenied) return [];
     throw err;
   }
 }
@@ -140,7 +142,7 @@ function readDirSafe(path: string): Deno.DirEntry[] {
 function walkSize(dir: string, depth: number, temps: FileFacts[]): number {
   if (depth > MAX_WALK_DEPTH) return 0;
   let total = 0;
-  for (const entry of readDirSafe(dir)) {
+  for (const entry of readDirSafe(dir, true)) {
     const path = join(dir, entry.name);
     if (entry.isDirectory) total += walkSize(path, depth + 1, temps);
     else if (entry.isFile) {
