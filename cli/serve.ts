@@ -10,6 +10,16 @@ import { createApp } from "../server/app.ts";
 import { ensureIslandBundle } from "../server/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { tokenProblem } from "../web/auth.ts";
+import {
+  ConfigError,
+  type ExecutionConfig,
+  loadExecutionConfig,
+  parseExecutionConfig,
+} from "../execution/config.ts";
+import { formatDuration, parseDuration } from "../execution/duration.ts";
+import { opsSettingsOf } from "../ops/ops_settings.ts";
+import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
+import { startTelemetrySchedule } from "../server/telemetry_schedule.ts";
 
 /**
  * Settings of a dashboard server.
@@ -38,6 +48,28 @@ export interface DashboardServerOptions {
   logDir: string;
   /** Bearer token; required on a non-loopback hostname. */
   token?: string;
+  /**
+   * The config (health thresholds, alert rules, retention policy shown).
+   * @default {the defaults}
+   */
+  config?: ExecutionConfig;
+  /**
+   * Between health snapshots (ms); `null` for none.
+   * @default {null}
+   */
+  snapshotEveryMs?: number | null;
+  /**
+   * Between alert evaluations (ms); `null` for none.
+   * @default {null}
+   */
+  alertsEveryMs?: number | null;
+  /**
+   * Where the schedule logs (console alert notifications included).
+   * @default {console.log}
+   */
+  log?: (text: string) => void;
+  /** Whether the schedule's console notifications are coloured. */
+  color?: boolean;
 }
 
 /**
@@ -73,6 +105,16 @@ Options:
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
                     Required when --hostname is not a loopback address.
+  --config FILE     health thresholds, alert rules and sinks, retention policy
+                    ([execution.telemetry.health], [execution.alerts], …)
+  --snapshot-interval D
+                    take a health snapshot every D (e.g. 5m) for the trends,
+                    written to <log-dir>/.health/; "off" for none
+                    (default: snapshot_every of the config, 5m)
+  --alerts-interval D
+                    evaluate the alert rules every D and deliver; "off" for
+                    none (default: evaluate_every of the config, 30s, when
+                    --config is given and alerts are enabled there; else off)
   -h, --help        show this help
 `;
 
@@ -81,7 +123,8 @@ const START_USAGE = `Usage: peak-trade start [options]
 Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
-Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token).
+Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token,
+--config, --snapshot-interval, --alerts-interval).
 `;
 
 /** Format a host for a URL (IPv6 in brackets). */
@@ -89,7 +132,13 @@ function urlHost(hostname: string): string {
   return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
 }
 
-type Parsed = { ok: true; options: DashboardServerOptions; help: boolean } | {
+type Parsed = {
+  ok: true;
+  options: DashboardServerOptions;
+  help: boolean;
+  /** The schedule flags as given (`off`, a duration), applied once the config is read. */
+  intervals: { snapshot?: string; alerts?: string; config?: string };
+} | {
   ok: false;
   message: string;
 };
@@ -101,12 +150,22 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
     logDir: "logs/execution",
   };
   let token: string | undefined = io.env("PEAK_DASHBOARD_TOKEN") || undefined;
+  const intervals: { snapshot?: string; alerts?: string; config?: string } = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "-h" || arg === "--help") return { ok: true, options, help: true };
+    if (arg === "-h" || arg === "--help") return { ok: true, options, help: true, intervals };
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    if (!["--port", "--hostname", "--log-dir", "--token"].includes(name)) {
+    const known = [
+      "--port",
+      "--hostname",
+      "--log-dir",
+      "--token",
+      "--config",
+      "--snapshot-interval",
+      "--alerts-interval",
+    ];
+    if (!known.includes(name)) {
       return { ok: false, message: `unknown option ${JSON.stringify(arg)}` };
     }
     let value: string;
@@ -137,6 +196,18 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
         if (value === "") return { ok: false, message: "--token must not be empty" };
         token = value;
         break;
+      case "--config":
+        if (value === "") return { ok: false, message: "--config must not be empty" };
+        intervals.config = value;
+        break;
+      case "--snapshot-interval":
+      case "--alerts-interval": {
+        const problem = intervalProblem(value);
+        if (problem !== null) return { ok: false, message: `${name}: ${problem}` };
+        if (name === "--snapshot-interval") intervals.snapshot = value;
+        else intervals.alerts = value;
+        break;
+      }
     }
   }
   if (token !== undefined) {
@@ -157,7 +228,23 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
         `PEAK_DASHBOARD_TOKEN), or use --hostname 127.0.0.1`,
     };
   }
-  return { ok: true, options, help: false };
+  return { ok: true, options, help: false, intervals };
+}
+
+/** What is wrong with a schedule flag's value (`off`, `0` or a duration of at least 1 s). */
+function intervalProblem(value: string): string | null {
+  if (value === "off" || value === "0") return null;
+  try {
+    return parseDuration(value) >= 1000 ? null : "must be at least 1s (or off)";
+  } catch (err) {
+    return `${(err as Error).message}, or off`;
+  }
+}
+
+/** A schedule flag's interval in ms, `null` for off, or the default when not given. */
+function intervalOf(value: string | undefined, fallback: number | null): number | null {
+  if (value === undefined) return fallback;
+  return value === "off" || value === "0" ? null : parseDuration(value);
 }
 
 /**
@@ -177,7 +264,16 @@ export async function startDashboardServer(
 ): Promise<DashboardServer> {
   await ensureIslandBundle();
   const closing = new AbortController();
-  const app = createApp({ logDir: options.logDir, token: options.token, signal: closing.signal });
+  const telemetry = new TelemetryMonitor(
+    options.logDir,
+    opsSettingsOf(options.config ?? parseExecutionConfig("")),
+  );
+  const app = createApp({
+    logDir: options.logDir,
+    token: options.token,
+    signal: closing.signal,
+    telemetry,
+  });
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     port: options.port,
@@ -185,11 +281,18 @@ export async function startDashboardServer(
     onListen: (addr) => resolve(addr as Deno.NetAddr),
   }, app.fetch);
   const addr = await listening;
+  const schedule = startTelemetrySchedule(telemetry, {
+    snapshotEveryMs: options.snapshotEveryMs ?? null,
+    alertsEveryMs: options.alertsEveryMs ?? null,
+    log: options.log ?? ((text) => console.log(text.replace(/\n$/, ""))),
+    color: options.color ?? false,
+  });
   return {
     url: `http://${urlHost(options.hostname)}:${addr.port}/`,
     port: addr.port,
     async shutdown() {
       closing.abort();
+      await schedule.stop();
       await server.shutdown();
     },
     finished: server.finished,
@@ -214,12 +317,12 @@ export interface ServeRunOptions {
 }
 
 /** The options of `serve` or `start`, or the exit code once `--help` or a bad flag is answered. */
-function parseCommand(
+async function parseCommand(
   command: string,
   usage: string,
   args: string[],
   io: CliIo,
-): DashboardServerOptions | number {
+): Promise<DashboardServerOptions | number> {
   const parsed = parseServeArgs(args, io);
   if (!parsed.ok) {
     // One line that says what to fix, as the other commands do; the help is one flag away.
@@ -232,7 +335,34 @@ function parseCommand(
     io.out(usage);
     return EXIT.OK;
   }
-  return parsed.options;
+  const { config: configPath, snapshot, alerts } = parsed.intervals;
+  let config: ExecutionConfig;
+  try {
+    config = configPath === undefined
+      ? parseExecutionConfig("")
+      : await loadExecutionConfig(configPath);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) io.err(`peak-trade ${command}: ${problem}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  const settings = opsSettingsOf(config);
+  const alertsDefault = configPath !== undefined && settings.alerts.enabled
+    ? settings.alerts.evaluate_every
+    : null;
+  return {
+    ...parsed.options,
+    config,
+    snapshotEveryMs: intervalOf(
+      snapshot,
+      settings.health.snapshot_every === 0 ? null : settings.health.snapshot_every,
+    ),
+    alertsEveryMs: settings.alerts.enabled ? intervalOf(alerts, alertsDefault) : null,
+    log: (text) => io.out(text),
+    color: io.color,
+  };
 }
 
 async function serveUntilStopped(
@@ -257,6 +387,15 @@ async function serveUntilStopped(
     );
   }
   io.out(`Log root: ${options.logDir}${await logRootNote(options.logDir)}\n`);
+  io.out(
+    `Telemetry: health snapshots ${
+      options.snapshotEveryMs ? `every ${formatDuration(options.snapshotEveryMs)}` : "off"
+    }; alert rules ${
+      options.alertsEveryMs
+        ? `evaluated every ${formatDuration(options.alertsEveryMs)}`
+        : "not evaluated"
+    } (console at ${new URL("/live/telemetry", server.url)}).\n`,
+  );
   if (options.token !== undefined) io.out("Token required: send it as a bearer token or log in.\n");
   io.out("Press Ctrl-C to stop.\n");
   run.onListen?.(server);
@@ -327,7 +466,7 @@ export async function runServeCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const options = parseCommand("serve", USAGE, args, io);
+  const options = await parseCommand("serve", USAGE, args, io);
   if (typeof options === "number") return options;
   return await serveUntilStopped("serve", options, io, run, "/");
 }
@@ -349,7 +488,7 @@ export async function runStartCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const options = parseCommand("start", START_USAGE, args, io);
+  const options = await parseCommand("start", START_USAGE, args, io);
   if (typeof options === "number") return options;
   const problem = await checkWritableLogDir(options.logDir);
   if (problem !== null) {
