@@ -56,7 +56,8 @@ function usage(): string {
     "",
     "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
     "2 usage, configuration or input error, unknown session; 3 more than 5% invalid",
-    "lines in a session (timeline, summary).",
+    "lines in a session (timeline, summary). health: 2 warn, 3 critical. alerts run:",
+    "2 a critical alert fired, 1 a delivery failed.",
     "",
   ].join("\n");
 }

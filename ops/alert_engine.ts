@@ -18,7 +18,7 @@ import { evaluateRules } from "./alert_rules.ts";
 import { AlertStore, inForce, operatorView } from "./alert_store.ts";
 import type { FreeSpaceResult } from "./free_space.ts";
 import { computeHealth } from "./health_report.ts";
-import { loadSnapshots } from "./health_snapshots.ts";
+import { type HealthSnapshot, loadSnapshots } from "./health_snapshots.ts";
 import type { HealthReport } from "./health_status.ts";
 import { DEGRADATION_WINDOW, detectDegradation } from "./health_trends.ts";
 import type { AlertNotification } from "./alert_model.ts";
@@ -73,6 +73,11 @@ export interface AlertRunOptions {
   webhookHooks?: WebhookHooks;
   /** A health report already computed for this time (with its windows). */
   health_report?: { report: HealthReport; windows: ReadonlyMap<string, WindowCounts> };
+  /**
+   * The snapshots since a time, oldest first (a long-running process passes its cache).
+   * @default {read from the snapshot file}
+   */
+  snapshots?: (since: Date) => Promise<HealthSnapshot[]>;
 }
 
 /**
@@ -167,9 +172,10 @@ export async function runAlerts(options: AlertRunOptions): Promise<AlertRunResul
     measureFree: options.measureFree,
   });
   result.report = computed.report;
-  const { snapshots } = await loadSnapshots(options.root, {
-    since: new Date(at - TREND_DAYS * 86_400_000),
-  });
+  const since = new Date(at - TREND_DAYS * 86_400_000);
+  const snapshots = options.snapshots === undefined
+    ? (await loadSnapshots(options.root, { since })).snapshots
+    : await options.snapshots(since);
   const degradation = detectDegradation(
     snapshots,
     Math.min(DEGRADATION_WINDOW, snapshots.length),

@@ -13,7 +13,13 @@ import { join } from "node:path";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import type { HealthReport, HealthStatus } from "./health_status.ts";
-import { appendJsonl, ensureStateDir, readJsonl, rewriteLines } from "./jsonl_file.ts";
+import {
+  appendJsonl,
+  ensureStateDir,
+  readJsonl,
+  rewriteLines,
+  StateFileError,
+} from "./jsonl_file.ts";
 
 /** The directory under the log root that holds the health state. */
 export const HEALTH_DIR_NAME = ".health";
@@ -244,6 +250,96 @@ export async function loadSnapshots(
     ? read
     : read.slice(Math.max(0, read.length - options.limit));
   return { snapshots: kept.map((r) => r.snapshot), corrupt: bad };
+}
+
+/**
+ * The snapshots of a log root kept in memory and brought up to date from the
+ * bytes appended since the last read (the trend API and the console ask on
+ * every request; 90 days of snapshots every 5 minutes are ~25 MB of lines).
+ * A file that was replaced (pruned) or shrank is read again whole.
+ *
+ * @example
+ * ```ts
+ * import { SnapshotCache } from "./health_snapshots.ts";
+ * const cache = new SnapshotCache("logs/execution");
+ * console.log((await cache.since(new Date(Date.now() - 86_400_000))).length);
+ * ```
+ */
+export class SnapshotCache {
+  readonly #path: string;
+  #ino: number | null = null;
+  #size = 0;
+  #pending = "";
+  #snapshots: ReadSnapshot[] = [];
+
+  /** The cache of `root`'s snapshot file. */
+  constructor(root: string) {
+    this.#path = snapshotsPath(root);
+  }
+
+  /** Snapshots at or after `since`, oldest first. */
+  async since(since: Date): Promise<HealthSnapshot[]> {
+    await this.#refresh();
+    const from = since.getTime() * 1000;
+    return this.#snapshots.filter((s) => s.micros >= from).map((s) => s.snapshot);
+  }
+
+  async #refresh(): Promise<void> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(this.#path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      this.#reset(null);
+      return;
+    }
+    if (!info.isFile) throw new StateFileError(`${this.#path} is not a regular file`);
+    if (info.ino !== this.#ino || info.size < this.#size) this.#reset(info.ino);
+    if (info.size === this.#size) return;
+    const file = await Deno.open(this.#path, { read: true });
+    let text: string;
+    try {
+      await file.seek(this.#size, Deno.SeekMode.Start);
+      const bytes = new Uint8Array(info.size - this.#size);
+      let filled = 0;
+      while (filled < bytes.length) {
+        const n = await file.read(bytes.subarray(filled));
+        if (n === null) break;
+        filled += n;
+      }
+      this.#size += filled;
+      text = this.#pending + new TextDecoder().decode(bytes.subarray(0, filled));
+    } finally {
+      file.close();
+    }
+    const lines = text.split("\n");
+    // An incomplete last line waits for the rest of its write.
+    this.#pending = lines.pop() ?? "";
+    let unsorted = false;
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (typeof record !== "object" || record === null || Array.isArray(record)) continue;
+      const s = asSnapshot(record as Record<string, unknown>);
+      if (s === null) continue;
+      const last = this.#snapshots.at(-1);
+      if (last !== undefined && s.micros < last.micros) unsorted = true;
+      this.#snapshots.push(s);
+    }
+    if (unsorted) this.#snapshots.sort((a, b) => a.micros - b.micros);
+  }
+
+  #reset(ino: number | null): void {
+    this.#ino = ino;
+    this.#size = 0;
+    this.#pending = "";
+    this.#snapshots = [];
+  }
 }
 
 /**

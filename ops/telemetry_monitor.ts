@@ -24,7 +24,7 @@ import { AlertStore, operatorView } from "./alert_store.ts";
 import type { OperatorView } from "./alert_lifecycle.ts";
 import type { FreeSpaceResult } from "./free_space.ts";
 import { computeHealth, type HealthComputation } from "./health_report.ts";
-import { appendSnapshot, loadSnapshots, snapshotOf } from "./health_snapshots.ts";
+import { appendSnapshot, SnapshotCache, snapshotOf } from "./health_snapshots.ts";
 import { buildTrends, type HealthTrends } from "./health_trends.ts";
 import type { OpsSettings } from "./ops_settings.ts";
 import { refusedRootReason } from "./root_guard.ts";
@@ -96,6 +96,7 @@ export class TelemetryMonitor {
   readonly #measureFree?: (dir: string) => Promise<FreeSpaceResult>;
   readonly #reader = new ActivityWindowReader();
   readonly #store: AlertStore;
+  readonly #snapshots: SnapshotCache;
   #health: { at: number; value: Promise<HealthComputation> } | null = null;
   /**
    * What this process does on a schedule (ms between runs; `null` when it
@@ -114,6 +115,7 @@ export class TelemetryMonitor {
     this.#now = options.now ?? Date.now;
     this.#measureFree = options.measureFree;
     this.#store = new AlertStore(root);
+    this.#snapshots = new SnapshotCache(root);
   }
 
   /** The health thresholds. */
@@ -150,9 +152,7 @@ export class TelemetryMonitor {
       throw new RangeError(`days must be an integer from 1 to ${MAX_TREND_DAYS}`);
     }
     const now = this.#now();
-    const { snapshots } = await loadSnapshots(this.root, {
-      since: new Date(now - days * 86_400_000),
-    });
+    const snapshots = await this.#snapshots.since(new Date(now - days * 86_400_000));
     return buildTrends(snapshots, days, now);
   }
 
@@ -190,6 +190,7 @@ export class TelemetryMonitor {
       console: print,
       now: this.#now,
       health_report: computed,
+      snapshots: (since) => this.#snapshots.since(since),
     });
   }
 

@@ -4,6 +4,7 @@ import {
   appendSnapshot,
   loadSnapshots,
   pruneSnapshots,
+  SnapshotCache,
   snapshotOf,
   snapshotsPath,
   snapshotTime,
@@ -123,5 +124,28 @@ Deno.test("pruning leaves the file alone when its oldest snapshot is recent", as
     const before = await Deno.stat(snapshotsPath(root));
     assert.equal(await pruneSnapshots(root, 90 * DAY, NOW), 0);
     assert.equal((await Deno.stat(snapshotsPath(root))).ino, before.ino, "not rewritten");
+  });
+});
+
+Deno.test("the snapshot cache reads appended snapshots only, and the file again once pruned", async () => {
+  await withRoot(async (root) => {
+    const cache = new SnapshotCache(root);
+    assert.deepEqual(await cache.since(new Date(0)), []);
+    await appendSnapshot(root, snapshotOf(report(NOW - 100 * DAY)), 365 * DAY, NOW);
+    await appendSnapshot(root, snapshotOf(report(NOW - 2 * HOUR)), 365 * DAY, NOW);
+    assert.equal((await cache.since(new Date(0))).length, 2);
+    // Half a line (a write in progress) waits; the rest of it completes the snapshot.
+    const line = JSON.stringify(snapshotOf(report(NOW - HOUR))) + "\n";
+    await Deno.writeTextFile(snapshotsPath(root), line.slice(0, 20), { append: true });
+    assert.equal((await cache.since(new Date(0))).length, 2);
+    await Deno.writeTextFile(snapshotsPath(root), line.slice(20), { append: true });
+    assert.equal((await cache.since(new Date(0))).length, 3);
+    assert.equal((await cache.since(new Date(NOW - 3 * HOUR))).length, 2);
+    // Pruning rewrites the file (another inode): the cache starts over.
+    assert.equal(await pruneSnapshots(root, 90 * DAY, NOW), 1);
+    assert.deepEqual(
+      (await cache.since(new Date(0))).map((s) => s.ts_utc),
+      [snapshotTime(NOW - 2 * HOUR), snapshotTime(NOW - HOUR)],
+    );
   });
 });
