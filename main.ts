@@ -1,9 +1,9 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary` and `sessions`. Each command is imported when it runs, so that
- * `timeline` loads neither the dashboard (Hono, Preact) nor the config
- * schemas (zod). Also the `deno compile` target: the `import()` specifiers
- * are string literals, so the binary still holds every command.
+ * `summary`, `sessions`, `health` and `alerts`. Each command is imported when
+ * it runs, so that `timeline` loads neither the dashboard (Hono, Preact) nor
+ * the config schemas (zod). Also the `deno compile` target: the `import()`
+ * specifiers are string literals, so the binary still holds every command.
  *
  * @module
  */
@@ -45,6 +45,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "list the sessions in a log directory",
     load: async () => (await import("./cli/sessions.ts")).runSessionsCommand,
   },
+  health: {
+    summary: "check the telemetry health of a log root (exit 0/2/3)",
+    load: async () => (await import("./cli/health.ts")).runHealthCommand,
+  },
+  alerts: {
+    summary: "evaluate alert rules, show their history, ack or snooze them",
+    load: async () => (await import("./cli/alerts.ts")).runAlertsCommand,
+  },
 };
 
 function usage(io: CliIo): string {
@@ -61,7 +69,8 @@ function usage(io: CliIo): string {
     "",
     "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
     "2 usage, configuration or input error, unknown session; 3 more than 5% invalid",
-    "lines in a session (timeline, summary).",
+    "lines in a session (timeline, summary). health: 2 warn, 3 critical. alerts run:",
+    "2 a critical alert fired, 1 a delivery failed.",
     "",
   ].join("\n");
 }

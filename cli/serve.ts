@@ -7,6 +7,16 @@
 import { readableLogDir, UsageError, usageFailure } from "./arguments.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
+import {
+  ConfigError,
+  type ExecutionConfig,
+  loadExecutionConfig,
+  parseExecutionConfig,
+} from "../execution/config.ts";
+import { formatDuration, parseDuration } from "../execution/duration.ts";
+import { opsSettingsOf } from "../ops/ops_settings.ts";
+import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
+import { startTelemetrySchedule } from "../server/telemetry_schedule.ts";
 import { createApp } from "../server/app.ts";
 import { ensureIslandBundle } from "../server/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
@@ -39,6 +49,28 @@ export interface DashboardServerOptions {
   logDir: string;
   /** Bearer token; required on a non-loopback hostname. */
   token?: string;
+  /**
+   * The config (health thresholds, alert rules, retention policy shown).
+   * @default {the defaults}
+   */
+  config?: ExecutionConfig;
+  /**
+   * Between health snapshots (ms); `null` for none.
+   * @default {null}
+   */
+  snapshotEveryMs?: number | null;
+  /**
+   * Between alert evaluations (ms); `null` for none.
+   * @default {null}
+   */
+  alertsEveryMs?: number | null;
+  /**
+   * Where the schedule logs (console alert notifications included).
+   * @default {console.log}
+   */
+  log?: (text: string) => void;
+  /** Whether the schedule's console notifications are coloured. */
+  color?: boolean;
 }
 
 /**
@@ -61,6 +93,8 @@ export interface DashboardServer {
   shutdown(): Promise<void>;
   /** Resolves once the server has stopped. */
   finished: Promise<void>;
+  /** Start the health snapshot and alert schedules of the options (once; stopped at shutdown). */
+  startSchedules(): void;
 }
 
 const USAGE = `Usage: peak-trade serve [options]
@@ -74,6 +108,16 @@ Options:
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
                     Required when --hostname is not a loopback address.
+  --config FILE     health thresholds, alert rules and sinks, retention policy
+                    ([execution.telemetry.health], [execution.alerts], …)
+  --snapshot-interval D
+                    take a health snapshot every D (e.g. 5m) for the trends,
+                    written to <log-dir>/.health/; "off" for none
+                    (default: snapshot_every of the config, 5m)
+  --alerts-interval D
+                    evaluate the alert rules every D and deliver; "off" for
+                    none (default: evaluate_every of the config, 30s, when
+                    --config is given and alerts are enabled there; else off)
   -h, --help        show this help
 `;
 
@@ -82,20 +126,40 @@ function urlHost(hostname: string): string {
   return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
 }
 
+/** The schedule flags as given (`off`, a duration), applied once the config is read. */
+interface ScheduleFlags {
+  snapshot?: string;
+  alerts?: string;
+  config?: string;
+}
+
 /** The server's settings from `serve`/`start` arguments, or `null` for `--help`. */
-function parseServeArgs(args: string[], io: CliIo): DashboardServerOptions | null {
+function parseServeArgs(
+  args: string[],
+  io: CliIo,
+): { options: DashboardServerOptions; schedule: ScheduleFlags } | null {
   const options: DashboardServerOptions = {
     port: 8000,
     hostname: "127.0.0.1",
     logDir: DEFAULT_LOG_DIR,
   };
   let token: string | undefined = io.env("PEAK_DASHBOARD_TOKEN") || undefined;
+  const schedule: ScheduleFlags = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "-h" || arg === "--help") return null;
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    if (!["--port", "--hostname", "--log-dir", "--token"].includes(name)) {
+    const known = [
+      "--port",
+      "--hostname",
+      "--log-dir",
+      "--token",
+      "--config",
+      "--snapshot-interval",
+      "--alerts-interval",
+    ];
+    if (!known.includes(name)) {
       throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     }
     let value: string;
@@ -125,6 +189,18 @@ function parseServeArgs(args: string[], io: CliIo): DashboardServerOptions | nul
         if (value === "") throw new UsageError("--token must not be empty");
         token = value;
         break;
+      case "--config":
+        if (value === "") throw new UsageError("--config must not be empty");
+        schedule.config = value;
+        break;
+      case "--snapshot-interval":
+      case "--alerts-interval": {
+        const problem = intervalProblem(value);
+        if (problem !== null) throw new UsageError(`${name}: ${problem}`);
+        if (name === "--snapshot-interval") schedule.snapshot = value;
+        else schedule.alerts = value;
+        break;
+      }
     }
   }
   if (token !== undefined) {
@@ -144,7 +220,23 @@ function parseServeArgs(args: string[], io: CliIo): DashboardServerOptions | nul
         `PEAK_DASHBOARD_TOKEN), or use --hostname 127.0.0.1`,
     );
   }
-  return options;
+  return { options, schedule };
+}
+
+/** What is wrong with a schedule flag's value (`off`, `0` or a duration of at least 1 s). */
+function intervalProblem(value: string): string | null {
+  if (value === "off" || value === "0") return null;
+  try {
+    return parseDuration(value) >= 1000 ? null : "must be at least 1s (or off)";
+  } catch (err) {
+    return `${(err as Error).message}, or off`;
+  }
+}
+
+/** A schedule flag's interval in ms, `null` for off, or the default when not given. */
+function intervalOf(value: string | undefined, fallback: number | null): number | null {
+  if (value === undefined) return fallback;
+  return value === "off" || value === "0" ? null : parseDuration(value);
 }
 
 /**
@@ -164,7 +256,16 @@ export async function startDashboardServer(
 ): Promise<DashboardServer> {
   await ensureIslandBundle();
   const closing = new AbortController();
-  const app = createApp({ logDir: options.logDir, token: options.token, signal: closing.signal });
+  const telemetry = new TelemetryMonitor(
+    options.logDir,
+    opsSettingsOf(options.config ?? parseExecutionConfig("")),
+  );
+  const app = createApp({
+    logDir: options.logDir,
+    token: options.token,
+    signal: closing.signal,
+    telemetry,
+  });
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     port: options.port,
@@ -172,14 +273,25 @@ export async function startDashboardServer(
     onListen: (addr) => resolve(addr as Deno.NetAddr),
   }, app.fetch);
   const addr = await listening;
+  let schedule: { stop(): Promise<void> } | null = null;
   return {
     url: `http://${urlHost(options.hostname)}:${addr.port}/`,
     port: addr.port,
     async shutdown() {
       closing.abort();
+      await schedule?.stop();
       await server.shutdown();
     },
     finished: server.finished,
+    startSchedules() {
+      // Started on request, not on listen: `start` writes its demo session first.
+      schedule ??= startTelemetrySchedule(telemetry, {
+        snapshotEveryMs: options.snapshotEveryMs ?? null,
+        alertsEveryMs: options.alertsEveryMs ?? null,
+        log: options.log ?? ((text) => console.log(text.replace(/\n$/, ""))),
+        color: options.color ?? false,
+      });
+    },
   };
 }
 
@@ -201,27 +313,55 @@ export interface ServeRunOptions {
 }
 
 /**
- * The options of `serve` or `start` (they take the same flags), or the exit
- * code once `--help` or a bad flag was answered.
+ * The options of `serve` or `start` (they take the same flags), with the
+ * config read and the schedules decided, or the exit code once `--help`, a
+ * bad flag or a bad config was answered.
  */
-export function parseDashboardCommand(
+export async function parseDashboardCommand(
   command: string,
   usage: string,
   args: string[],
   io: CliIo,
-): DashboardServerOptions | number {
-  let options: DashboardServerOptions | null;
+): Promise<DashboardServerOptions | number> {
+  let parsed: ReturnType<typeof parseServeArgs>;
   try {
-    options = parseServeArgs(args, io);
+    parsed = parseServeArgs(args, io);
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(io, command, err);
     throw err;
   }
-  if (options === null) {
+  if (parsed === null) {
     io.out(usage);
     return EXIT.OK;
   }
-  return options;
+  const { config: configPath, snapshot, alerts } = parsed.schedule;
+  let config: ExecutionConfig;
+  try {
+    config = configPath === undefined
+      ? parseExecutionConfig("")
+      : await loadExecutionConfig(configPath);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) io.err(`peak-trade ${command}: ${problem}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  const settings = opsSettingsOf(config);
+  const alertsDefault = configPath !== undefined && settings.alerts.enabled
+    ? settings.alerts.evaluate_every
+    : null;
+  return {
+    ...parsed.options,
+    config,
+    snapshotEveryMs: intervalOf(
+      snapshot,
+      settings.health.snapshot_every === 0 ? null : settings.health.snapshot_every,
+    ),
+    alertsEveryMs: settings.alerts.enabled ? intervalOf(alerts, alertsDefault) : null,
+    log: (text) => io.out(text),
+    color: io.color,
+  };
 }
 
 /** Start the dashboard server, or report (exit 2) why it cannot listen. */
@@ -258,7 +398,17 @@ export async function serveUntilStopped(
   }
   io.out(`Log root: ${options.logDir}${await logRootNote(options.logDir)}\n`);
   if (options.token !== undefined) io.out("Token required: send it as a bearer token or log in.\n");
+  io.out(
+    `Telemetry: health snapshots ${
+      options.snapshotEveryMs ? `every ${formatDuration(options.snapshotEveryMs)}` : "off"
+    }; alert rules ${
+      options.alertsEveryMs
+        ? `evaluated every ${formatDuration(options.alertsEveryMs)}`
+        : "not evaluated"
+    } (console at ${new URL("/live/telemetry", server.url)}).\n`,
+  );
   io.out("Press Ctrl-C to stop.\n");
+  server.startSchedules();
   run.onListen?.(server);
 
   const stop = (): void => void server.shutdown();
@@ -328,7 +478,7 @@ export async function runServeCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const options = parseDashboardCommand("serve", USAGE, args, io);
+  const options = await parseDashboardCommand("serve", USAGE, args, io);
   if (typeof options === "number") return options;
   if ((await readableLogDir(io, "serve", options.logDir)) === null) return EXIT.USAGE;
   const server = await listenOrExplain("serve", options, io);

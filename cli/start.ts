@@ -19,7 +19,8 @@ const USAGE = `Usage: peak-trade start [options]
 Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
-Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token).
+Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token,
+--config, --snapshot-interval, --alerts-interval).
 `;
 
 /**
@@ -40,7 +41,7 @@ export async function runStartCommand(
   io: CliIo,
   run: ServeRunOptions = {},
 ): Promise<number> {
-  const options = parseDashboardCommand("start", USAGE, args, io);
+  const options = await parseDashboardCommand("start", USAGE, args, io);
   if (typeof options === "number") return options;
   // Listen first: a port that is taken must not leave a demo session behind.
   const server = await listenOrExplain("start", options, io);

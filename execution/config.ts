@@ -16,6 +16,8 @@ import { ResearchOnlyGate } from "./gates/research_only_gate.ts";
 import { LotSizeGate } from "./gates/lot_size_gate.ts";
 import { MinNotionalGate } from "./gates/min_notional_gate.ts";
 import { SimulatedBrokerAdapter } from "./simulated_broker.ts";
+import { HealthSettingsSchema } from "./health_config.ts";
+import { AlertsSettingsSchema } from "./alerts_config.ts";
 
 /** A strict zod object (unknown keys are errors); spelled out for JSR's explicit types. */
 type StrictObject<Shape extends z.core.$ZodShape> = z.ZodObject<Shape, z.core.$strict>;
@@ -29,9 +31,13 @@ const GatesSectionSchema: StrictObject<{
 const TelemetrySectionSchema: StrictObject<{
   enabled: z.ZodDefault<z.ZodBoolean>;
   base_path: z.ZodDefault<z.ZodString>;
+  health: z.ZodOptional<typeof HealthSettingsSchema>;
 }> = z.strictObject({
   enabled: z.boolean().default(true),
   base_path: z.string().min(1).default(DEFAULT_LOG_DIR),
+  // Health thresholds (health_config.ts): absent unless the file has the table, so configs
+  // without it parse to exactly what they did before; readers apply the defaults.
+  health: HealthSettingsSchema.optional(),
 });
 
 const ExecutionSectionSchema: StrictObject<{
@@ -43,6 +49,7 @@ const ExecutionSectionSchema: StrictObject<{
   min_qty: z.ZodDefault<z.ZodNumber>;
   gates: z.ZodPrefault<typeof GatesSectionSchema>;
   telemetry: z.ZodPrefault<typeof TelemetrySectionSchema>;
+  alerts: z.ZodOptional<typeof AlertsSettingsSchema>;
 }> = z.strictObject({
   mode: z.enum(["backtest", "paper", "live"]).default("paper"),
   slippage_bps: z.number().min(0).lt(10000).default(2.0),
@@ -52,6 +59,8 @@ const ExecutionSectionSchema: StrictObject<{
   min_qty: z.number().min(0).default(0.0001),
   gates: GatesSectionSchema.prefault({}),
   telemetry: TelemetrySectionSchema.prefault({}),
+  // Alert rules and sinks (alerts_config.ts): absent unless the file has the table.
+  alerts: AlertsSettingsSchema.optional(),
 });
 
 /** The only top-level table this module reads. */
@@ -431,7 +440,7 @@ function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLoc
     const allowed = allowedKeys(path);
     return issue.keys.map((key) => {
       const keyPath = [...path, key].join(".");
-      const at = locations.get(keyPath);
+      const at = locate(locations, keyPath);
       return {
         keyPath,
         line: at?.line ?? null,
@@ -441,10 +450,13 @@ function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLoc
     });
   }
   const keyPath = path.join(".");
-  const at = locations.get(keyPath);
+  const at = locate(locations, keyPath);
   const value = valueAt(raw, path);
-  // A misspelt table is about its name: point at the key, as for unknown keys.
-  const column = issue.code === "custom" ? at?.keyColumn : at?.valueColumn;
+  // A misspelt table is about its name: point at the key, as for unknown keys; custom checks of
+  // a value (durations, thresholds) say so with `params.at` and point at the value.
+  const column = issue.code === "custom" && issue.params?.at !== "value"
+    ? at?.keyColumn
+    : at?.valueColumn;
   const problem = { keyPath, line: at?.line ?? null, column: column ?? null };
   switch (issue.code) {
     case "invalid_type":
@@ -484,11 +496,36 @@ function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLoc
   }
 }
 
+/** The keys the schema allows in the table at `path` (walking through defaults and transforms). */
+/**
+ * Where `keyPath` is, or else its nearest located parent: a key inside an inline table
+ * (`headers = { X-Token = "…" }`) is not found by the line scan, but its table's line is.
+ */
+function locate(locations: Map<string, KeyLocation>, keyPath: string): KeyLocation | undefined {
+  for (let path = keyPath; path !== ""; path = path.slice(0, Math.max(0, path.lastIndexOf(".")))) {
+    const at = locations.get(path);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
 function allowedKeys(path: string[]): string[] {
-  const key = path.join(".");
-  if (key === "execution") return Object.keys(ExecutionSectionSchema.shape);
-  if (key === "execution.gates") return Object.keys(GatesSectionSchema.shape);
-  if (key === "execution.telemetry") return Object.keys(TelemetrySectionSchema.shape);
+  let schema: z.core.$ZodType | undefined = ExecutionConfigSchema;
+  for (const segment of [...path, null]) {
+    // Unwrap what wraps a table: defaults, optionals, and transforms of its parsed value.
+    for (let depth = 0; schema !== undefined && depth < 8; depth++) {
+      const def = schema._zod.def as z.core.$ZodTypeDef & {
+        innerType?: z.core.$ZodType;
+        in?: z.core.$ZodType;
+      };
+      const inner: z.core.$ZodType | undefined = def.innerType ?? def.in;
+      if (inner === undefined) break;
+      schema = inner;
+    }
+    if (!(schema instanceof z.ZodObject)) return [];
+    if (segment === null) return Object.keys(schema.shape);
+    schema = schema.shape[segment];
+  }
   return [];
 }
 

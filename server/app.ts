@@ -7,17 +7,20 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import { type ExecutionConfig, parseExecutionConfig } from "../execution/config.ts";
 import { InvalidSessionIdError } from "../execution/session_id.ts";
+import { opsSettingsOf } from "../ops/ops_settings.ts";
+import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 import { tokenAuth, TokenGuard } from "../web/auth.ts";
 import { jsonError } from "../web/errors.ts";
 import { loopbackHostOnly } from "../web/host_check.ts";
 import { ResponseCache } from "../web/response_cache.ts";
-import type { AppState, HandlerFn, ManifestRoute, RouteContext } from "../web/route.ts";
+import type { AppState, HandlerFn, ManifestRoute, RenderInit, RouteContext } from "../web/route.ts";
 import { securityHeaders } from "../web/security_headers.ts";
 import { readStaticAsset } from "./assets.ts";
 import { errorAnswer, htmlErrorPages } from "./error_answers.ts";
 import { LOGIN_ROUTE, ROUTES } from "./manifest.ts";
-import { renderPage } from "./render_page.ts";
+import { type PageChrome, renderPage } from "./render_page.ts";
 
 /**
  * Options of {@linkcode createApp}.
@@ -44,6 +47,18 @@ export interface CreateAppOptions {
    * @default {1024}
    */
   maxEventStreams?: number;
+  /**
+   * The config whose health thresholds, alert rules and retention policy
+   * the telemetry console shows and applies.
+   * @default {the defaults}
+   */
+  config?: ExecutionConfig;
+  /**
+   * The telemetry monitor of the log root (shared with the server's
+   * snapshot and alert schedule).
+   * @default {a monitor of `logDir` with the settings of `config`}
+   */
+  telemetry?: TelemetryMonitor;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -52,17 +67,37 @@ function toHonoHandler(
   fn: HandlerFn<never>,
   state: AppState,
 ): (c: Context) => Response | Promise<Response> {
-  return (c) => {
+  return async (c) => {
     const url = new URL(c.req.url);
+    // A page is rendered after its handler has run, so a request the handler refuses (a bad
+    // session id) touches no file; the site header then reads the firing alerts for its badge.
+    let rendered: { data: unknown; init?: RenderInit } | null = null;
+    const placeholder = new Response(null);
     const ctx: RouteContext<never> = {
       req: c.req.raw,
       url,
       params: c.req.param() as Record<string, string>,
       state,
-      render: (data, init) => renderPage(route, data, url, init),
+      render: (data, init) => {
+        rendered = { data, init };
+        return placeholder;
+      },
     };
-    return fn(ctx);
+    const res = await fn(ctx);
+    if (res !== placeholder || rendered === null) return res;
+    const { data, init } = rendered as { data: unknown; init?: RenderInit };
+    return renderPage(route, data, url, init, await pageChrome(state));
   };
+}
+
+/** The site header's data; an unreadable alert state shows no badge rather than failing the page. */
+async function pageChrome(state: AppState): Promise<PageChrome> {
+  try {
+    const firing = await state.telemetry.firing();
+    return { firing: firing.length, critical: firing.some((a) => a.severity === "critical") };
+  } catch {
+    return { firing: 0, critical: false };
+  }
 }
 
 /**
@@ -85,6 +120,11 @@ export function createApp(options: CreateAppOptions): Hono {
     shutdown: options.signal ?? new AbortController().signal,
     maxEventStreams: options.maxEventStreams ?? 1024,
     responseCache: new ResponseCache(),
+    telemetry: options.telemetry ??
+      new TelemetryMonitor(
+        options.logDir,
+        opsSettingsOf(options.config ?? parseExecutionConfig("")),
+      ),
   };
   const app = new Hono();
 
@@ -133,8 +173,8 @@ export function createApp(options: CreateAppOptions): Hono {
     jsonError(
       404,
       "not_found",
-      `no route for ${c.req.method} ${c.req.path}: pages are / and /live/execution/<session>; ` +
-        "the API is under /api/live/",
+      `no route for ${c.req.method} ${c.req.path}: pages are /, /live/execution/<session> and ` +
+        "/live/telemetry; the API is under /api/live/ and /api/telemetry/",
     )
   );
   app.onError((err) => errorAnswer(err));

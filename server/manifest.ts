@@ -14,6 +14,13 @@ import * as sessionsApi from "../routes/api/live/sessions.ts";
 import * as timelineApi from "../routes/api/live/execution/[session].ts";
 import * as summaryApi from "../routes/api/live/execution/[session]/summary.ts";
 import * as streamApi from "../routes/api/live/execution/[session]/stream.ts";
+import * as telemetryPage from "../routes/live/telemetry.tsx";
+import * as healthApi from "../routes/api/telemetry/health.ts";
+import * as trendsApi from "../routes/api/telemetry/health/trends.ts";
+import * as alertsLatestApi from "../routes/api/telemetry/alerts/latest.ts";
+import * as alertsAckApi from "../routes/api/telemetry/alerts/ack.ts";
+import * as alertsSnoozeApi from "../routes/api/telemetry/alerts/snooze.ts";
+import * as alertsUnsnoozeApi from "../routes/api/telemetry/alerts/unsnooze.ts";
 
 /**
  * Every route of the dashboard, in registration order.
@@ -33,6 +40,14 @@ export const ROUTES: readonly ManifestRoute[] = [
   { pattern: "/api/live/execution/:session", module: timelineApi },
   { pattern: "/api/live/execution/:session/summary", module: summaryApi },
   { pattern: "/api/live/execution/:session/stream", module: streamApi },
+  // The telemetry console (health, trends, alerts).
+  { pattern: "/live/telemetry", module: telemetryPage },
+  { pattern: "/api/telemetry/health", module: healthApi },
+  { pattern: "/api/telemetry/health/trends", module: trendsApi },
+  { pattern: "/api/telemetry/alerts/latest", module: alertsLatestApi },
+  { pattern: "/api/telemetry/alerts/ack", module: alertsAckApi },
+  { pattern: "/api/telemetry/alerts/snooze", module: alertsSnoozeApi },
+  { pattern: "/api/telemetry/alerts/unsnooze", module: alertsUnsnoozeApi },
 ];
 
 /**

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { h } from "preact";
+import { Fragment, h } from "preact";
+import SiteNav from "../components/SiteNav.tsx";
 import { renderToString } from "preact-render-to-string";
 import { renderDocument } from "../web/document.ts";
 import { IslandCollector, IslandContext } from "../web/island.tsx";
@@ -15,8 +16,26 @@ import { ISLANDS } from "./island_registry.ts";
 export const ASSET_VERSION: string = Date.now().toString(36);
 
 /**
+ * What the site header shows: the alerts firing now. Pages rendered without
+ * it (the login form, before authentication) have no header.
+ *
+ * @example
+ * ```ts
+ * import type { PageChrome } from "./render_page.ts";
+ * const chrome: PageChrome = { firing: 1, critical: false };
+ * ```
+ */
+export interface PageChrome {
+  /** Alerts firing. */
+  firing: number;
+  /** Whether one of them is critical. */
+  critical: boolean;
+}
+
+/**
  * Render `route`'s page component with `data` as a full HTML response
- * (`no-store`: pages show live data).
+ * (`no-store`: pages show live data), under the site header when `chrome`
+ * is given.
  *
  * @example
  * ```ts
@@ -32,12 +51,20 @@ export function renderPage(
   data: unknown,
   url: URL,
   init: RenderInit = {},
+  chrome: PageChrome | null = null,
 ): Response {
   const Page = route.module.default;
   if (Page === undefined) throw new Error(`route ${route.pattern} has no page component`);
   const islands = new IslandCollector(ISLANDS);
+  const page = h(Page, { data: data as never, url });
   const body = renderToString(
-    h(IslandContext.Provider, { value: islands }, h(Page, { data: data as never, url })),
+    h(
+      IslandContext.Provider,
+      { value: islands },
+      chrome === null
+        ? page
+        : h(Fragment, null, h(SiteNav, { path: url.pathname, ...chrome }), page),
+    ),
   );
   const title = route.module.title?.(data as never) ?? "Execution dashboard";
   const html = renderDocument({

@@ -10,13 +10,15 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const LAYERS: Readonly<Record<string, number>> = {
   execution: 0,
   live: 1,
-  web: 2,
-  routes: 3,
-  islands: 3,
-  components: 3,
-  server: 4,
-  cli: 5,
-  "main.ts": 6,
+  // Operations over a log root (health, trends, alerts): reads through live/, knows no HTTP.
+  ops: 2,
+  web: 3,
+  routes: 4,
+  islands: 4,
+  components: 4,
+  server: 5,
+  cli: 6,
+  "main.ts": 7,
 };
 
 /** Relative import specifiers of a module: `import`/`export … from` statements at line start. */

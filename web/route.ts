@@ -9,6 +9,7 @@
 import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
 import type { ResponseCache } from "./response_cache.ts";
+import type { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 
 /**
  * What every handler may read about the app it runs in.
@@ -17,12 +18,16 @@ import type { ResponseCache } from "./response_cache.ts";
  * ```ts
  * import type { AppState } from "./route.ts";
  * import { ResponseCache } from "./response_cache.ts";
+ * import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
+ * import { opsSettingsOf } from "../ops/ops_settings.ts";
+ * import { parseExecutionConfig } from "../execution/config.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
  *   guard: null,
  *   shutdown: new AbortController().signal,
  *   maxEventStreams: 1024,
  *   responseCache: new ResponseCache(),
+ *   telemetry: new TelemetryMonitor("logs/execution", opsSettingsOf(parseExecutionConfig(""))),
  * };
  * ```
  */
@@ -37,6 +42,8 @@ export interface AppState {
   maxEventStreams: number;
   /** Answers computed from session files, valid while the file is unchanged (one per app). */
   responseCache: ResponseCache;
+  /** Health, trends and alerts of the log root (one per app). */
+  telemetry: TelemetryMonitor;
 }
 
 /**

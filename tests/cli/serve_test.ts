@@ -223,3 +223,50 @@ Deno.test("serve exits 2 before listening when the log directory is a file", asy
     assert.match(io.stderr(), /^peak-trade serve: .*file exists but is not a directory; pass/);
   });
 });
+
+Deno.test("serve refuses bad schedule flags and a bad config, naming them", async () => {
+  await withLogDir(async (dir) => {
+    const bad = `${dir}/bad.toml`;
+    await Deno.writeTextFile(bad, "[execution.alerts]\nevaluate_every = 30\n");
+    const cases: [string[], RegExp][] = [
+      [["--snapshot-interval", "soon"], /--snapshot-interval: expected a duration/],
+      [["--alerts-interval", "500ms"], /--alerts-interval: must be at least 1s \(or off\)/],
+      [
+        ["--config", bad],
+        /bad\.toml:2:18: execution\.alerts\.evaluate_every: expected a duration string/,
+      ],
+      [["--config", `${dir}/none.toml`], /config file not found/],
+    ];
+    for (const [args, message] of cases) {
+      const io = memoryIo();
+      assert.equal(
+        await runServeCommand(["--port", "0", "--log-dir", dir, ...args], io),
+        2,
+        args.join(" "),
+      );
+      assert.match(io.stderr(), message);
+    }
+  });
+});
+
+Deno.test("serve with --config evaluates the alert rules on its schedule and says so", async () => {
+  await withLogDir(async (dir) => {
+    const config = `${dir}/ops.toml`;
+    await Deno.writeTextFile(config, '[execution.alerts]\nevaluate_every = "1h"\n');
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(
+      ["--port", "0", "--log-dir", dir, "--config", config, "--snapshot-interval", "off"],
+      io,
+      { signal: stop.signal, onListen: (s) => started.resolve(s) },
+    );
+    const server = await listening(exit, started.promise);
+    const res = await fetch(new URL("/api/telemetry/health", server.url));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    stop.abort();
+    assert.equal(await exit, 0);
+    assert.match(io.stdout(), /Telemetry: health snapshots off; alert rules evaluated every 1h/);
+  });
+});

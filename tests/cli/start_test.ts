@@ -20,7 +20,8 @@ Deno.test("start runs the demo into a fresh session and prints that session's pa
       assert.ok(pageUrl, io.stdout());
       const sessionId = /\/live\/execution\/([A-Za-z0-9._-]+)$/.exec(pageUrl)?.[1];
       assert.ok(sessionId, pageUrl);
-      const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+      // Dot-entries are the server's own state (health snapshots), not sessions.
+      const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => !n.startsWith("."));
       assert.deepEqual(files, [`${sessionId}.jsonl`]);
       const res = await fetch(pageUrl);
       assert.equal(res.status, 200);

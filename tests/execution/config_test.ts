@@ -149,7 +149,7 @@ Deno.test("an unknown key is an error that lists the allowed keys", () => {
   const err = configError("[execution]\nslipage_bps = 3\n");
   assert.equal(
     err.message,
-    "config.toml:2:1: execution.slipage_bps: unknown key (allowed here: mode, slippage_bps, fee_bps, min_notional, lot_size, min_qty, gates, telemetry)",
+    "config.toml:2:1: execution.slipage_bps: unknown key (allowed here: mode, slippage_bps, fee_bps, min_notional, lot_size, min_qty, gates, telemetry, alerts)",
   );
   assert.match(
     configError("[execution.gates]\nblock = true\n").message,
