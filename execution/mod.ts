@@ -18,3 +18,5 @@ export * from "./pipeline.ts";
 export * from "./config.ts";
 export { encodeEventLine, encodeEventLinePrefix } from "./event_line.ts";
 export * from "./telemetry.ts";
+// Prometheus metrics of the trading process (issue 14).
+export * from "./metrics/mod.ts";

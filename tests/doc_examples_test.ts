@@ -6,7 +6,7 @@ const root = new URL("../", import.meta.url);
 
 async function libraryModules(): Promise<string[]> {
   const files: string[] = [new URL("mod.ts", root).pathname];
-  for (const dir of ["execution/", "execution/gates/", "live/"]) {
+  for (const dir of ["execution/", "execution/gates/", "execution/metrics/", "live/"]) {
     for await (const entry of Deno.readDir(new URL(dir, root))) {
       if (entry.isFile && entry.name.endsWith(".ts")) {
         files.push(new URL(dir + entry.name, root).pathname);
