@@ -38,6 +38,8 @@ export interface DashboardServerOptions {
   logDir: string;
   /** Bearer token; required on a non-loopback hostname. */
   token?: string;
+  /** A separate bearer token for `/metrics` (metrics, issue 14). */
+  metricsToken?: string;
 }
 
 /**
@@ -73,6 +75,9 @@ Options:
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
                     Required when --hostname is not a loopback address.
+  --metrics-token T a separate bearer token for /metrics, for Prometheus (the
+                    --token works there too); default: PEAK_METRICS_TOKEN.
+                    Without either, /metrics follows --token.
   -h, --help        show this help
 `;
 
@@ -81,7 +86,8 @@ const START_USAGE = `Usage: peak-trade start [options]
 Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
-Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token).
+Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token,
+--metrics-token).
 `;
 
 /** Format a host for a URL (IPv6 in brackets). */
@@ -101,12 +107,13 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
     logDir: "logs/execution",
   };
   let token: string | undefined = io.env("PEAK_DASHBOARD_TOKEN") || undefined;
+  let metricsToken: string | undefined = io.env("PEAK_METRICS_TOKEN") || undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "-h" || arg === "--help") return { ok: true, options, help: true };
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    if (!["--port", "--hostname", "--log-dir", "--token"].includes(name)) {
+    if (!["--port", "--hostname", "--log-dir", "--token", "--metrics-token"].includes(name)) {
       return { ok: false, message: `unknown option ${JSON.stringify(arg)}` };
     }
     let value: string;
@@ -137,6 +144,10 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
         if (value === "") return { ok: false, message: "--token must not be empty" };
         token = value;
         break;
+      case "--metrics-token":
+        if (value === "") return { ok: false, message: "--metrics-token must not be empty" };
+        metricsToken = value;
+        break;
     }
   }
   if (token !== undefined) {
@@ -148,6 +159,19 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
       return { ok: false, message: `${source}: ${problem}` };
     }
     options.token = token;
+  }
+  if (metricsToken !== undefined) {
+    const problem = tokenProblem(metricsToken);
+    if (problem !== null) {
+      const given = args.some((arg) =>
+        arg === "--metrics-token" || arg.startsWith("--metrics-token=")
+      );
+      return {
+        ok: false,
+        message: `${given ? "--metrics-token" : "PEAK_METRICS_TOKEN"}: ${problem}`,
+      };
+    }
+    options.metricsToken = metricsToken;
   }
   if (!isLoopbackHost(options.hostname) && options.token === undefined) {
     return {
@@ -177,7 +201,12 @@ export async function startDashboardServer(
 ): Promise<DashboardServer> {
   await ensureIslandBundle();
   const closing = new AbortController();
-  const app = createApp({ logDir: options.logDir, token: options.token, signal: closing.signal });
+  const app = createApp({
+    logDir: options.logDir,
+    token: options.token,
+    metricsToken: options.metricsToken,
+    signal: closing.signal,
+  });
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     port: options.port,

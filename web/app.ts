@@ -10,7 +10,7 @@ import { renderToString } from "preact-render-to-string";
 import { InvalidSessionIdError } from "../execution/session_id.ts";
 import { SessionLogChangedError } from "../live/log_changed_error.ts";
 import { readStaticAsset } from "./assets.ts";
-import { tokenAuth, TokenGuard } from "./auth.ts";
+import { defaultIsPublic, tokenAuth, TokenGuard } from "./auth.ts";
 import { escapeHtml, renderDocument } from "./document.ts";
 import { HttpError, jsonError } from "./errors.ts";
 import { loopbackHostOnly } from "./host_check.ts";
@@ -18,6 +18,10 @@ import { IslandCollector, type IslandRecord } from "./island.tsx";
 import { LOGIN_ROUTE, ROUTES } from "./manifest.ts";
 import type { AppState, HandlerFn, ManifestRoute, RenderInit, RouteContext } from "./route.ts";
 import { securityHeaders } from "./security_headers.ts";
+// Metrics (issue 14).
+import { DashboardMetrics } from "./dashboard_metrics.ts";
+import { requestDuration } from "./request_metrics.ts";
+import { METRICS_PATH } from "../routes/metrics.ts";
 
 /**
  * Options of {@linkcode createApp}.
@@ -44,6 +48,13 @@ export interface CreateAppOptions {
    * @default {1024}
    */
   maxEventStreams?: number;
+  /**
+   * A separate bearer token for `/metrics` (Prometheus then holds a
+   * credential that reads metrics only); the dashboard token works there too.
+   * Without it, `/metrics` follows `token`.
+   * @default {undefined}
+   */
+  metricsToken?: string;
 }
 
 /** Changes on every start so browsers fetch the current bundle and stylesheet. */
@@ -172,9 +183,14 @@ export function createApp(options: CreateAppOptions): Hono {
     guard,
     shutdown: options.signal ?? new AbortController().signal,
     maxEventStreams: options.maxEventStreams ?? 1024,
+    // Metrics (issue 14): the registry and the separate metrics token.
+    metrics: new DashboardMetrics({ logDir: options.logDir }),
+    metricsGuard: options.metricsToken === undefined ? null : new TokenGuard(options.metricsToken),
   };
   const app = new Hono();
 
+  // Metrics (issue 14): first, so that requests refused by later middleware are observed too.
+  app.use(requestDuration(state.metrics.requestDuration));
   app.use(securityHeaders());
   app.use(async (c, next) => {
     await next();
@@ -184,6 +200,10 @@ export function createApp(options: CreateAppOptions): Hono {
   if (guard !== null) {
     app.use(tokenAuth({
       guard,
+      // Metrics (issue 14): with a metrics token, /metrics checks its own tokens.
+      isPublic: state.metricsGuard === null
+        ? defaultIsPublic
+        : (path) => path === METRICS_PATH || defaultIsPublic(path),
       loginPage: (c) => {
         const url = new URL(c.req.url);
         return renderPage(LOGIN_ROUTE, { next: url.pathname + url.search, error: null }, url, {

@@ -14,6 +14,7 @@ import * as sessionsApi from "../routes/api/live/sessions.ts";
 import * as timelineApi from "../routes/api/live/execution/[session].ts";
 import * as summaryApi from "../routes/api/live/execution/[session]/summary.ts";
 import * as streamApi from "../routes/api/live/execution/[session]/stream.ts";
+import * as metrics from "../routes/metrics.ts";
 
 /**
  * Every route of the dashboard, in registration order.
@@ -33,6 +34,7 @@ export const ROUTES: readonly ManifestRoute[] = [
   { pattern: "/api/live/execution/:session", module: timelineApi },
   { pattern: "/api/live/execution/:session/summary", module: summaryApi },
   { pattern: "/api/live/execution/:session/stream", module: streamApi },
+  { pattern: "/metrics", module: metrics },
 ];
 
 /**

@@ -8,6 +8,7 @@
  */
 import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
+import type { DashboardMetrics } from "./dashboard_metrics.ts";
 
 /**
  * What every handler may read about the app it runs in.
@@ -15,11 +16,14 @@ import type { TokenGuard } from "./auth.ts";
  * @example
  * ```ts
  * import type { AppState } from "./route.ts";
+ * import { DashboardMetrics } from "./dashboard_metrics.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
  *   guard: null,
  *   shutdown: new AbortController().signal,
  *   maxEventStreams: 1024,
+ *   metrics: new DashboardMetrics({ logDir: "logs/execution" }),
+ *   metricsGuard: null,
  * };
  * ```
  */
@@ -32,6 +36,10 @@ export interface AppState {
   shutdown: AbortSignal;
   /** Most event streams open at once; more are refused with 503. */
   maxEventStreams: number;
+  /** The registry behind `/metrics` (log-root families, request metrics, process metrics). */
+  metrics: DashboardMetrics;
+  /** The guard of the separate metrics token, else `null` (then `/metrics` follows `guard`). */
+  metricsGuard: TokenGuard | null;
 }
 
 /**
