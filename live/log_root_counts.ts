@@ -306,8 +306,23 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
-/** Free and total bytes of the filesystem holding `dir`, or `null` when it cannot be read. */
+/** Whether `descriptor` is granted, without prompting (a scrape must never wait on a prompt). */
+function granted(descriptor: Deno.PermissionDescriptor): boolean {
+  try {
+    return Deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Free and total bytes of the filesystem holding `dir`, or `null` when it
+ * cannot be read (missing, or no `--allow-sys=statfs`).
+ */
 function filesystemOf(dir: string): { availBytes: number; sizeBytes: number } | null {
+  if (!granted({ name: "sys", kind: "statfs" }) || !granted({ name: "read", path: dir })) {
+    return null;
+  }
   try {
     const fs = statfsSync(dir);
     return { availBytes: fs.bavail * fs.bsize, sizeBytes: fs.blocks * fs.bsize };

@@ -19,6 +19,12 @@ import denoConfig from "../deno.json" with { type: "json" };
 /** Request-duration buckets in seconds: API answers take milliseconds, cold summaries up to seconds. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Set an unlabelled gauge, or leave it without a sample when the value is unknown. */
+function setOrRemove(gauge: Gauge, value: number | null): void {
+  if (value === null) gauge.remove();
+  else gauge.set(value);
+}
+
 /**
  * Options of {@linkcode DashboardMetrics}.
  *
@@ -95,9 +101,7 @@ export class DashboardMetrics {
       registers,
       collect() {
         // No sample while there is no event: 0 would read as "stale since 1970".
-        this.reset();
-        const seconds = snapshot()?.lastEventSeconds ?? null;
-        if (seconds !== null) this.set(seconds);
+        setOrRemove(this, snapshot()?.lastEventSeconds ?? null);
       },
     });
     new Gauge({
@@ -113,9 +117,7 @@ export class DashboardMetrics {
       help: "Bytes available to the server on the log root's filesystem.",
       registers,
       collect() {
-        this.reset();
-        const fs = snapshot()?.filesystem ?? null;
-        if (fs !== null) this.set(fs.availBytes);
+        setOrRemove(this, snapshot()?.filesystem?.availBytes ?? null);
       },
     });
     new Gauge({
@@ -123,9 +125,7 @@ export class DashboardMetrics {
       help: "Size of the log root's filesystem in bytes.",
       registers,
       collect() {
-        this.reset();
-        const fs = snapshot()?.filesystem ?? null;
-        if (fs !== null) this.set(fs.sizeBytes);
+        setOrRemove(this, snapshot()?.filesystem?.sizeBytes ?? null);
       },
     });
     new Gauge({

@@ -215,3 +215,36 @@ Deno.test("serveMetrics with a token refuses requests without the bearer token",
     await server.shutdown();
   }
 });
+
+Deno.test("without permissions the library renders its metrics and asks for none", async () => {
+  // --no-prompt turns any permission request into an error, so a clean run shows none was made.
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/render.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { ExecutionMetrics } from ${
+        JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+      };\n` +
+        `console.log(await new ExecutionMetrics().render());\n`,
+    );
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        script,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.match(text, /^process_cpu_seconds_total [\d.e+-]+$/m);
+    assert.match(text, /^process_resident_memory_bytes \d+$/m);
+    assert.ok(!text.includes("process_open_fds"), "/proc needs --allow-all or --allow-run");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

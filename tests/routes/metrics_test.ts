@@ -222,3 +222,13 @@ Deno.test("without any token /metrics is open on loopback, like every route", as
     assert.equal(rebound.status, 403, "another Host is refused as for every route");
   });
 });
+
+Deno.test("an empty log root has no last-event sample (0 would read as stale since 1970)", async () => {
+  await withLogDir(async (dir) => {
+    const text = await (await createApp({ logDir: dir }).request("/metrics")).text();
+    assert.match(text, /^# TYPE peak_exec_last_event_timestamp_seconds gauge$/m);
+    assert.doesNotMatch(text, /^peak_exec_last_event_timestamp_seconds /m);
+    assert.match(text, /^peak_exec_sessions\{state="active"\} 0$/m);
+    assert.match(text, /^peak_exec_filesystem_avail_bytes \d+$/m);
+  });
+});
