@@ -180,7 +180,7 @@ export class LogRootCounts {
       if (!entry.name.endsWith(SESSION_SUFFIX)) continue;
       if (!isValidSessionId(entry.name.slice(0, -SESSION_SUFFIX.length))) continue;
       // Unchanged files are settled here, without an await per session.
-      const track = this.#unchanged(path, info) ?? await this.#update(path, info);
+      const track = this.#unchanged(path, info) ?? await this.#updateOrKeep(path, info);
       if (track === null) continue;
       seen.add(path);
       const mtime = info.mtime?.getTime() ?? null;
@@ -215,6 +215,19 @@ export class LogRootCounts {
         known.size === info.size && known.mtimeMs === (info.mtime?.getTime() ?? null)
       ? known
       : null;
+  }
+
+  /**
+   * {@linkcode LogRootCounts.#update}, except that a file that cannot be read
+   * now (permissions, an I/O error) keeps what it counted before instead of
+   * failing the whole scrape; it is tried again on the next one.
+   */
+  async #updateOrKeep(path: string, info: Deno.FileInfo): Promise<SessionTrack | null> {
+    try {
+      return await this.#update(path, info);
+    } catch {
+      return this.#tracks.get(path) ?? null;
+    }
   }
 
   /** The track of the session file at `path`, read on from where it stopped; `null` when it is gone. */

@@ -263,3 +263,28 @@ Deno.test("concurrent refreshes share one run and count each line once", async (
     assert.equal(first.counts.gateBlockTotal(), 10);
   });
 });
+
+Deno.test("a session file that cannot be read keeps its counts and does not fail the refresh", async () => {
+  await withTempDir(async (dir) => {
+    const a = join(dir, "a.jsonl");
+    await Deno.writeTextFile(a, gateLine("a", 1, "LotSize", false, "X").repeat(2));
+    await Deno.writeTextFile(join(dir, "b.jsonl"), gateLine("b", 1, "LotSize", false, "X"));
+    const root = new LogRootCounts(dir);
+    assert.equal((await root.refresh()).counts.gateBlockTotal(), 3);
+    await Deno.writeTextFile(a, gateLine("a", 2, "LotSize", false, "X"), { append: true });
+    // An open that fails as it would without permission (the tests may run as root).
+    const open = Deno.open;
+    Deno.open = ((path: string | URL, options?: Deno.OpenOptions) =>
+      String(path) === a
+        ? Promise.reject(new Deno.errors.PermissionDenied(`permission denied: ${path}`))
+        : open(path, options)) as typeof Deno.open;
+    try {
+      const snapshot = await root.refresh();
+      assert.equal(snapshot.counts.gateBlockTotal(), 3, "a keeps what it had counted");
+      assert.equal(snapshot.sessions.active + snapshot.sessions.idle, 2);
+    } finally {
+      Deno.open = open;
+    }
+    assert.equal((await root.refresh()).counts.gateBlockTotal(), 4, "read on once readable");
+  });
+});
