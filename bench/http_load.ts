@@ -95,7 +95,8 @@ function toMs(value: string): number {
   return m[2] === "us" ? n / 1000 : m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
 }
 
-interface WrkResult {
+/** What one wrk run measured (also used by `metrics_scrape.ts`). */
+export interface WrkResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -103,7 +104,11 @@ interface WrkResult {
   raw: string;
 }
 
-async function runWrk(url: string, options: LoadOptions): Promise<WrkResult> {
+/** Run wrk against `url` with the options' duration, threads and connections. */
+export async function runWrk(
+  url: string,
+  options: Pick<LoadOptions, "duration" | "threads" | "connections">,
+): Promise<WrkResult> {
   const seconds = Number(options.duration.replace(/[smh]$/, "")) *
     (options.duration.endsWith("m") ? 60 : options.duration.endsWith("h") ? 3600 : 1);
   const output = await new Deno.Command("/usr/bin/wrk", {

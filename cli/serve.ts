@@ -49,6 +49,8 @@ export interface DashboardServerOptions {
   logDir: string;
   /** Bearer token; required on a non-loopback hostname. */
   token?: string;
+  /** A separate bearer token for `/metrics` (the dashboard token works there too). */
+  metricsToken?: string;
   /**
    * The config (health thresholds, alert rules, retention policy shown).
    * @default {the defaults}
@@ -108,6 +110,9 @@ Options:
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
                     Required when --hostname is not a loopback address.
+  --metrics-token T a separate bearer token for /metrics, for Prometheus (the
+                    --token works there too); default: PEAK_METRICS_TOKEN.
+                    Without either, /metrics follows --token.
   --config FILE     health thresholds, alert rules and sinks, retention policy
                     ([execution.telemetry.health], [execution.alerts], …)
   --snapshot-interval D
@@ -144,6 +149,7 @@ function parseServeArgs(
     logDir: DEFAULT_LOG_DIR,
   };
   let token: string | undefined = io.env("PEAK_DASHBOARD_TOKEN") || undefined;
+  let metricsToken: string | undefined = io.env("PEAK_METRICS_TOKEN") || undefined;
   const schedule: ScheduleFlags = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -155,6 +161,7 @@ function parseServeArgs(
       "--hostname",
       "--log-dir",
       "--token",
+      "--metrics-token",
       "--config",
       "--snapshot-interval",
       "--alerts-interval",
@@ -189,6 +196,10 @@ function parseServeArgs(
         if (value === "") throw new UsageError("--token must not be empty");
         token = value;
         break;
+      case "--metrics-token":
+        if (value === "") throw new UsageError("--metrics-token must not be empty");
+        metricsToken = value;
+        break;
       case "--config":
         if (value === "") throw new UsageError("--config must not be empty");
         schedule.config = value;
@@ -212,6 +223,16 @@ function parseServeArgs(
       throw new UsageError(`${source}: ${problem}`);
     }
     options.token = token;
+  }
+  if (metricsToken !== undefined) {
+    const problem = tokenProblem(metricsToken);
+    if (problem !== null) {
+      const given = args.some((arg) =>
+        arg === "--metrics-token" || arg.startsWith("--metrics-token=")
+      );
+      throw new UsageError(`${given ? "--metrics-token" : "PEAK_METRICS_TOKEN"}: ${problem}`);
+    }
+    options.metricsToken = metricsToken;
   }
   if (!isLoopbackHost(options.hostname) && options.token === undefined) {
     throw new UsageError(
@@ -263,6 +284,7 @@ export async function startDashboardServer(
   const app = createApp({
     logDir: options.logDir,
     token: options.token,
+    metricsToken: options.metricsToken,
     signal: closing.signal,
     telemetry,
   });

@@ -20,7 +20,7 @@ Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
 Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token,
---config, --snapshot-interval, --alerts-interval).
+--metrics-token, --config, --snapshot-interval, --alerts-interval).
 `;
 
 /**

@@ -9,9 +9,8 @@ import { resolve } from "node:path";
 import type { ExecutionSummary } from "./types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
-import { readAt } from "./backward_lines.ts";
-import { readInto, SummaryState, type SummaryStateData } from "../execution/wire/summary_state.ts";
-import { fingerprintAt, openSessionFile, sameBytes } from "./session_file.ts";
+import type { SummaryState } from "../execution/wire/summary_state.ts";
+import { SummaryCache } from "./summary_cache.ts";
 
 /**
  * Options of {@linkcode getExecutionSummary}.
@@ -33,20 +32,8 @@ export interface SummaryOptions {
 
 /** Sessions whose summary state is kept; the least recently used is dropped beyond this. */
 const CACHE_ENTRIES = 64;
-/** Cold reads of files at least this large are split across two cores. */
-const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
-/** How far from the middle of the file a line boundary is looked for. */
-const SPLIT_WINDOW_BYTES = 2 * 1024 * 1024;
 
-interface CacheEntry {
-  ino: number | null;
-  dev: number;
-  state: SummaryState;
-  /** The last bytes read (up to `state.consumed`), compared before reading on. */
-  fingerprint: Uint8Array;
-}
-
-const cache = new Map<string, CacheEntry>();
+const cache = new SummaryCache({ capacity: CACHE_ENTRIES, latency: true });
 
 function sortedRecord(map: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -102,96 +89,14 @@ function toSummary(
 }
 
 async function summarise(path: string, sessionId: string): Promise<ExecutionSummary> {
-  const file = await openSessionFile(path);
-  if (file === null) {
-    cache.delete(path);
-    return emptySummary(sessionId);
-  }
-  try {
-    const info = await file.stat();
-    let entry = cache.get(path);
-    if (
-      entry === undefined || entry.ino !== info.ino || entry.dev !== info.dev ||
-      info.size < entry.state.consumed ||
-      !sameBytes(await fingerprintAt(file, entry.state.consumed), entry.fingerprint)
-    ) {
-      // New, replaced (another inode), truncated or rewritten in place: read from the start.
-      entry = {
-        ino: info.ino,
-        dev: info.dev,
-        state: new SummaryState(),
-        fingerprint: new Uint8Array(0),
-      };
-    }
-    cache.delete(path);
-    cache.set(path, entry); // most recently used last
-    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    const torn = entry.state.consumed === 0 && info.size >= PARALLEL_MIN_BYTES
-      ? await readSplit(file, path, entry.state, info.size)
-      : await readInto(file, entry.state, info.size);
-    entry.fingerprint = await fingerprintAt(file, entry.state.consumed);
-    return toSummary(sessionId, entry.state, torn, info.size);
-  } finally {
-    file.close();
-  }
+  return await cache.read(
+    path,
+    (read) =>
+      read === null
+        ? emptySummary(sessionId)
+        : toSummary(sessionId, read.state, read.torn, read.size),
+  );
 }
-
-/** What the worker posts back. */
-type PartResult = { ok: true; state: SummaryStateData; torn: boolean } | {
-  ok: false;
-  error: string;
-};
-
-/** Read the second part `[start, end)` of the file in a worker. */
-function readPartInWorker(path: string, start: number, end: number): Promise<PartResult> {
-  return new Promise((resolvePart) => {
-    let worker: Worker;
-    try {
-      worker = new Worker(new URL("./summary_worker.ts", import.meta.url), { type: "module" });
-    } catch (err) {
-      resolvePart({ ok: false, error: String(err) });
-      return;
-    }
-    worker.onmessage = (event: MessageEvent<PartResult>) => {
-      worker.terminate();
-      resolvePart(event.data);
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      worker.terminate();
-      resolvePart({ ok: false, error: event.message });
-    };
-    worker.postMessage({ path, start, end });
-  });
-}
-
-/**
- * HOT PATH of a cold summary: the first half of the file is read here while
- * a worker reads the second half on the other core; the halves then combine.
- * Falls back to one thread when no line boundary is near the middle or the
- * worker cannot run.
- */
-async function readSplit(
-  file: Deno.FsFile,
-  path: string,
-  state: SummaryState,
-  size: number,
-): Promise<boolean> {
-  const middle = Math.floor(size / 2);
-  const window = await readAt(file, middle, Math.min(SPLIT_WINDOW_BYTES, size - middle));
-  const nl = window.indexOf(0x0a);
-  if (nl === -1 || middle + nl + 1 >= size) return await readInto(file, state, size);
-  const split = middle + nl + 1;
-  const second = readPartInWorker(path, split, size);
-  await readInto(file, state, split);
-  const part = await second;
-  if (!part.ok) return await readInto(file, state, size);
-  state.absorb(part.state);
-  return part.torn;
-}
-
-/** Serialises summaries of one file, so concurrent calls never count a line twice. */
-const locks = new Map<string, Promise<unknown>>();
 
 /**
  * The summary of a whole session: event and kind counts, first and last
@@ -215,15 +120,7 @@ export async function getExecutionSummary(
   options: SummaryOptions = {},
 ): Promise<ExecutionSummary> {
   const path = resolve(sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId));
-  const previous = locks.get(path) ?? Promise.resolve();
-  const run = previous.then(() => summarise(path, sessionId), () => summarise(path, sessionId));
-  const settled = run.then(() => undefined, () => undefined);
-  locks.set(path, settled);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(path) === settled) locks.delete(path);
-  }
+  return await summarise(path, sessionId);
 }
 
 /**

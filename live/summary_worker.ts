@@ -1,6 +1,6 @@
 /**
  * Worker of a cold summary: reads the second half of a session file and posts
- * its totals back (see `summary.ts`).
+ * its totals back (see `summary_cache.ts`).
  *
  * @module
  */

@@ -11,12 +11,15 @@ import { type ExecutionConfig, parseExecutionConfig } from "../execution/config.
 import { InvalidSessionIdError } from "../execution/session_id.ts";
 import { opsSettingsOf } from "../ops/ops_settings.ts";
 import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
-import { tokenAuth, TokenGuard } from "../web/auth.ts";
+import { defaultIsPublic, tokenAuth, TokenGuard } from "../web/auth.ts";
 import { jsonError } from "../web/errors.ts";
 import { loopbackHostOnly } from "../web/host_check.ts";
 import { ResponseCache } from "../web/response_cache.ts";
 import type { AppState, HandlerFn, ManifestRoute, RenderInit, RouteContext } from "../web/route.ts";
 import { securityHeaders } from "../web/security_headers.ts";
+import { DashboardMetrics } from "../web/dashboard_metrics.ts";
+import { requestDuration } from "../web/request_metrics.ts";
+import { METRICS_PATH } from "../routes/metrics.ts";
 import { readStaticAsset } from "./assets.ts";
 import { errorAnswer, htmlErrorPages } from "./error_answers.ts";
 import { LOGIN_ROUTE, ROUTES } from "./manifest.ts";
@@ -59,6 +62,13 @@ export interface CreateAppOptions {
    * @default {a monitor of `logDir` with the settings of `config`}
    */
   telemetry?: TelemetryMonitor;
+  /**
+   * A separate bearer token for `/metrics` (Prometheus then holds a
+   * credential that reads metrics only); the dashboard token works there too.
+   * Without it, `/metrics` follows `token`.
+   * @default {undefined}
+   */
+  metricsToken?: string;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -125,15 +135,23 @@ export function createApp(options: CreateAppOptions): Hono {
         options.logDir,
         opsSettingsOf(options.config ?? parseExecutionConfig("")),
       ),
+    metrics: new DashboardMetrics({ logDir: options.logDir }),
+    metricsGuard: options.metricsToken === undefined ? null : new TokenGuard(options.metricsToken),
   };
   const app = new Hono();
 
+  // First, so that requests refused by later middleware are observed too.
+  app.use(requestDuration(state.metrics.requestDuration));
   app.use(securityHeaders());
   app.use(htmlErrorPages());
   if (guard === null) app.use(loopbackHostOnly());
   if (guard !== null) {
     app.use(tokenAuth({
       guard,
+      // With a metrics token, /metrics checks its own tokens.
+      isPublic: state.metricsGuard === null
+        ? defaultIsPublic
+        : (path) => path === METRICS_PATH || defaultIsPublic(path),
       loginPage: (c) => {
         const url = new URL(c.req.url);
         return renderPage(LOGIN_ROUTE, { next: url.pathname + url.search, error: null }, url, {

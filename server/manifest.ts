@@ -21,6 +21,7 @@ import * as alertsLatestApi from "../routes/api/telemetry/alerts/latest.ts";
 import * as alertsAckApi from "../routes/api/telemetry/alerts/ack.ts";
 import * as alertsSnoozeApi from "../routes/api/telemetry/alerts/snooze.ts";
 import * as alertsUnsnoozeApi from "../routes/api/telemetry/alerts/unsnooze.ts";
+import * as metrics from "../routes/metrics.ts";
 
 /**
  * Every route of the dashboard, in registration order.
@@ -48,6 +49,7 @@ export const ROUTES: readonly ManifestRoute[] = [
   { pattern: "/api/telemetry/alerts/ack", module: alertsAckApi },
   { pattern: "/api/telemetry/alerts/snooze", module: alertsSnoozeApi },
   { pattern: "/api/telemetry/alerts/unsnooze", module: alertsUnsnoozeApi },
+  { pattern: "/metrics", module: metrics },
 ];
 
 /**

@@ -141,7 +141,17 @@ export interface TokenAuthOptions {
   isPublic?: (path: string) => boolean;
 }
 
-function defaultIsPublic(path: string): boolean {
+/**
+ * The paths {@linkcode tokenAuth} lets through by default: the login form,
+ * the favicon and the static assets.
+ *
+ * @example
+ * ```ts
+ * import { defaultIsPublic } from "./auth.ts";
+ * console.log(defaultIsPublic("/login"), defaultIsPublic("/api/live/sessions")); // true false
+ * ```
+ */
+export function defaultIsPublic(path: string): boolean {
   return path === "/login" || path === "/favicon.ico" || path.startsWith("/static/");
 }
 

@@ -10,6 +10,7 @@ import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
 import type { ResponseCache } from "./response_cache.ts";
 import type { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
+import type { DashboardMetrics } from "./dashboard_metrics.ts";
 
 /**
  * What every handler may read about the app it runs in.
@@ -21,6 +22,7 @@ import type { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
  * import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
  * import { opsSettingsOf } from "../ops/ops_settings.ts";
  * import { parseExecutionConfig } from "../execution/config.ts";
+ * import { DashboardMetrics } from "./dashboard_metrics.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
  *   guard: null,
@@ -28,6 +30,8 @@ import type { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
  *   maxEventStreams: 1024,
  *   responseCache: new ResponseCache(),
  *   telemetry: new TelemetryMonitor("logs/execution", opsSettingsOf(parseExecutionConfig(""))),
+ *   metrics: new DashboardMetrics({ logDir: "logs/execution" }),
+ *   metricsGuard: null,
  * };
  * ```
  */
@@ -44,6 +48,10 @@ export interface AppState {
   responseCache: ResponseCache;
   /** Health, trends and alerts of the log root (one per app). */
   telemetry: TelemetryMonitor;
+  /** The registry behind `/metrics` (log-root families, request metrics, process metrics). */
+  metrics: DashboardMetrics;
+  /** The guard of the separate metrics token, else `null` (then `/metrics` follows `guard`). */
+  metricsGuard: TokenGuard | null;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * HOT PATH of the summary: a validating JSON scanner over the bytes of one
- * line that extracts only what a summary needs (kind, ts, symbol, the gate's
- * name and decision, a fill's notional and fee) without decoding the line to
- * a string or building objects. It answers "valid" only when it is sure the
+ * line that extracts only what a summary needs (kind, ts, symbol, mode, the
+ * gate's name, decision and code, a fill's side, notional and fee, an error's
+ * code) without decoding the line to a string or building objects. It answers "valid" only when it is sure the
  * line is a JSON object that `JSON.parse` would accept with the same values;
  * anything unusual (non-ASCII bytes, escapes in a captured string, deep
  * nesting, a repeated `payload`) is left to the general decoder.
@@ -28,6 +28,12 @@ export interface ScannedEvent {
   fillNotional: number;
   /** `fill_fee` when it is a number, else `NaN`. */
   fillFee: number;
+  /** `mode` when it is a string, else `null`. */
+  mode: string | null;
+  /** The payload's `code` (a gate decision's or an error's) when it is a string, else `null`. */
+  code: string | null;
+  /** The payload's `side` when it is a string, else `null`. */
+  side: string | null;
 }
 
 /** The scan's verdict: the line is a valid event (fields filled in), or ask the general decoder. */
@@ -49,12 +55,16 @@ const C_PASSED = 7;
 const C_DECISION = 8;
 const C_FILL_NOTIONAL = 9;
 const C_FILL_FEE = 10;
+const C_MODE = 11;
+const C_CODE = 12;
+const C_SIDE = 13;
 
 const TOP_KEYS: Array<[string, number]> = [
   ["ts", C_TS],
   ["symbol", C_SYMBOL],
   ["kind", C_KIND],
   ["payload", C_PAYLOAD],
+  ["mode", C_MODE],
 ];
 const PAYLOAD_KEYS: Array<[string, number]> = [
   ["gate_name", C_GATE_NAME],
@@ -63,6 +73,8 @@ const PAYLOAD_KEYS: Array<[string, number]> = [
   ["decision", C_DECISION],
   ["fill_notional", C_FILL_NOTIONAL],
   ["fill_fee", C_FILL_FEE],
+  ["code", C_CODE],
+  ["side", C_SIDE],
 ];
 
 /** Keys to capture, grouped by length so a key costs one or two byte comparisons. */
@@ -91,25 +103,37 @@ let gateNameSet = false;
 let payloadSeen = false;
 
 /**
- * Recently seen strings (kinds, symbols, gate names), checked byte by byte
- * before anything is allocated: a session repeats a handful of them.
+ * Recently seen strings, one small set per captured field (kinds, symbols,
+ * modes, gate names, codes, sides, decisions), checked byte by byte before
+ * anything is allocated: a session repeats a handful of each, and a set per
+ * field keeps one field's values from pushing out another's.
  */
+class RecentStrings {
+  readonly items: string[] = [];
+  next = 0;
+}
 const RECENT_SIZE = 16;
-const recent: string[] = [];
-let recentNext = 0;
+const recentKinds = new RecentStrings();
+const recentSymbols = new RecentStrings();
+const recentModes = new RecentStrings();
+const recentGates = new RecentStrings();
+const recentCodes = new RecentStrings();
+const recentSides = new RecentStrings();
+const recentDecisions = new RecentStrings();
 
-function stringAt(start: number, stop: number): string {
+function stringAt(start: number, stop: number, recent: RecentStrings): string {
   const length = stop - start;
-  for (let r = 0; r < recent.length; r++) {
-    const s = recent[r];
+  const items = recent.items;
+  for (let r = 0; r < items.length; r++) {
+    const s = items[r];
     if (s.length !== length) continue;
     let i = 0;
     while (i < length && s.charCodeAt(i) === buf[start + i]) i++;
     if (i === length) return s;
   }
   const s = String.fromCharCode.apply(null, buf.subarray(start, stop) as unknown as number[]);
-  recent[recentNext] = s;
-  recentNext = (recentNext + 1) % RECENT_SIZE;
+  items[recent.next] = s;
+  recent.next = (recent.next + 1) % RECENT_SIZE;
   return s;
 }
 
@@ -307,21 +331,38 @@ function storeString(capture: number): void {
       if (out.tsMicros !== out.tsMicros) out.tsMicros = tsFallback(strStart, strEnd); // NaN
       return;
     case C_SYMBOL:
-      out.symbol = stringAt(strStart, strEnd);
+      out.symbol = stringAt(strStart, strEnd, recentSymbols);
       return;
     case C_KIND:
-      out.kind = stringAt(strStart, strEnd);
+      out.kind = stringAt(strStart, strEnd, recentKinds);
       return;
     case C_GATE_NAME:
-      out.gateName = stringAt(strStart, strEnd);
+      out.gateName = stringAt(strStart, strEnd, recentGates);
       gateNameSet = true;
       return;
     case C_GATE:
-      if (!gateNameSet) out.gateName = stringAt(strStart, strEnd);
+      if (!gateNameSet) out.gateName = stringAt(strStart, strEnd, recentGates);
       return;
     case C_DECISION:
-      out.decision = stringAt(strStart, strEnd);
+      out.decision = stringAt(strStart, strEnd, recentDecisions);
       return;
+    case C_MODE:
+      out.mode = stringAt(strStart, strEnd, recentModes);
+      return;
+    // The wire puts `kind` before `payload`: a code is only kept for gates and errors, a
+    // side only for fills (strings cost a lookup); with the kind not seen yet, keep both.
+    case C_CODE: {
+      const kind = out.kind;
+      if (kind === "gate" || kind === "error" || kind === "unknown") {
+        out.code = stringAt(strStart, strEnd, recentCodes);
+      }
+      return;
+    }
+    case C_SIDE: {
+      const kind = out.kind;
+      if (kind === "fill" || kind === "unknown") out.side = stringAt(strStart, strEnd, recentSides);
+      return;
+    }
     default:
       storeOther(capture);
   }
@@ -351,6 +392,15 @@ function storeOther(capture: number): void {
       return;
     case C_FILL_FEE:
       out.fillFee = NaN;
+      return;
+    case C_MODE:
+      out.mode = null;
+      return;
+    case C_CODE:
+      out.code = null;
+      return;
+    case C_SIDE:
+      out.side = null;
       return;
     case C_GATE_NAME:
     case C_GATE:
@@ -496,6 +546,9 @@ export function newScannedEvent(): ScannedEvent {
     decision: null,
     fillNotional: NaN,
     fillFee: NaN,
+    mode: null,
+    code: null,
+    side: null,
   };
 }
 
@@ -522,6 +575,9 @@ export function scanEventLine(
   into.decision = null;
   into.fillNotional = NaN;
   into.fillFee = NaN;
+  into.mode = null;
+  into.code = null;
+  into.side = null;
   gateNameSet = false;
   payloadSeen = false;
   skipWs();

@@ -32,21 +32,34 @@ export interface SummaryStateData {
   validEvents: number;
   invalidLines: number;
   oversizedLines: number;
-  kindCounts: Map<string, number>;
+  kindModes: NestedCounts;
   minTs: number | null;
   maxTs: number | null;
   symbols: Set<string>;
   gateBlocks: Map<string, number>;
+  gatePasses: Map<string, number>;
+  gateBlockCodes: NestedCounts;
   blocked: number;
   intents: number;
   fillCount: number;
   fillNotional: number;
   fillFees: number;
+  fillSides: Map<string, number>;
+  errorCodes: Map<string, number>;
   lastIntent: Map<string, number>;
   sorted: Float64Array;
   fresh: number[];
   /** Fills (symbol key, ts) seen before any intent of their symbol in this part. */
   unpaired: Array<[string, number]>;
+}
+
+/** Counts per first key, then per second key (raw strings as written; `""` when absent). */
+export type NestedCounts = Map<string, Map<string, number>>;
+
+function bump(map: NestedCounts, a: string, b: string, n: number): void {
+  let inner = map.get(a);
+  if (inner === undefined) map.set(a, inner = new Map());
+  inner.set(b, (inner.get(b) ?? 0) + n);
 }
 
 /** Running totals of everything read so far (complete lines only). */
@@ -56,14 +69,23 @@ export class SummaryState {
   validEvents = 0;
   invalidLines = 0;
   oversizedLines = 0;
-  kindCounts: Map<string, number> = new Map();
+  /** Events per kind, then per mode as written (the metrics' `kind` × `mode`). */
+  kindModes: NestedCounts = new Map();
   symbols: Set<string> = new Set();
   gateBlocks: Map<string, number> = new Map();
+  /** Passed decisions per gate name. */
+  gatePasses: Map<string, number> = new Map();
+  /** Blocked decisions per gate name, then per code as written. */
+  gateBlockCodes: NestedCounts = new Map();
   blocked = 0;
   intents = 0;
   fillCount = 0;
   fillNotional = 0;
   fillFees = 0;
+  /** Fills per side as written. */
+  fillSides: Map<string, number> = new Map();
+  /** Error events per code as written. */
+  errorCodes: Map<string, number> = new Map();
   /** Latencies already merged, ascending. */
   sorted: Float64Array = new Float64Array(0);
   /** Latencies not yet merged. */
@@ -71,6 +93,8 @@ export class SummaryState {
   unpaired: Array<[string, number]> = [];
   /** Whether this state covers a later part of a file (its intents before it are unknown). */
   #partial: boolean;
+  /** Whether intent→fill latencies are kept (the metrics' states leave them out to stay small). */
+  #latency: boolean;
   // Hot fields are plain numbers (never null) so updating them allocates nothing.
   #min = Infinity;
   #max = -Infinity;
@@ -86,6 +110,17 @@ export class SummaryState {
   /** Latest timestamp (epoch µs), or `null`. */
   get maxTs(): number | null {
     return this.#max === -Infinity ? null : this.#max;
+  }
+
+  /** Events per kind, over every mode. */
+  get kindCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [kind, modes] of this.kindModes) {
+      let n = 0;
+      for (const count of modes.values()) n += count;
+      out.set(kind, n);
+    }
+    return out;
   }
 
   /** Latest intent time per symbol key. */
@@ -109,15 +144,23 @@ export class SummaryState {
     this.#intentTs[slot] = ts;
   }
 
-  constructor(partial = false) {
+  /**
+   * `partial`: the state covers a later part of a file. `latency`: keep the
+   * intent→fill latencies (8 bytes per fill); off for states that only count.
+   */
+  constructor(partial = false, latency = true) {
     this.#partial = partial;
+    this.#latency = latency;
   }
 
   /** Count one valid event. */
   add(e: ScannedEvent): void {
     this.validEvents++;
     const kind = e.kind;
-    this.kindCounts.set(kind, (this.kindCounts.get(kind) ?? 0) + 1);
+    let modes = this.kindModes.get(kind);
+    if (modes === undefined) this.kindModes.set(kind, modes = new Map());
+    const mode = e.mode ?? "";
+    modes.set(mode, (modes.get(mode) ?? 0) + 1);
     const ts = e.tsMicros; // NaN when absent: every comparison below is false
     if (ts < this.#min) this.#min = ts;
     if (ts > this.#max) this.#max = ts;
@@ -125,23 +168,28 @@ export class SummaryState {
     if (symbol !== null && symbol !== "") this.symbols.add(symbol);
     if (kind === "intent") {
       this.intents++;
-      if (ts === ts) this.#setLastIntent(symbol ?? "", ts);
+      if (ts === ts && this.#latency) this.#setLastIntent(symbol ?? "", ts);
     } else if (kind === "gate") {
       let passed = e.passed;
       if (passed === null) {
         const decision = e.decision?.toUpperCase();
         passed = decision === "ALLOW" || decision === "PASS";
       }
+      const name = e.gateName ?? "";
       if (!passed) {
         this.blocked++;
-        const name = e.gateName ?? "";
         this.gateBlocks.set(name, (this.gateBlocks.get(name) ?? 0) + 1);
+        bump(this.gateBlockCodes, name, e.code ?? "", 1);
+      } else {
+        this.gatePasses.set(name, (this.gatePasses.get(name) ?? 0) + 1);
       }
     } else if (kind === "fill") {
       this.fillCount++;
       if (Number.isFinite(e.fillNotional)) this.fillNotional += e.fillNotional;
       if (Number.isFinite(e.fillFee)) this.fillFees += e.fillFee;
-      if (ts === ts) {
+      const side = e.side ?? "";
+      this.fillSides.set(side, (this.fillSides.get(side) ?? 0) + 1);
+      if (ts === ts && this.#latency) {
         const key = symbol ?? "";
         const slot = this.#intentSlots.get(key);
         if (slot !== undefined) {
@@ -151,6 +199,9 @@ export class SummaryState {
           this.unpaired.push([key, ts]);
         }
       }
+    } else if (kind === "error") {
+      const code = e.code ?? "";
+      this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
     }
   }
 
@@ -159,10 +210,12 @@ export class SummaryState {
    * (`next` as read by {@linkcode readInto} with `partial` set).
    */
   absorb(next: SummaryStateData): void {
-    for (const [key, ts] of next.unpaired) {
-      const slot = this.#intentSlots.get(key);
-      if (slot !== undefined && ts >= this.#intentTs[slot]) {
-        this.fresh.push((ts - this.#intentTs[slot]) / 1000);
+    if (this.#latency) {
+      for (const [key, ts] of next.unpaired) {
+        const slot = this.#intentSlots.get(key);
+        if (slot !== undefined && ts >= this.#intentTs[slot]) {
+          this.fresh.push((ts - this.#intentTs[slot]) / 1000);
+        }
       }
     }
     this.consumed = next.consumed;
@@ -170,16 +223,25 @@ export class SummaryState {
     this.validEvents += next.validEvents;
     this.invalidLines += next.invalidLines;
     this.oversizedLines += next.oversizedLines;
-    for (const [k, v] of next.kindCounts) this.kindCounts.set(k, (this.kindCounts.get(k) ?? 0) + v);
+    for (const [k, modes] of next.kindModes) {
+      for (const [m, v] of modes) bump(this.kindModes, k, m, v);
+    }
     if (next.minTs !== null && next.minTs < this.#min) this.#min = next.minTs;
     if (next.maxTs !== null && next.maxTs > this.#max) this.#max = next.maxTs;
     for (const s of next.symbols) this.symbols.add(s);
     for (const [k, v] of next.gateBlocks) this.gateBlocks.set(k, (this.gateBlocks.get(k) ?? 0) + v);
+    for (const [k, v] of next.gatePasses) this.gatePasses.set(k, (this.gatePasses.get(k) ?? 0) + v);
+    for (const [g, codes] of next.gateBlockCodes) {
+      for (const [c, v] of codes) bump(this.gateBlockCodes, g, c, v);
+    }
+    for (const [k, v] of next.fillSides) this.fillSides.set(k, (this.fillSides.get(k) ?? 0) + v);
+    for (const [k, v] of next.errorCodes) this.errorCodes.set(k, (this.errorCodes.get(k) ?? 0) + v);
     this.blocked += next.blocked;
     this.intents += next.intents;
     this.fillCount += next.fillCount;
     this.fillNotional += next.fillNotional;
     this.fillFees += next.fillFees;
+    if (!this.#latency) return;
     for (const [k, v] of next.lastIntent) this.#setLastIntent(k, v);
     for (const v of next.sorted) this.fresh.push(v);
     for (const v of next.fresh) this.fresh.push(v);
@@ -220,16 +282,20 @@ export class SummaryState {
       validEvents: this.validEvents,
       invalidLines: this.invalidLines,
       oversizedLines: this.oversizedLines,
-      kindCounts: this.kindCounts,
+      kindModes: this.kindModes,
       minTs: this.minTs,
       maxTs: this.maxTs,
       symbols: this.symbols,
       gateBlocks: this.gateBlocks,
+      gatePasses: this.gatePasses,
+      gateBlockCodes: this.gateBlockCodes,
       blocked: this.blocked,
       intents: this.intents,
       fillCount: this.fillCount,
       fillNotional: this.fillNotional,
       fillFees: this.fillFees,
+      fillSides: this.fillSides,
+      errorCodes: this.errorCodes,
       lastIntent: this.lastIntent,
       sorted: this.sorted,
       fresh: this.fresh,
@@ -243,6 +309,7 @@ function fromDecoded(
   kind: string,
   tsMicros: number | null,
   symbol: string | null,
+  mode: string | null,
   payload: unknown,
   into: ScannedEvent,
 ): void {
@@ -257,6 +324,9 @@ function fromDecoded(
   into.decision = typeof fields.decision === "string" ? fields.decision : null;
   into.fillNotional = typeof fields.fill_notional === "number" ? fields.fill_notional : NaN;
   into.fillFee = typeof fields.fill_fee === "number" ? fields.fill_fee : NaN;
+  into.mode = mode;
+  into.code = typeof fields.code === "string" ? fields.code : null;
+  into.side = typeof fields.side === "string" ? fields.side : null;
 }
 
 function isBlank(bytes: Uint8Array, start: number, stop: number): boolean {
@@ -316,7 +386,14 @@ export async function readInto(
           if (verdict === "invalid") {
             state.invalidLines++;
           } else if (verdict !== "blank") {
-            fromDecoded(verdict.kind, verdict.ts_micros, verdict.symbol, verdict.payload, record);
+            fromDecoded(
+              verdict.kind,
+              verdict.ts_micros,
+              verdict.symbol,
+              verdict.mode,
+              verdict.payload,
+              record,
+            );
             state.add(record);
           }
         }
