@@ -6,61 +6,84 @@
  */
 import { checkWritableLogDir, type CliIo, EXIT } from "./io.ts";
 import { runDemoScenario } from "./dry_run.ts";
-import { createApp } from "../server/app.ts";
-import { ensureIslandBundle } from "../server/assets.ts";
+import {
+  DASHBOARD_LIMIT_DEFAULTS,
+  type DashboardLimits,
+  type DashboardServer,
+  type DashboardServerOptions,
+  startDashboardServer,
+} from "../server/dashboard_server.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { tokenProblem } from "../web/auth.ts";
 
-/**
- * Settings of a dashboard server.
- *
- * @example
- * ```ts
- * import type { DashboardServerOptions } from "./serve.ts";
- * const options: DashboardServerOptions = { port: 0, hostname: "127.0.0.1", logDir: "logs/execution" };
- * ```
- */
-export interface DashboardServerOptions {
-  /**
-   * TCP port; 0 picks a free one.
-   * @default {8000}
-   */
-  port: number;
-  /**
-   * Interface to listen on.
-   * @default {"127.0.0.1"}
-   */
-  hostname: string;
-  /**
-   * The log root.
-   * @default {"logs/execution"}
-   */
-  logDir: string;
-  /** Bearer token; required on a non-loopback hostname. */
-  token?: string;
+// The server lives in server/; these names stay importable from here for existing callers.
+export { type DashboardServer, type DashboardServerOptions, startDashboardServer };
+
+// ---------------------------------------------------------------------------------------------
+// Limit flags of `serve` and `start`: each sets one option of startDashboardServer (its limits
+// and defaults live in server/dashboard_server.ts; docs/operations.md, "Limits", lists them).
+// ---------------------------------------------------------------------------------------------
+
+/** A limit flag: the option it sets, and whether its value is a count or seconds. */
+interface LimitFlag {
+  option: keyof DashboardLimits;
+  unit: "count" | "seconds";
 }
 
-/**
- * A running dashboard server.
- *
- * @example
- * ```ts
- * import { startDashboardServer } from "./serve.ts";
- * const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs/execution" });
- * console.log(server.url);
- * await server.shutdown();
- * ```
- */
-export interface DashboardServer {
-  /** Base URL, e.g. `http://127.0.0.1:8000/`. */
-  url: string;
-  /** The port actually bound. */
-  port: number;
-  /** End open event streams, stop accepting connections and wait for the rest to finish. */
-  shutdown(): Promise<void>;
-  /** Resolves once the server has stopped. */
-  finished: Promise<void>;
+const LIMIT_FLAGS: Readonly<Record<string, LimitFlag>> = {
+  "--max-connections": { option: "maxConnections", unit: "count" },
+  "--max-streams": { option: "maxEventStreams", unit: "count" },
+  "--idle-timeout": { option: "idleTimeoutMs", unit: "seconds" },
+  "--header-timeout": { option: "headerTimeoutMs", unit: "seconds" },
+  "--request-timeout": { option: "requestTimeoutMs", unit: "seconds" },
+  "--shutdown-timeout": { option: "shutdownTimeoutMs", unit: "seconds" },
+};
+
+const seconds = (ms: number): number => ms / 1000;
+const LIMIT_USAGE = `
+Limits (what a client sees at each: docs/operations.md, "Limits"):
+  --max-connections N   client connections at once; one more closes the longest idle one,
+                        or gets 503 (default: from the open-file limit, at most 1024)
+  --max-streams N       live-follow streams at once (default ${DASHBOARD_LIMIT_DEFAULTS.maxEventStreams})
+  --idle-timeout S      close a connection idle for S seconds (default ${
+  seconds(DASHBOARD_LIMIT_DEFAULTS.idleTimeoutMs)
+})
+  --header-timeout S    a request must arrive whole within S seconds (default ${
+  seconds(DASHBOARD_LIMIT_DEFAULTS.headerTimeoutMs)
+})
+  --request-timeout S   answer 503 when an answer is not ready in S seconds (default ${
+  seconds(DASHBOARD_LIMIT_DEFAULTS.requestTimeoutMs)
+})
+  --shutdown-timeout S  on Ctrl-C or SIGTERM, cut off requests after S seconds (default ${
+  seconds(DASHBOARD_LIMIT_DEFAULTS.shutdownTimeoutMs)
+})
+`;
+
+function isLimitFlag(name: string): boolean {
+  return Object.hasOwn(LIMIT_FLAGS, name);
 }
+
+/** Set the option of limit flag `name` from `value`; a message saying what to fix, or `null`. */
+function parseLimitFlag(name: string, value: string, options: DashboardLimits): string | null {
+  const flag = LIMIT_FLAGS[name];
+  if (flag.unit === "count") {
+    const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1)) {
+      return `${name} must be a whole number from 1 to 9999999 (got ${JSON.stringify(value)})`;
+    }
+    options[flag.option] = n;
+    return null;
+  }
+  const s = /^\d{1,6}(\.\d{1,3})?s?$/.test(value) ? Number.parseFloat(value) : NaN;
+  if (!(s > 0 && s <= 86_400)) {
+    return `${name} must be seconds, more than 0 and at most 86400, e.g. 30 or 0.5 ` +
+      `(got ${JSON.stringify(value)})`;
+  }
+  options[flag.option] = Math.max(1, Math.round(s * 1000));
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const USAGE = `Usage: peak-trade serve [options]
 
@@ -72,17 +95,19 @@ Options:
   --log-dir DIR     log root holding <session>.jsonl files (default logs/execution)
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
-                    Required when --hostname is not a loopback address.
+                    Required when --hostname is not a loopback address; at least
+                    16 characters (\`openssl rand -hex 32\` makes a good one).
   -h, --help        show this help
-`;
+${LIMIT_USAGE}`;
 
 const START_USAGE = `Usage: peak-trade start [options]
 
 Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
-Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token).
-`;
+Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token, and
+the limits below).
+${LIMIT_USAGE}`;
 
 /** Format a host for a URL (IPv6 in brackets). */
 function urlHost(hostname: string): string {
@@ -106,7 +131,7 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
     if (arg === "-h" || arg === "--help") return { ok: true, options, help: true };
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    if (!["--port", "--hostname", "--log-dir", "--token"].includes(name)) {
+    if (!["--port", "--hostname", "--log-dir", "--token"].includes(name) && !isLimitFlag(name)) {
       return { ok: false, message: `unknown option ${JSON.stringify(arg)}` };
     }
     let value: string;
@@ -137,6 +162,10 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
         if (value === "") return { ok: false, message: "--token must not be empty" };
         token = value;
         break;
+      default: {
+        const problem = parseLimitFlag(name, value, options);
+        if (problem !== null) return { ok: false, message: problem };
+      }
     }
   }
   if (token !== undefined) {
@@ -158,42 +187,6 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
     };
   }
   return { ok: true, options, help: false };
-}
-
-/**
- * Build the island bundle if needed and start serving the dashboard.
- *
- * @example
- * ```ts
- * import { startDashboardServer } from "./serve.ts";
- * const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs/execution" });
- * const res = await fetch(new URL("/healthz", server.url));
- * await res.body?.cancel();
- * await server.shutdown();
- * ```
- */
-export async function startDashboardServer(
-  options: DashboardServerOptions,
-): Promise<DashboardServer> {
-  await ensureIslandBundle();
-  const closing = new AbortController();
-  const app = createApp({ logDir: options.logDir, token: options.token, signal: closing.signal });
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    port: options.port,
-    hostname: options.hostname,
-    onListen: (addr) => resolve(addr as Deno.NetAddr),
-  }, app.fetch);
-  const addr = await listening;
-  return {
-    url: `http://${urlHost(options.hostname)}:${addr.port}/`,
-    port: addr.port,
-    async shutdown() {
-      closing.abort();
-      await server.shutdown();
-    },
-    finished: server.finished,
-  };
 }
 
 /**
@@ -258,6 +251,12 @@ async function serveUntilStopped(
   }
   io.out(`Log root: ${options.logDir}${await logRootNote(options.logDir)}\n`);
   if (options.token !== undefined) io.out("Token required: send it as a bearer token or log in.\n");
+  const { limits } = server;
+  io.out(
+    `Limits: ${limits.maxConnections} connections (idle ${seconds(limits.idleTimeoutMs)} s, ` +
+      `header ${seconds(limits.headerTimeoutMs)} s), ${limits.maxEventStreams} live streams, ` +
+      `answers within ${seconds(limits.requestTimeoutMs)} s.\n`,
+  );
   io.out("Press Ctrl-C to stop.\n");
   run.onListen?.(server);
 

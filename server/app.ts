@@ -9,8 +9,11 @@
 import { type Context, Hono } from "hono";
 import { InvalidSessionIdError } from "../execution/session_id.ts";
 import { tokenAuth, TokenGuard } from "../web/auth.ts";
+import { clientAddress } from "../web/client_address.ts";
 import { jsonError } from "../web/errors.ts";
-import { loopbackHostOnly } from "../web/host_check.ts";
+import { FailureBudget } from "../web/failure_budget.ts";
+import { loopbackHostOnly, validHostOnly } from "../web/host_check.ts";
+import { RefusalLog } from "../web/refusal_log.ts";
 import { ResponseCache } from "../web/response_cache.ts";
 import type { AppState, HandlerFn, ManifestRoute, RouteContext } from "../web/route.ts";
 import { securityHeaders } from "../web/security_headers.ts";
@@ -44,6 +47,18 @@ export interface CreateAppOptions {
    * @default {1024}
    */
   maxEventStreams?: number;
+  /**
+   * Wrong tokens (bearer and login form) counted per client address; past its
+   * free failures a client is answered `429` with `Retry-After` for a time
+   * that doubles with each further failure.
+   * @default {new FailureBudget()}
+   */
+  authFailures?: FailureBudget;
+  /**
+   * Where refused requests are logged, one line each (rate-limited).
+   * @default {new RefusalLog()}
+   */
+  refusals?: RefusalLog;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -59,6 +74,7 @@ function toHonoHandler(
       url,
       params: c.req.param() as Record<string, string>,
       state,
+      clientAddress: clientAddress(c.env),
       render: (data, init) => renderPage(route, data, url, init),
     };
     return fn(ctx);
@@ -67,7 +83,9 @@ function toHonoHandler(
 
 /**
  * Build the dashboard app over `logDir`, optionally protected by `token`.
- * Serve it with `Deno.serve(app.fetch)`; test it with `app.request(path)`.
+ * Serve it with `startDashboardServer()` (`./dashboard_server.ts`: connection
+ * limits and timeouts in front of it) or `Deno.serve(app.fetch)`; test it with
+ * `app.request(path)`.
  *
  * @example
  * ```ts
@@ -85,15 +103,22 @@ export function createApp(options: CreateAppOptions): Hono {
     shutdown: options.signal ?? new AbortController().signal,
     maxEventStreams: options.maxEventStreams ?? 1024,
     responseCache: new ResponseCache(),
+    authFailures: options.authFailures ?? new FailureBudget(),
+    refusals: options.refusals ?? new RefusalLog(),
   };
   const app = new Hono();
 
   app.use(securityHeaders());
+  // Before anything parses the URL: a malformed Host would make that throw (a 500 and a stack
+  // trace in the log); this answers 400 and logs one line.
+  app.use(validHostOnly({ log: state.refusals }));
   app.use(htmlErrorPages());
   if (guard === null) app.use(loopbackHostOnly());
   if (guard !== null) {
     app.use(tokenAuth({
       guard,
+      failures: state.authFailures,
+      log: state.refusals,
       loginPage: (c) => {
         const url = new URL(c.req.url);
         return renderPage(LOGIN_ROUTE, { next: url.pathname + url.search, error: null }, url, {
@@ -137,6 +162,6 @@ export function createApp(options: CreateAppOptions): Hono {
         "the API is under /api/live/",
     )
   );
-  app.onError((err) => errorAnswer(err));
+  app.onError((err) => errorAnswer(err, state.refusals));
   return app;
 }

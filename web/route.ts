@@ -8,6 +8,8 @@
  */
 import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
+import type { FailureBudget } from "./failure_budget.ts";
+import type { RefusalLog } from "./refusal_log.ts";
 import type { ResponseCache } from "./response_cache.ts";
 
 /**
@@ -16,6 +18,8 @@ import type { ResponseCache } from "./response_cache.ts";
  * @example
  * ```ts
  * import type { AppState } from "./route.ts";
+ * import { FailureBudget } from "./failure_budget.ts";
+ * import { RefusalLog } from "./refusal_log.ts";
  * import { ResponseCache } from "./response_cache.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
@@ -23,6 +27,8 @@ import type { ResponseCache } from "./response_cache.ts";
  *   shutdown: new AbortController().signal,
  *   maxEventStreams: 1024,
  *   responseCache: new ResponseCache(),
+ *   authFailures: new FailureBudget(),
+ *   refusals: new RefusalLog(),
  * };
  * ```
  */
@@ -37,6 +43,10 @@ export interface AppState {
   maxEventStreams: number;
   /** Answers computed from session files, valid while the file is unchanged (one per app). */
   responseCache: ResponseCache;
+  /** Wrong tokens per client address (bearer and login form share it). */
+  authFailures: FailureBudget;
+  /** One-line, rate-limited log of refused requests. */
+  refusals: RefusalLog;
 }
 
 /**
@@ -77,6 +87,8 @@ export interface RouteContext<Data = unknown> {
   params: Record<string, string>;
   /** App-wide state. */
   state: AppState;
+  /** The client's IP address, or `null` when unknown (tests' `app.request()`). */
+  clientAddress: string | null;
   /** Render the module's page component with `data` inside the document shell. */
   render(data: Data, init?: RenderInit): Response;
 }

@@ -77,7 +77,7 @@ Deno.test("serve on a loopback port 0 prints the URL, answers, and stops on the 
 
 Deno.test("serve takes the token from PEAK_DASHBOARD_TOKEN and protects the API", async () => {
   await withLogDir(async (dir) => {
-    const io = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "env-token" } });
+    const io = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "env-token-0123456789" } });
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
     const exit = runServeCommand(["--port", "0", "--hostname", "0.0.0.0", "--log-dir", dir], io, {
@@ -90,7 +90,7 @@ Deno.test("serve takes the token from PEAK_DASHBOARD_TOKEN and protects the API"
       assert.equal(denied.status, 401);
       await denied.body?.cancel();
       const allowed = await fetch(`http://127.0.0.1:${port}/api/live/sessions`, {
-        headers: { authorization: "Bearer env-token" },
+        headers: { authorization: "Bearer env-token-0123456789" },
       });
       assert.equal(allowed.status, 200);
       await allowed.body?.cancel();
@@ -112,10 +112,14 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
     const io = memoryIo();
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
-    const exit = runServeCommand(["--port", "0", "--token", "t0ken", "--log-dir", dir], io, {
-      signal: stop.signal,
-      onListen: started.resolve,
-    });
+    const exit = runServeCommand(
+      ["--port", "0", "--token", "t0ken-0123456789abcdef", "--log-dir", dir],
+      io,
+      {
+        signal: stop.signal,
+        onListen: started.resolve,
+      },
+    );
     try {
       const { port } = await listening(exit, started.promise);
       for (
@@ -127,7 +131,7 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
       ) {
         const res = await fetch(`http://127.0.0.1:${port}/login`, {
           method: "POST",
-          body: new URLSearchParams({ token: "t0ken", next }),
+          body: new URLSearchParams({ token: "t0ken-0123456789abcdef", next }),
           redirect: "manual",
         });
         await res.body?.cancel();
@@ -136,7 +140,7 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
         assert.match(res.headers.get("set-cookie") ?? "", /HttpOnly/);
       }
       const health = await fetch(`http://127.0.0.1:${port}/healthz`, {
-        headers: { authorization: "Bearer t0ken" },
+        headers: { authorization: "Bearer t0ken-0123456789abcdef" },
       });
       assert.equal(health.status, 200, "the server still answers");
       await health.body?.cancel();
@@ -259,7 +263,7 @@ Deno.test("serve on 0.0.0.0 says to use the host's own name from other machines"
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
     const exit = runServeCommand(
-      ["--port", "0", "--hostname", "0.0.0.0", "--token", "t", "--log-dir", dir],
+      ["--port", "0", "--hostname", "0.0.0.0", "--token", "t-0123456789abcdef", "--log-dir", dir],
       io,
       { signal: stop.signal, onListen: started.resolve },
     );
