@@ -276,3 +276,106 @@ Deno.test("serve on 0.0.0.0 says to use the host's own name from other machines"
     assert.equal(await exit, 0);
   });
 });
+
+Deno.test("serve and start refuse a token shorter than 16 characters, from the flag or the environment", async () => {
+  for (const [run, name] of [[runServeCommand, "serve"], [runStartCommand, "start"]] as const) {
+    const flag = memoryIo();
+    assert.equal(await run(["--token", "a", "--port", "0"], flag), 2);
+    assert.match(
+      flag.stderr(),
+      new RegExp(`^peak-trade ${name}: --token: must be at least 16 characters \\(got 1\\)`),
+    );
+    assert.match(flag.stderr(), /openssl rand -hex 32/);
+    const env = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "short-token" } });
+    assert.equal(await run(["--port", "0"], env), 2);
+    assert.match(env.stderr(), /PEAK_DASHBOARD_TOKEN: must be at least 16 characters \(got 11\)/);
+  }
+});
+
+Deno.test("serve --help lists every limit flag with its default", async () => {
+  const io = memoryIo();
+  assert.equal(await runServeCommand(["--help"], io), 0);
+  for (
+    const line of [
+      /--max-connections N .*\n.*at most 1024/,
+      /--max-streams N .*default 1024/,
+      /--idle-timeout S .*default 30\)/,
+      /--header-timeout S .*default 10\)/,
+      /--request-timeout S .*default 30\)/,
+      /--shutdown-timeout S .*default 3\)/,
+    ]
+  ) {
+    assert.match(io.stdout(), line);
+  }
+});
+
+Deno.test("serve refuses a bad limit value with a message naming the flag", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--max-connections", "0"], /--max-connections must be a whole number from 1/],
+    [["--max-connections", "ten"], /--max-connections must be a whole number/],
+    [["--max-streams", "-1"], /--max-streams must be a whole number/],
+    [["--idle-timeout", "0"], /--idle-timeout must be seconds, more than 0/],
+    [["--header-timeout", "1e3"], /--header-timeout must be seconds/],
+    [["--request-timeout", "100000"], /--request-timeout must be seconds, .*at most 86400/],
+    [["--shutdown-timeout"], /--shutdown-timeout needs a value/],
+  ];
+  for (const [args, message] of cases) {
+    const io = memoryIo();
+    assert.equal(await runServeCommand(args, io), 2, args.join(" "));
+    assert.match(io.stderr(), message);
+  }
+});
+
+Deno.test("serve passes its limit flags to the server and prints the limits in force", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(
+      [
+        "--port=0",
+        `--log-dir=${dir}`,
+        "--max-connections=7",
+        "--max-streams",
+        "3",
+        "--idle-timeout",
+        "2.5",
+        "--header-timeout=4s",
+        "--request-timeout",
+        "9",
+        "--shutdown-timeout",
+        "0.5",
+      ],
+      io,
+      { signal: stop.signal, onListen: started.resolve },
+    );
+    try {
+      const server = await listening(exit, started.promise);
+      assert.deepEqual(
+        {
+          maxConnections: server.limits.maxConnections,
+          maxEventStreams: server.limits.maxEventStreams,
+          idleTimeoutMs: server.limits.idleTimeoutMs,
+          headerTimeoutMs: server.limits.headerTimeoutMs,
+          requestTimeoutMs: server.limits.requestTimeoutMs,
+          shutdownTimeoutMs: server.limits.shutdownTimeoutMs,
+        },
+        {
+          maxConnections: 7,
+          maxEventStreams: 3,
+          idleTimeoutMs: 2500,
+          headerTimeoutMs: 4000,
+          requestTimeoutMs: 9000,
+          shutdownTimeoutMs: 500,
+        },
+      );
+      assert.match(
+        io.stdout(),
+        /Limits: 7 connections \(idle 2\.5 s, header 4 s\), 3 live streams, answers within 9 s\./,
+      );
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+  });
+});
