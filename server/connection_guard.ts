@@ -111,7 +111,7 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
  * ```
  */
 export class ConnectionGuard {
-  #listener: Deno.Listener;
+  #listener: Deno.TcpListener;
   #options: ConnectionGuardOptions;
   #connections = new Map<number, GuardedConnection>();
   #lingering = new Set<GuardedConnection>();
@@ -124,7 +124,7 @@ export class ConnectionGuard {
   #accepting: Promise<void>;
 
   /** Start accepting on `listener` (the guard owns it from now on). */
-  constructor(listener: Deno.Listener, options: ConnectionGuardOptions) {
+  constructor(listener: Deno.TcpListener, options: ConnectionGuardOptions) {
     this.#listener = listener;
     this.#options = options;
     this.#owner = {
@@ -209,7 +209,7 @@ export class ConnectionGuard {
   async #acceptLoop(): Promise<void> {
     let backoffMs = 0;
     while (!this.#stopping) {
-      let conn: Deno.Conn;
+      let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
         backoffMs = 0;
@@ -246,8 +246,15 @@ export class ConnectionGuard {
     });
   }
 
-  #admit(conn: Deno.Conn): void {
+  #admit(conn: Deno.TcpConn): void {
     this.#stats.accepted++;
+    // Answers go out in several writes; Nagle's algorithm would hold the last one back until
+    // the client's delayed ACK (tens of milliseconds per answer).
+    try {
+      conn.setNoDelay(true);
+    } catch {
+      // The client already went away; reading it will say so.
+    }
     const connection = new GuardedConnection(this.#nextId++, conn, this.#owner);
     if (this.#connections.size >= this.#options.maxConnections && !this.#evictOne()) {
       this.#stats.refused++;

@@ -14,7 +14,7 @@ import { ensureIslandBundle } from "./assets.ts";
 import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
 import { defaultMaxConnections } from "./fd_limit.ts";
 import { PrivateHttpServer } from "./private_http_server.ts";
-import { answerWithin } from "./request_deadline.ts";
+import { AnswerDeadline } from "./request_deadline.ts";
 import { GUARD_HEADER } from "./request_head.ts";
 
 /**
@@ -239,6 +239,7 @@ export async function startDashboardServer(
   // Bound before anything else starts, so a port in use fails fast with nothing to clean up.
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   let guard: ConnectionGuard | null = null;
+  const deadline = new AnswerDeadline(limits.requestTimeoutMs);
   const handler = (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     const from = guard?.identify(req.headers.get(GUARD_HEADER)) ?? null;
     let env: unknown = info;
@@ -248,9 +249,8 @@ export async function startDashboardServer(
       const done = (): void => guard?.responded(from.connection);
       info.completed.then(done, done);
     }
-    return answerWithin(
+    return deadline.within(
       Promise.resolve(app.fetch(req, env)),
-      limits.requestTimeoutMs,
       () =>
         refusals.refused(
           `503 request_timeout from ${from?.client ?? "-"}: ${req.method} ` +
@@ -300,6 +300,7 @@ export async function startDashboardServer(
           `shutdown: requests still under way after ${limits.shutdownTimeoutMs} ms were cut off`,
         );
       }
+      deadline.close();
       await backend.close();
       stopped();
     })();

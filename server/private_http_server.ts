@@ -75,7 +75,11 @@ export class PrivateHttpServer {
     if (address === null) {
       return Promise.reject(new Error("the HTTP server is restarting"));
     }
-    return address.transport === "unix" ? Deno.connect(address) : Deno.connect(address);
+    if (address.transport === "unix") return Deno.connect(address);
+    return Deno.connect({ hostname: address.hostname, port: address.port }).then((conn) => {
+      conn.setNoDelay(true); // see the guard: no Nagle delay on answers split over writes
+      return conn;
+    });
   }
 
   /** Deno's graceful shutdown: stop accepting, wait for the requests under way. */

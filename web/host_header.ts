@@ -20,9 +20,9 @@
  */
 export interface HostHeader {
   /** The host name in lower case; an IPv6 address keeps its brackets (`[::1]`). */
-  hostname: string;
+  readonly hostname: string;
   /** The port, or `null` when the header named none. */
-  port: number | null;
+  readonly port: number | null;
 }
 
 /** A DNS label: letters, digits, `-` and `_` (seen in container names), at most 63 characters. */
@@ -74,6 +74,22 @@ function isIpv6(inner: string): boolean {
  * ```
  */
 export function parseHostHeader(value: string): HostHeader | string {
+  // HOT PATH: every request is checked (by the connection guard, then the app), and a server is
+  // reached by very few names: remember the last answers.
+  const known = recent.get(value);
+  if (known !== undefined) return known;
+  const parsed = parseUncached(value);
+  if (typeof parsed !== "string") Object.freeze(parsed);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(value, parsed);
+  return parsed;
+}
+
+/** Host values parsed lately (the shared results are frozen). */
+const recent = new Map<string, HostHeader | string>();
+const RECENT_MAX = 64;
+
+function parseUncached(value: string): HostHeader | string {
   if (value === "") return "the Host header is empty";
   if (value.length > 300) return "the Host header is longer than 300 characters";
   if (!/^[\x21-\x7e]+$/.test(value)) {
