@@ -100,7 +100,7 @@ const REASONS: Readonly<Record<number, string>> = {
  * @example
  * ```ts
  * import { refusalResponse } from "./guarded_connection.ts";
- * const bytes = refusalResponse({ status: 408, code: "request_timeout", detail: "too slow" });
+ * const bytes = refusalResponse({ status: 408, code: "header_timeout", detail: "too slow" });
  * console.log(new TextDecoder().decode(bytes).split("\r\n")[0]); // "HTTP/1.1 408 Request Timeout"
  * ```
  */
@@ -252,7 +252,7 @@ export class GuardedConnection {
       if (now - this.receivingSince > headerTimeoutMs) {
         this.#refuse({
           status: 408,
-          code: "request_timeout",
+          code: "header_timeout",
           detail: `the request did not arrive whole within ${headerTimeoutMs / 1000} s`,
         });
       }

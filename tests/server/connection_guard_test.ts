@@ -84,9 +84,9 @@ Deno.test("a request that does not arrive whole within the header timeout gets 4
     try {
       const text = await readUntilClosed(conn);
       assert.equal(status(text), 408);
-      assert.match(text, /"error":"request_timeout"/);
+      assert.match(text, /"error":"header_timeout"/);
       assert.match(text, /connection: close/i);
-      assert.ok(lines.some((line) => /408 request_timeout from 127\.0\.0\.1/.test(line)));
+      assert.ok(lines.some((line) => /408 header_timeout from 127\.0\.0\.1/.test(line)));
     } finally {
       closeQuietly(conn);
     }
