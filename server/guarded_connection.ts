@@ -171,10 +171,14 @@ export class GuardedConnection {
     this.lastActivity = Date.now();
   }
 
-  /** Whether the guard may close this connection to make room: nothing is under way on it. */
+  /**
+   * Whether the guard may close this connection to make room: nothing is under way on it, or
+   * it is only lingering after its refusal was sent.
+   */
   get evictable(): boolean {
-    return !this.#closed && this.#refusal === null && this.awaiting === 0 &&
-      this.writingSince === null;
+    if (this.#closed) return false;
+    if (this.#lingerUntil !== null) return true;
+    return this.#refusal === null && this.awaiting === 0 && this.writingSince === null;
   }
 
   /** Whether the connection has closed. */
@@ -250,6 +254,15 @@ export class GuardedConnection {
     if (this.#refusal !== null) return;
     if (this.receivingSince !== null) {
       if (now - this.receivingSince > headerTimeoutMs) {
+        if (this.#bodyRemaining > 0) {
+          // The server is waiting for this body: no answer can come before the connection ends.
+          this.#owner.log.refused(
+            `connection from ${this.address}: closed, the request body did not arrive within ` +
+              `${headerTimeoutMs / 1000} s`,
+          );
+          this.close();
+          return;
+        }
         this.#refuse({
           status: 408,
           code: "header_timeout",
@@ -412,11 +425,7 @@ export class GuardedConnection {
 
   /** Let the server finish: it closes after its last answer, and the copy loop sees the end. */
   #finishUpstream(): void {
-    try {
-      this.#upstream?.closeWrite();
-    } catch {
-      this.close();
-    }
+    this.#upstream?.closeWrite().catch(() => this.close());
   }
 
   /** Refuse the connection's current request: answer once nothing else is under way, then close. */
@@ -437,7 +446,7 @@ export class GuardedConnection {
     this.writingSince = Date.now();
     try {
       await writeAll(this.#client, refusalResponse(refusal, retryAfter));
-      this.#client.closeWrite();
+      await this.#client.closeWrite();
     } catch {
       this.close();
       return;

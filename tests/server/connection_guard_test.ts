@@ -218,3 +218,35 @@ Deno.test("request heads and bodies over their limits are refused with 431 and 4
     }
   });
 });
+
+Deno.test("a request body that does not arrive within the header timeout closes the connection", async () => {
+  await withServer({ headerTimeoutMs: 300 }, async (server, lines) => {
+    const conn = await rawConnect(
+      server.port,
+      "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\ntoken=",
+    );
+    try {
+      assert.ok((await readUntil(conn, () => false)).closed);
+      assert.ok(lines.some((line) => /request body did not arrive within 0\.3 s/.test(line)));
+    } finally {
+      closeQuietly(conn);
+    }
+  });
+});
+
+Deno.test("a client that stops reading its answers is closed after the idle timeout", async () => {
+  await withServer({ idleTimeoutMs: 500 }, async (server, lines) => {
+    // Far more answer bytes than the socket buffers hold, and never a read.
+    const conn = await rawConnect(server.port, get("/static/islands.js").repeat(400));
+    try {
+      await waitFor(
+        () => lines.some((line) => /closed, it read nothing for 0\.5 s/.test(line)),
+        20_000,
+        "the stalled reader to be closed",
+      );
+      await waitFor(() => server.connections().open === 0, 10_000, "its connection to be gone");
+    } finally {
+      closeQuietly(conn);
+    }
+  });
+});
