@@ -13,6 +13,7 @@ import {
   type DashboardServerOptions,
   startDashboardServer,
 } from "../server/dashboard_server.ts";
+import { armShutdownWatchdog } from "../server/shutdown_watchdog.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { tokenProblem } from "../web/auth.ts";
 
@@ -265,9 +266,13 @@ async function serveUntilStopped(
   for (const sig of signals) Deno.addSignalListener(sig, stop);
   run.signal?.addEventListener("abort", stop, { once: true });
   if (run.signal?.aborted) stop();
+  // Should the main thread ever be stuck in a synchronous call, a worker still ends the process
+  // a second after the shutdown bound.
+  const watchdog = await armShutdownWatchdog(server.limits.shutdownTimeoutMs + 1000);
   try {
     await server.finished;
   } finally {
+    watchdog?.disarm();
     for (const sig of signals) Deno.removeSignalListener(sig, stop);
     run.signal?.removeEventListener("abort", stop);
   }

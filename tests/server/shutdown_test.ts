@@ -140,3 +140,41 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "SIGTERM ends the process within 5 s even when the main thread is frozen",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await withLogDir(async (dir) => {
+      const fixture = new URL("./fixtures/frozen_serve.ts", import.meta.url).pathname;
+      const process = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--config", CONFIG, fixture, "--port", "0", "--log-dir", dir],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const stdout = collect(process.stdout);
+      const stderr = collect(process.stderr);
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!stdout().includes("frozen")) {
+          assert.ok(Date.now() < deadline, `the fixture did not freeze: ${stderr()}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const start = performance.now();
+        process.kill("SIGTERM");
+        const status = await process.status;
+        const ms = performance.now() - start;
+        assert.ok(ms < 5000, `ended after ${Math.round(ms)} ms`);
+        assert.equal(status.signal, "SIGKILL", "killed by the watchdog");
+        assert.match(stderr(), /shutdown did not finish within 4000 ms .*killing the process/);
+      } finally {
+        try {
+          process.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+        await process.status;
+      }
+    });
+  },
+});
