@@ -8,6 +8,7 @@
  * @module
  */
 import { tokenProblem } from "../web/auth.ts";
+import type { FailureBudget } from "../web/failure_budget.ts";
 import { RefusalLog } from "../web/refusal_log.ts";
 import { createApp } from "./app.ts";
 import { ensureIslandBundle } from "./assets.ts";
@@ -122,6 +123,12 @@ export interface DashboardServerOptions extends DashboardLimits {
   /** Bearer token (at least 16 characters); required on a non-loopback hostname. */
   token?: string;
   /**
+   * Wrong tokens counted per client address (the guard tells the app each
+   * request's address): past 5 free failures, `429` with `Retry-After`.
+   * @default {new FailureBudget()}
+   */
+  authFailures?: FailureBudget;
+  /**
    * Where refused requests and connections are logged, one line each.
    * @default {new RefusalLog()} (standard error, at most 20 lines a second)
    */
@@ -233,6 +240,7 @@ export async function startDashboardServer(
     token: options.token,
     signal: closing.signal,
     maxEventStreams: limits.maxEventStreams,
+    authFailures: options.authFailures,
     refusals,
   });
 
