@@ -181,11 +181,6 @@ export class GuardedConnection {
     return this.#refusal === null && this.awaiting === 0 && this.writingSince === null;
   }
 
-  /** Whether the connection has closed. */
-  get isClosed(): boolean {
-    return this.#closed;
-  }
-
   /** Read requests until the client goes away or is refused. */
   async run(): Promise<void> {
     const buf = new Uint8Array(CLIENT_READ_BYTES);
@@ -198,14 +193,14 @@ export class GuardedConnection {
         return;
       }
       if (n === null) {
-        // The client is done sending; answers under way still go out (`responded` closes).
+        // The client is done sending; answers under way still go out (`responded` ends it).
         this.#clientEnded = true;
-        if (this.awaiting === 0) this.close();
+        if (this.awaiting === 0) this.#end();
         return;
       }
       this.lastActivity = Date.now();
       if (this.#draining && this.awaiting === 0) {
-        this.close();
+        this.#end();
         return;
       }
       try {
@@ -232,7 +227,7 @@ export class GuardedConnection {
   /** Close once the answers under way are out (shutdown): now, when nothing is under way. */
   drain(): void {
     this.#draining = true;
-    if (this.awaiting === 0 && this.writingSince === null) this.close();
+    if (this.awaiting === 0) this.#end();
   }
 
   /** Apply the timeouts at time `now` (ms); called by the guard's periodic sweep. */
@@ -312,7 +307,7 @@ export class GuardedConnection {
         this.receivingSince ??= Date.now();
         if (this.#draining) {
           // Shutting down: no new request is taken on this connection.
-          if (this.awaiting === 0) this.close();
+          if (this.awaiting === 0) this.#end();
           return;
         }
       }
@@ -421,6 +416,15 @@ export class GuardedConnection {
       return;
     }
     this.close();
+  }
+
+  /**
+   * Close with nothing under way: at once without a server connection; else let the server
+   * close after its last answer, so the bytes of that answer still on their way are copied.
+   */
+  #end(): void {
+    if (this.#upstream === null) this.close();
+    else this.#finishUpstream();
   }
 
   /** Let the server finish: it closes after its last answer, and the copy loop sees the end. */

@@ -250,3 +250,20 @@ Deno.test("a client that stops reading its answers is closed after the idle time
     }
   });
 });
+
+Deno.test("a client that half-closes after its request still gets the whole answer", async () => {
+  await withServer({}, async (server) => {
+    const conn = await rawConnect(server.port, get("/static/islands.js"));
+    try {
+      await conn.closeWrite();
+      const text = await readUntilClosed(conn);
+      assert.equal(status(text), 200);
+      const length = Number(/content-length: (\d+)/i.exec(text)?.[1]);
+      const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+      assert.ok(length > 10_000, `a large answer (${length} bytes)`);
+      assert.equal(new TextEncoder().encode(body).length, length);
+    } finally {
+      closeQuietly(conn);
+    }
+  });
+});

@@ -7,7 +7,6 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Open a TCP connection to the dashboard on `port` and send `text` (may be empty). */
 export async function rawConnect(port: number, text = ""): Promise<Deno.TcpConn> {
@@ -23,6 +22,7 @@ export async function readUntil(
   timeoutMs = 20_000,
 ): Promise<{ text: string; closed: boolean }> {
   const buf = new Uint8Array(16 * 1024);
+  const decoder = new TextDecoder(); // one per read: a character may span two chunks
   let text = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
@@ -33,7 +33,7 @@ export async function readUntil(
       const n = await Promise.race([conn.read(buf).catch(() => null), deadline]);
       if (n === "timeout") throw new Error(`no answer within ${timeoutMs} ms; got ${text}`);
       if (n === null) return { text, closed: true };
-      text += decoder.decode(buf.subarray(0, n));
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
     }
     return { text, closed: false };
   } finally {
