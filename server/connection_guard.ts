@@ -20,6 +20,12 @@
  * A connection costs one descriptor until its first request is complete,
  * so idle connections are cheap until they are closed.
  *
+ * Deno 2.9's `Deno.serve` offers none of this (its options are the address,
+ * `signal`, `onError`, `onListen`, compression and the listen backlog; a
+ * `keepAliveTimeout` for HTTP/1.1 is proposed upstream in denoland/deno#34172,
+ * which would cover idle keep-alive connections only, not a connection
+ * limit, header timeouts or the EMFILE exit).
+ *
  * @module
  */
 import type { RefusalLog } from "../web/refusal_log.ts";
