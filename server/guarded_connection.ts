@@ -299,12 +299,14 @@ export class GuardedConnection {
         continue;
       }
       if (this.#headLength === 0) {
-        // Empty lines before a request line are allowed (RFC 9112, 2.2) and skipped.
+        // The first byte starts the request's clock, even an empty line: a client cannot keep a
+        // connection open by sending line breaks. Empty lines before a request line are allowed
+        // (RFC 9112, 2.2) and skipped.
+        this.receivingSince ??= Date.now();
         let skip = 0;
         while (skip < data.length && (data[skip] === CR || data[skip] === LF)) skip++;
         data = data.subarray(skip);
         if (data.length === 0) return;
-        this.receivingSince ??= Date.now();
         if (this.#draining) {
           // Shutting down: no new request is taken on this connection.
           if (this.awaiting === 0) this.#end();

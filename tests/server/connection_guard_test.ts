@@ -267,3 +267,15 @@ Deno.test("a client that half-closes after its request still gets the whole answ
     }
   });
 });
+
+Deno.test("empty lines start a request's clock: they cannot keep a connection open", async () => {
+  await withServer({ headerTimeoutMs: 300 }, async (server) => {
+    const conn = await rawConnect(server.port, "\r\n\r\n");
+    try {
+      const text = await readUntilClosed(conn);
+      assert.equal(status(text), 408);
+    } finally {
+      closeQuietly(conn);
+    }
+  });
+});
