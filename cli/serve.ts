@@ -41,24 +41,25 @@ const LIMIT_FLAGS: Readonly<Record<string, LimitFlag>> = {
 };
 
 const seconds = (ms: number): number => ms / 1000;
-const LIMIT_USAGE = `
-Limits (what a client sees at each: docs/operations.md, "Limits"):
-  --max-connections N   client connections at once; one more closes the longest idle one,
-                        or gets 503 (default: from the open-file limit, at most 1024)
-  --max-streams N       live-follow streams at once (default ${DASHBOARD_LIMIT_DEFAULTS.maxEventStreams})
-  --idle-timeout S      close a connection idle for S seconds (default ${
-  seconds(DASHBOARD_LIMIT_DEFAULTS.idleTimeoutMs)
-})
-  --header-timeout S    a request must arrive whole within S seconds (default ${
-  seconds(DASHBOARD_LIMIT_DEFAULTS.headerTimeoutMs)
-})
-  --request-timeout S   answer 503 when an answer is not ready in S seconds (default ${
-  seconds(DASHBOARD_LIMIT_DEFAULTS.requestTimeoutMs)
-})
-  --shutdown-timeout S  on Ctrl-C or SIGTERM, cut off requests after S seconds (default ${
-  seconds(DASHBOARD_LIMIT_DEFAULTS.shutdownTimeoutMs)
-})
-`;
+const D = DASHBOARD_LIMIT_DEFAULTS;
+const [idleS, headerS, requestS, shutdownS] = [
+  D.idleTimeoutMs,
+  D.headerTimeoutMs,
+  D.requestTimeoutMs,
+  D.shutdownTimeoutMs,
+].map(seconds);
+const LIMIT_USAGE = [
+  "",
+  `Limits (what a client sees at each: docs/operations.md, "Limits"):`,
+  "  --max-connections N   client connections at once; one more closes the longest idle one,",
+  "                        or gets 503 (default: from the open-file limit, at most 1024)",
+  `  --max-streams N       live-follow streams at once (default ${D.maxEventStreams})`,
+  `  --idle-timeout S      close a connection idle for S seconds (default ${idleS})`,
+  `  --header-timeout S    a request must arrive whole within S seconds (default ${headerS})`,
+  `  --request-timeout S   answer 503 when an answer takes over S seconds (default ${requestS})`,
+  `  --shutdown-timeout S  cut off requests S seconds after Ctrl-C or SIGTERM (default ${shutdownS})`,
+  "",
+].join("\n");
 
 function isLimitFlag(name: string): boolean {
   return Object.hasOwn(LIMIT_FLAGS, name);
