@@ -14,91 +14,90 @@ import {
   parseExecutionConfig,
 } from "../execution/config.ts";
 import { formatDuration, parseDuration } from "../execution/duration.ts";
+import {
+  DASHBOARD_LIMIT_DEFAULTS,
+  type DashboardLimits,
+  type DashboardServer,
+  type DashboardServerOptions,
+  startDashboardServer,
+} from "../server/dashboard_server.ts";
+import { armShutdownWatchdog } from "../server/shutdown_watchdog.ts";
 import { opsSettingsOf } from "../ops/ops_settings.ts";
-import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
-import { startTelemetrySchedule } from "../server/telemetry_schedule.ts";
-import { createApp } from "../server/app.ts";
-import { ensureIslandBundle } from "../server/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { tokenProblem } from "../web/auth.ts";
 
-/**
- * Settings of a dashboard server.
- *
- * @example
- * ```ts
- * import type { DashboardServerOptions } from "./serve.ts";
- * const options: DashboardServerOptions = { port: 0, hostname: "127.0.0.1", logDir: "logs/execution" };
- * ```
- */
-export interface DashboardServerOptions {
-  /**
-   * TCP port; 0 picks a free one.
-   * @default {8000}
-   */
-  port: number;
-  /**
-   * Interface to listen on.
-   * @default {"127.0.0.1"}
-   */
-  hostname: string;
-  /**
-   * The log root.
-   * @default {"logs/execution"}
-   */
-  logDir: string;
-  /** Bearer token; required on a non-loopback hostname. */
-  token?: string;
-  /** A separate bearer token for `/metrics` (the dashboard token works there too). */
-  metricsToken?: string;
-  /**
-   * The config (health thresholds, alert rules, retention policy shown).
-   * @default {the defaults}
-   */
-  config?: ExecutionConfig;
-  /**
-   * Between health snapshots (ms); `null` for none.
-   * @default {null}
-   */
-  snapshotEveryMs?: number | null;
-  /**
-   * Between alert evaluations (ms); `null` for none.
-   * @default {null}
-   */
-  alertsEveryMs?: number | null;
-  /**
-   * Where the schedule logs (console alert notifications included).
-   * @default {console.log}
-   */
-  log?: (text: string) => void;
-  /** Whether the schedule's console notifications are coloured. */
-  color?: boolean;
+// The server lives in server/; these names stay importable from here for existing callers.
+export { type DashboardServer, type DashboardServerOptions, startDashboardServer };
+
+// ---------------------------------------------------------------------------------------------
+// Limit flags of `serve` and `start`: each sets one option of startDashboardServer (its limits
+// and defaults live in server/dashboard_server.ts; docs/operations.md, "Limits", lists them).
+// ---------------------------------------------------------------------------------------------
+
+/** A limit flag: the option it sets, and whether its value is a count or seconds. */
+interface LimitFlag {
+  option: keyof DashboardLimits;
+  unit: "count" | "seconds";
 }
 
-/**
- * A running dashboard server.
- *
- * @example
- * ```ts
- * import { startDashboardServer } from "./serve.ts";
- * const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs/execution" });
- * console.log(server.url);
- * await server.shutdown();
- * ```
- */
-export interface DashboardServer {
-  /** Base URL, e.g. `http://127.0.0.1:8000/`. */
-  url: string;
-  /** The port actually bound. */
-  port: number;
-  /** End open event streams, stop accepting connections and wait for the rest to finish. */
-  shutdown(): Promise<void>;
-  /** Resolves once the server has stopped. */
-  finished: Promise<void>;
-  /** Start the health snapshot and alert schedules of the options (once; stopped at shutdown). */
-  startSchedules(): void;
+const LIMIT_FLAGS: Readonly<Record<string, LimitFlag>> = {
+  "--max-connections": { option: "maxConnections", unit: "count" },
+  "--max-streams": { option: "maxEventStreams", unit: "count" },
+  "--idle-timeout": { option: "idleTimeoutMs", unit: "seconds" },
+  "--header-timeout": { option: "headerTimeoutMs", unit: "seconds" },
+  "--request-timeout": { option: "requestTimeoutMs", unit: "seconds" },
+  "--shutdown-timeout": { option: "shutdownTimeoutMs", unit: "seconds" },
+};
+
+const seconds = (ms: number): number => ms / 1000;
+const D = DASHBOARD_LIMIT_DEFAULTS;
+const [idleS, headerS, requestS, shutdownS] = [
+  D.idleTimeoutMs,
+  D.headerTimeoutMs,
+  D.requestTimeoutMs,
+  D.shutdownTimeoutMs,
+].map(seconds);
+const LIMIT_USAGE = [
+  "",
+  `Limits (what a client sees at each: docs/operations.md, "Limits"):`,
+  "  --max-connections N   client connections at once; one more closes the longest idle one,",
+  "                        or gets 503 (default: from the open-file limit, at most 1024)",
+  `  --max-streams N       live-follow streams at once (default ${D.maxEventStreams})`,
+  `  --idle-timeout S      close a connection idle for S seconds (default ${idleS})`,
+  `  --header-timeout S    a request must arrive whole within S seconds (default ${headerS})`,
+  `  --request-timeout S   answer 503 when an answer takes over S seconds (default ${requestS})`,
+  `  --shutdown-timeout S  cut off requests S seconds after Ctrl-C or SIGTERM (default ${shutdownS})`,
+  "",
+].join("\n");
+
+function isLimitFlag(name: string): boolean {
+  return Object.hasOwn(LIMIT_FLAGS, name);
 }
 
+/** Set the option of limit flag `name` from `value`, or throw a UsageError saying what to fix. */
+function parseLimitFlag(name: string, value: string, options: DashboardLimits): void {
+  const flag = LIMIT_FLAGS[name];
+  if (flag.unit === "count") {
+    const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1)) {
+      throw new UsageError(
+        `${name} must be a whole number from 1 to 9999999 (got ${JSON.stringify(value)})`,
+      );
+    }
+    options[flag.option] = n;
+    return;
+  }
+  const s = /^\d{1,6}(\.\d{1,3})?s?$/.test(value) ? Number.parseFloat(value) : NaN;
+  if (!(s > 0 && s <= 86_400)) {
+    throw new UsageError(
+      `${name} must be seconds, more than 0 and at most 86400, e.g. 30 or 0.5 ` +
+        `(got ${JSON.stringify(value)})`,
+    );
+  }
+  options[flag.option] = Math.max(1, Math.round(s * 1000));
+}
+
+// ---------------------------------------------------------------------------------------------
 const USAGE = `Usage: peak-trade serve [options]
 
 Serve the execution dashboard over a log directory.
@@ -109,7 +108,8 @@ Options:
   --log-dir DIR     log root holding <session>.jsonl files (default ${DEFAULT_LOG_DIR})
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
-                    Required when --hostname is not a loopback address.
+                    Required when --hostname is not a loopback address; at least
+                    16 characters (\`openssl rand -hex 32\` makes a good one).
   --metrics-token T a separate bearer token for /metrics, for Prometheus (the
                     --token works there too); default: PEAK_METRICS_TOKEN.
                     Without either, /metrics follows --token.
@@ -124,7 +124,7 @@ Options:
                     none (default: evaluate_every of the config, 30s, when
                     --config is given and alerts are enabled there; else off)
   -h, --help        show this help
-`;
+${LIMIT_USAGE}`;
 
 /** Format a host for a URL (IPv6 in brackets). */
 function urlHost(hostname: string): string {
@@ -166,7 +166,7 @@ function parseServeArgs(
       "--snapshot-interval",
       "--alerts-interval",
     ];
-    if (!known.includes(name)) {
+    if (!known.includes(name) && !isLimitFlag(name)) {
       throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     }
     let value: string;
@@ -212,6 +212,8 @@ function parseServeArgs(
         else schedule.alerts = value;
         break;
       }
+      default:
+        parseLimitFlag(name, value, options);
     }
   }
   if (token !== undefined) {
@@ -258,63 +260,6 @@ function intervalProblem(value: string): string | null {
 function intervalOf(value: string | undefined, fallback: number | null): number | null {
   if (value === undefined) return fallback;
   return value === "off" || value === "0" ? null : parseDuration(value);
-}
-
-/**
- * Build the island bundle if needed and start serving the dashboard.
- *
- * @example
- * ```ts
- * import { startDashboardServer } from "./serve.ts";
- * const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs/execution" });
- * const res = await fetch(new URL("/healthz", server.url));
- * await res.body?.cancel();
- * await server.shutdown();
- * ```
- */
-export async function startDashboardServer(
-  options: DashboardServerOptions,
-): Promise<DashboardServer> {
-  await ensureIslandBundle();
-  const closing = new AbortController();
-  const telemetry = new TelemetryMonitor(
-    options.logDir,
-    opsSettingsOf(options.config ?? parseExecutionConfig("")),
-  );
-  const app = createApp({
-    logDir: options.logDir,
-    token: options.token,
-    metricsToken: options.metricsToken,
-    signal: closing.signal,
-    telemetry,
-  });
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    port: options.port,
-    hostname: options.hostname,
-    onListen: (addr) => resolve(addr as Deno.NetAddr),
-  }, app.fetch);
-  const addr = await listening;
-  let schedule: { stop(): Promise<void> } | null = null;
-  return {
-    url: `http://${urlHost(options.hostname)}:${addr.port}/`,
-    port: addr.port,
-    async shutdown() {
-      closing.abort();
-      await schedule?.stop();
-      await server.shutdown();
-    },
-    finished: server.finished,
-    startSchedules() {
-      // Started on request, not on listen: `start` writes its demo session first.
-      schedule ??= startTelemetrySchedule(telemetry, {
-        snapshotEveryMs: options.snapshotEveryMs ?? null,
-        alertsEveryMs: options.alertsEveryMs ?? null,
-        log: options.log ?? ((text) => console.log(text.replace(/\n$/, ""))),
-        color: options.color ?? false,
-      });
-    },
-  };
 }
 
 /**
@@ -420,6 +365,12 @@ export async function serveUntilStopped(
   }
   io.out(`Log root: ${options.logDir}${await logRootNote(options.logDir)}\n`);
   if (options.token !== undefined) io.out("Token required: send it as a bearer token or log in.\n");
+  const { limits } = server;
+  io.out(
+    `Limits: ${limits.maxConnections} connections (idle ${seconds(limits.idleTimeoutMs)} s, ` +
+      `header ${seconds(limits.headerTimeoutMs)} s), ${limits.maxEventStreams} live streams, ` +
+      `answers within ${seconds(limits.requestTimeoutMs)} s.\n`,
+  );
   io.out(
     `Telemetry: health snapshots ${
       options.snapshotEveryMs ? `every ${formatDuration(options.snapshotEveryMs)}` : "off"
@@ -438,9 +389,13 @@ export async function serveUntilStopped(
   for (const sig of signals) Deno.addSignalListener(sig, stop);
   run.signal?.addEventListener("abort", stop, { once: true });
   if (run.signal?.aborted) stop();
+  // Should the main thread ever be stuck in a synchronous call, a worker still ends the process
+  // a second after the shutdown bound.
+  const watchdog = await armShutdownWatchdog(server.limits.shutdownTimeoutMs + 1000);
   try {
     await server.finished;
   } finally {
+    watchdog?.disarm();
     for (const sig of signals) Deno.removeSignalListener(sig, stop);
     run.signal?.removeEventListener("abort", stop);
   }

@@ -76,6 +76,18 @@ export const handler: Handlers<LoginPageData> = {
   },
   async POST(ctx) {
     const guard = ctx.state.guard;
+    const client = ctx.clientAddress;
+    const failures = ctx.state.authFailures;
+    // Past the failure budget nothing is checked (no guessing oracle), and nothing waits.
+    const wait = guard === null || client === null ? 0 : failures.retryAfterSeconds(client);
+    if (wait > 0) {
+      const res = ctx.render({
+        next: "/",
+        error: `Too many wrong tokens from your address: try again in ${wait} s.`,
+      }, { status: 429 });
+      res.headers.set("retry-after", String(wait));
+      return res;
+    }
     let form: FormData;
     try {
       form = await ctx.req.formData();
@@ -88,12 +100,19 @@ export const handler: Handlers<LoginPageData> = {
     const next = safeNextPath(String(form.get("next") ?? "/"));
     if (guard === null) return seeOther(next);
     if (typeof token !== "string" || !(await guard.checkToken(token))) {
+      const lockout = client === null ? 0 : failures.fail(client);
+      if (lockout > 0) {
+        ctx.state.refusals.refused(
+          `401 login from ${client}: wrong token, locked ${lockout} s`,
+        );
+      }
       return ctx.render({
         next,
         error: "That token is wrong. Use the token the server was started with " +
           "(--token or PEAK_DASHBOARD_TOKEN).",
       }, { status: 401 });
     }
+    if (client !== null) failures.succeed(client);
     return seeOther(next, {
       "set-cookie": await guard.loginCookie(ctx.url.protocol === "https:"),
     });

@@ -12,8 +12,11 @@ import { InvalidSessionIdError } from "../execution/session_id.ts";
 import { opsSettingsOf } from "../ops/ops_settings.ts";
 import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 import { defaultIsPublic, tokenAuth, TokenGuard } from "../web/auth.ts";
+import { clientAddress } from "../web/client_address.ts";
 import { jsonError } from "../web/errors.ts";
-import { loopbackHostOnly } from "../web/host_check.ts";
+import { FailureBudget } from "../web/failure_budget.ts";
+import { loopbackHostOnly, validHostOnly } from "../web/host_check.ts";
+import { RefusalLog } from "../web/refusal_log.ts";
 import { ResponseCache } from "../web/response_cache.ts";
 import type { AppState, HandlerFn, ManifestRoute, RenderInit, RouteContext } from "../web/route.ts";
 import { securityHeaders } from "../web/security_headers.ts";
@@ -69,6 +72,18 @@ export interface CreateAppOptions {
    * @default {undefined}
    */
   metricsToken?: string;
+  /**
+   * Wrong tokens (bearer and login form) counted per client address; past its
+   * free failures a client is answered `429` with `Retry-After` for a time
+   * that doubles with each further failure.
+   * @default {new FailureBudget()}
+   */
+  authFailures?: FailureBudget;
+  /**
+   * Where refused requests are logged, one line each (rate-limited).
+   * @default {new RefusalLog()}
+   */
+  refusals?: RefusalLog;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -88,6 +103,7 @@ function toHonoHandler(
       url,
       params: c.req.param() as Record<string, string>,
       state,
+      clientAddress: clientAddress(c.env),
       render: (data, init) => {
         rendered = { data, init };
         return placeholder;
@@ -96,7 +112,14 @@ function toHonoHandler(
     const res = await fn(ctx);
     if (res !== placeholder || rendered === null) return res;
     const { data, init } = rendered as { data: unknown; init?: RenderInit };
-    return renderPage(route, data, url, init, await pageChrome(state));
+    const page = renderPage(route, data, url, init, await pageChrome(state));
+    // Headers a handler set on what render() gave it (Retry-After, cookies) belong to the page.
+    for (const [name, value] of placeholder.headers) {
+      if (name === "set-cookie") continue;
+      page.headers.set(name, value);
+    }
+    for (const cookie of placeholder.headers.getSetCookie()) page.headers.append("set-cookie", cookie);
+    return page;
   };
 }
 
@@ -112,7 +135,9 @@ async function pageChrome(state: AppState): Promise<PageChrome> {
 
 /**
  * Build the dashboard app over `logDir`, optionally protected by `token`.
- * Serve it with `Deno.serve(app.fetch)`; test it with `app.request(path)`.
+ * Serve it with `startDashboardServer()` (`./dashboard_server.ts`: connection
+ * limits and timeouts in front of it) or `Deno.serve(app.fetch)`; test it with
+ * `app.request(path)`.
  *
  * @example
  * ```ts
@@ -137,12 +162,17 @@ export function createApp(options: CreateAppOptions): Hono {
       ),
     metrics: new DashboardMetrics({ logDir: options.logDir }),
     metricsGuard: options.metricsToken === undefined ? null : new TokenGuard(options.metricsToken),
+    authFailures: options.authFailures ?? new FailureBudget(),
+    refusals: options.refusals ?? new RefusalLog(),
   };
   const app = new Hono();
 
   // First, so that requests refused by later middleware are observed too.
   app.use(requestDuration(state.metrics.requestDuration));
   app.use(securityHeaders());
+  // Before anything parses the URL: a malformed Host would make that throw (a 500 and a stack
+  // trace in the log); this answers 400 and logs one line.
+  app.use(validHostOnly({ log: state.refusals }));
   app.use(htmlErrorPages());
   if (guard === null) app.use(loopbackHostOnly());
   if (guard !== null) {
@@ -152,6 +182,8 @@ export function createApp(options: CreateAppOptions): Hono {
       isPublic: state.metricsGuard === null
         ? defaultIsPublic
         : (path) => path === METRICS_PATH || defaultIsPublic(path),
+      failures: state.authFailures,
+      log: state.refusals,
       loginPage: (c) => {
         const url = new URL(c.req.url);
         return renderPage(LOGIN_ROUTE, { next: url.pathname + url.search, error: null }, url, {
@@ -195,6 +227,6 @@ export function createApp(options: CreateAppOptions): Hono {
         "/live/telemetry; the API is under /api/live/ and /api/telemetry/",
     )
   );
-  app.onError((err) => errorAnswer(err));
+  app.onError((err) => errorAnswer(err, state.refusals));
   return app;
 }

@@ -12,6 +12,7 @@ import { TimelineQueryError } from "../live/timeline_query.ts";
 import { escapeHtml, renderDocument } from "../web/document.ts";
 import { HttpError, jsonError } from "../web/errors.ts";
 import { timelineQueryHttpError } from "../web/params.ts";
+import type { RefusalLog } from "../web/refusal_log.ts";
 import { ASSET_VERSION } from "./render_page.ts";
 
 /** Titles of the HTML error pages, by status. */
@@ -34,7 +35,7 @@ const ERROR_TITLES: Readonly<Record<number, string>> = {
  * console.log(errorAnswer(new RangeError("limit: expected 1 to 1000")).status); // 400
  * ```
  */
-export function errorAnswer(err: unknown): Response {
+export function errorAnswer(err: unknown, refusals?: RefusalLog): Response {
   const known = err instanceof TimelineQueryError ? timelineQueryHttpError(err) : err;
   if (known instanceof HttpError) return jsonError(known.status, known.code, known.message);
   if (known instanceof InvalidSessionIdError) {
@@ -46,12 +47,30 @@ export function errorAnswer(err: unknown): Response {
   if (known instanceof SessionLogChangedError) {
     return jsonError(503, "session_log_changed", known.message, { "retry-after": "1" });
   }
+  // Out of file descriptors: a passing condition under load, not a bug; no stack trace.
+  if (isOutOfFileDescriptors(known)) {
+    const line = "503 server_busy: out of file descriptors while answering";
+    if (refusals === undefined) console.error(`dashboard: refused ${line}`);
+    else refusals.refused(line);
+    return jsonError(
+      503,
+      "server_busy",
+      "the server has too many files and connections open right now; retry shortly",
+      { "retry-after": "5" },
+    );
+  }
   console.error("dashboard: unhandled error", err);
   return jsonError(
     500,
     "internal_error",
     "the server failed to answer; the error is in its log, and retrying may help",
   );
+}
+
+/** Whether `err` is the system's "too many open files" (EMFILE, or ENFILE for the whole system). */
+function isOutOfFileDescriptors(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
 }
 
 /** Whether `req` is a browser asking for a page (not the API). */

@@ -6,7 +6,10 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { clientAddress } from "./client_address.ts";
 import { jsonError } from "./errors.ts";
+import type { FailureBudget } from "./failure_budget.ts";
+import type { RefusalLog } from "./refusal_log.ts";
 
 /**
  * Name of the cookie that carries a browser's login.
@@ -38,25 +41,60 @@ function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * What is wrong with `token` as the dashboard token (a predicate such as
- * "must not be empty", for a sentence that names the token's source), or
- * `null` when it is fine. A token
- * travels in `Authorization: Bearer <token>`, so it must be printable ASCII
- * without spaces (letters, digits and punctuation), 1 to 4096 characters.
+ * Fewest characters of a dashboard token: shorter ones can be guessed (16
+ * random characters from `openssl rand -hex 8` are 64 bits).
  *
  * @example
  * ```ts
- * import { tokenProblem } from "./auth.ts";
- * console.log(tokenProblem("s3cret-Token_1")); // null
- * console.log(tokenProblem("my secret") !== null); // true
+ * import { MIN_TOKEN_LENGTH } from "./auth.ts";
+ * console.log(MIN_TOKEN_LENGTH); // 16
  * ```
  */
-export function tokenProblem(token: string): string | null {
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * What is wrong with `token` as a value of `Authorization: Bearer <token>`
+ * (a predicate such as "must not be empty"), or `null` when it can be sent:
+ * printable ASCII without spaces (letters, digits and punctuation), 1 to
+ * 4096 characters. {@linkcode TokenGuard} needs this much.
+ *
+ * @example
+ * ```ts
+ * import { tokenFormatProblem } from "./auth.ts";
+ * console.log(tokenFormatProblem("s3cret")); // null
+ * console.log(tokenFormatProblem("my secret") !== null); // true
+ * ```
+ */
+export function tokenFormatProblem(token: string): string | null {
   if (token === "") return "must not be empty";
   if (token.length > 4096) return "must be at most 4096 characters";
   if (!/^[\x21-\x7e]+$/.test(token)) {
     return "must be printable ASCII without spaces (letters, digits and punctuation), since " +
       "it is sent as `Authorization: Bearer <token>`";
+  }
+  return null;
+}
+
+/**
+ * What is wrong with `token` as the token a dashboard starts with (a
+ * predicate such as "must not be empty", for a sentence that names the
+ * token's source), or `null` when it is fine: the format of
+ * {@linkcode tokenFormatProblem}, and at least {@linkcode MIN_TOKEN_LENGTH}
+ * characters.
+ *
+ * @example
+ * ```ts
+ * import { tokenProblem } from "./auth.ts";
+ * console.log(tokenProblem("s3cret-Token_1-long-enough")); // null
+ * console.log(tokenProblem("a") !== null); // true
+ * ```
+ */
+export function tokenProblem(token: string): string | null {
+  const format = tokenFormatProblem(token);
+  if (format !== null) return format;
+  if (token.length < MIN_TOKEN_LENGTH) {
+    return `must be at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); ` +
+      "generate one with `openssl rand -hex 32`";
   }
   return null;
 }
@@ -75,18 +113,20 @@ export function tokenProblem(token: string): string | null {
 export class TokenGuard {
   #tokenDigest: Promise<Uint8Array>;
   #cookieValue: Promise<string>;
+  #cookieDigest: Promise<Uint8Array>;
 
   /**
    * Guard the app with `token`.
    *
    * @throws {RangeError} when the token is empty, too long, or not printable ASCII without
-   * spaces (see {@linkcode tokenProblem}).
+   * spaces (see {@linkcode tokenFormatProblem}; the length rule is the server's, at startup).
    */
   constructor(token: string) {
-    const problem = tokenProblem(token);
+    const problem = tokenFormatProblem(token);
     if (problem !== null) throw new RangeError(`the dashboard token ${problem}`);
     this.#tokenDigest = sha256(token);
     this.#cookieValue = sha256(`peak-dashboard-cookie\u0000${token}`).then(toHex);
+    this.#cookieDigest = this.#cookieValue.then(sha256);
   }
 
   /** Whether `candidate` is the token (constant time over the digests). */
@@ -94,10 +134,9 @@ export class TokenGuard {
     return digestsEqual(await sha256(candidate), await this.#tokenDigest);
   }
 
-  /** Whether `candidate` is the value of a valid login cookie. */
+  /** Whether `candidate` is the value of a valid login cookie (constant time over digests). */
   async checkCookie(candidate: string): Promise<boolean> {
-    const expected = encoder.encode(await this.#cookieValue);
-    return digestsEqual(encoder.encode(candidate), expected);
+    return digestsEqual(await sha256(candidate), await this.#cookieDigest);
   }
 
   /** The `Set-Cookie` header value that logs a browser in. */
@@ -139,6 +178,15 @@ export interface TokenAuthOptions {
    * @default {(path) => path === "/login" || path === "/favicon.ico" || path.startsWith("/static/")}
    */
   isPublic?: (path: string) => boolean;
+  /**
+   * Failed bearer tokens per client address: past the budget a client's
+   * attempts answer `429` with `Retry-After` (without checking the token).
+   * Requests without a client address (tests' `app.request()`) are not counted.
+   * @default {undefined}
+   */
+  failures?: FailureBudget;
+  /** Where a lockout is logged (one line). */
+  log?: RefusalLog;
 }
 
 /**
@@ -178,14 +226,30 @@ function wantsPage(c: Context): boolean {
  * ```
  */
 export function tokenAuth(options: TokenAuthOptions): MiddlewareHandler {
-  const { guard, loginPage, isPublic = defaultIsPublic } = options;
+  const { guard, loginPage, isPublic = defaultIsPublic, failures, log } = options;
   return async (c, next) => {
     if (isPublic(c.req.path)) return await next();
-    const authorization = c.req.header("authorization");
-    const bearer = authorization?.match(/^Bearer[ ]+(\S+)\s*$/i)?.[1];
-    if (bearer !== undefined && await guard.checkToken(bearer)) return await next();
+    // A login cookie cannot be guessed (it is a digest of the token), so it is checked first and
+    // never counted: a browser with a stale cookie is not an attacker.
     const cookie = readCookie(c.req.header("cookie"), AUTH_COOKIE_NAME);
     if (cookie !== null && await guard.checkCookie(cookie)) return await next();
+    const authorization = c.req.header("authorization");
+    if (authorization !== undefined) {
+      const client = failures === undefined ? null : clientAddress(c.env);
+      const wait = client === null ? 0 : failures!.retryAfterSeconds(client);
+      if (wait > 0) return tooManyFailures(wait);
+      const bearer = authorization.match(/^Bearer[ ]+(\S+)\s*$/i)?.[1];
+      if (bearer !== undefined && await guard.checkToken(bearer)) {
+        if (client !== null) failures!.succeed(client);
+        return await next();
+      }
+      if (client !== null) {
+        const lockout = failures!.fail(client);
+        if (lockout > 0) {
+          log?.refused(`401 unauthorized from ${client}: wrong bearer token, locked ${lockout} s`);
+        }
+      }
+    }
     if (wantsPage(c)) return await loginPage(c);
     const detail = authorization === undefined
       ? "this dashboard needs a token: send `Authorization: Bearer <token>`"
@@ -194,4 +258,25 @@ export function tokenAuth(options: TokenAuthOptions): MiddlewareHandler {
       "www-authenticate": 'Bearer realm="dashboard"',
     });
   };
+}
+
+/**
+ * The answer to a client locked out after too many wrong tokens: `429
+ * too_many_failures` with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * import { tooManyFailures } from "./auth.ts";
+ * const res = tooManyFailures(4);
+ * console.log(res.status, res.headers.get("retry-after")); // 429 "4"
+ * ```
+ */
+export function tooManyFailures(retryAfterSeconds: number): Response {
+  return jsonError(
+    429,
+    "too_many_failures",
+    `too many wrong tokens from this address: try again in ${retryAfterSeconds} s ` +
+      "with the token the server was started with",
+    { "retry-after": String(retryAfterSeconds) },
+  );
 }

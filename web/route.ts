@@ -8,6 +8,8 @@
  */
 import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
+import type { FailureBudget } from "./failure_budget.ts";
+import type { RefusalLog } from "./refusal_log.ts";
 import type { ResponseCache } from "./response_cache.ts";
 import type { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 import type { DashboardMetrics } from "./dashboard_metrics.ts";
@@ -18,6 +20,8 @@ import type { DashboardMetrics } from "./dashboard_metrics.ts";
  * @example
  * ```ts
  * import type { AppState } from "./route.ts";
+ * import { FailureBudget } from "./failure_budget.ts";
+ * import { RefusalLog } from "./refusal_log.ts";
  * import { ResponseCache } from "./response_cache.ts";
  * import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
  * import { opsSettingsOf } from "../ops/ops_settings.ts";
@@ -32,6 +36,8 @@ import type { DashboardMetrics } from "./dashboard_metrics.ts";
  *   telemetry: new TelemetryMonitor("logs/execution", opsSettingsOf(parseExecutionConfig(""))),
  *   metrics: new DashboardMetrics({ logDir: "logs/execution" }),
  *   metricsGuard: null,
+ *   authFailures: new FailureBudget(),
+ *   refusals: new RefusalLog(),
  * };
  * ```
  */
@@ -52,6 +58,10 @@ export interface AppState {
   metrics: DashboardMetrics;
   /** The guard of the separate metrics token, else `null` (then `/metrics` follows `guard`). */
   metricsGuard: TokenGuard | null;
+  /** Wrong tokens per client address (bearer and login form share it). */
+  authFailures: FailureBudget;
+  /** One-line, rate-limited log of refused requests. */
+  refusals: RefusalLog;
 }
 
 /**
@@ -92,6 +102,8 @@ export interface RouteContext<Data = unknown> {
   params: Record<string, string>;
   /** App-wide state. */
   state: AppState;
+  /** The client's IP address, or `null` when unknown (tests' `app.request()`). */
+  clientAddress: string | null;
   /** Render the module's page component with `data` inside the document shell. */
   render(data: Data, init?: RenderInit): Response;
 }

@@ -26,7 +26,7 @@ Deno.test("serve exits 2 on a bad metrics token, naming where it came from", asy
 
 Deno.test("serve with PEAK_METRICS_TOKEN protects /metrics and leaves the rest as it was", async () => {
   await withLogDir(async (dir) => {
-    const io = memoryIo({ env: { PEAK_METRICS_TOKEN: "prom-token" } });
+    const io = memoryIo({ env: { PEAK_METRICS_TOKEN: "prom-token-0123456789" } });
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
     const exit = runServeCommand(["--port", "0", "--log-dir", dir], io, {
@@ -42,7 +42,7 @@ Deno.test("serve with PEAK_METRICS_TOKEN protects /metrics and leaves the rest a
       assert.equal(denied.status, 401);
       await denied.body?.cancel();
       const allowed = await fetch(new URL("/metrics", url), {
-        headers: { authorization: "Bearer prom-token" },
+        headers: { authorization: "Bearer prom-token-0123456789" },
       });
       assert.equal(allowed.status, 200);
       assert.match(await allowed.text(), /^# HELP peak_exec_events_total/);
@@ -59,7 +59,7 @@ Deno.test("serve with PEAK_METRICS_TOKEN protects /metrics and leaves the rest a
 Deno.test("serve --metrics-token alone does not allow a non-loopback hostname", async () => {
   const io = memoryIo();
   const code = await runServeCommand(
-    ["--hostname", "0.0.0.0", "--metrics-token", "prom-token"],
+    ["--hostname", "0.0.0.0", "--metrics-token", "prom-token-0123456789"],
     io,
   );
   assert.equal(code, 2);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type DashboardServer, runServeCommand } from "../../cli/serve.ts";
 import { memoryIo } from "../../cli/io.ts";
+import { runStartCommand } from "../../cli/start.ts";
 import { withLogDir } from "../routes/fixtures.ts";
 import { listening } from "./helpers.ts";
 
@@ -65,7 +66,7 @@ Deno.test("serve on a loopback port 0 prints the URL, answers, and stops on the 
 
 Deno.test("serve takes the token from PEAK_DASHBOARD_TOKEN and protects the API", async () => {
   await withLogDir(async (dir) => {
-    const io = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "env-token" } });
+    const io = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "env-token-0123456789" } });
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
     const exit = runServeCommand(["--port", "0", "--hostname", "0.0.0.0", "--log-dir", dir], io, {
@@ -78,7 +79,7 @@ Deno.test("serve takes the token from PEAK_DASHBOARD_TOKEN and protects the API"
       assert.equal(denied.status, 401);
       await denied.body?.cancel();
       const allowed = await fetch(`http://127.0.0.1:${port}/api/live/sessions`, {
-        headers: { authorization: "Bearer env-token" },
+        headers: { authorization: "Bearer env-token-0123456789" },
       });
       assert.equal(allowed.status, 200);
       await allowed.body?.cancel();
@@ -100,10 +101,14 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
     const io = memoryIo();
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
-    const exit = runServeCommand(["--port", "0", "--token", "t0ken", "--log-dir", dir], io, {
-      signal: stop.signal,
-      onListen: started.resolve,
-    });
+    const exit = runServeCommand(
+      ["--port", "0", "--token", "t0ken-0123456789abcdef", "--log-dir", dir],
+      io,
+      {
+        signal: stop.signal,
+        onListen: started.resolve,
+      },
+    );
     try {
       const { port } = await listening(exit, started.promise);
       for (
@@ -115,7 +120,7 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
       ) {
         const res = await fetch(`http://127.0.0.1:${port}/login`, {
           method: "POST",
-          body: new URLSearchParams({ token: "t0ken", next }),
+          body: new URLSearchParams({ token: "t0ken-0123456789abcdef", next }),
           redirect: "manual",
         });
         await res.body?.cancel();
@@ -124,7 +129,7 @@ Deno.test("a login whose next path holds DEL or non-ASCII redirects (encoded) an
         assert.match(res.headers.get("set-cookie") ?? "", /HttpOnly/);
       }
       const health = await fetch(`http://127.0.0.1:${port}/healthz`, {
-        headers: { authorization: "Bearer t0ken" },
+        headers: { authorization: "Bearer t0ken-0123456789abcdef" },
       });
       assert.equal(health.status, 200, "the server still answers");
       await health.body?.cancel();
@@ -179,7 +184,7 @@ Deno.test("serve on 0.0.0.0 says to use the host's own name from other machines"
     const stop = new AbortController();
     const started = Promise.withResolvers<DashboardServer>();
     const exit = runServeCommand(
-      ["--port", "0", "--hostname", "0.0.0.0", "--token", "t", "--log-dir", dir],
+      ["--port", "0", "--hostname", "0.0.0.0", "--token", "t-0123456789abcdef", "--log-dir", dir],
       io,
       { signal: stop.signal, onListen: started.resolve },
     );
@@ -268,5 +273,108 @@ Deno.test("serve with --config evaluates the alert rules on its schedule and say
     stop.abort();
     assert.equal(await exit, 0);
     assert.match(io.stdout(), /Telemetry: health snapshots off; alert rules evaluated every 1h/);
+  });
+});
+
+Deno.test("serve and start refuse a token shorter than 16 characters, from the flag or the environment", async () => {
+  for (const [run, name] of [[runServeCommand, "serve"], [runStartCommand, "start"]] as const) {
+    const flag = memoryIo();
+    assert.equal(await run(["--token", "a", "--port", "0"], flag), 2);
+    assert.match(
+      flag.stderr(),
+      new RegExp(`^peak-trade ${name}: --token: must be at least 16 characters \\(got 1\\)`),
+    );
+    assert.match(flag.stderr(), /openssl rand -hex 32/);
+    const env = memoryIo({ env: { PEAK_DASHBOARD_TOKEN: "short-token" } });
+    assert.equal(await run(["--port", "0"], env), 2);
+    assert.match(env.stderr(), /PEAK_DASHBOARD_TOKEN: must be at least 16 characters \(got 11\)/);
+  }
+});
+
+Deno.test("serve --help lists every limit flag with its default", async () => {
+  const io = memoryIo();
+  assert.equal(await runServeCommand(["--help"], io), 0);
+  for (
+    const line of [
+      /--max-connections N .*\n.*at most 1024/,
+      /--max-streams N .*default 1024/,
+      /--idle-timeout S .*default 30\)/,
+      /--header-timeout S .*default 10\)/,
+      /--request-timeout S .*default 30\)/,
+      /--shutdown-timeout S .*default 3\)/,
+    ]
+  ) {
+    assert.match(io.stdout(), line);
+  }
+});
+
+Deno.test("serve refuses a bad limit value with a message naming the flag", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--max-connections", "0"], /--max-connections must be a whole number from 1/],
+    [["--max-connections", "ten"], /--max-connections must be a whole number/],
+    [["--max-streams", "-1"], /--max-streams must be a whole number/],
+    [["--idle-timeout", "0"], /--idle-timeout must be seconds, more than 0/],
+    [["--header-timeout", "1e3"], /--header-timeout must be seconds/],
+    [["--request-timeout", "100000"], /--request-timeout must be seconds, .*at most 86400/],
+    [["--shutdown-timeout"], /--shutdown-timeout needs a value/],
+  ];
+  for (const [args, message] of cases) {
+    const io = memoryIo();
+    assert.equal(await runServeCommand(args, io), 2, args.join(" "));
+    assert.match(io.stderr(), message);
+  }
+});
+
+Deno.test("serve passes its limit flags to the server and prints the limits in force", async () => {
+  await withLogDir(async (dir) => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runServeCommand(
+      [
+        "--port=0",
+        `--log-dir=${dir}`,
+        "--max-connections=7",
+        "--max-streams",
+        "3",
+        "--idle-timeout",
+        "2.5",
+        "--header-timeout=4s",
+        "--request-timeout",
+        "9",
+        "--shutdown-timeout",
+        "0.5",
+      ],
+      io,
+      { signal: stop.signal, onListen: started.resolve },
+    );
+    try {
+      const server = await listening(exit, started.promise);
+      assert.deepEqual(
+        {
+          maxConnections: server.limits.maxConnections,
+          maxEventStreams: server.limits.maxEventStreams,
+          idleTimeoutMs: server.limits.idleTimeoutMs,
+          headerTimeoutMs: server.limits.headerTimeoutMs,
+          requestTimeoutMs: server.limits.requestTimeoutMs,
+          shutdownTimeoutMs: server.limits.shutdownTimeoutMs,
+        },
+        {
+          maxConnections: 7,
+          maxEventStreams: 3,
+          idleTimeoutMs: 2500,
+          headerTimeoutMs: 4000,
+          requestTimeoutMs: 9000,
+          shutdownTimeoutMs: 500,
+        },
+      );
+      assert.match(
+        io.stdout(),
+        /Limits: 7 connections \(idle 2\.5 s, header 4 s\), 3 live streams, answers within 9 s\./,
+      );
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
   });
 });

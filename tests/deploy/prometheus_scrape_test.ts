@@ -126,10 +126,10 @@ Deno.test({
       port: 0,
       hostname: "127.0.0.1",
       logDir,
-      token: "dashboard-token",
-      metricsToken: "prometheus-token",
+      token: "dashboard-token-0123456789",
+      metricsToken: "prometheus-token-0123456789",
     });
-    await Deno.writeTextFile(`${dir}/token`, "prometheus-token\n");
+    await Deno.writeTextFile(`${dir}/token`, "prometheus-token-0123456789\n");
     await Deno.copyFile(
       new URL("deploy/prometheus/rules/peak_exec_alerts.yml", ROOT).pathname,
       `${dir}/alerts.yml`,

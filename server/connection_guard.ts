@@ -1,0 +1,304 @@
+/**
+ * The connection guard: the dashboard's public TCP listener. `Deno.serve`
+ * has no idle or header timeout and no connection limit, and it ends (the
+ * process exits) when `accept` fails for want of file descriptors, so the
+ * HTTP server listens on a private socket and this guard stands in front:
+ *
+ * - at most `maxConnections` client connections; one more evicts the
+ *   connection idle the longest, or, when every connection has a request
+ *   under way, is answered `503 too_many_connections` with `Retry-After`;
+ * - a connection with nothing under way closes after `idleTimeoutMs`; a
+ *   request must arrive whole within `headerTimeoutMs` of its first byte
+ *   (`408`), and a client that stops reading an answer is closed;
+ * - request heads are checked before anything reaches the server (a strict
+ *   `Host`, no absolute-form target, bounded head and body: `400`, `431`,
+ *   `413`), each refusal one line in the log;
+ * - when `accept` fails for want of file descriptors, the guard closes an
+ *   idle connection or waits a moment and accepts again: it refuses, it
+ *   never exits.
+ *
+ * A connection costs one descriptor until its first request is complete,
+ * so idle connections are cheap until they are closed.
+ *
+ * Deno 2.9's `Deno.serve` offers none of this (its options are the address,
+ * `signal`, `onError`, `onListen`, compression and the listen backlog; a
+ * `keepAliveTimeout` for HTTP/1.1 is proposed upstream in denoland/deno#34172,
+ * which would cover idle keep-alive connections only, not a connection
+ * limit, header timeouts or the EMFILE exit).
+ *
+ * @module
+ */
+import type { RefusalLog } from "../web/refusal_log.ts";
+import {
+  type ConnectionLimits,
+  type ConnectionOwner,
+  GuardedConnection,
+} from "./guarded_connection.ts";
+
+/**
+ * Options of {@linkcode ConnectionGuard}.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionGuardOptions } from "./connection_guard.ts";
+ * import { RefusalLog } from "../web/refusal_log.ts";
+ * const options: ConnectionGuardOptions = {
+ *   connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: 8001 }),
+ *   maxConnections: 1024,
+ *   limits: { idleTimeoutMs: 30_000, headerTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, maxBodyBytes: 65_536 },
+ *   secret: crypto.randomUUID(),
+ *   log: new RefusalLog(),
+ * };
+ * ```
+ */
+export interface ConnectionGuardOptions {
+  /** Open a connection to the HTTP server behind the guard. */
+  connectUpstream: () => Promise<Deno.Conn>;
+  /** Most client connections open at once. */
+  maxConnections: number;
+  /** Timeouts and sizes each connection enforces. */
+  limits: ConnectionLimits;
+  /** Proves to the server that a request came through the guard (sent in its header). */
+  secret: string;
+  /** Where refusals are logged, one line each. */
+  log: RefusalLog;
+}
+
+/**
+ * Counts of what the guard did, for health checks, tests and load scripts.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionStats } from "./connection_guard.ts";
+ * const stats: ConnectionStats = { open: 3, accepted: 10, evicted: 0, refused: 0, acceptFailures: 0 };
+ * ```
+ */
+export interface ConnectionStats {
+  /** Client connections open now. */
+  open: number;
+  /** Connections accepted since the start. */
+  accepted: number;
+  /** Idle connections closed to make room for a new one. */
+  evicted: number;
+  /** Connections answered `503` because every slot had a request under way. */
+  refused: number;
+  /** `accept` calls that failed for want of file descriptors. */
+  acceptFailures: number;
+}
+
+/** Whether `err` is "too many open files" (of the process, or of the whole system). */
+function isOutOfFiles(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
+}
+
+/** Most refused connections kept reading for a moment at once (each holds a descriptor). */
+const MAX_LINGERING = 64;
+/** Longest pause between `accept` attempts while no descriptor is free. */
+const MAX_ACCEPT_BACKOFF_MS = 1000;
+
+/**
+ * Accepts client connections on `listener` and forwards their requests to
+ * the HTTP server behind it, within limits.
+ *
+ * @example
+ * ```ts ignore
+ * import { ConnectionGuard } from "./connection_guard.ts";
+ * import { RefusalLog } from "../web/refusal_log.ts";
+ * const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
+ *   connectUpstream: () => Deno.connect({ transport: "unix", path: "/tmp/app.sock" }),
+ *   maxConnections: 1024,
+ *   limits: { idleTimeoutMs: 30_000, headerTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, maxBodyBytes: 65_536 },
+ *   secret: crypto.randomUUID(),
+ *   log: new RefusalLog(),
+ * });
+ * guard.stopAccepting();
+ * guard.closeAll();
+ * ```
+ */
+export class ConnectionGuard {
+  #listener: Deno.TcpListener;
+  #options: ConnectionGuardOptions;
+  #connections = new Map<number, GuardedConnection>();
+  #lingering = new Set<GuardedConnection>();
+  #owner: ConnectionOwner;
+  #nextId = 1;
+  #stopping = false;
+  #sweep: ReturnType<typeof setInterval>;
+  #backoff: { timer: ReturnType<typeof setTimeout>; wake: () => void } | null = null;
+  #stats = { accepted: 0, evicted: 0, refused: 0, acceptFailures: 0 };
+  #accepting: Promise<void>;
+
+  /** Start accepting on `listener` (the guard owns it from now on). */
+  constructor(listener: Deno.TcpListener, options: ConnectionGuardOptions) {
+    this.#listener = listener;
+    this.#options = options;
+    this.#owner = {
+      limits: options.limits,
+      secret: options.secret,
+      log: options.log,
+      connectUpstream: options.connectUpstream,
+      mayLinger: () => this.#lingering.size < MAX_LINGERING,
+      closed: (connection) => {
+        this.#connections.delete(connection.id);
+        this.#lingering.delete(connection);
+      },
+    };
+    const { idleTimeoutMs, headerTimeoutMs } = options.limits;
+    // One timer for every connection: a quarter of the shortest timeout, 25 ms to 1 s.
+    const every = Math.min(1000, Math.max(25, Math.min(idleTimeoutMs, headerTimeoutMs) / 4));
+    this.#sweep = setInterval(() => this.#check(), every);
+    this.#accepting = this.#acceptLoop();
+  }
+
+  /** The address the guard listens on. */
+  get addr(): Deno.Addr {
+    return this.#listener.addr;
+  }
+
+  /** Resolves once the guard has stopped accepting connections. */
+  get accepting(): Promise<void> {
+    return this.#accepting;
+  }
+
+  /**
+   * The connection and client a forwarded request came from, read from the
+   * value of its guard header, or `null` when the value does not carry the
+   * guard's secret (the request did not come through this guard).
+   */
+  identify(headerValue: string | null): { connection: number; client: string } | null {
+    if (headerValue === null) return null;
+    const [secret, id, client] = headerValue.split(" ");
+    if (secret !== this.#options.secret || client === undefined) return null;
+    return { connection: Number(id), client };
+  }
+
+  /** The server finished answering one request of `connection` (its id from {@linkcode identify}). */
+  responded(connection: number): void {
+    this.#connections.get(connection)?.responded();
+  }
+
+  /** What the guard has done so far. */
+  stats(): ConnectionStats {
+    return { open: this.#connections.size, ...this.#stats };
+  }
+
+  /** Stop accepting: close the listener (connections already open carry on). */
+  stopAccepting(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    if (this.#backoff !== null) {
+      clearTimeout(this.#backoff.timer);
+      this.#backoff.wake();
+    }
+  }
+
+  /** Close idle connections now, and the others once their answers under way are out. */
+  closeIdle(): void {
+    for (const connection of [...this.#connections.values()]) connection.drain();
+  }
+
+  /** Close every connection now and stop the timeout sweep. */
+  closeAll(): void {
+    this.stopAccepting();
+    clearInterval(this.#sweep);
+    for (const connection of [...this.#connections.values(), ...this.#lingering]) {
+      connection.close();
+    }
+  }
+
+  async #acceptLoop(): Promise<void> {
+    let backoffMs = 0;
+    while (!this.#stopping) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+        backoffMs = 0;
+      } catch (err) {
+        if (this.#stopping) break;
+        if (isOutOfFiles(err)) {
+          this.#stats.acceptFailures++;
+          // Free a descriptor by closing the connection idle the longest; with none idle, wait
+          // (the kernel queues new clients meanwhile) and try again. Never give up.
+          if (this.#evictOne()) continue;
+          backoffMs = Math.min(MAX_ACCEPT_BACKOFF_MS, backoffMs === 0 ? 10 : backoffMs * 2);
+          this.#options.log.refused(
+            `new connections: out of file descriptors, accepting again in ${backoffMs} ms`,
+          );
+          await this.#pause(backoffMs);
+          continue;
+        }
+        if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) {
+          break; // the listener was closed
+        }
+        continue; // a client that went away before it was accepted
+      }
+      this.#admit(conn);
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.#backoff = null;
+        resolve();
+      };
+      this.#backoff = { timer: setTimeout(wake, ms), wake };
+    });
+  }
+
+  #admit(conn: Deno.TcpConn): void {
+    this.#stats.accepted++;
+    // Answers go out in several writes; Nagle's algorithm would hold the last one back until
+    // the client's delayed ACK (tens of milliseconds per answer).
+    try {
+      conn.setNoDelay(true);
+    } catch {
+      // The client already went away; reading it will say so.
+    }
+    const connection = new GuardedConnection(this.#nextId++, conn, this.#owner);
+    if (this.#connections.size >= this.#options.maxConnections && !this.#evictOne()) {
+      this.#stats.refused++;
+      this.#lingering.add(connection);
+      connection.refuseNow({
+        status: 503,
+        code: "too_many_connections",
+        detail: `the server has ${this.#options.maxConnections} connections with requests under ` +
+          "way (its limit, --max-connections); retry shortly",
+      }, 5);
+      return;
+    }
+    this.#connections.set(connection.id, connection);
+    void connection.run();
+  }
+
+  /** Close the connection idle the longest (or receiving the oldest request); false when none is. */
+  #evictOne(): boolean {
+    let oldest: GuardedConnection | null = null;
+    let oldestSince = Infinity;
+    for (const connection of this.#connections.values()) {
+      if (!connection.evictable) continue;
+      const since = connection.receivingSince ?? connection.lastActivity;
+      if (since < oldestSince) {
+        oldest = connection;
+        oldestSince = since;
+      }
+    }
+    if (oldest === null) return false;
+    this.#stats.evicted++;
+    oldest.close();
+    return true;
+  }
+
+  #check(): void {
+    const now = Date.now();
+    for (const connection of [...this.#connections.values(), ...this.#lingering]) {
+      connection.check(now);
+    }
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * The running dashboard: the app (`./app.ts`) served behind the connection
+ * guard (`./connection_guard.ts`), with every limit an option with a
+ * default, a deadline on each answer, and a shutdown that always finishes
+ * within `shutdownTimeoutMs`. The CLI's `serve` and `start` only turn flags
+ * into these options.
+ *
+ * @module
+ */
+import { type ExecutionConfig, parseExecutionConfig } from "../execution/config.ts";
+import { opsSettingsOf } from "../ops/ops_settings.ts";
+import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
+import { tokenProblem } from "../web/auth.ts";
+import type { FailureBudget } from "../web/failure_budget.ts";
+import { RefusalLog } from "../web/refusal_log.ts";
+import { createApp } from "./app.ts";
+import { ensureIslandBundle } from "./assets.ts";
+import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
+import { defaultMaxConnections } from "./fd_limit.ts";
+import { PrivateHttpServer } from "./private_http_server.ts";
+import { AnswerDeadline } from "./request_deadline.ts";
+import { GUARD_HEADER } from "./request_head.ts";
+import { startTelemetrySchedule } from "./telemetry_schedule.ts";
+
+/**
+ * The limits of a dashboard server, every one with its default (the
+ * connection limit's default depends on the open-file limit, see
+ * `./fd_limit.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { DashboardLimits } from "./dashboard_server.ts";
+ * const limits: DashboardLimits = { maxConnections: 256, idleTimeoutMs: 10_000 };
+ * ```
+ */
+export interface DashboardLimits {
+  /**
+   * Most client connections at once. One more evicts the connection idle the
+   * longest; when none is idle it is answered `503 too_many_connections`.
+   * @default {defaultMaxConnections()} (from the open-file limit, 16 to 1024)
+   */
+  maxConnections?: number;
+  /**
+   * A connection with no request under way and no byte moving is closed after this long;
+   * so is one whose client stops reading an answer.
+   * @default {30000}
+   */
+  idleTimeoutMs?: number;
+  /**
+   * A request (head and body) must arrive whole within this long of its first byte
+   * (else `408 request_timeout`).
+   * @default {10000}
+   */
+  headerTimeoutMs?: number;
+  /**
+   * An answer must start within this long (else `503 request_timeout` with `Retry-After`).
+   * @default {30000}
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Most live-follow streams at once (more answer `503 too_many_streams`).
+   * @default {1024}
+   */
+  maxEventStreams?: number;
+  /**
+   * On shutdown, requests still under way after this long are cut off.
+   * @default {3000}
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Largest request head (else `431 header_too_large`).
+   * @default {16384}
+   */
+  maxHeadBytes?: number;
+  /**
+   * Largest request body (else `413 body_too_large`; only the login form has one).
+   * @default {65536}
+   */
+  maxBodyBytes?: number;
+}
+
+/**
+ * The defaults of {@linkcode DashboardLimits} that do not depend on the system.
+ *
+ * @example
+ * ```ts
+ * import { DASHBOARD_LIMIT_DEFAULTS } from "./dashboard_server.ts";
+ * console.log(DASHBOARD_LIMIT_DEFAULTS.idleTimeoutMs); // 30000
+ * ```
+ */
+export const DASHBOARD_LIMIT_DEFAULTS: Readonly<Required<Omit<DashboardLimits, "maxConnections">>> =
+  {
+    idleTimeoutMs: 30_000,
+    headerTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    maxEventStreams: 1024,
+    shutdownTimeoutMs: 3_000,
+    maxHeadBytes: 16_384,
+    maxBodyBytes: 65_536,
+  };
+
+/**
+ * Settings of a dashboard server.
+ *
+ * @example
+ * ```ts
+ * import type { DashboardServerOptions } from "./dashboard_server.ts";
+ * const options: DashboardServerOptions = { port: 0, hostname: "127.0.0.1", logDir: "logs/execution" };
+ * ```
+ */
+export interface DashboardServerOptions extends DashboardLimits {
+  /**
+   * TCP port; 0 picks a free one.
+   * @default {8000}
+   */
+  port: number;
+  /**
+   * Interface to listen on.
+   * @default {"127.0.0.1"}
+   */
+  hostname: string;
+  /**
+   * The log root.
+   * @default {"logs/execution"}
+   */
+  logDir: string;
+  /** Bearer token (at least 16 characters); required on a non-loopback hostname. */
+  token?: string;
+  /** A separate bearer token for `/metrics` (the dashboard token works there too). */
+  metricsToken?: string;
+  /**
+   * The config (health thresholds, alert rules, retention policy shown).
+   * @default {the defaults}
+   */
+  config?: ExecutionConfig;
+  /**
+   * Between health snapshots (ms); `null` for none.
+   * @default {null}
+   */
+  snapshotEveryMs?: number | null;
+  /**
+   * Between alert evaluations (ms); `null` for none.
+   * @default {null}
+   */
+  alertsEveryMs?: number | null;
+  /**
+   * Where the schedules log (console alert notifications included).
+   * @default {console.log}
+   */
+  log?: (text: string) => void;
+  /** Whether the schedule's console notifications are coloured. */
+  color?: boolean;
+  /**
+   * Wrong tokens counted per client address (the guard tells the app each
+   * request's address): past 5 free failures, `429` with `Retry-After`.
+   * @default {new FailureBudget()}
+   */
+  authFailures?: FailureBudget;
+  /**
+   * Where refused requests and connections are logged, one line each.
+   * @default {new RefusalLog()} (standard error, at most 20 lines a second)
+   */
+  refusals?: RefusalLog;
+}
+
+/**
+ * A running dashboard server.
+ *
+ * @example
+ * ```ts
+ * import { startDashboardServer } from "./dashboard_server.ts";
+ * const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs/execution" });
+ * console.log(server.url, server.limits.maxConnections);
+ * await server.shutdown();
+ * ```
+ */
+export interface DashboardServer {
+  /** Base URL, e.g. `http://127.0.0.1:8000/`. */
+  url: string;
+  /** The port actually bound. */
+  port: number;
+  /** The limits in force (defaults filled in). */
+  limits: Readonly<Required<DashboardLimits>>;
+  /**
+   * End open event streams, stop accepting connections, let the requests
+   * under way finish for at most `shutdownTimeoutMs`, then close everything.
+   */
+  shutdown(): Promise<void>;
+  /** Resolves once the server has stopped. */
+  finished: Promise<void>;
+  /** What the connection guard has done so far. */
+  connections(): ConnectionStats;
+  /**
+   * Start the health snapshot and alert schedules of the options (once;
+   * stopped at shutdown). Not started on listen: `start` writes its demo
+   * session first.
+   */
+  startSchedules(): void;
+}
+
+/** Format a host for a URL (IPv6 in brackets). */
+function urlHost(hostname: string): string {
+  return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+}
+
+/** `value` when it is a positive integer; else a RangeError naming `name`. */
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer (got ${value})`);
+  }
+  return value;
+}
+
+/** The limits with defaults filled in, each checked. */
+function resolveLimits(options: DashboardLimits): Required<DashboardLimits> {
+  const limits = {
+    ...DASHBOARD_LIMIT_DEFAULTS,
+    maxConnections: defaultMaxConnections(),
+    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+  } as Required<DashboardLimits>;
+  for (const key of Object.keys(DASHBOARD_LIMIT_DEFAULTS) as (keyof DashboardLimits)[]) {
+    positive(key, limits[key]);
+  }
+  positive("maxConnections", limits.maxConnections);
+  return limits;
+}
+
+function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Build the island bundle if needed and start serving the dashboard behind
+ * the connection guard.
+ *
+ * @throws {RangeError} when the token is shorter than 16 characters or not
+ * printable ASCII, or a limit is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { startDashboardServer } from "./dashboard_server.ts";
+ * const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs/execution" });
+ * const res = await fetch(new URL("/healthz", server.url));
+ * await res.body?.cancel();
+ * await server.shutdown();
+ * ```
+ */
+export async function startDashboardServer(
+  options: DashboardServerOptions,
+): Promise<DashboardServer> {
+  if (options.token !== undefined) {
+    const problem = tokenProblem(options.token);
+    if (problem !== null) throw new RangeError(`the dashboard token ${problem}`);
+  }
+  if (options.metricsToken !== undefined) {
+    const problem = tokenProblem(options.metricsToken);
+    if (problem !== null) throw new RangeError(`the metrics token ${problem}`);
+  }
+  const limits = resolveLimits({
+    maxConnections: options.maxConnections,
+    idleTimeoutMs: options.idleTimeoutMs,
+    headerTimeoutMs: options.headerTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxEventStreams: options.maxEventStreams,
+    shutdownTimeoutMs: options.shutdownTimeoutMs,
+    maxHeadBytes: options.maxHeadBytes,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  await ensureIslandBundle();
+  const refusals = options.refusals ?? new RefusalLog();
+  const closing = new AbortController();
+  const telemetry = new TelemetryMonitor(
+    options.logDir,
+    opsSettingsOf(options.config ?? parseExecutionConfig("")),
+  );
+  let schedule: { stop(): Promise<void> } | null = null;
+  const app = createApp({
+    logDir: options.logDir,
+    token: options.token,
+    metricsToken: options.metricsToken,
+    telemetry,
+    signal: closing.signal,
+    maxEventStreams: limits.maxEventStreams,
+    authFailures: options.authFailures,
+    refusals,
+  });
+
+  // Bound before anything else starts, so a port in use fails fast with nothing to clean up.
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  let guard: ConnectionGuard | null = null;
+  const deadline = new AnswerDeadline(limits.requestTimeoutMs);
+  const handler = (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    const from = guard?.identify(req.headers.get(GUARD_HEADER)) ?? null;
+    let env: unknown = info;
+    if (from !== null) {
+      // The guard's client, in the shape Deno.serve gives Hono (`c.env.remoteAddr`).
+      env = { remoteAddr: { transport: "tcp", hostname: from.client, port: 0 } };
+      const done = (): void => guard?.responded(from.connection);
+      info.completed.then(done, done);
+    }
+    return deadline.within(
+      Promise.resolve(app.fetch(req, env)),
+      () =>
+        refusals.refused(
+          `503 request_timeout from ${from?.client ?? "-"}: ${req.method} ` +
+            `${new URL(req.url).pathname.slice(0, 200)} took over ${limits.requestTimeoutMs} ms`,
+        ),
+    );
+  };
+  let backend: PrivateHttpServer;
+  try {
+    backend = await PrivateHttpServer.start(handler, refusals);
+  } catch (err) {
+    listener.close();
+    throw err;
+  }
+  guard = new ConnectionGuard(listener, {
+    connectUpstream: () => backend.connect(),
+    maxConnections: limits.maxConnections,
+    limits: {
+      idleTimeoutMs: limits.idleTimeoutMs,
+      headerTimeoutMs: limits.headerTimeoutMs,
+      maxHeadBytes: limits.maxHeadBytes,
+      // hyper, behind the guard, answers more than 100 header lines itself; refuse them here.
+      maxHeaders: 100,
+      maxBodyBytes: limits.maxBodyBytes,
+    },
+    secret: crypto.randomUUID(),
+    log: refusals,
+  });
+  const activeGuard = guard;
+
+  const { promise: finished, resolve: stopped } = Promise.withResolvers<void>();
+  let stopping: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      closing.abort(); // event streams end first, so their connections can finish
+      // The schedules stop their timers at once; a snapshot or alert run under way (a file
+      // read that hangs) must not hold the shutdown past its bound.
+      const schedulesStopped = schedule?.stop() ?? Promise.resolve();
+      activeGuard.stopAccepting();
+      activeGuard.closeIdle();
+      const grace = delay(limits.shutdownTimeoutMs);
+      const graceful = await Promise.race([
+        Promise.all([backend.shutdown(), schedulesStopped]).then(() => true, () => true),
+        grace.promise.then(() => false),
+      ]);
+      grace.cancel();
+      activeGuard.closeAll();
+      if (!graceful) {
+        refusals.refused(
+          `shutdown: requests still under way after ${limits.shutdownTimeoutMs} ms were cut off`,
+        );
+      }
+      deadline.close();
+      await backend.close();
+      stopped();
+    })();
+    return stopping;
+  };
+  // The listener fails for good only when something else closed it: stop cleanly then.
+  void activeGuard.accepting.then(() => {
+    if (stopping === null) void shutdown();
+  });
+
+  const port = (listener.addr as Deno.NetAddr).port;
+  return {
+    url: `http://${urlHost(options.hostname)}:${port}/`,
+    port,
+    limits,
+    shutdown,
+    finished,
+    connections: () => activeGuard.stats(),
+    startSchedules() {
+      schedule ??= startTelemetrySchedule(telemetry, {
+        snapshotEveryMs: options.snapshotEveryMs ?? null,
+        alertsEveryMs: options.alertsEveryMs ?? null,
+        log: options.log ?? ((text) => console.log(text.replace(/\n$/, ""))),
+        color: options.color ?? false,
+      });
+    },
+  };
+}

@@ -1,0 +1,477 @@
+/**
+ * One client connection behind the connection guard: its request heads are
+ * read and checked before anything reaches the HTTP server, each forwarded
+ * head carries the guard's header (connection id and client address), and
+ * the server's answers are copied back. The connection knows at every moment
+ * whether it is receiving a request, waiting for an answer, writing one, or
+ * idle, so the guard can time out each state and evict only idle ones.
+ *
+ * @module
+ */
+import type { RefusalLog } from "../web/refusal_log.ts";
+import {
+  findHeadEnd,
+  GUARD_HEADER,
+  type HeadRefusal,
+  parseRequestHead,
+  type RequestHeadLimits,
+} from "./request_head.ts";
+
+/**
+ * Limits a guarded connection enforces.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionLimits } from "./guarded_connection.ts";
+ * const limits: ConnectionLimits = {
+ *   idleTimeoutMs: 30_000,
+ *   headerTimeoutMs: 10_000,
+ *   maxHeadBytes: 16_384,
+ *   maxHeaders: 100,
+ *   maxBodyBytes: 65_536,
+ * };
+ * ```
+ */
+export interface ConnectionLimits extends RequestHeadLimits {
+  /** Close a connection with no request under way and no byte moving for this long. */
+  idleTimeoutMs: number;
+  /** A request (head and body) must arrive whole within this long of its first byte. */
+  headerTimeoutMs: number;
+  /** Largest request head. */
+  maxHeadBytes: number;
+}
+
+/**
+ * What a connection needs from the guard that owns it.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionOwner } from "./guarded_connection.ts";
+ * import { RefusalLog } from "../web/refusal_log.ts";
+ * const owner: ConnectionOwner = {
+ *   limits: { idleTimeoutMs: 30_000, headerTimeoutMs: 10_000, maxHeadBytes: 16_384, maxHeaders: 100, maxBodyBytes: 65_536 },
+ *   secret: "s",
+ *   log: new RefusalLog(),
+ *   connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: 8001 }),
+ *   mayLinger: () => true,
+ *   closed: () => {},
+ * };
+ * ```
+ */
+export interface ConnectionOwner {
+  /** The limits to enforce. */
+  readonly limits: ConnectionLimits;
+  /** The secret that proves a forwarded request came through the guard. */
+  readonly secret: string;
+  /** Where refusals are logged. */
+  readonly log: RefusalLog;
+  /** Open a connection to the HTTP server behind the guard. */
+  connectUpstream(): Promise<Deno.Conn>;
+  /** Whether a refused connection may stay open a moment to read what the client still sends. */
+  mayLinger(): boolean;
+  /** Called once when the connection has closed. */
+  closed(connection: GuardedConnection): void;
+}
+
+const encoder = new TextEncoder();
+const CR = 0x0d;
+const LF = 0x0a;
+/** Client reads are requests: small. */
+const CLIENT_READ_BYTES = 8 * 1024;
+/** Server reads are answers: large enough for few system calls per answer. */
+const UPSTREAM_READ_BYTES = 32 * 1024;
+/** How long a refused connection keeps reading, so the client gets the answer, not a reset. */
+const LINGER_MS = 1000;
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  411: "Length Required",
+  413: "Content Too Large",
+  431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
+  505: "HTTP Version Not Supported",
+};
+
+/**
+ * The bytes of a refusal answer: a complete HTTP/1.1 response with the
+ * app's `{error, detail}` body that closes the connection.
+ *
+ * @example
+ * ```ts
+ * import { refusalResponse } from "./guarded_connection.ts";
+ * const bytes = refusalResponse({ status: 408, code: "header_timeout", detail: "too slow" });
+ * console.log(new TextDecoder().decode(bytes).split("\r\n")[0]); // "HTTP/1.1 408 Request Timeout"
+ * ```
+ */
+export function refusalResponse(refusal: HeadRefusal, retryAfterSeconds?: number): Uint8Array {
+  const body = JSON.stringify({ error: refusal.code, detail: refusal.detail });
+  const head = [
+    `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status] ?? "Error"}`,
+    "content-type: application/json",
+    `content-length: ${encoder.encode(body).length}`,
+    "cache-control: no-store",
+    "x-content-type-options: nosniff",
+    "connection: close",
+    ...(retryAfterSeconds === undefined ? [] : [`retry-after: ${retryAfterSeconds}`]),
+  ];
+  return encoder.encode(`${head.join("\r\n")}\r\n\r\n${body}`);
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
+
+/**
+ * A client connection and, once its first request is accepted, its
+ * connection to the HTTP server behind the guard.
+ *
+ * @example
+ * ```ts ignore
+ * import { GuardedConnection } from "./guarded_connection.ts";
+ * // Built by ConnectionGuard for each accepted connection:
+ * // new GuardedConnection(id, conn, owner).run();
+ * ```
+ */
+export class GuardedConnection {
+  /** The id the forwarded requests carry (for {@linkcode GuardedConnection.responded}). */
+  readonly id: number;
+  /** The client's IP address. */
+  readonly address: string;
+  /** When the request being received began (ms), or `null` between requests. */
+  receivingSince: number | null = null;
+  /** When a byte last moved either way (ms). */
+  lastActivity: number;
+  /** When the write to the client under way began (ms), or `null` when none is. */
+  writingSince: number | null = null;
+  /** Requests forwarded whose answer has not completed yet. */
+  awaiting = 0;
+
+  #client: Deno.Conn;
+  #owner: ConnectionOwner;
+  #upstream: Deno.Conn | null = null;
+  #head = new Uint8Array(0);
+  #headLength = 0;
+  #scanFrom = 0;
+  #bodyRemaining = 0;
+  #refusal: { refusal: HeadRefusal; retryAfter?: number } | null = null;
+  #lingerUntil: number | null = null;
+  #clientEnded = false;
+  #draining = false;
+  #closed = false;
+
+  /** Take over `client`, accepted by `owner`'s listener. */
+  constructor(id: number, client: Deno.Conn, owner: ConnectionOwner) {
+    this.id = id;
+    this.#client = client;
+    this.#owner = owner;
+    const remote = client.remoteAddr;
+    this.address = "hostname" in remote ? remote.hostname : "-";
+    this.lastActivity = Date.now();
+  }
+
+  /**
+   * Whether the guard may close this connection to make room: nothing is under way on it, or
+   * it is only lingering after its refusal was sent.
+   */
+  get evictable(): boolean {
+    if (this.#closed) return false;
+    if (this.#lingerUntil !== null) return true;
+    return this.#refusal === null && this.awaiting === 0 && this.writingSince === null;
+  }
+
+  /** Read requests until the client goes away or is refused. */
+  async run(): Promise<void> {
+    const buf = new Uint8Array(CLIENT_READ_BYTES);
+    while (!this.#closed && this.#refusal === null) {
+      let n: number | null;
+      try {
+        n = await this.#client.read(buf);
+      } catch {
+        this.close();
+        return;
+      }
+      if (n === null) {
+        // The client is done sending; answers under way still go out (`responded` ends it).
+        this.#clientEnded = true;
+        if (this.awaiting === 0) this.#end();
+        return;
+      }
+      this.lastActivity = Date.now();
+      if (this.#draining && this.awaiting === 0) {
+        this.#end();
+        return;
+      }
+      try {
+        await this.#receive(buf.subarray(0, n));
+      } catch {
+        this.close();
+        return;
+      }
+    }
+  }
+
+  /** Refuse right away (nothing was read): the guard is at its limit or cannot reach the server. */
+  refuseNow(refusal: HeadRefusal, retryAfterSeconds: number): void {
+    this.#refuse(refusal, retryAfterSeconds);
+  }
+
+  /** The server finished answering one request of this connection. */
+  responded(): void {
+    this.awaiting = Math.max(0, this.awaiting - 1);
+    if (this.awaiting > 0) return;
+    if (this.#refusal !== null || this.#clientEnded || this.#draining) this.#finishUpstream();
+  }
+
+  /** Close once the answers under way are out (shutdown): now, when nothing is under way. */
+  drain(): void {
+    this.#draining = true;
+    if (this.awaiting === 0) this.#end();
+  }
+
+  /** Apply the timeouts at time `now` (ms); called by the guard's periodic sweep. */
+  check(now: number): void {
+    if (this.#closed) return;
+    const { idleTimeoutMs, headerTimeoutMs } = this.#owner.limits;
+    if (this.#lingerUntil !== null) {
+      if (now >= this.#lingerUntil) this.close();
+      return;
+    }
+    if (this.writingSince !== null && now - this.writingSince > idleTimeoutMs) {
+      // The client stopped reading: its answer would hold the server's buffers forever.
+      this.#owner.log.refused(
+        `connection from ${this.address}: closed, it read nothing for ${idleTimeoutMs / 1000} s`,
+      );
+      this.close();
+      return;
+    }
+    if (this.#refusal !== null) return;
+    if (this.receivingSince !== null) {
+      if (now - this.receivingSince > headerTimeoutMs) {
+        if (this.#bodyRemaining > 0) {
+          // The server is waiting for this body: no answer can come before the connection ends.
+          this.#owner.log.refused(
+            `connection from ${this.address}: closed, the request body did not arrive within ` +
+              `${headerTimeoutMs / 1000} s`,
+          );
+          this.close();
+          return;
+        }
+        this.#refuse({
+          status: 408,
+          code: "header_timeout",
+          detail: `the request did not arrive whole within ${headerTimeoutMs / 1000} s`,
+        });
+      }
+      return;
+    }
+    if (this.awaiting === 0 && now - this.lastActivity > idleTimeoutMs) this.close();
+  }
+
+  /** Close both sides now. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#client.close();
+    } catch {
+      // Already closed by the peer's reset.
+    }
+    try {
+      this.#upstream?.close();
+    } catch {
+      // Already closed by the server.
+    }
+    this.#owner.closed(this);
+  }
+
+  /** Take the bytes the client sent: heads are checked and forwarded, bodies passed on. */
+  async #receive(chunk: Uint8Array): Promise<void> {
+    let data = chunk;
+    while (data.length > 0 && !this.#closed && this.#refusal === null) {
+      if (this.#bodyRemaining > 0) {
+        const take = Math.min(this.#bodyRemaining, data.length);
+        await this.#forward(data.subarray(0, take));
+        this.#bodyRemaining -= take;
+        data = data.subarray(take);
+        if (this.#bodyRemaining === 0) this.receivingSince = null;
+        continue;
+      }
+      if (this.#headLength === 0) {
+        // The first byte starts the request's clock, even an empty line: a client cannot keep a
+        // connection open by sending line breaks. Empty lines before a request line are allowed
+        // (RFC 9112, 2.2) and skipped.
+        this.receivingSince ??= Date.now();
+        let skip = 0;
+        while (skip < data.length && (data[skip] === CR || data[skip] === LF)) skip++;
+        data = data.subarray(skip);
+        if (data.length === 0) return;
+        if (this.#draining) {
+          // Shutting down: no new request is taken on this connection.
+          if (this.awaiting === 0) this.#end();
+          return;
+        }
+      }
+      this.#appendHead(data);
+      data = new Uint8Array(0);
+      const { maxHeadBytes } = this.#owner.limits;
+      const end = findHeadEnd(this.#head.subarray(0, this.#headLength), this.#scanFrom);
+      if (end === -1 || end > maxHeadBytes) {
+        if (this.#headLength > maxHeadBytes) {
+          this.#refuse({
+            status: 431,
+            code: "header_too_large",
+            detail: `a request head may have at most ${maxHeadBytes} bytes`,
+          });
+        }
+        this.#scanFrom = Math.max(0, this.#headLength - 3);
+        return;
+      }
+      const head = this.#head.subarray(0, end);
+      const parsed = parseRequestHead(head, this.#owner.limits);
+      if ("status" in parsed) {
+        this.#refuse(parsed);
+        return;
+      }
+      const rest = this.#head.slice(end, this.#headLength);
+      // Counted before it is sent: the answer may complete before this continuation runs.
+      this.awaiting++;
+      await this.#forward(this.#withGuardHeader(head, parsed.requestLineEnd));
+      if (this.#refusal !== null || this.#closed) return;
+      this.#headLength = 0;
+      this.#scanFrom = 0;
+      if (this.#head.length > CLIENT_READ_BYTES) this.#head = new Uint8Array(0);
+      this.#bodyRemaining = parsed.bodyLength;
+      if (this.#bodyRemaining === 0) this.receivingSince = null;
+      data = rest;
+    }
+  }
+
+  #appendHead(data: Uint8Array): void {
+    const needed = this.#headLength + data.length;
+    if (needed > this.#head.length) {
+      const grown = new Uint8Array(Math.max(1024, needed, this.#head.length * 2));
+      grown.set(this.#head.subarray(0, this.#headLength));
+      this.#head = grown;
+    }
+    this.#head.set(data, this.#headLength);
+    this.#headLength = needed;
+  }
+
+  /** `head` with the guard's header after the request line. */
+  #withGuardHeader(head: Uint8Array, requestLineEnd: number): Uint8Array {
+    const line = encoder.encode(
+      `${GUARD_HEADER}: ${this.#owner.secret} ${this.id} ${this.address}\r\n`,
+    );
+    const out = new Uint8Array(head.length + line.length);
+    out.set(head.subarray(0, requestLineEnd));
+    out.set(line, requestLineEnd);
+    out.set(head.subarray(requestLineEnd), requestLineEnd + line.length);
+    return out;
+  }
+
+  /** Send `bytes` to the server, connecting on the first request. */
+  async #forward(bytes: Uint8Array): Promise<void> {
+    if (this.#upstream === null) {
+      try {
+        this.#upstream = await this.#owner.connectUpstream();
+      } catch (err) {
+        const busy = (err as { code?: string }).code === "EMFILE";
+        this.awaiting = 0; // nothing reached the server
+        this.#refuse({
+          status: 503,
+          code: busy ? "server_busy" : "server_unavailable",
+          detail: busy
+            ? "the server has too many files and connections open right now; retry shortly"
+            : "the server is restarting; retry shortly",
+        }, 2);
+        return;
+      }
+      if (this.#closed) {
+        this.#upstream.close();
+        return;
+      }
+      void this.#pumpAnswers(this.#upstream);
+    }
+    await writeAll(this.#upstream, bytes);
+  }
+
+  /** Copy the server's answers to the client until the server closes. */
+  async #pumpAnswers(upstream: Deno.Conn): Promise<void> {
+    const buf = new Uint8Array(UPSTREAM_READ_BYTES);
+    try {
+      while (true) {
+        const n = await upstream.read(buf);
+        if (n === null) break;
+        this.writingSince = Date.now();
+        await writeAll(this.#client, buf.subarray(0, n));
+        this.writingSince = null;
+        this.lastActivity = Date.now();
+      }
+    } catch {
+      // Either side went away: close both below.
+    }
+    this.writingSince = null;
+    if (this.#refusal !== null && !this.#closed) {
+      await this.#sendRefusal();
+      return;
+    }
+    this.close();
+  }
+
+  /**
+   * Close with nothing under way: at once without a server connection; else let the server
+   * close after its last answer, so the bytes of that answer still on their way are copied.
+   */
+  #end(): void {
+    if (this.#upstream === null) this.close();
+    else this.#finishUpstream();
+  }
+
+  /** Let the server finish: it closes after its last answer, and the copy loop sees the end. */
+  #finishUpstream(): void {
+    this.#upstream?.closeWrite().catch(() => this.close());
+  }
+
+  /** Refuse the connection's current request: answer once nothing else is under way, then close. */
+  #refuse(refusal: HeadRefusal, retryAfter?: number): void {
+    if (this.#refusal !== null || this.#closed) return;
+    this.#refusal = { refusal, retryAfter };
+    this.#owner.log.refused(
+      `${refusal.status} ${refusal.code} from ${this.address}: ${refusal.detail}`,
+    );
+    if (this.#upstream === null) void this.#sendRefusal();
+    else if (this.awaiting === 0) this.#finishUpstream();
+    // Otherwise `responded()` finishes the server side once the answers under way are out.
+  }
+
+  /** Write the refusal, then read (and drop) what the client still sends for a moment, and close. */
+  async #sendRefusal(): Promise<void> {
+    const { refusal, retryAfter } = this.#refusal!;
+    this.writingSince = Date.now();
+    try {
+      await writeAll(this.#client, refusalResponse(refusal, retryAfter));
+      await this.#client.closeWrite();
+    } catch {
+      this.close();
+      return;
+    }
+    this.writingSince = null;
+    if (!this.#owner.mayLinger()) {
+      this.close();
+      return;
+    }
+    // Closing with unread bytes would reset the connection, and the client could lose the answer.
+    this.#lingerUntil = Date.now() + LINGER_MS;
+    const buf = new Uint8Array(1024);
+    try {
+      while (!this.#closed && (await this.#client.read(buf)) !== null) {
+        // Dropped: the connection is refused.
+      }
+    } catch {
+      // Reset by the client: nothing left to read.
+    }
+    this.close();
+  }
+}

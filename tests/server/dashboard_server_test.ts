@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { DASHBOARD_LIMIT_DEFAULTS, startDashboardServer } from "../../server/dashboard_server.ts";
+import { defaultMaxConnections, openFileLimit } from "../../server/fd_limit.ts";
+import { FailureBudget } from "../../web/failure_budget.ts";
+import { RefusalLog } from "../../web/refusal_log.ts";
+import { withLogDir } from "../routes/fixtures.ts";
+
+Deno.test("startDashboardServer refuses a token shorter than 16 characters before listening", async () => {
+  await assert.rejects(
+    startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs", token: "a" }),
+    (err: Error) => err instanceof RangeError && /at least 16 characters/.test(err.message),
+  );
+});
+
+Deno.test("startDashboardServer refuses a limit that is not a positive integer", async () => {
+  for (const limit of [{ maxConnections: 0 }, { idleTimeoutMs: -1 }, { headerTimeoutMs: 1.5 }]) {
+    await assert.rejects(
+      startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: "logs", ...limit }),
+      RangeError,
+      JSON.stringify(limit),
+    );
+  }
+});
+
+Deno.test("without limit options the server runs with the documented defaults", async () => {
+  await withLogDir(async (dir) => {
+    const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
+    try {
+      const { maxConnections, ...rest } = server.limits;
+      assert.deepEqual(rest, DASHBOARD_LIMIT_DEFAULTS);
+      assert.equal(maxConnections, defaultMaxConnections());
+      const res = await fetch(new URL("/healthz", server.url));
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    } finally {
+      await server.shutdown();
+    }
+    await server.finished;
+  });
+});
+
+Deno.test("the default connection limit fits the open-file limit, between 16 and 1024", () => {
+  const max = defaultMaxConnections();
+  assert.ok(max >= 16 && max <= 1024, String(max));
+  const limit = openFileLimit();
+  if (limit !== null && limit < 4096) assert.ok(max * 4 < limit, `${max} × 4 < ${limit}`);
+});
+
+Deno.test("over HTTP, wrong bearer tokens are slowed down per client address", async () => {
+  await withLogDir(async (dir) => {
+    const token = "correct-horse-battery-staple";
+    const server = await startDashboardServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      logDir: dir,
+      token,
+      // A frozen clock: the lockout cannot run out between two requests, however slow the machine.
+      authFailures: new FailureBudget({ now: () => 0 }),
+      refusals: new RefusalLog({ write: () => {} }),
+    });
+    try {
+      const statuses: number[] = [];
+      const guesses = ["a", "b", "c", "d", "e", "f"].map((g) => `${g}-0123456789abcdef`);
+      for (const guess of [...guesses, token]) {
+        const res = await fetch(new URL("/api/live/sessions", server.url), {
+          headers: { authorization: `Bearer ${guess}` },
+        });
+        statuses.push(res.status);
+        if (res.status === 429) assert.equal(res.headers.get("retry-after"), "1");
+        await res.body?.cancel();
+      }
+      // Five free failures, the sixth starts a 1 s lockout, and then even the right token is not
+      // checked (no oracle for a guesser).
+      assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);
+    } finally {
+      await server.shutdown();
+    }
+  });
+});
