@@ -118,7 +118,9 @@ function toHonoHandler(
       if (name === "set-cookie") continue;
       page.headers.set(name, value);
     }
-    for (const cookie of placeholder.headers.getSetCookie()) page.headers.append("set-cookie", cookie);
+    for (const cookie of placeholder.headers.getSetCookie()) {
+      page.headers.append("set-cookie", cookie);
+    }
     return page;
   };
 }
