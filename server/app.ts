@@ -151,18 +151,19 @@ async function pageChrome(state: AppState): Promise<PageChrome> {
  */
 export function createApp(options: CreateAppOptions): Hono {
   const guard = options.token === undefined ? null : new TokenGuard(options.token);
+  const telemetry = options.telemetry ??
+    new TelemetryMonitor(options.logDir, opsSettingsOf(options.config ?? parseExecutionConfig("")));
   const state: AppState = {
     logDir: options.logDir,
     guard,
     shutdown: options.signal ?? new AbortController().signal,
     maxEventStreams: options.maxEventStreams ?? 1024,
     responseCache: new ResponseCache(),
-    telemetry: options.telemetry ??
-      new TelemetryMonitor(
-        options.logDir,
-        opsSettingsOf(options.config ?? parseExecutionConfig("")),
-      ),
-    metrics: new DashboardMetrics({ logDir: options.logDir }),
+    telemetry,
+    metrics: new DashboardMetrics({
+      logDir: options.logDir,
+      firingAlerts: () => telemetry.firing(),
+    }),
     metricsGuard: options.metricsToken === undefined ? null : new TokenGuard(options.metricsToken),
     authFailures: options.authFailures ?? new FailureBudget(),
     refusals: options.refusals ?? new RefusalLog(),

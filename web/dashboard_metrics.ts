@@ -12,6 +12,7 @@ import { registerEventFamilies } from "../execution/metrics/event_families.ts";
 import { METRICS_CONTENT_TYPE } from "../execution/metrics/execution_metrics.ts";
 import { registerProcessFamilies } from "../execution/metrics/process_families.ts";
 import { LogRootCounts, type LogRootSnapshot } from "../live/log_root_counts.ts";
+import type { FiringAlert } from "../ops/alert_history.ts";
 import { openEventStreamCount } from "./sse.ts";
 import type { RequestLabel } from "./request_metrics.ts";
 import denoConfig from "../deno.json" with { type: "json" };
@@ -42,13 +43,17 @@ export interface DashboardMetricsOptions {
    * @default {300000}
    */
   activeWindowMs?: number;
+  /**
+   * The alerts firing now (the server passes its telemetry monitor's), for
+   * `peak_exec_alerts_firing{rule,severity}`; without it the family has no
+   * samples.
+   */
+  firingAlerts?: () => Promise<FiringAlert[]>;
 }
 
 /**
  * Everything `/metrics` of the dashboard exposes. Other parts of the server
- * register their own families on {@linkcode DashboardMetrics.registry} (the
- * alerts gauge `peak_exec_alerts_firing{rule,severity}` is one `new Gauge`
- * with a `collect()` there).
+ * register their own families on {@linkcode DashboardMetrics.registry}.
  *
  * @example
  * ```ts
@@ -66,6 +71,9 @@ export class DashboardMetrics {
   readonly #root: LogRootCounts;
   /** The last refresh of the log root, read by the families' `collect()`. */
   #snapshot: LogRootSnapshot | null = null;
+  readonly #firingAlerts: (() => Promise<FiringAlert[]>) | undefined;
+  /** The firing alerts read by the last render. */
+  #firing: FiringAlert[] = [];
 
   /** Register every family; see {@linkcode DashboardMetricsOptions}. */
   constructor(options: DashboardMetricsOptions) {
@@ -149,6 +157,19 @@ export class DashboardMetrics {
       labelNames: ["version"] as const,
       registers,
     }).set({ version: denoConfig.version }, 1);
+    const firing = (): FiringAlert[] => this.#firing;
+    new Gauge({
+      name: "peak_exec_alerts_firing",
+      help: "Alert rules firing now (1 per rule), by rule and severity.",
+      labelNames: ["rule", "severity"] as const,
+      registers,
+      collect() {
+        // Rules and severities come from the product's fixed rule list: bounded labels.
+        this.reset();
+        for (const alert of firing()) this.set({ rule: alert.rule, severity: alert.severity }, 1);
+      },
+    });
+    this.#firingAlerts = options.firingAlerts;
     registerProcessFamilies(this.registry);
   }
 
@@ -160,6 +181,12 @@ export class DashboardMetrics {
   /** Bring the log root's totals up to date, then render every family. */
   async render(): Promise<string> {
     this.#snapshot = await this.#root.refresh();
+    try {
+      this.#firing = (await this.#firingAlerts?.()) ?? [];
+    } catch {
+      // An unreadable alert state must not fail the scrape: the family goes empty instead.
+      this.#firing = [];
+    }
     return await this.registry.metrics();
   }
 }

@@ -207,3 +207,16 @@ Deno.test("the login form has no header (nothing about alerts before the token)"
     assert.doesNotMatch(html, /site-nav|firing/);
   });
 });
+
+Deno.test("/metrics exposes the firing alerts as peak_exec_alerts_firing{rule,severity}", async () => {
+  await withRoot(async (root) => {
+    const quiet = await (await telemetryApp(root).request("/metrics")).text();
+    assert.match(quiet, /# TYPE peak_exec_alerts_firing gauge/);
+    assert.doesNotMatch(quiet, /^peak_exec_alerts_firing\{/m, "no sample while nothing fires");
+    await fire(root);
+    const text = await (await telemetryApp(root).request("/metrics")).text();
+    const samples = text.split("\n").filter((l) => l.startsWith("peak_exec_alerts_firing{"));
+    assert.equal(samples.length, 2, samples.join("\n"));
+    assert.ok(samples.some((l) => /rule="rejection_rate_high"/.test(l) && / 1$/.test(l)), text);
+  });
+});
