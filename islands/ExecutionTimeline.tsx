@@ -22,9 +22,6 @@ import type { TimeZoneMode } from "../web/format.ts";
 import { appendOlderRows, prependStreamedRows, timelineRowMatcher } from "./timeline_rows.ts";
 import { type StreamedRow, useLiveFollow } from "./use_live_follow.ts";
 
-/** Summary refreshes during live follow happen at most this often. */
-const SUMMARY_REFRESH_MS = 1_000;
-
 /** The filters of the timeline view: the filter bar's values (see `FilterValues`). */
 export type TimelineFilters = FilterValues;
 
@@ -119,15 +116,14 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   const [timeZone, setTimeZone] = useState<TimeZoneMode>("utc");
 
   const requestSeq = useRef(0);
-  const summaryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const shows = useMemo(() => timelineRowMatcher(applied), [applied]);
 
   const live = useLiveFollow({
     streamUrl: `${apiPath}/stream`,
     from: props.followFrom,
     enabled: follow,
+    onSummary: setSummary,
     onRows(streamed: StreamedRow[]): void {
-      refreshSummarySoon();
       const shown = streamed.filter(shows);
       if (shown.length > 0) setRows((current) => prependStreamedRows(current, shown));
     },
@@ -144,28 +140,9 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   });
 
   useEffect(() => setHydrated(true), []);
-  useEffect(() => cancelSummaryRefresh, [follow]);
-
-  function cancelSummaryRefresh(): void {
-    if (summaryTimer.current !== null) clearTimeout(summaryTimer.current);
-    summaryTimer.current = null;
-  }
-
-  function refreshSummarySoon(): void {
-    if (summaryTimer.current !== null) return;
-    summaryTimer.current = setTimeout(async () => {
-      summaryTimer.current = null;
-      try {
-        setSummary(await fetchJson<ExecutionSummary>(`${apiPath}/summary`));
-      } catch {
-        // The next event schedules another refresh; the cards are only a little stale.
-      }
-    }, SUMMARY_REFRESH_MS);
-  }
 
   /** Follow (when on) from `offset`, dropping what the current stream still delivers. */
   function followFrom(offset: number): void {
-    cancelSummaryRefresh();
     live.restartFrom(offset);
   }
 

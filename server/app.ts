@@ -12,6 +12,7 @@ import { tokenAuth, TokenGuard } from "../web/auth.ts";
 import { jsonError } from "../web/errors.ts";
 import { loopbackHostOnly } from "../web/host_check.ts";
 import { ResponseCache } from "../web/response_cache.ts";
+import { FollowHub } from "../live/follow_hub.ts";
 import type { AppState, HandlerFn, ManifestRoute, RouteContext } from "../web/route.ts";
 import { securityHeaders } from "../web/security_headers.ts";
 import { readStaticAsset } from "./assets.ts";
@@ -85,7 +86,10 @@ export function createApp(options: CreateAppOptions): Hono {
     shutdown: options.signal ?? new AbortController().signal,
     maxEventStreams: options.maxEventStreams ?? 1024,
     responseCache: new ResponseCache(),
+    followHub: new FollowHub({ baseDir: options.logDir }),
   };
+  // A shutdown ends every live stream: the hub's followers stop with it.
+  options.signal?.addEventListener("abort", () => state.followHub.close(), { once: true });
   const app = new Hono();
 
   app.use(securityHeaders());

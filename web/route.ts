@@ -9,6 +9,7 @@
 import type { FunctionComponent } from "preact";
 import type { TokenGuard } from "./auth.ts";
 import type { ResponseCache } from "./response_cache.ts";
+import type { FollowHub } from "../live/follow_hub.ts";
 
 /**
  * What every handler may read about the app it runs in.
@@ -17,12 +18,14 @@ import type { ResponseCache } from "./response_cache.ts";
  * ```ts
  * import type { AppState } from "./route.ts";
  * import { ResponseCache } from "./response_cache.ts";
+ * import { FollowHub } from "../live/follow_hub.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
  *   guard: null,
  *   shutdown: new AbortController().signal,
  *   maxEventStreams: 1024,
  *   responseCache: new ResponseCache(),
+ *   followHub: new FollowHub({ baseDir: "logs/execution" }),
  * };
  * ```
  */
@@ -37,6 +40,8 @@ export interface AppState {
   maxEventStreams: number;
   /** Answers computed from session files, valid while the file is unchanged (one per app). */
   responseCache: ResponseCache;
+  /** Live follow: one follower per followed session, shared by its event streams (one per app). */
+  followHub: FollowHub;
 }
 
 /**
