@@ -72,6 +72,7 @@ export function toTimelineRow(event: ReadEvent): TimelineRow {
     ts: event.ts,
     kind: event.kind,
     symbol: event.symbol,
+    mode: event.mode,
     description: describeEvent(event.kind, event.payload),
     details: event.payload,
     offset: event.offset,

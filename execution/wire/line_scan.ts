@@ -28,6 +28,8 @@ export interface ScannedEvent {
   fillNotional: number;
   /** `fill_fee` when it is a number, else `NaN`. */
   fillFee: number;
+  /** The payload's `code` (a gate's reason code, an error's code) when it is a string, else `null`. */
+  code: string | null;
 }
 
 /** The scan's verdict: the line is a valid event (fields filled in), or ask the general decoder. */
@@ -49,6 +51,7 @@ const C_PASSED = 7;
 const C_DECISION = 8;
 const C_FILL_NOTIONAL = 9;
 const C_FILL_FEE = 10;
+const C_CODE = 11;
 
 const TOP_KEYS: Array<[string, number]> = [
   ["ts", C_TS],
@@ -63,6 +66,7 @@ const PAYLOAD_KEYS: Array<[string, number]> = [
   ["decision", C_DECISION],
   ["fill_notional", C_FILL_NOTIONAL],
   ["fill_fee", C_FILL_FEE],
+  ["code", C_CODE],
 ];
 
 /** Keys to capture, grouped by length so a key costs one or two byte comparisons. */
@@ -322,6 +326,9 @@ function storeString(capture: number): void {
     case C_DECISION:
       out.decision = stringAt(strStart, strEnd);
       return;
+    case C_CODE:
+      out.code = stringAt(strStart, strEnd);
+      return;
     default:
       storeOther(capture);
   }
@@ -345,6 +352,9 @@ function storeOther(capture: number): void {
       return;
     case C_DECISION:
       out.decision = null;
+      return;
+    case C_CODE:
+      out.code = null;
       return;
     case C_FILL_NOTIONAL:
       out.fillNotional = NaN;
@@ -496,6 +506,7 @@ export function newScannedEvent(): ScannedEvent {
     decision: null,
     fillNotional: NaN,
     fillFee: NaN,
+    code: null,
   };
 }
 
@@ -522,6 +533,7 @@ export function scanEventLine(
   into.decision = null;
   into.fillNotional = NaN;
   into.fillFee = NaN;
+  into.code = null;
   gateNameSet = false;
   payloadSeen = false;
   skipWs();
