@@ -57,7 +57,11 @@ export class ForwardEventReader {
       this.close();
       return null;
     }
-    const chunk = await readAt(this.#file, this.#read, Math.min(STEP_BYTES, this.#size - this.#read));
+    const chunk = await readAt(
+      this.#file,
+      this.#read,
+      Math.min(STEP_BYTES, this.#size - this.#read),
+    );
     if (chunk.length === 0) {
       this.#size = this.#read; // shrank meanwhile
       return [];

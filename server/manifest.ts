@@ -14,6 +14,10 @@ import * as sessionsApi from "../routes/api/live/sessions.ts";
 import * as timelineApi from "../routes/api/live/execution/[session].ts";
 import * as summaryApi from "../routes/api/live/execution/[session]/summary.ts";
 import * as streamApi from "../routes/api/live/execution/[session]/stream.ts";
+import * as seriesApi from "../routes/api/live/execution/[session]/series.ts";
+import * as countApi from "../routes/api/live/execution/[session]/count.ts";
+import * as exportApi from "../routes/api/live/execution/[session]/export.ts";
+import * as telemetryApi from "../routes/api/telemetry.ts";
 
 /**
  * Every route of the dashboard, in registration order.
@@ -33,6 +37,10 @@ export const ROUTES: readonly ManifestRoute[] = [
   { pattern: "/api/live/execution/:session", module: timelineApi },
   { pattern: "/api/live/execution/:session/summary", module: summaryApi },
   { pattern: "/api/live/execution/:session/stream", module: streamApi },
+  { pattern: "/api/live/execution/:session/series", module: seriesApi },
+  { pattern: "/api/live/execution/:session/count", module: countApi },
+  { pattern: "/api/live/execution/:session/export", module: exportApi },
+  { pattern: "/api/telemetry", module: telemetryApi },
 ];
 
 /**
