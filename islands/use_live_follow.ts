@@ -29,7 +29,7 @@ export interface StreamedRow extends TimelineRow {
  * Options of {@linkcode useLiveFollow}.
  */
 export interface LiveFollowOptions {
-  /** URL of the session's event stream, without a query (`from` is added). */
+  /** URL of the session's event stream, with the view's filters (`from` is added). */
   streamUrl: string;
   /** Byte offset to follow from at first (read once; later use `restartFrom`). */
   from: number;
@@ -111,7 +111,8 @@ export function useLiveFollow(options: LiveFollowOptions): LiveFollow {
     }
     setConnection("connecting");
     const started = generation.current;
-    const source = new EventSource(`${streamUrl}?from=${cursor.current}`);
+    const separator = streamUrl.includes("?") ? "&" : "?";
+    const source = new EventSource(`${streamUrl}${separator}from=${cursor.current}`);
     source.onopen = () => setConnection("connected");
     source.onerror = () => {
       if (source.readyState !== EventSource.CLOSED) {
