@@ -67,6 +67,15 @@ function cssColor(element: Element, property: string): string {
   return getComputedStyle(element).getPropertyValue(property).trim() || "#888";
 }
 
+/** Axis ticks short enough for the axis: 1.2k, 3.4M, 5.6B. */
+function compact(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e9) return `${+(value / 1e9).toFixed(2)}B`;
+  if (abs >= 1e6) return `${+(value / 1e6).toFixed(2)}M`;
+  if (abs >= 1e4) return `${+(value / 1e3).toFixed(1)}k`;
+  return String(+value.toFixed(3));
+}
+
 function formatValue(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "—";
   return Math.abs(value) >= 100
@@ -126,6 +135,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
           grid: { stroke: cssColor(element, "--line") },
           label: props.units?.[0],
           size: 60,
+          values: (_u, splits) => splits.map(compact),
         },
         ...(series.some((s) => s.axis === 1)
           ? [{
@@ -135,12 +145,13 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
             grid: { show: false },
             label: props.units?.[1],
             size: 60,
+            values: (_u: uPlot, splits: number[]) => splits.map(compact),
           }]
           : []),
       ],
       series: [
         {},
-        ...series.map((s, i): uPlot.Series => ({
+        ...series.map((s): uPlot.Series => ({
           label: s.label,
           stroke: cssColor(element, s.color),
           fill: s.style === "bars" ? cssColor(element, s.color) : undefined,
