@@ -9,6 +9,8 @@
 import { type Context, Hono } from "hono";
 import { InvalidSessionIdError } from "../execution/session_id.ts";
 import { tokenAuth, TokenGuard } from "../web/auth.ts";
+import { ClientLimiter, rateLimit } from "../web/client_limiter.ts";
+import { sameOriginWrites } from "../web/same_origin.ts";
 import { jsonError } from "../web/errors.ts";
 import { loopbackHostOnly } from "../web/host_check.ts";
 import { ResponseCache } from "../web/response_cache.ts";
@@ -45,6 +47,16 @@ export interface CreateAppOptions {
    * @default {1024}
    */
   maxEventStreams?: number;
+  /**
+   * How long a browser login lasts, in seconds.
+   * @default {43200}
+   */
+  loginTtlSeconds?: number;
+  /**
+   * Login attempts (`POST /login`) allowed per client address per minute; more answer 429.
+   * @default {10}
+   */
+  loginAttemptsPerMinute?: number;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -79,7 +91,9 @@ function toHonoHandler(
  * ```
  */
 export function createApp(options: CreateAppOptions): Hono {
-  const guard = options.token === undefined ? null : new TokenGuard(options.token);
+  const guard = options.token === undefined
+    ? null
+    : new TokenGuard(options.token, { loginTtlSeconds: options.loginTtlSeconds });
   const state: AppState = {
     logDir: options.logDir,
     guard,
@@ -94,6 +108,13 @@ export function createApp(options: CreateAppOptions): Hono {
 
   app.use(securityHeaders());
   app.use(htmlErrorPages());
+  // Before auth: a guessing client is slowed down whether or not it has a cookie.
+  const logins = new ClientLimiter({
+    limit: options.loginAttemptsPerMinute ?? 10,
+    windowMs: 60_000,
+  });
+  app.use("/login", rateLimit(logins, ["POST"]));
+  app.use(sameOriginWrites());
   if (guard === null) app.use(loopbackHostOnly());
   if (guard !== null) {
     app.use(tokenAuth({

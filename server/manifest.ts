@@ -18,6 +18,7 @@ import * as seriesApi from "../routes/api/live/execution/[session]/series.ts";
 import * as countApi from "../routes/api/live/execution/[session]/count.ts";
 import * as exportApi from "../routes/api/live/execution/[session]/export.ts";
 import * as telemetryApi from "../routes/api/telemetry.ts";
+import * as logout from "../routes/logout.ts";
 
 /**
  * Every route of the dashboard, in registration order.
@@ -41,6 +42,7 @@ export const ROUTES: readonly ManifestRoute[] = [
   { pattern: "/api/live/execution/:session/count", module: countApi },
   { pattern: "/api/live/execution/:session/export", module: exportApi },
   { pattern: "/api/telemetry", module: telemetryApi },
+  { pattern: "/logout", module: logout },
 ];
 
 /**
