@@ -118,7 +118,8 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
   useEffect(() => {
     const element = host.current;
     if (element === null) return;
-    const justZoomed = { value: false };
+    /** When the last drag ended: the click that ends a drag is no bucket pick. */
+    let zoomedAt = -Infinity;
     const bars = uPlot.paths.bars!({ size: [0.9, 64], align: 1 });
     const options: uPlot.Options = {
       width: Math.max(240, element.clientWidth),
@@ -168,7 +169,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
           if (u.select.width < 3) return;
           const from = u.posToVal(u.select.left, "x");
           const to = u.posToVal(u.select.left + u.select.width, "x");
-          justZoomed.value = true;
+          zoomedAt = performance.now();
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           callbacks.current.onZoom?.(from, to);
         }],
@@ -176,13 +177,12 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
     };
     const chart = new uPlot(options, toData(callbacks.current), element);
     plot.current = chart;
-    const onClick = (): void => {
-      if (justZoomed.value) {
-        justZoomed.value = false;
-        return;
-      }
-      const idx = chart.cursor.idx;
-      if (idx !== null && idx !== undefined) callbacks.current.onPick?.(idx);
+    const onClick = (event: MouseEvent): void => {
+      if (performance.now() - zoomedAt < 500) return;
+      // From the click's own position: the cursor may not have seen a move before it.
+      const left = event.clientX - chart.over.getBoundingClientRect().left;
+      const idx = chart.posToIdx(left);
+      if (idx >= 0 && idx < callbacks.current.x.length) callbacks.current.onPick?.(idx);
     };
     chart.over.addEventListener("click", onClick);
     const resize = new ResizeObserver(() => {

@@ -28,8 +28,10 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * ```
  */
 export function isSameOriginRequest(req: Request): boolean {
+  // Browsers that send Sec-Fetch-Site say it outright; their Origin may be "null" here, since
+  // the dashboard's `Referrer-Policy: no-referrer` makes form posts send `Origin: null`.
   const site = req.headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") return false;
+  if (site !== null) return site === "same-origin" || site === "none";
   const origin = req.headers.get("origin");
   if (origin === null) return true;
   // Host only: behind a TLS-terminating proxy the page is https while this server sees http.
