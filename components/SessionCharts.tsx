@@ -8,6 +8,7 @@
  * @module
  */
 import type { JSX } from "preact";
+import { useMemo } from "preact/hooks";
 import { EVENT_KINDS } from "../execution/event_kinds.ts";
 import type { ExecutionSeries } from "../live/series.ts";
 import { type ChartSeries, TimeSeriesChart } from "./TimeSeriesChart.tsx";
@@ -85,6 +86,20 @@ function rejectionLines(series: ExecutionSeries): ChartSeries[] {
  */
 export function SessionCharts(props: SessionChartsProps): JSX.Element {
   const { series } = props;
+  // Derived once per series answer: the charts redraw only when their data changed.
+  const derived = useMemo(() =>
+    series === null ? null : {
+      kinds: kindStack(series),
+      rejections: rejectionLines(series),
+      fills: [
+        { label: "notional ($)", values: series.cumulative_notional, color: "--chart-1" },
+        { label: "fees ($)", values: series.cumulative_fees, color: "--chart-2", axis: 1 as const },
+      ],
+      latency: [
+        { label: "p50", values: series.latency_ms.p50, color: "--chart-3" },
+        { label: "p95", values: series.latency_ms.p95, color: "--chart-4" },
+      ],
+    }, [series]);
   const common = {
     formatTime: props.formatTime,
     utc: props.utc,
@@ -112,7 +127,7 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
         )}
       </div>
       {props.error !== null && <p class="error" role="alert">{props.error}</p>}
-      {series === null
+      {series === null || derived === null
         ? <p class="charts-empty">Charts appear once the page has loaded.</p>
         : series.t.length === 0
         ? <p class="charts-empty">No timed events to chart yet.</p>
@@ -123,7 +138,7 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
               id="chart-events"
               title="Events per bucket, stacked by kind"
               x={series.t}
-              series={kindStack(series)}
+              series={derived.kinds}
               units={["events"]}
             />
             <TimeSeriesChart
@@ -131,7 +146,7 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
               id="chart-rejections"
               title="Rejection ratio per gate (% of its decisions)"
               x={series.t}
-              series={rejectionLines(series)}
+              series={derived.rejections}
               units={["%"]}
             />
             <TimeSeriesChart
@@ -139,10 +154,7 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
               id="chart-fills"
               title="Cumulative fill notional and fees"
               x={series.t}
-              series={[
-                { label: "notional ($)", values: series.cumulative_notional, color: "--chart-1" },
-                { label: "fees ($)", values: series.cumulative_fees, color: "--chart-2", axis: 1 },
-              ]}
+              series={derived.fills}
               units={["notional $", "fees $"]}
             />
             <TimeSeriesChart
@@ -150,10 +162,7 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
               id="chart-latency"
               title="Intent→fill latency (ms)"
               x={series.t}
-              series={[
-                { label: "p50", values: series.latency_ms.p50, color: "--chart-3" },
-                { label: "p95", values: series.latency_ms.p95, color: "--chart-4" },
-              ]}
+              series={derived.latency}
               units={["ms"]}
             />
           </div>

@@ -18,7 +18,7 @@
  * @module
  */
 import type { JSX } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { EmptyTimeline } from "../components/EmptyTimeline.tsx";
 import { FilterBar, type FilterValues } from "../components/FilterBar.tsx";
 import { FollowToolbar } from "../components/FollowToolbar.tsx";
@@ -42,6 +42,12 @@ import {
 } from "./timeline_rows.ts";
 import { type StreamedRow, useLiveFollow } from "./use_live_follow.ts";
 import { useSeries } from "./use_series.ts";
+
+/**
+ * Streamed rows are applied at most this often: at thousands of events per
+ * second the table then renders a few times a second, not once per batch.
+ */
+const APPLY_ROWS_MS = 250;
 
 /** The filters of the timeline view: the filter bar's values (see `FilterValues`). */
 export type TimelineFilters = FilterValues;
@@ -155,6 +161,16 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   /** The reader scrolled away from the newest rows: new ones wait here instead. */
   const pinned = useRef(false);
   const waiting = useRef<StreamedRow[]>([]);
+  /** Streamed rows not applied yet (applied together, see `APPLY_ROWS_MS`). */
+  const incoming = useRef<StreamedRow[]>([]);
+  const applyTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  function applyIncoming(): void {
+    applyTimer.current = null;
+    const rowsIn = incoming.current;
+    incoming.current = [];
+    if (rowsIn.length > 0) setRows((current) => prependStreamedRows(current, rowsIn));
+  }
   const shows = useMemo(() => timelineRowMatcher(applied), [applied]);
   const filtered = isFiltered(applied);
   const streamQuery = filtersQuery(applied, { withLimit: false });
@@ -174,7 +190,8 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
         setWaitingCount((n) => n + shown.length);
         return;
       }
-      setRows((current) => prependStreamedRows(current, shown));
+      incoming.current = [...incoming.current, ...shown].slice(-MAX_TIMELINE_ROWS);
+      applyTimer.current ??= setTimeout(applyIncoming, APPLY_ROWS_MS);
     },
     onReset(): void {
       // The file was truncated or replaced: reload the view, which follows from its new end.
@@ -216,6 +233,10 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
     });
     observer.observe(element);
     return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => () => {
+    if (applyTimer.current !== null) clearTimeout(applyTimer.current);
   }, []);
 
   useEffect(() => {
@@ -286,6 +307,7 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
   /** Follow (when on) from `offset`, dropping what the current stream still delivers. */
   function followFrom(offset: number): void {
     waiting.current = [];
+    incoming.current = [];
     setWaitingCount(0);
     live.restartFrom(offset);
   }
@@ -373,8 +395,10 @@ export default function ExecutionTimeline(props: ExecutionTimelineProps): JSX.El
     });
   }
 
-  const formatTime = (t: number): string =>
-    formatTimestamp(formatWireTimestamp(Math.round(t * 1e6)), timeZone);
+  const formatTime = useCallback(
+    (t: number): string => formatTimestamp(formatWireTimestamp(Math.round(t * 1e6)), timeZone),
+    [timeZone],
+  );
   const olderHref = nextBefore === null && rows.length <= shownCount
     ? null
     : `${pagePath}?${filtersQuery(applied, { before: nextBefore, timeZone })}`;
