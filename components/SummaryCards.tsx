@@ -24,6 +24,11 @@ export interface SummaryCardsProps {
   matching?: number | null;
 }
 
+/** The class of a card's value: long amounts get a smaller font, so they never break mid-number. */
+function valueClass(text: string): string {
+  return text.length > 10 ? "card-value card-value-long" : "card-value";
+}
+
 /** The kinds counted in `kindCounts`: the known kinds in pipeline order, then any others. */
 function kindsInOrder(kindCounts: Record<string, number>): string[] {
   const known = EVENT_KINDS.filter((kind) => kind in kindCounts);
@@ -75,11 +80,15 @@ export function SummaryCards({ summary, filtered, matching }: SummaryCardsProps)
         </div>
         <div class="card">
           <span class="card-label">Fill notional</span>
-          <span class="card-value">${formatDecimal(summary.fills.notional, 2)}</span>
+          <span class={valueClass(`$${formatDecimal(summary.fills.notional, 2)}`)}>
+            ${formatDecimal(summary.fills.notional, 2)}
+          </span>
         </div>
         <div class="card">
           <span class="card-label">Fees</span>
-          <span class="card-value">${formatDecimal(summary.fills.fees, 4)}</span>
+          <span class={valueClass(`$${formatDecimal(summary.fills.fees, 4)}`)}>
+            ${formatDecimal(summary.fills.fees, 4)}
+          </span>
         </div>
         <div class={summary.invalid_lines > 0 ? "card card-warn" : "card"}>
           <span class="card-label">Invalid lines</span>

@@ -86,6 +86,13 @@ Deno.test({
         await page.goto(new URL(session, base).href);
         await page.waitForSelector('.timeline-island[data-hydrated="true"]');
         await page.waitForSelector("#chart-events canvas");
+        // uPlot draws on the next frame: wait until every chart has been drawn.
+        await page.waitForFunction(() =>
+          document.querySelectorAll("figure.chart canvas").length === 4
+        );
+        await page.evaluate(() =>
+          new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+        );
         const painted = await page.evaluate(() => {
           const counts: Record<string, number> = {};
           for (const figure of document.querySelectorAll("figure.chart")) {
@@ -123,8 +130,8 @@ Deno.test({
 
       await t.step("the README picture of a timeline with charts", async () => {
         await page.evaluate(() => scrollTo(0, 0));
-        await page.screenshot({ path: shot("timeline.png") });
-        await checkPng(shot("timeline.png"));
+        await page.screenshot({ path: shot("timeline-charts.png") });
+        await checkPng(shot("timeline-charts.png"));
       });
 
       await t.step(
