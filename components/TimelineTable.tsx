@@ -53,6 +53,29 @@ function blockReason(row: TimelineRow): string | null {
   return codeText === "" ? text : text === "" ? codeText : `${codeText}: ${text}`;
 }
 
+/**
+ * A row's payload behind a disclosure; the server renders it whole (it works
+ * without JavaScript), and a live row builds its `<pre>` only when opened,
+ * which keeps a fast-moving table light.
+ */
+class Payload extends Component<{ text: string }, { open: boolean }> {
+  override state = { open: typeof document === "undefined" };
+
+  override render(): JSX.Element {
+    return (
+      <details
+        onToggle={(e) => {
+          const open = (e.currentTarget as HTMLDetailsElement).open;
+          if (open !== this.state.open) this.setState({ open });
+        }}
+      >
+        <summary>payload</summary>
+        {this.state.open && <pre class="details">{this.props.text}</pre>}
+      </details>
+    );
+  }
+}
+
 function TimelineTableRow(
   { row, timeZone }: { row: TimelineRow; timeZone: TimeZoneMode },
 ): JSX.Element {
@@ -69,12 +92,7 @@ function TimelineTableRow(
       <td class="description">
         <span>{row.description}</span>
         {reason !== null && <span class="block-reason">{reason}</span>}
-        {details !== null && (
-          <details>
-            <summary>payload</summary>
-            <pre class="details">{details}</pre>
-          </details>
-        )}
+        {details !== null && <Payload text={details} />}
       </td>
     </tr>
   );
