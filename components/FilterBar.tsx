@@ -1,7 +1,8 @@
 /**
- * The filter bar of the timeline: kind checkboxes, symbol, since, until and
- * limit. It is a plain GET form, so it works before (or without) JavaScript;
- * once hydrated, the island applies changes in place through the callbacks.
+ * The filter bar of the timeline: kind checkboxes, blocks only, symbol (and
+ * how it matches), gate, reason code, since, until and limit. It is a plain
+ * GET form, so it works before (or without) JavaScript; once hydrated, the
+ * island applies changes in place through the callbacks.
  *
  * @module
  */
@@ -11,8 +12,9 @@ import {
   MAX_PAGE_LIMIT,
   MAX_SYMBOL_FILTER_LENGTH,
   MAX_TIME_BOUND_LENGTH,
+  type SymbolMatch,
 } from "../live/timeline_query.ts";
-import { kindClass } from "../web/format.ts";
+import { kindClass, type TimeZoneMode } from "../web/format.ts";
 
 /**
  * The values the filter bar shows and edits (the timeline island's
@@ -23,11 +25,21 @@ export interface FilterValues {
   kinds: string[];
   /** Symbol shown; empty shows every symbol. */
   symbol: string;
+  /** How the symbol matches; absent: `exact`. */
+  symbolMatch?: SymbolMatch;
+  /** Match the symbol regardless of case; absent: no. */
+  symbolIgnoreCase?: boolean;
+  /** Only blocking gate decisions; absent: no. */
+  blocked?: boolean;
+  /** Gate names, comma-separated as typed; empty or absent: every gate. */
+  gate?: string;
+  /** Reason codes, comma-separated as typed; empty or absent: every code. */
+  code?: string;
   /** Rows per page, 1–1000. */
   limit: number;
-  /** Only events at or after this instant (ISO 8601 as typed; naive = UTC); empty or absent: no bound. */
+  /** Only events at or after this instant (ISO 8601 as typed; without offset: the zone shown); empty or absent: no bound. */
   since?: string;
-  /** Only events at or before this instant (ISO 8601 as typed; naive = UTC); empty or absent: no bound. */
+  /** Only events at or before this instant (ISO 8601 as typed; without offset: the zone shown); empty or absent: no bound. */
   until?: string;
 }
 
@@ -45,19 +57,19 @@ export interface FilterBarProps {
   onApply: (values: FilterValues) => void;
   /** A kind checkbox changed. */
   onToggleKind: (kind: string, checked: boolean) => void;
+  /** The zone since/until are read in (named in their labels); absent: UTC. */
+  timeZone?: TimeZoneMode;
+  /** Gate names seen in the session, offered while typing. */
+  gateNames?: readonly string[];
+  /** Reason codes seen in the session, offered while typing. */
+  codeNames?: readonly string[];
 }
 
-/** The text fields, with the longest text the server accepts for each (live/timeline_query.ts). */
-const TEXT_FIELDS = [
-  { label: "Symbol", name: "symbol", placeholder: "all", maxLength: MAX_SYMBOL_FILTER_LENGTH },
-  {
-    label: "Since",
-    name: "since",
-    placeholder: "2026-11-25T09:30Z",
-    maxLength: MAX_TIME_BOUND_LENGTH,
-  },
-  { label: "Until", name: "until", placeholder: "any time", maxLength: MAX_TIME_BOUND_LENGTH },
-] as const;
+const SYMBOL_MATCH_LABELS: Record<SymbolMatch, string> = {
+  exact: "is",
+  prefix: "starts with",
+  substring: "contains",
+};
 
 /**
  * The timeline's filter bar.
@@ -76,13 +88,35 @@ const TEXT_FIELDS = [
  * );
  * ```
  */
-export function FilterBar(
-  { action, values, onEdit, onApply, onToggleKind }: FilterBarProps,
-): JSX.Element {
+export function FilterBar(props: FilterBarProps): JSX.Element {
+  const { action, values, onEdit, onApply, onToggleKind } = props;
+  const zone = props.timeZone === "local" ? "local time" : "UTC";
   function onSubmit(event: TargetedEvent<HTMLFormElement, Event>): void {
     event.preventDefault();
     onApply(values);
   }
+  const text = (
+    label: string,
+    name: "symbol" | "gate" | "code" | "since" | "until",
+    placeholder: string,
+    maxLength: number,
+    list?: string,
+  ) => (
+    <label class="field" key={name}>
+      <span>{label}</span>
+      <input
+        type="text"
+        name={name}
+        value={values[name] ?? ""}
+        placeholder={placeholder}
+        maxLength={maxLength}
+        list={list}
+        autocomplete="off"
+        onInput={(e) => onEdit({ ...values, [name]: e.currentTarget.value })}
+        onChange={(e) => onApply({ ...values, [name]: e.currentTarget.value })}
+      />
+    </label>
+  );
   return (
     <form class="filters" method="get" action={action} onSubmit={onSubmit}>
       <fieldset class="kinds">
@@ -99,21 +133,49 @@ export function FilterBar(
             <span class={`badge ${kindClass(kind)}`}>{kind}</span>
           </label>
         ))}
-      </fieldset>
-      {TEXT_FIELDS.map(({ label, name, placeholder, maxLength }) => (
-        <label class="field" key={name}>
-          <span>{label}</span>
+        <label class="kind-option blocked-option">
           <input
-            type="text"
-            name={name}
-            value={values[name] ?? ""}
-            placeholder={placeholder}
-            maxLength={maxLength}
-            onInput={(e) => onEdit({ ...values, [name]: e.currentTarget.value })}
-            onChange={(e) => onApply({ ...values, [name]: e.currentTarget.value })}
+            type="checkbox"
+            name="blocked"
+            value="1"
+            checked={values.blocked ?? false}
+            onChange={(e) => onApply({ ...values, blocked: e.currentTarget.checked })}
           />
+          <span>Blocks only</span>
         </label>
-      ))}
+      </fieldset>
+      <div class="field-group">
+        {text("Symbol", "symbol", "all", MAX_SYMBOL_FILTER_LENGTH)}
+        <label class="field">
+          <span>Match</span>
+          <select
+            name="symbol_match"
+            value={values.symbolMatch ?? "exact"}
+            onChange={(e) =>
+              onApply({ ...values, symbolMatch: e.currentTarget.value as SymbolMatch })}
+          >
+            {(Object.keys(SYMBOL_MATCH_LABELS) as SymbolMatch[]).map((m) => (
+              <option key={m} value={m} selected={(values.symbolMatch ?? "exact") === m}>
+                {SYMBOL_MATCH_LABELS[m]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="kind-option ignore-case">
+          <input
+            type="checkbox"
+            name="symbol_ci"
+            value="1"
+            checked={values.symbolIgnoreCase ?? false}
+            onChange={(e) => onApply({ ...values, symbolIgnoreCase: e.currentTarget.checked })}
+          />
+          <span>ignore case</span>
+        </label>
+      </div>
+      {text("Gate", "gate", "any gate", 256, "gate-names")}
+      {text("Reason code", "code", "any code", 256, "code-names")}
+      {text(`Since (${zone})`, "since", "2026-11-25T09:30Z", MAX_TIME_BOUND_LENGTH)}
+      {text(`Until (${zone})`, "until", "any time", MAX_TIME_BOUND_LENGTH)}
       <label class="field">
         <span>Limit</span>
         <input
@@ -127,6 +189,12 @@ export function FilterBar(
         />
       </label>
       <button type="submit">Apply</button>
+      <datalist id="gate-names">
+        {(props.gateNames ?? []).map((name) => <option key={name} value={name} />)}
+      </datalist>
+      <datalist id="code-names">
+        {(props.codeNames ?? []).map((name) => <option key={name} value={name} />)}
+      </datalist>
     </form>
   );
 }

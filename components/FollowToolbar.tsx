@@ -1,6 +1,7 @@
 /**
  * The toolbar above the timeline: the live-follow switch and its connection
- * status, the UTC/local time toggle and the loading indicator.
+ * status, the UTC/local time toggle, the export links of the filtered view
+ * and the loading indicator.
  *
  * @module
  */
@@ -30,6 +31,8 @@ export interface FollowToolbarProps {
   onFollowChange: (follow: boolean) => void;
   /** The time toggle was pressed. */
   onTimeZoneToggle: () => void;
+  /** Download links of the whole filtered view (CSV and JSONL), or absent. */
+  exportHrefs?: { csv: string; jsonl: string };
 }
 
 /** What the status line says. */
@@ -82,6 +85,13 @@ export function FollowToolbar(props: FollowToolbarProps): JSX.Element {
       >
         {timeZone === "utc" ? "Times: UTC" : "Times: local"}
       </button>
+      {props.exportHrefs !== undefined && (
+        <span class="exports">
+          Export the filtered view:{" "}
+          <a class="export export-csv" href={props.exportHrefs.csv} download>CSV</a>{" "}
+          <a class="export export-jsonl" href={props.exportHrefs.jsonl} download>JSONL</a>
+        </span>
+      )}
       {loading && <span class="loading">loading…</span>}
     </div>
   );

@@ -5,6 +5,7 @@
  * @module
  */
 import type { JSX } from "preact";
+import { formatCount } from "../web/format.ts";
 
 /**
  * Props of {@linkcode TimelineFooter}.
@@ -16,6 +17,8 @@ export interface TimelineFooterProps {
   olderHref: string | null;
   /** Load the older page in place instead of following the link; absent: follow the link. */
   onOlder?: () => void;
+  /** Events of the whole session the filters match, when known. */
+  matching?: number | null;
 }
 
 /**
@@ -27,10 +30,18 @@ export interface TimelineFooterProps {
  * const footer = <TimelineFooter shown={15} olderHref="/live/execution/demo?before=1024" />;
  * ```
  */
-export function TimelineFooter({ shown, olderHref, onOlder }: TimelineFooterProps): JSX.Element {
+export function TimelineFooter(
+  { shown, olderHref, onOlder, matching }: TimelineFooterProps,
+): JSX.Element {
   return (
     <p class="footer">
-      Showing {shown} events (newest first)
+      Showing {formatCount(shown)} events (newest first)
+      {matching !== undefined && matching !== null && (
+        <span class="matching" data-testid="matching">
+          {" · "}
+          {formatCount(matching)} in the session match
+        </span>
+      )}
       {olderHref !== null && (
         <>
           {" · "}

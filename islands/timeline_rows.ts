@@ -7,7 +7,11 @@
  * @module
  */
 import type { FilterValues } from "../components/FilterBar.tsx";
-import { matchesTimelineQuery, parseTimelineRange } from "../live/timeline_query.ts";
+import {
+  compileTimelineFilter,
+  parseTimelineNames,
+  parseTimelineRange,
+} from "../live/timeline_query.ts";
 import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import type { TimelineRow } from "../live/types.ts";
 
@@ -86,16 +90,29 @@ export function timelineRowMatcher(filters: FilterValues): (row: TimelineRow) =>
   } catch {
     range = { since: null, until: null };
   }
-  const query = {
+  const names = (text: string | undefined, field: "gate" | "code"): string[] => {
+    try {
+      return parseTimelineNames([text ?? ""], field);
+    } catch {
+      return []; // not applied to the page either: the server said why
+    }
+  };
+  const matches = compileTimelineFilter({
     kinds: filters.kinds,
     symbol: filters.symbol === "" ? null : filters.symbol,
+    symbolMatch: filters.symbolMatch,
+    symbolIgnoreCase: filters.symbolIgnoreCase,
+    blocked: filters.blocked,
+    gates: names(filters.gate, "gate"),
+    codes: names(filters.code, "code"),
     sinceMicros: range.since,
     untilMicros: range.until,
-  };
+  });
   return (row) =>
-    matchesTimelineQuery(query, {
+    matches({
       kind: row.kind,
       symbol: row.symbol,
       ts_micros: row.ts === null ? null : parseTimestampMicros(row.ts),
+      payload: row.details,
     });
 }

@@ -3,16 +3,18 @@
  * hook: it owns the `EventSource`, the byte offset to resume from and the
  * connection state, and hands the streamed rows to its caller in arrays.
  *
- * Rows are handed over per delivery, oldest first, so that the caller applies
- * each delivery in one state update. Today the server sends one row per
- * `execution` message, so each delivery holds one row; when the server sends
- * batches, they are read here and reach the caller unchanged in shape.
+ * The server sends `batch` messages (up to ~500 rows or ~100 ms each); each
+ * batch reaches the caller as one array, oldest first, so that the caller
+ * applies it in one state update. The id of a batch covers the lines its
+ * filters left out too, so a reconnect never reads them again. The server's
+ * `summary` messages (about once a second while the file grows) keep the
+ * whole-session summary current without another request.
  *
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { FollowConnection } from "../components/FollowToolbar.tsx";
-import type { TimelineRow } from "../live/types.ts";
+import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
 
 /**
  * A row as the stream sends it: a timeline row and the byte offset just
@@ -27,7 +29,7 @@ export interface StreamedRow extends TimelineRow {
  * Options of {@linkcode useLiveFollow}.
  */
 export interface LiveFollowOptions {
-  /** URL of the session's event stream, without a query (`from` is added). */
+  /** URL of the session's event stream, with the view's filters (`from` is added). */
   streamUrl: string;
   /** Byte offset to follow from at first (read once; later use `restartFrom`). */
   from: number;
@@ -38,6 +40,8 @@ export interface LiveFollowOptions {
    * current stream, whatever the caller's filters.
    */
   onRows: (rows: StreamedRow[]) => void;
+  /** A fresh whole-session summary from the stream. */
+  onSummary?: (summary: ExecutionSummary) => void;
   /**
    * The log was truncated or replaced: the stream is closed (continuing it
    * would replay the new file). Reload the view, then call `restartFrom`.
@@ -67,7 +71,7 @@ export interface LiveFollow {
  * @example
  * ```ts
  * import { useState } from "preact/hooks";
- * import type { TimelineRow } from "../live/types.ts";
+ * import type { ExecutionSummary, TimelineRow } from "../live/types.ts";
  * import { useLiveFollow } from "./use_live_follow.ts";
  *
  * function NewestSymbols({ streamUrl }: { streamUrl: string }): string {
@@ -107,7 +111,8 @@ export function useLiveFollow(options: LiveFollowOptions): LiveFollow {
     }
     setConnection("connecting");
     const started = generation.current;
-    const source = new EventSource(`${streamUrl}?from=${cursor.current}`);
+    const separator = streamUrl.includes("?") ? "&" : "?";
+    const source = new EventSource(`${streamUrl}${separator}from=${cursor.current}`);
     source.onopen = () => setConnection("connected");
     source.onerror = () => {
       if (source.readyState !== EventSource.CLOSED) {
@@ -116,11 +121,15 @@ export function useLiveFollow(options: LiveFollowOptions): LiveFollow {
       }
       callbacks.current.onRefused();
     };
-    source.addEventListener("execution", (message: MessageEvent<string>) => {
+    source.addEventListener("batch", (message: MessageEvent<string>) => {
       if (started !== generation.current) return;
-      const row = JSON.parse(message.data) as StreamedRow;
-      cursor.current = row.end;
-      callbacks.current.onRows([row]);
+      const batch = JSON.parse(message.data) as { rows: StreamedRow[]; end: number };
+      cursor.current = batch.end;
+      if (batch.rows.length > 0) callbacks.current.onRows(batch.rows);
+    });
+    source.addEventListener("summary", (message: MessageEvent<string>) => {
+      if (started !== generation.current) return;
+      callbacks.current.onSummary?.(JSON.parse(message.data) as ExecutionSummary);
     });
     source.addEventListener("reset", () => {
       if (started !== generation.current) return;

@@ -13,4 +13,5 @@ export * from "./follow.ts";
 export * from "./sessions.ts";
 export * from "./log_changed_error.ts";
 export * from "./timeline_query.ts";
+export type { TimelineExtraFilters } from "./timeline_extra_filter.ts";
 export * from "./follow_start.ts";

@@ -14,6 +14,7 @@ import { parseTimeBound } from "../execution/wire/timestamps.ts";
 import { UNKNOWN_KIND } from "../execution/wire/line_decoder.ts";
 import { openSessionFile } from "./session_file.ts";
 import { DEFAULT_TIMELINE_LIMIT } from "./timeline_query.ts";
+import { timelineExtraFilter, type TimelineExtraFilters } from "./timeline_extra_filter.ts";
 
 /**
  * Options of {@linkcode getExecutionTimeline}. Filters apply before the limit.
@@ -24,7 +25,7 @@ import { DEFAULT_TIMELINE_LIMIT } from "./timeline_query.ts";
  * const options: TimelineOptions = { kinds: ["fill"], symbol: "BTC-USD", limit: 50 };
  * ```
  */
-export interface TimelineOptions {
+export interface TimelineOptions extends TimelineExtraFilters {
   /**
    * The log root holding `<sessionId>.jsonl`.
    *
@@ -71,6 +72,7 @@ export function toTimelineRow(event: ReadEvent): TimelineRow {
     ts: event.ts,
     kind: event.kind,
     symbol: event.symbol,
+    mode: event.mode,
     description: describeEvent(event.kind, event.payload),
     details: event.payload,
     offset: event.offset,
@@ -145,10 +147,9 @@ export async function getExecutionTimeline(
   if (before !== undefined && (!Number.isSafeInteger(before) || before < 0)) {
     throw new RangeError(`before: expected a byte offset (an integer ≥ 0), got ${before}`);
   }
-  const kinds = options.kinds !== undefined && options.kinds.length > 0
-    ? new Set(options.kinds)
-    : null;
-  const symbol = options.symbol ?? null;
+  const extra = timelineExtraFilter(options);
+  const kinds = extra.kinds !== undefined && extra.kinds.length > 0 ? new Set(extra.kinds) : null;
+  const symbol = extra.exactSymbol ? options.symbol ?? null : null;
   // Cheap byte checks spare decoding and JSON.parse for lines that cannot match; a kind
   // that could only be written with escapes has no needle, and then no kind is pre-checked.
   // Neither is "unknown", the kind of a line that has none (so no "unknown" text either).
@@ -168,6 +169,7 @@ export async function getExecutionTimeline(
     until,
     kindNeedles: usableKindNeedles,
     symbolNeedle,
+    extra: extra.test,
   };
   return await retryWhileShrinking(
     sessionId,
@@ -183,6 +185,8 @@ interface RowFilter {
   until: number | null;
   kindNeedles: Uint8Array[] | null;
   symbolNeedle: Uint8Array | null;
+  /** The filters without a byte pre-check (gate filters, inexact symbols), or `null`. */
+  extra: ((event: ReadEvent) => boolean) | null;
 }
 
 /** One backward read of the file as it is now; throws `FileShrankError` if it shrinks meanwhile. */
@@ -227,6 +231,7 @@ async function readPage(
         if (symbol !== null && event.symbol !== symbol) continue;
         if (since !== null && (event.ts_micros === null || event.ts_micros < since)) continue;
         if (until !== null && (event.ts_micros === null || event.ts_micros > until)) continue;
+        if (match.extra !== null && !match.extra(event)) continue;
         page.timeline.push(toTimelineRow(event));
         if (page.timeline.length === limit) {
           page.next_before = line.offset > 0 ? line.offset : null;

@@ -13,7 +13,7 @@ import type { LatencySummary, ReadEvent, ReadStats } from "../execution/wire/typ
  * ```ts
  * import type { TimelineRow } from "@peak-trade/execution";
  * const row: TimelineRow = {
- *   ts: "2026-11-25T09:30:45.123456+00:00", kind: "fill", symbol: "BTC-USD",
+ *   ts: "2026-11-25T09:30:45.123456+00:00", kind: "fill", symbol: "BTC-USD", mode: "paper",
  *   description: "Fill: 0.400000 @ $100,020.00 (fee: $0.0000)",
  *   details: { filled_quantity: 0.4 }, offset: 1024, seq: 7,
  * };
@@ -26,6 +26,12 @@ export interface TimelineRow {
   kind: string;
   /** Instrument (`null` when the line had none). */
   symbol: string | null;
+  /**
+   * Execution mode as written (`backtest`, `paper`, `live`; the original
+   * writes `"PAPER"`), `null` when the line had none. Optional only for rows
+   * built by older callers.
+   */
+  mode?: string | null;
   /** One-line human description (the original's templates). */
   description: string;
   /** The raw payload. */

@@ -1,14 +1,18 @@
 /**
- * `GET /`: the sessions index, newest first: size, events, last event and a
- * link to each session's timeline.
+ * `GET /`: the sessions index: state, events, fills, notional, fees, block
+ * rate, errors, last-event age and activity of each session, sortable,
+ * filterable by text and paged (see `live/session_overview.ts`); the island
+ * refreshes it every few seconds.
  *
  * @module
  */
 import type { JSX } from "preact";
-import { listSessions } from "../live/sessions.ts";
-import type { SessionInfo } from "../live/types.ts";
-import { formatBytes, formatTimestamp } from "../web/format.ts";
+import { PageHeader } from "../components/PageHeader.tsx";
+import SessionsIndex, { type SessionsIndexProps } from "../islands/SessionsIndex.tsx";
+import { listSessionPage, MAX_SESSIONS_PAGE } from "../live/session_overview.ts";
+import { Island } from "../web/island.tsx";
 import type { Handlers, PageProps } from "../web/route.ts";
+import { parseSessionPageParams } from "../web/session_params.ts";
 
 /**
  * What the sessions page renders.
@@ -16,18 +20,34 @@ import type { Handlers, PageProps } from "../web/route.ts";
  * @example
  * ```ts
  * import type { SessionsPageData } from "./index.tsx";
- * const data: SessionsPageData = { sessions: [] };
+ * type Island = SessionsPageData["island"];
  * ```
  */
 export interface SessionsPageData {
-  /** Sessions, newest first. */
-  sessions: SessionInfo[];
+  /** Props of the index island. */
+  island: SessionsIndexProps;
+  /** Whether a token protects the dashboard (the header offers a log-out). */
+  auth: boolean;
 }
 
-/** Loads the session list (empty when the log root does not exist yet). */
+/** Loads the first page of sessions (empty when the log root does not exist yet). */
 export const handler: Handlers<SessionsPageData> = {
   async GET(ctx) {
-    return ctx.render({ sessions: await listSessions(ctx.state.logDir) });
+    const options = parseSessionPageParams(ctx.url.searchParams);
+    const page = await listSessionPage({ ...options, baseDir: ctx.state.logDir });
+    return ctx.render({
+      island: {
+        page,
+        query: {
+          q: options.text ?? "",
+          sort: options.sort ?? "last_ts",
+          order: options.order ?? "desc",
+          offset: options.offset ?? 0,
+          limit: options.limit ?? MAX_SESSIONS_PAGE,
+        },
+      },
+      auth: ctx.state.guard !== null,
+    });
   },
 };
 
@@ -45,59 +65,25 @@ export function title(): string {
 }
 
 /**
- * Renders the sessions table (or says plainly that there are none).
+ * Renders the header and the sessions island.
  *
  * @example
  * ```tsx
  * import SessionsPage from "./index.tsx";
- * const page = <SessionsPage data={{ sessions: [] }} url={new URL("http://localhost/")} />;
+ * // rendered by the app for GET /
  * ```
  */
 export default function SessionsPage({ data }: PageProps<SessionsPageData>): JSX.Element {
   return (
-    <main class="page">
-      <header class="page-header">
-        <h1>Execution sessions</h1>
-        <p class="subtitle">Newest first · {data.sessions.length} sessions</p>
-      </header>
-      {data.sessions.length === 0
-        ? (
-          <div class="empty">
-            <h2>No sessions yet</h2>
-            <p>
-              The log directory holds no session files. Run <code>deno task dry-run</code> (or{" "}
-              <code>deno task start</code>) to write one.
-            </p>
-          </div>
-        )
-        : (
-          <div class="table-wrap">
-            <table class="sessions">
-              <thead>
-                <tr>
-                  <th scope="col">Session</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Last event</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.sessions.map((s) => (
-                  <tr key={s.session_id}>
-                    <td>
-                      <a href={`/live/execution/${encodeURIComponent(s.session_id)}`}>
-                        {s.session_id}
-                      </a>
-                    </td>
-                    <td class="num">{s.event_count}</td>
-                    <td class="num">{formatBytes(s.size_bytes)}</td>
-                    <td class="ts">{formatTimestamp(s.last_ts, "utc")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-    </main>
+    <>
+      <PageHeader auth={data.auth} current="/" />
+      <main class="page">
+        <header class="page-header">
+          <h1>Execution sessions</h1>
+          <p class="subtitle">Newest first · {data.island.page.total} sessions</p>
+        </header>
+        <Island component={SessionsIndex} props={data.island} />
+      </main>
+    </>
   );
 }

@@ -13,11 +13,13 @@ import { opsSettingsOf } from "../ops/ops_settings.ts";
 import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 import { defaultIsPublic, tokenAuth, TokenGuard } from "../web/auth.ts";
 import { clientAddress } from "../web/client_address.ts";
+import { sameOriginWrites } from "../web/same_origin.ts";
 import { jsonError } from "../web/errors.ts";
 import { FailureBudget } from "../web/failure_budget.ts";
 import { loopbackHostOnly, validHostOnly } from "../web/host_check.ts";
 import { RefusalLog } from "../web/refusal_log.ts";
 import { ResponseCache } from "../web/response_cache.ts";
+import { FollowHub } from "../live/follow_hub.ts";
 import type { AppState, HandlerFn, ManifestRoute, RenderInit, RouteContext } from "../web/route.ts";
 import { securityHeaders } from "../web/security_headers.ts";
 import { DashboardMetrics } from "../web/dashboard_metrics.ts";
@@ -84,6 +86,11 @@ export interface CreateAppOptions {
    * @default {new RefusalLog()}
    */
   refusals?: RefusalLog;
+  /**
+   * How long a browser login lasts, in seconds.
+   * @default {43200}
+   */
+  loginTtlSeconds?: number;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -150,7 +157,9 @@ async function pageChrome(state: AppState): Promise<PageChrome> {
  * ```
  */
 export function createApp(options: CreateAppOptions): Hono {
-  const guard = options.token === undefined ? null : new TokenGuard(options.token);
+  const guard = options.token === undefined
+    ? null
+    : new TokenGuard(options.token, { loginTtlSeconds: options.loginTtlSeconds });
   const telemetry = options.telemetry ??
     new TelemetryMonitor(options.logDir, opsSettingsOf(options.config ?? parseExecutionConfig("")));
   const state: AppState = {
@@ -167,7 +176,10 @@ export function createApp(options: CreateAppOptions): Hono {
     metricsGuard: options.metricsToken === undefined ? null : new TokenGuard(options.metricsToken),
     authFailures: options.authFailures ?? new FailureBudget(),
     refusals: options.refusals ?? new RefusalLog(),
+    followHub: new FollowHub({ baseDir: options.logDir }),
   };
+  // A shutdown ends every live stream: the hub's followers stop with it.
+  options.signal?.addEventListener("abort", () => state.followHub.close(), { once: true });
   const app = new Hono();
 
   // First, so that requests refused by later middleware are observed too.
@@ -177,6 +189,7 @@ export function createApp(options: CreateAppOptions): Hono {
   // trace in the log); this answers 400 and logs one line.
   app.use(validHostOnly({ log: state.refusals }));
   app.use(htmlErrorPages());
+  app.use(sameOriginWrites());
   if (guard === null) app.use(loopbackHostOnly());
   if (guard !== null) {
     app.use(tokenAuth({

@@ -32,7 +32,11 @@ const BUNDLE_SOURCES = [
 const STATIC_FILES: Readonly<Record<string, string>> = {
   "styles.css": "text/css; charset=utf-8",
   "islands.js": "text/javascript; charset=utf-8",
+  "theme.js": "text/javascript; charset=utf-8",
+  "uplot.css": "text/css; charset=utf-8",
 };
+/** uPlot's stylesheet, copied from its npm package into `static/` by the build. */
+const UPLOT_CSS = new URL("uplot.css", STATIC_DIR);
 
 /**
  * Options of {@linkcode ensureIslandBundle}.
@@ -114,7 +118,7 @@ export async function ensureIslandBundle(
         "run `deno task build` in the project before `deno compile`",
     );
   }
-  if (!options.force && bundleTime !== null) {
+  if (!options.force && bundleTime !== null && await mtimeOf(UPLOT_CSS) !== null) {
     let newestSource = 0;
     for (const source of BUNDLE_SOURCES) {
       newestSource = Math.max(newestSource, await newestMtime(source) ?? 0);
@@ -163,6 +167,23 @@ async function buildBundle(): Promise<void> {
       );
     }
     await Deno.rename(temporary, BUNDLE);
+  } finally {
+    await Deno.remove(temporary).catch(() => {});
+  }
+  await copyUplotCss();
+}
+
+/**
+ * Copy uPlot's stylesheet from its npm package (resolved through deno.json's
+ * import map, so its pinned version) to `static/uplot.css`: served from here,
+ * never from a CDN.
+ */
+async function copyUplotCss(): Promise<void> {
+  const source = new URL(import.meta.resolve("uplot/dist/uPlot.min.css"));
+  const temporary = new URL(`uplot.${crypto.randomUUID()}.tmp.css`, STATIC_DIR);
+  try {
+    await Deno.copyFile(source, temporary);
+    await Deno.rename(temporary, UPLOT_CSS);
   } finally {
     await Deno.remove(temporary).catch(() => {});
   }

@@ -9,6 +9,8 @@
  */
 import type { IslandRegistry } from "../web/island.tsx";
 import ExecutionTimeline from "../islands/ExecutionTimeline.tsx";
+import SessionsIndex from "../islands/SessionsIndex.tsx";
+import ThemeToggle from "../islands/ThemeToggle.tsx";
 
 /**
  * Every island the client bundle can hydrate, by name.
@@ -16,7 +18,11 @@ import ExecutionTimeline from "../islands/ExecutionTimeline.tsx";
  * @example
  * ```ts
  * import { ISLANDS } from "./island_registry.ts";
- * console.log(Object.keys(ISLANDS)); // ["ExecutionTimeline"]
+ * console.log(Object.keys(ISLANDS)); // ["ExecutionTimeline", "SessionsIndex", "ThemeToggle"]
  * ```
  */
-export const ISLANDS = { ExecutionTimeline } as const satisfies IslandRegistry;
+export const ISLANDS = {
+  ExecutionTimeline,
+  SessionsIndex,
+  ThemeToggle,
+} as const satisfies IslandRegistry;

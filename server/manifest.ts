@@ -22,6 +22,11 @@ import * as alertsAckApi from "../routes/api/telemetry/alerts/ack.ts";
 import * as alertsSnoozeApi from "../routes/api/telemetry/alerts/snooze.ts";
 import * as alertsUnsnoozeApi from "../routes/api/telemetry/alerts/unsnooze.ts";
 import * as metrics from "../routes/metrics.ts";
+import * as seriesApi from "../routes/api/live/execution/[session]/series.ts";
+import * as countApi from "../routes/api/live/execution/[session]/count.ts";
+import * as exportApi from "../routes/api/live/execution/[session]/export.ts";
+import * as telemetryApi from "../routes/api/telemetry.ts";
+import * as logout from "../routes/logout.ts";
 
 /**
  * Every route of the dashboard, in registration order.
@@ -50,6 +55,11 @@ export const ROUTES: readonly ManifestRoute[] = [
   { pattern: "/api/telemetry/alerts/snooze", module: alertsSnoozeApi },
   { pattern: "/api/telemetry/alerts/unsnooze", module: alertsUnsnoozeApi },
   { pattern: "/metrics", module: metrics },
+  { pattern: "/api/live/execution/:session/series", module: seriesApi },
+  { pattern: "/api/live/execution/:session/count", module: countApi },
+  { pattern: "/api/live/execution/:session/export", module: exportApi },
+  { pattern: "/api/telemetry", module: telemetryApi },
+  { pattern: "/logout", module: logout },
 ];
 
 /**

@@ -98,7 +98,7 @@ export async function handleAlertAction(
   ctx: RouteContext<never>,
   act: (fields: Record<string, string>) => Promise<ActionDone>,
 ): Promise<Response> {
-  assertSameOrigin(ctx.req, ctx.url);
+  assertSameOrigin(ctx.req);
   const form = isFormPost(ctx.req);
   try {
     const done = await act(await readFormFields(ctx.req));

@@ -1,7 +1,8 @@
 /**
  * Bearer-token protection: with a token configured, every route needs
  * `Authorization: Bearer <token>`; browsers give the token once through a
- * login form and then carry an HttpOnly, SameSite=Strict cookie.
+ * login form and then carry an HttpOnly, SameSite=Strict cookie that expires
+ * (12 h by default) and is signed with a key of this process only.
  *
  * @module
  */
@@ -34,10 +35,6 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
   return diff === 0;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -100,33 +97,86 @@ export function tokenProblem(token: string): string | null {
 }
 
 /**
- * Checks candidate tokens and cookies against the configured token. The
- * cookie holds a digest of the token, never the token itself.
+ * How long a login lasts when not configured: 12 hours.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LOGIN_TTL_SECONDS } from "./auth.ts";
+ * console.log(DEFAULT_LOGIN_TTL_SECONDS); // 43200
+ * ```
+ */
+export const DEFAULT_LOGIN_TTL_SECONDS = 12 * 60 * 60;
+/** Clock difference tolerated for a cookie issued "in the future" (another core's clock). */
+const CLOCK_SKEW_SECONDS = 60;
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/**
+ * Options of {@linkcode TokenGuard}.
+ *
+ * @example
+ * ```ts
+ * import type { TokenGuardOptions } from "./auth.ts";
+ * const options: TokenGuardOptions = { loginTtlSeconds: 3_600 };
+ * ```
+ */
+export interface TokenGuardOptions {
+  /**
+   * How long a login cookie stays valid, in seconds.
+   * @default {43200}
+   */
+  loginTtlSeconds?: number;
+  /** The clock (epoch ms); tests move it. */
+  now?: () => number;
+}
+
+/**
+ * Checks candidate tokens and login cookies against the configured token.
+ * A login cookie carries its issue time and an HMAC-SHA-256 signature made
+ * with a key that exists only in this process: it never holds the token,
+ * expires after `loginTtlSeconds`, and every login ends when the server
+ * restarts. Tokens and signatures are compared in constant time.
  *
  * @example
  * ```ts
  * import { TokenGuard } from "./auth.ts";
- * const guard = new TokenGuard("s3cret");
- * console.log(await guard.checkToken("s3cret")); // true
+ * const guard = new TokenGuard("s3cret-Token_1");
+ * console.log(await guard.checkToken("s3cret-Token_1")); // true
  * ```
  */
 export class TokenGuard {
   #tokenDigest: Promise<Uint8Array>;
-  #cookieValue: Promise<string>;
-  #cookieDigest: Promise<Uint8Array>;
+  #key: Promise<CryptoKey>;
+  #ttl: number;
+  #now: () => number;
 
   /**
    * Guard the app with `token`.
    *
    * @throws {RangeError} when the token is empty, too long, or not printable ASCII without
-   * spaces (see {@linkcode tokenFormatProblem}; the length rule is the server's, at startup).
+   * spaces (see {@linkcode tokenFormatProblem}; the length rule is the server's, at startup), or the lifetime is not a positive number of seconds.
    */
-  constructor(token: string) {
+  constructor(token: string, options: TokenGuardOptions = {}) {
     const problem = tokenFormatProblem(token);
     if (problem !== null) throw new RangeError(`the dashboard token ${problem}`);
+    const ttl = options.loginTtlSeconds ?? DEFAULT_LOGIN_TTL_SECONDS;
+    if (!(Number.isSafeInteger(ttl) && ttl > 0)) {
+      throw new RangeError(`the login lifetime must be a whole number of seconds > 0, got ${ttl}`);
+    }
+    this.#ttl = ttl;
+    this.#now = options.now ?? Date.now;
     this.#tokenDigest = sha256(token);
-    this.#cookieValue = sha256(`peak-dashboard-cookie\u0000${token}`).then(toHex);
-    this.#cookieDigest = this.#cookieValue.then(sha256);
+    this.#key = crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]) as Promise<CryptoKey>;
+  }
+
+  /** How long a login lasts, in seconds. */
+  get loginTtlSeconds(): number {
+    return this.#ttl;
   }
 
   /** Whether `candidate` is the token (constant time over the digests). */
@@ -134,17 +184,50 @@ export class TokenGuard {
     return digestsEqual(await sha256(candidate), await this.#tokenDigest);
   }
 
-  /** Whether `candidate` is the value of a valid login cookie (constant time over digests). */
-  async checkCookie(candidate: string): Promise<boolean> {
-    return digestsEqual(await sha256(candidate), await this.#cookieDigest);
+  async #signature(issuedAt: number): Promise<string> {
+    const mac = await crypto.subtle.sign(
+      "HMAC",
+      await this.#key,
+      encoder.encode(`peak-dashboard-login\u0000${issuedAt}`),
+    );
+    return base64url(new Uint8Array(mac));
   }
 
-  /** The `Set-Cookie` header value that logs a browser in. */
+  /** Whether `candidate` is a login cookie this process issued and that has not expired. */
+  async checkCookie(candidate: string): Promise<boolean> {
+    const m = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(candidate);
+    if (m === null) return false;
+    const issuedAt = Number(m[1]);
+    const expected = await this.#signature(issuedAt);
+    // Compare the signature before looking at the time, so timing says nothing about either.
+    const valid = digestsEqual(encoder.encode(m[2]), encoder.encode(expected));
+    const now = Math.floor(this.#now() / 1000);
+    return valid && issuedAt <= now + CLOCK_SKEW_SECONDS && now - issuedAt < this.#ttl;
+  }
+
+  /** The `Set-Cookie` header value that logs a browser in (for `loginTtlSeconds`). */
   async loginCookie(secure: boolean): Promise<string> {
-    return `${AUTH_COOKIE_NAME}=${await this.#cookieValue}; Path=/; HttpOnly; SameSite=Strict${
+    const issuedAt = Math.floor(this.#now() / 1000);
+    const value = `v1.${issuedAt}.${await this.#signature(issuedAt)}`;
+    return `${AUTH_COOKIE_NAME}=${value}; Path=/; Max-Age=${this.#ttl}; HttpOnly; SameSite=Strict${
       secure ? "; Secure" : ""
     }`;
   }
+}
+
+/**
+ * The `Set-Cookie` header value that logs a browser out (the cookie expires now).
+ *
+ * @example
+ * ```ts
+ * import { logoutCookie } from "./auth.ts";
+ * console.log(logoutCookie(false)); // "peak_dashboard_auth=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+ * ```
+ */
+export function logoutCookie(secure: boolean): string {
+  return `${AUTH_COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${
+    secure ? "; Secure" : ""
+  }`;
 }
 
 function readCookie(header: string | undefined, name: string): string | null {
@@ -174,8 +257,8 @@ export interface TokenAuthOptions {
   /** Answer for an unauthenticated browser asking for a page (the login form, status 401). */
   loginPage: (c: Context) => Response | Promise<Response>;
   /**
-   * Paths reachable without the token (the login form's target, public assets).
-   * @default {(path) => path === "/login" || path === "/favicon.ico" || path.startsWith("/static/")}
+   * Paths reachable without the token (the login form's target, log-out, public assets).
+   * @default {(path) => path === "/login" || path === "/logout" || path === "/favicon.ico" || path.startsWith("/static/")}
    */
   isPublic?: (path: string) => boolean;
   /**
@@ -191,7 +274,7 @@ export interface TokenAuthOptions {
 
 /**
  * The paths {@linkcode tokenAuth} lets through by default: the login form,
- * the favicon and the static assets.
+ * log-out (it only clears the cookie), the favicon and the static assets.
  *
  * @example
  * ```ts
@@ -200,7 +283,8 @@ export interface TokenAuthOptions {
  * ```
  */
 export function defaultIsPublic(path: string): boolean {
-  return path === "/login" || path === "/favicon.ico" || path.startsWith("/static/");
+  return path === "/login" || path === "/logout" || path === "/favicon.ico" ||
+    path.startsWith("/static/");
 }
 
 /** Whether the request is a browser navigation to a page (not the API). */
@@ -229,7 +313,7 @@ export function tokenAuth(options: TokenAuthOptions): MiddlewareHandler {
   const { guard, loginPage, isPublic = defaultIsPublic, failures, log } = options;
   return async (c, next) => {
     if (isPublic(c.req.path)) return await next();
-    // A login cookie cannot be guessed (it is a digest of the token), so it is checked first and
+    // A login cookie cannot be forged (it is signed with this process's key), so it is checked first and
     // never counted: a browser with a stale cookie is not an attacker.
     const cookie = readCookie(c.req.header("cookie"), AUTH_COOKIE_NAME);
     if (cookie !== null && await guard.checkCookie(cookie)) return await next();

@@ -86,8 +86,12 @@ export function renderDocument(parts: DocumentParts): string {
     }</script><script type="module" src="/static/islands.js?v=${version}"></script>`;
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="color-scheme" content="light">` +
+    // Light and dark: the page follows prefers-color-scheme unless the reader chose a theme,
+    // which theme.js applies before the first paint (an external script, so the CSP holds).
+    `<meta name="color-scheme" content="light dark">` +
     `<title>${escapeHtml(parts.title)}</title>` +
+    `<script src="/static/theme.js?v=${version}"></script>` +
+    `<link rel="stylesheet" href="/static/uplot.css?v=${version}">` +
     `<link rel="stylesheet" href="/static/styles.css?v=${version}"></head>` +
     `<body>${parts.body}${scripts}</body></html>`;
 }

@@ -41,8 +41,9 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 
 /**
  * Format a normalised wire timestamp (`2026-11-25T09:30:45.123456+00:00`) for
- * display: `2026-11-25 09:30:45.123456 UTC`, or in local time to the
- * millisecond with the zone offset. `null` or unparseable input gives `—`.
+ * display: `2026-11-25 09:30:45.123456 UTC`, or in local time with the zone
+ * offset, to the microsecond in both (zone offsets are whole minutes, so the
+ * fraction is the same). `null` gives `—`; unparseable input is shown as is.
  *
  * @example
  * ```ts
@@ -63,9 +64,58 @@ export function formatTimestamp(ts: string | null, mode: TimeZoneMode): string {
   const abs = Math.abs(offset);
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${
     pad(date.getHours())
-  }:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)} ${sign}${
+  }:${pad(date.getMinutes())}:${pad(date.getSeconds())}${m[3] ?? ""} ${sign}${
     pad(Math.floor(abs / 60))
   }:${pad(abs % 60)}`;
+}
+
+/**
+ * A count with thousands separators (`58,212`), the same on the server and
+ * in every browser.
+ *
+ * @example
+ * ```ts
+ * import { formatCount } from "./format.ts";
+ * console.log(formatCount(58212)); // "58,212"
+ * ```
+ */
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: 0 }) : "—";
+}
+
+/**
+ * A number with thousands separators and exactly `digits` decimals
+ * (`1,234.50`).
+ *
+ * @example
+ * ```ts
+ * import { formatDecimal } from "./format.ts";
+ * console.log(formatDecimal(1234.5, 2)); // "1,234.50"
+ * ```
+ */
+export function formatDecimal(n: number, digits: number): string {
+  if (!Number.isFinite(n)) return "—";
+  return n.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+/**
+ * An age in seconds, short (`45 s`, `12 min`, `3 h`, `2 d`); `null` gives `—`.
+ *
+ * @example
+ * ```ts
+ * import { formatAge } from "./format.ts";
+ * console.log(formatAge(45), formatAge(7_200)); // "45 s" "2 h"
+ * ```
+ */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return "—";
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3_600)} h`;
+  return `${formatCount(Math.floor(seconds / 86_400))} d`;
 }
 
 /**

@@ -65,7 +65,9 @@ export function parseOffset(name: string, raw: string | null | undefined): numbe
 
 /**
  * The timeline filters of a query string, as the query module reads them:
- * `kind` (repeatable, comma-separated), `symbol`, `since`, `until`, `limit`.
+ * `kind` (repeatable, comma-separated), `symbol`, `symbol_match`
+ * (`exact`, `prefix`, `substring`), `symbol_ci` (ignore case), `blocked`,
+ * `gate` and `code` (repeatable, comma-separated), `since`, `until`, `limit`.
  *
  * @example
  * ```ts
@@ -78,6 +80,11 @@ export function timelineQueryInput(query: URLSearchParams): TimelineQueryInput {
   return {
     kinds: query.getAll("kind"),
     symbol: query.get("symbol"),
+    symbolMatch: query.get("symbol_match"),
+    symbolIgnoreCase: query.get("symbol_ci"),
+    blocked: query.get("blocked"),
+    gates: query.getAll("gate"),
+    codes: query.getAll("code"),
     since: query.get("since"),
     until: query.get("until"),
     limit: query.get("limit"),

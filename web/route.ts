@@ -13,6 +13,7 @@ import type { RefusalLog } from "./refusal_log.ts";
 import type { ResponseCache } from "./response_cache.ts";
 import type { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 import type { DashboardMetrics } from "./dashboard_metrics.ts";
+import type { FollowHub } from "../live/follow_hub.ts";
 
 /**
  * What every handler may read about the app it runs in.
@@ -27,6 +28,7 @@ import type { DashboardMetrics } from "./dashboard_metrics.ts";
  * import { opsSettingsOf } from "../ops/ops_settings.ts";
  * import { parseExecutionConfig } from "../execution/config.ts";
  * import { DashboardMetrics } from "./dashboard_metrics.ts";
+ * import { FollowHub } from "../live/follow_hub.ts";
  * const state: AppState = {
  *   logDir: "logs/execution",
  *   guard: null,
@@ -38,6 +40,7 @@ import type { DashboardMetrics } from "./dashboard_metrics.ts";
  *   metricsGuard: null,
  *   authFailures: new FailureBudget(),
  *   refusals: new RefusalLog(),
+ *   followHub: new FollowHub({ baseDir: "logs/execution" }),
  * };
  * ```
  */
@@ -62,6 +65,8 @@ export interface AppState {
   authFailures: FailureBudget;
   /** One-line, rate-limited log of refused requests. */
   refusals: RefusalLog;
+  /** Live follow: one follower per followed session, shared by its event streams (one per app). */
+  followHub: FollowHub;
 }
 
 /**

@@ -88,7 +88,8 @@ function encodeMessage(message: SseMessage): Uint8Array<ArrayBuffer> {
  * ```
  */
 export function createEventStream(
-  messages: AsyncIterator<SseMessage>,
+  // Bytes are a message already encoded (and shared between clients): sent as they are.
+  messages: AsyncIterator<SseMessage | Uint8Array<ArrayBuffer>>,
   options: EventStreamOptions = {},
 ): ReadableStream<Uint8Array<ArrayBuffer>> {
   const { heartbeatMs = 15_000, retryMs = 2_000, signal, onClose } = options;
@@ -135,7 +136,7 @@ export function createEventStream(
     },
     async pull(controller) {
       if (released) return;
-      let next: IteratorResult<SseMessage>;
+      let next: IteratorResult<SseMessage | Uint8Array<ArrayBuffer>>;
       try {
         next = await messages.next();
       } catch (err) {
@@ -149,7 +150,8 @@ export function createEventStream(
         controller.close();
         return;
       }
-      controller.enqueue(encodeMessage(next.value));
+      const value = next.value;
+      controller.enqueue(value instanceof Uint8Array ? value : encodeMessage(value));
     },
     cancel() {
       release();

@@ -62,8 +62,26 @@ function bump(map: NestedCounts, a: string, b: string, n: number): void {
   inner.set(b, (inner.get(b) ?? 0) + n);
 }
 
+/**
+ * What {@linkcode readInto} feeds: the read position, line counters, and
+ * each valid event as scanned (the summary's totals, or any other running
+ * aggregate over a session file).
+ */
+export interface ScanSink {
+  /** Bytes consumed (complete lines only): reading continues from here. */
+  consumed: number;
+  /** Lines seen. */
+  totalLines: number;
+  /** Lines that are not events. */
+  invalidLines: number;
+  /** Lines over the line cap. */
+  oversizedLines: number;
+  /** Take one valid event (the record is reused: copy what you keep). */
+  add(e: ScannedEvent): void;
+}
+
 /** Running totals of everything read so far (complete lines only). */
-export class SummaryState {
+export class SummaryState implements ScanSink {
   consumed = 0;
   totalLines = 0;
   validEvents = 0;
@@ -345,7 +363,7 @@ function isBlank(bytes: Uint8Array, start: number, stop: number): boolean {
  */
 export async function readInto(
   file: Deno.FsFile,
-  state: SummaryState,
+  state: ScanSink,
   size: number,
 ): Promise<boolean> {
   const maxLine = DEFAULT_MAX_LINE_BYTES;

@@ -88,6 +88,7 @@ Deno.test("timeline --json writes JSONL rows after repeatable --kind filters and
       "ts",
       "kind",
       "symbol",
+      "mode",
       "description",
       "details",
       "offset",

@@ -53,8 +53,38 @@ Deno.test("block rate, notional and fees are shown as percent and dollars", () =
     />,
   );
   assert.match(html, />46\.3 %</);
-  assert.match(html, /notional \$53,192\.91/);
+  assert.match(html, /Fill notional<\/span><span class="card-value">\$53,192\.91</);
   assert.match(html, /\$53\.1929/);
+});
+
+Deno.test("each number has one card: the fill count is the FILL kind card only", () => {
+  const html = renderToString(
+    <SummaryCards
+      summary={summary({
+        kind_counts: { fill: 2 },
+        fills: { count: 2, notional: 1, fees: 0 },
+      })}
+    />,
+  );
+  const values = [...html.matchAll(/<span class="card-value"[^>]*>([^<]*)</g)].map((m) => m[1]);
+  assert.equal(values.filter((v) => v === "2").length, 1);
+});
+
+Deno.test("counts carry thousands separators", () => {
+  const html = renderToString(
+    <SummaryCards summary={summary({ event_count: 58_212, kind_counts: { gate: 1_904 } })} />,
+  );
+  assert.match(html, /data-testid="event-count">58,212</);
+  assert.match(html, />1,904</);
+});
+
+Deno.test("a filtered view notes that the cards cover the whole session, with the match count", () => {
+  const html = renderToString(
+    <SummaryCards summary={summary({ event_count: 1_200 })} filtered matching={1_050} />,
+  );
+  assert.match(html, /cover the whole session/);
+  assert.match(html, /1,050 of 1,200 events match the filters/);
+  assert.doesNotMatch(renderToString(<SummaryCards summary={summary()} />), /cards-note/);
 });
 
 Deno.test("invalid lines are flagged only when there are some", () => {

@@ -32,10 +32,31 @@ Deno.test("rows keep their order and carry kind and offset for the page's script
       timeZone="utc"
     />,
   );
-  const attrs = [...html.matchAll(/<tr data-kind="([^"]+)" data-offset="(\d+)">/g)].map((m) =>
+  const attrs = [...html.matchAll(/<tr data-kind="([^"]+)" data-offset="(\d+)"/g)].map((m) =>
     `${m[1]}@${m[2]}`
   );
   assert.deepEqual(attrs, ["custom@20", "fill@10"]);
   assert.match(html, /class="badge kind-other">custom</);
   assert.match(html, /<pre class="details">\{\n {2}&quot;a&quot;: 1\n\}<\/pre>/);
+});
+
+Deno.test("the table has a caption, scoped column headers and a mode column", () => {
+  const html = renderToString(
+    <TimelineTable rows={[row({ mode: "live" }), row({ offset: 5, mode: null })]} timeZone="utc" />,
+  );
+  assert.match(
+    html,
+    /<caption>Execution events, newest first \(2 shown; times in UTC\)<\/caption>/,
+  );
+  const headers = [...html.matchAll(/<th scope="col">([^<]+)<\/th>/g)].map((m) => m[1]);
+  assert.deepEqual(headers, ["Timestamp", "Kind", "Mode", "Symbol", "Description"]);
+  assert.deepEqual([...html.matchAll(/<td class="mode">([^<]+)<\/td>/g)].map((m) => m[1]), [
+    "live",
+    "—",
+  ]);
+});
+
+Deno.test("rows can take focus for keyboard navigation", () => {
+  const html = renderToString(<TimelineTable rows={[row({})]} timeZone="utc" />);
+  assert.match(html, /<tr data-kind="fill" data-offset="0" tabindex="-1">/);
 });

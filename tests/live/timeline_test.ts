@@ -277,3 +277,51 @@ Deno.test("getExecutionTimeline filters lines without a kind as kind unknown", a
     ]);
   });
 });
+
+Deno.test("getExecutionTimeline keeps only blocks of a gate and code when asked", async () => {
+  await withTempDir(async (dir) => {
+    const gate = (seq: number, name: string, passed: boolean, code: string) =>
+      wireLine("s", {
+        ts: tsAt(seq),
+        kind: "gate",
+        seq,
+        payload: { gate_name: name, passed, code, reason: `${code} reason` },
+      });
+    await append(
+      `${dir}/s.jsonl`,
+      gate(1, "LotSize", false, "QTY_ROUNDS_TO_ZERO") + gate(2, "LotSize", true, "OK") +
+        gate(3, "MinNotional", false, "NOTIONAL_BELOW_MIN") +
+        wireLine("s", { ts: tsAt(4), kind: "fill", seq: 4, payload: { code: "X" } }) +
+        gate(5, "LotSize", false, "QTY_BELOW_MIN"),
+    );
+    const seqs = async (options: Parameters<typeof getExecutionTimeline>[1]) =>
+      (await getExecutionTimeline("s", { baseDir: dir, ...options })).timeline.map((r) => r.seq);
+    assert.deepEqual(await seqs({ blocked: true }), [5, 3, 1]);
+    assert.deepEqual(await seqs({ blocked: true, gates: ["LotSize"] }), [5, 1]);
+    assert.deepEqual(await seqs({ blocked: true, codes: ["QTY_ROUNDS_TO_ZERO"] }), [1]);
+    assert.deepEqual(await seqs({ gates: ["LotSize"], limit: 2 }), [5, 2]);
+    assert.deepEqual(await seqs({ blocked: true, kinds: ["fill"] }), [], "a block is a gate event");
+  });
+});
+
+Deno.test("getExecutionTimeline matches a symbol by prefix or substring, ignoring case", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 16));
+    const symbols = async (options: Parameters<typeof getExecutionTimeline>[1]) =>
+      new Set(
+        (await getExecutionTimeline("s", { baseDir: dir, ...options })).timeline.map((r) =>
+          r.symbol
+        ),
+      );
+    assert.deepEqual(await symbols({ symbol: "ETH" }), new Set());
+    assert.deepEqual(await symbols({ symbol: "ETH", symbolMatch: "prefix" }), new Set(["ETH-USD"]));
+    assert.deepEqual(
+      await symbols({ symbol: "-usd", symbolMatch: "substring", symbolIgnoreCase: true }),
+      new Set(["ETH-USD", "BTC-USD"]),
+    );
+    assert.deepEqual(
+      await symbols({ symbol: "btc-usd", symbolIgnoreCase: true }),
+      new Set(["BTC-USD"]),
+    );
+  });
+});

@@ -183,3 +183,60 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** One row of the live stream, with the id of the `batch` message that carried it. */
+export interface StreamedRowOf<T> {
+  /** The row (a timeline row with `end`). */
+  row: T;
+  /** The `id:` of its batch: the byte offset after the last line the batch covers. */
+  id: string | null;
+}
+
+/**
+ * Reads the live stream's rows one at a time: `batch` messages are split
+ * into their rows, `summary` messages and batches without rows are skipped,
+ * and a `reset` is returned as `null`.
+ */
+export class StreamRowReader<T = Record<string, unknown>> {
+  #sse: SseReader;
+  #rows: StreamedRowOf<T>[] = [];
+  /** Every message seen, in order (batches, summaries, resets). */
+  readonly messages: SseEvent[] = [];
+
+  constructor(body: ReadableStream<Uint8Array<ArrayBuffer>>) {
+    this.#sse = new SseReader(body);
+  }
+
+  /** The next row, or `null` for a reset; rejects when none arrives within `timeoutMs`. */
+  async next(timeoutMs = 5_000): Promise<StreamedRowOf<T> | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#rows.length === 0) {
+      const message = await this.#sse.next(Math.max(1, deadline - Date.now()));
+      this.messages.push(message);
+      if (message.event === "reset") return null;
+      if (message.event !== "batch") continue;
+      const batch = JSON.parse(message.data) as { rows: T[]; end: number };
+      if (String(batch.end) !== message.id) {
+        throw new Error(`batch end ${batch.end} differs from its id ${message.id}`);
+      }
+      for (const row of batch.rows) this.#rows.push({ row, id: message.id });
+    }
+    return this.#rows.shift()!;
+  }
+
+  /** The next `count` rows. */
+  async take(count: number, timeoutMs = 5_000): Promise<StreamedRowOf<T>[]> {
+    const rows: StreamedRowOf<T>[] = [];
+    while (rows.length < count) {
+      const next = await this.next(timeoutMs);
+      if (next === null) throw new Error("the stream reported a reset");
+      rows.push(next);
+    }
+    return rows;
+  }
+
+  /** Cancel the stream (the server sees the client go away). */
+  async cancel(): Promise<void> {
+    await this.#sse.cancel();
+  }
+}

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { FailureBudget } from "../../web/failure_budget.ts";
+import { RefusalLog } from "../../web/refusal_log.ts";
 import { safeNextPath } from "../../routes/login.tsx";
 import { createApp } from "../../server/app.ts";
-import { AUTH_COOKIE_NAME } from "../../web/auth.ts";
+import { AUTH_COOKIE_NAME, TokenGuard } from "../../web/auth.ts";
 import { appendEvents, demoEvents, withLogDir } from "./fixtures.ts";
 
 const TOKEN = "correct-horse-battery";
@@ -30,7 +32,8 @@ Deno.test("logging in with the right token sets an HttpOnly SameSite=Strict cook
     assert.equal(login.status, 303);
     assert.equal(login.headers.get("location"), "/live/execution/s1");
     const cookie = login.headers.get("set-cookie") ?? "";
-    assert.match(cookie, new RegExp(`^${AUTH_COOKIE_NAME}=[0-9a-f]{64};`));
+    assert.match(cookie, new RegExp(`^${AUTH_COOKIE_NAME}=v1\\.\\d+\\.[A-Za-z0-9_-]{43};`));
+    assert.match(cookie, /Max-Age=43200/, "a login lasts 12 hours by default");
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     assert.ok(!cookie.includes(TOKEN), "the cookie never carries the token itself");
@@ -103,5 +106,90 @@ Deno.test("without a token /login redirects to next with the security headers", 
       assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'self'/);
       assert.equal(res.headers.get("x-content-type-options"), "nosniff");
     }
+  });
+});
+
+Deno.test("a login cookie expires after its lifetime and carries its issue time", async () => {
+  let now = Date.UTC(2026, 10, 25, 9, 0, 0);
+  const guard = new TokenGuard(TOKEN, { loginTtlSeconds: 3_600, now: () => now });
+  const value = (await guard.loginCookie(false)).split(";")[0].split("=")[1];
+  assert.equal(value.split(".")[1], String(now / 1000));
+  assert.equal(await guard.checkCookie(value), true);
+  now += 3_599_000;
+  assert.equal(await guard.checkCookie(value), true);
+  now += 1_000;
+  assert.equal(await guard.checkCookie(value), false, "expired after an hour");
+});
+
+Deno.test("a login cookie is signed with this process's key: another guard or a forged time fails", async () => {
+  const guard = new TokenGuard(TOKEN);
+  const value = (await guard.loginCookie(false)).split(";")[0].split("=")[1];
+  assert.equal(await new TokenGuard(TOKEN).checkCookie(value), false, "a restart logs out");
+  const [, issued, signature] = value.split(".");
+  assert.equal(await guard.checkCookie(`v1.${Number(issued) + 10}.${signature}`), false);
+  assert.equal(await guard.checkCookie(`v1.${issued}.${"A".repeat(43)}`), false);
+  assert.equal(await guard.checkCookie("v1.x.y"), false);
+});
+
+Deno.test("logging out expires the cookie and returns to the login form", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir, token: TOKEN });
+    const res = await app.request("/logout", { method: "POST" });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), "/login");
+    assert.match(
+      res.headers.get("set-cookie") ?? "",
+      new RegExp(`^${AUTH_COOKIE_NAME}=; .*Max-Age=0`),
+    );
+    assert.equal((await app.request("/logout")).status, 404, "GET cannot log anyone out");
+  });
+});
+
+Deno.test("login attempts beyond the failure budget per address answer 429 with Retry-After", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({
+      logDir: dir,
+      token: TOKEN,
+      authFailures: new FailureBudget({ freeFailures: 3, now: () => 0 }),
+      refusals: new RefusalLog({ write: () => {} }),
+    });
+    const from = (hostname: string) => ({ remoteAddr: { hostname, port: 1, transport: "tcp" } });
+    const attempt = (hostname: string) =>
+      app.request(
+        "/login",
+        { method: "POST", body: new URLSearchParams({ token: "guess", next: "/" }) },
+        from(hostname),
+      );
+    // Three free failures, and the fourth one still answered: then the address waits.
+    for (let i = 0; i < 4; i++) assert.equal((await attempt("10.0.0.7")).status, 401);
+    const refused = await attempt("10.0.0.7");
+    assert.equal(refused.status, 429);
+    const retry = Number(refused.headers.get("retry-after"));
+    assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
+    await refused.body?.cancel();
+    assert.equal((await attempt("10.0.0.8")).status, 401, "another address is not limited");
+  });
+});
+
+Deno.test("state-changing requests from another origin are refused with 403", async () => {
+  await withLogDir(async (dir) => {
+    const app = createApp({ logDir: dir, token: TOKEN });
+    const post = (headers: Record<string, string>) =>
+      app.request("http://127.0.0.1:8000/login", {
+        method: "POST",
+        headers,
+        body: new URLSearchParams({ token: TOKEN, next: "/" }),
+      });
+    assert.equal((await post({ origin: "http://evil.example" })).status, 403);
+    assert.equal((await post({ "sec-fetch-site": "cross-site" })).status, 403);
+    assert.equal((await post({ origin: "null" })).status, 403);
+    assert.equal((await post({ origin: "http://127.0.0.1:8000" })).status, 303);
+    assert.equal((await post({ "sec-fetch-site": "same-origin" })).status, 303);
+    assert.equal((await post({})).status, 303, "no browser headers: not a cross-site page");
+    const logout = await app.request("http://127.0.0.1:8000/logout", {
+      method: "POST",
+      headers: { origin: "http://evil.example" },
+    });
+    assert.equal(logout.status, 403);
   });
 });

@@ -217,7 +217,11 @@ Deno.test("a browser opening a page with an invalid session id gets an HTML erro
     assert.match(html, /role="alert"/);
     assert.match(html, /invalid session id &quot;-x&quot;: use 1-128 characters/);
     assert.match(html, /<code>invalid_session_id<\/code>/);
-    assert.doesNotMatch(html, /<script/, "no script on an error page");
+    assert.deepEqual(
+      html.match(/<script\b[^>]*>/g)?.map((tag) => tag.replace(/\?v=[^"]+/, "")),
+      ['<script src="/static/theme.js">'],
+      "no script on an error page but the external theme switch",
+    );
   });
 });
 
@@ -260,7 +264,7 @@ Deno.test("API paths and non-browser clients keep the JSON {error, detail} answe
   });
 });
 
-Deno.test("the island bundle and stylesheet are served with their content types", async () => {
+Deno.test("the island bundle, stylesheets and theme script are served with their content types", async () => {
   await withLogDir(async (dir) => {
     const { ensureIslandBundle } = await import("../../server/assets.ts");
     await ensureIslandBundle();
@@ -269,7 +273,14 @@ Deno.test("the island bundle and stylesheet are served with their content types"
     assert.equal(js.status, 200);
     assert.match(js.headers.get("content-type") ?? "", /text\/javascript/);
     assert.match(await js.text(), /__islands/);
-    const css = await app.request("/static/styles.css");
-    assert.match(await css.text(), /\.kind-fill \{ background: #fed7d7; color: #742a2a; \}/);
+    const css = await (await app.request("/static/styles.css")).text();
+    assert.match(css, /\.kind-fill \{ background: var\(--fill-bg\); color: var\(--fill-fg\); \}/);
+    assert.match(css, /--fill-bg: #fed7d7; --fill-fg: #742a2a;/);
+    const uplot = await app.request("/static/uplot.css");
+    assert.match(uplot.headers.get("content-type") ?? "", /^text\/css/);
+    assert.match(await uplot.text(), /\.uplot/);
+    const theme = await app.request("/static/theme.js");
+    assert.match(theme.headers.get("content-type") ?? "", /text\/javascript/);
+    assert.match(await theme.text(), /peak-theme/);
   });
 });

@@ -15,14 +15,16 @@ Deno.test("escapeHtml escapes markup and both quote kinds", () => {
   );
 });
 
-Deno.test("a document without islands ships no script at all", () => {
+Deno.test("a document without islands ships only the external theme script", () => {
   const html = renderDocument({
     title: "<t>",
     body: "<main></main>",
     islands: [],
     assetVersion: "v1",
   });
-  assert.ok(!html.includes("<script"));
+  assert.deepEqual(html.match(/<script\b[^>]*>/g), ['<script src="/static/theme.js?v=v1">']);
+  assert.match(html, /<meta name="color-scheme" content="light dark">/);
+  assert.match(html, /<link rel="stylesheet" href="\/static\/uplot\.css\?v=v1">/);
   assert.match(html, /<title>&lt;t&gt;<\/title>/);
   assert.match(html, /<link rel="stylesheet" href="\/static\/styles\.css\?v=v1">/);
 });
@@ -36,8 +38,9 @@ Deno.test("a document with islands carries a JSON data block and one external mo
   });
   const tags = html.match(/<script\b[^>]*>/g) ?? [];
   assert.deepEqual(tags, [
+    '<script src="/static/theme.js?v=v1">',
     '<script type="application/json" id="__islands">',
     '<script type="module" src="/static/islands.js?v=v1">',
   ]);
-  assert.equal(html.split("</script>").length - 1, 2, "the payload cannot close the block early");
+  assert.equal(html.split("</script>").length - 1, 3, "the payload cannot close the block early");
 });

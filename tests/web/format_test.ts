@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatTimestamp, kindClass } from "../../web/format.ts";
+import {
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatDecimal,
+  formatTimestamp,
+  kindClass,
+} from "../../web/format.ts";
 
 Deno.test("formatTimestamp shows UTC with microseconds and a readable fallback", () => {
   assert.equal(
@@ -10,9 +17,9 @@ Deno.test("formatTimestamp shows UTC with microseconds and a readable fallback",
   assert.equal(formatTimestamp("garbage", "utc"), "garbage");
 });
 
-Deno.test("formatTimestamp in local time shows the zone offset", () => {
+Deno.test("formatTimestamp in local time shows the zone offset and microseconds", () => {
   const local = formatTimestamp("2026-11-25T09:30:45.123456+00:00", "local");
-  assert.match(local, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.123 [+-]\d{2}:\d{2}$/);
+  assert.match(local, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.123456 [+-]\d{2}:\d{2}$/);
   const date = new Date("2026-11-25T09:30:45.123Z");
   assert.ok(local.startsWith(`${date.getFullYear()}-`));
 });
@@ -30,4 +37,20 @@ Deno.test("formatBytes uses binary units", () => {
   assert.equal(formatBytes(1023), "1023 B");
   assert.equal(formatBytes(1536), "1.5 KiB");
   assert.equal(formatBytes(233.6 * 1024 * 1024), "233.6 MiB");
+});
+
+Deno.test("counts and decimals carry thousands separators", () => {
+  assert.equal(formatCount(58_212), "58,212");
+  assert.equal(formatCount(0), "0");
+  assert.equal(formatCount(NaN), "—");
+  assert.equal(formatDecimal(1_234_567.891, 2), "1,234,567.89");
+  assert.equal(formatDecimal(0.5, 4), "0.5000");
+});
+
+Deno.test("ages are short and round down", () => {
+  assert.equal(formatAge(59.9), "59 s");
+  assert.equal(formatAge(60), "1 min");
+  assert.equal(formatAge(3 * 3_600 + 5), "3 h");
+  assert.equal(formatAge(2 * 86_400), "2 d");
+  assert.equal(formatAge(null), "—");
 });

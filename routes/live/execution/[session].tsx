@@ -18,12 +18,17 @@ import { getExecutionTimeline } from "../../../live/timeline.ts";
 import {
   DEFAULT_TIMELINE_LIMIT,
   MAX_PAGE_LIMIT,
+  parseSymbolMatch,
   parseTimelineKinds,
   parseTimelineLimit,
+  parseTimelineNames,
   parseTimelineRange,
+  parseTimelineSwitch,
   parseTimelineSymbol,
+  type SymbolMatch,
   TimelineQueryError,
 } from "../../../live/timeline_query.ts";
+import { PageHeader } from "../../../components/PageHeader.tsx";
 import { HttpError } from "../../../web/errors.ts";
 import { Island } from "../../../web/island.tsx";
 import { parseOffset, parseSessionId, timelineQueryInput } from "../../../web/params.ts";
@@ -41,12 +46,19 @@ import type { Handlers, PageProps } from "../../../web/route.ts";
 export interface TimelinePageData {
   /** Props of the timeline island. */
   island: ExecutionTimelineProps;
+  /** Whether a token protects the dashboard (the header offers a log-out). */
+  auth: boolean;
 }
 
 /** The filters a page request asks for, each bad one left out, and the first problem. */
 interface PageFilters {
   kinds: string[];
   symbol: string | null;
+  symbolMatch: SymbolMatch;
+  symbolIgnoreCase: boolean;
+  blocked: boolean;
+  gates: string[];
+  codes: string[];
   since: string | null;
   until: string | null;
   limit: number;
@@ -73,6 +85,14 @@ function readPageFilters(query: URLSearchParams): PageFilters {
   }
   const kinds = attempt(() => parseTimelineKinds(input.kinds ?? []), []);
   const symbol = attempt(() => parseTimelineSymbol(input.symbol), null);
+  const symbolMatch = attempt(() => parseSymbolMatch(input.symbolMatch), "exact" as SymbolMatch);
+  const symbolIgnoreCase = attempt(
+    () => parseTimelineSwitch(input.symbolIgnoreCase, "symbol_ci"),
+    false,
+  );
+  const blocked = attempt(() => parseTimelineSwitch(input.blocked, "blocked"), false);
+  const gates = attempt(() => parseTimelineNames(input.gates ?? [], "gate"), []);
+  const codes = attempt(() => parseTimelineNames(input.codes ?? [], "code"), []);
   const range = attempt(() => parseTimelineRange(input.since, input.until), null);
   const limit = attempt(
     () => parseTimelineLimit(input.limit, MAX_PAGE_LIMIT),
@@ -84,6 +104,11 @@ function readPageFilters(query: URLSearchParams): PageFilters {
   return {
     kinds,
     symbol,
+    symbolMatch,
+    symbolIgnoreCase,
+    blocked,
+    gates,
+    codes,
     since: bound(input.since),
     until: bound(input.until),
     limit,
@@ -108,6 +133,11 @@ export const handler: Handlers<TimelinePageData> = {
       limit: applied.limit,
       kinds: applied.kinds,
       symbol: applied.symbol ?? undefined,
+      symbolMatch: applied.symbolMatch,
+      symbolIgnoreCase: applied.symbolIgnoreCase,
+      blocked: applied.blocked,
+      gates: applied.gates,
+      codes: applied.codes,
       before: applied.before ?? undefined,
       since: applied.since ?? undefined,
       until: applied.until ?? undefined,
@@ -116,6 +146,11 @@ export const handler: Handlers<TimelinePageData> = {
     const filters: TimelineFilters = {
       kinds: applied.kinds,
       symbol: applied.symbol ?? "",
+      symbolMatch: applied.symbolMatch,
+      symbolIgnoreCase: applied.symbolIgnoreCase,
+      blocked: applied.blocked,
+      gate: applied.gates.join(","),
+      code: applied.codes.join(","),
       limit: applied.limit,
       since: query.get("since")?.trim() ?? "",
       until: query.get("until")?.trim() ?? "",
@@ -131,7 +166,9 @@ export const handler: Handlers<TimelinePageData> = {
         // No file: whatever it will hold is new, so follow from its start.
         followFrom: followFrom ?? 0,
         error: applied.error,
+        timeZone: query.get("tz") === "local" ? "local" : "utc",
       },
+      auth: ctx.state.guard !== null,
     }, { status: applied.error === null ? 200 : 400 });
   },
 };
@@ -144,15 +181,18 @@ export function title(data: TimelinePageData): string {
 /** Renders the header and the timeline island. */
 export default function TimelinePage({ data }: PageProps<TimelinePageData>): JSX.Element {
   return (
-    <main class="page">
-      <header class="page-header">
-        <a class="back" href="/">← Sessions</a>
-        <h1>Execution Timeline</h1>
-        <p class="subtitle">
-          Session: <code class="session-id">{data.island.sessionId}</code>
-        </p>
-      </header>
-      <Island component={ExecutionTimeline} props={data.island} />
-    </main>
+    <>
+      <PageHeader auth={data.auth} current="" />
+      <main class="page">
+        <header class="page-header">
+          <a class="back" href="/">← Sessions</a>
+          <h1>Execution Timeline</h1>
+          <p class="subtitle">
+            Session: <code class="session-id">{data.island.sessionId}</code>
+          </p>
+        </header>
+        <Island component={ExecutionTimeline} props={data.island} />
+      </main>
+    </>
   );
 }

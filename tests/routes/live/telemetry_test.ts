@@ -64,7 +64,12 @@ Deno.test("the console shows every check with its status and message", async () 
     }
     assert.match(html, /<title>WARN · Telemetry health<\/title>/);
     assert.match(html, /20 of 50 intents blocked/);
-    assert.doesNotMatch(html, /<script/, "no script at all: forms and links need none");
+    // Forms and links need no island: the only script is the site-wide external theme switch.
+    const scripts = html.match(/<script[^>]*>/g) ?? [];
+    assert.deepEqual(scripts.map((tag) => /src="([^"]+)"/.exec(tag)?.[1]?.split("?")[0]), [
+      "/static/theme.js",
+    ]);
+    assert.doesNotMatch(html, /data-island/);
   });
 });
 

@@ -2,8 +2,10 @@
  * `GET /api/live/execution/:session`: the original's response shape
  * `{session_id, timeline, summary, filters, count}` plus the paging cursor
  * `next_before` and `follow_from`, the stream offset that continues this
- * answer with no gap. Filters (`kind`, repeatable; `symbol`; `since`; `until`)
- * apply before `limit` (1–1000, default 200); `before` pages to older rows.
+ * answer with no gap. Filters (`kind`, repeatable; `symbol` with
+ * `symbol_match` and `symbol_ci`; `blocked`, `gate`, `code`; `since`;
+ * `until`) apply before `limit` (1–1000, default 200); `before` pages to
+ * older rows.
  *
  * @module
  */
@@ -11,6 +13,8 @@ import { sessionFilePath } from "../../../../execution/log_root.ts";
 import { followStart } from "../../../../live/follow_start.ts";
 import { getExecutionSummary } from "../../../../live/summary.ts";
 import { getExecutionTimeline } from "../../../../live/timeline.ts";
+import { timelineReadFilters } from "../../../../live/timeline_extra_filter.ts";
+import { timelineFilterKey } from "../../../../live/timeline_query.ts";
 import { parseOffset, parseSessionId, parseTimelineParams } from "../../../../web/params.ts";
 import type { Handlers } from "../../../../web/route.ts";
 
@@ -23,17 +27,14 @@ export const handler: Handlers = {
     const baseDir = ctx.state.logDir;
     const path = sessionFilePath(baseDir, sessionId);
     const { kinds, symbol, since, until, limit } = query;
-    const key = JSON.stringify([kinds, symbol, since, until, limit, before]);
+    const key = JSON.stringify([timelineFilterKey(query), since, until, limit, before]);
     const body = await ctx.state.responseCache.getOrCompute(path, key, async () => {
       // The summary first: the page then covers every line before `follow_from`.
       const summary = await getExecutionSummary(sessionId, { baseDir });
       const page = await getExecutionTimeline(sessionId, {
+        ...timelineReadFilters(query),
         baseDir,
         limit,
-        kinds,
-        symbol: symbol ?? undefined,
-        since: since ?? undefined,
-        until: until ?? undefined,
         before: before ?? undefined,
       });
       return JSON.stringify({
@@ -44,6 +45,11 @@ export const handler: Handlers = {
           kind: kinds.length === 0 ? null : kinds.join(","),
           kinds,
           symbol,
+          symbol_match: query.symbolMatch,
+          symbol_ci: query.symbolIgnoreCase,
+          blocked: query.blocked,
+          gates: query.gates,
+          codes: query.codes,
           since,
           until,
           before,

@@ -1,29 +1,36 @@
 /**
- * `GET /api/live/execution/:session/stream`: Server-Sent Events, one
- * `execution` event per line appended to the session file, with `id:` = the
- * byte offset just after the line. A reconnecting browser sends that id back
- * as `Last-Event-ID` and the stream resumes right after the last event it
- * received: no gap, no duplicate. `?from=<offset>` does the same for a first
- * connection. A `reset` event reports a truncated or replaced file.
- * The timeline's filters (`kind`, `symbol`, `since`, `until`) apply to the
- * stream as to a page, so a filtered view receives only its events; `limit`
- * bounds a page, not a stream, and is not read.
+ * `GET /api/live/execution/:session/stream`: Server-Sent Events of the lines
+ * appended to the session file, in batches: `event: batch` with `id:` = the
+ * byte offset just after the last line the batch covers and
+ * `data: {"rows": [...], "end": <offset>}` (rows oldest first, each with its
+ * `end`), at most ~500 rows or ~100 ms per message. A reconnecting browser
+ * sends the last id back as `Last-Event-ID` and the stream resumes right
+ * after it: no gap, no duplicate. `?from=<offset>` does the same for a first
+ * connection. `event: reset` reports a truncated or replaced file;
+ * `event: summary` carries the whole-session summary about once a second
+ * while the file grows. The timeline's filters apply to the rows as to a
+ * page (a batch whose rows were all filtered out still moves the id on);
+ * `limit` bounds a page, not a stream, and is not read.
+ *
+ * Every stream of one session shares one follower (the app's follow hub);
+ * a client that falls more than the hub's buffer behind is disconnected and
+ * reconnects from its last id.
  *
  * @module
  */
 import { sessionFilePath } from "../../../../../execution/log_root.ts";
-import { followExecution } from "../../../../../live/follow.ts";
 import { followStart } from "../../../../../live/follow_start.ts";
-import { matchesTimelineQuery, type TimelineQuery } from "../../../../../live/timeline_query.ts";
-import type { FollowItem } from "../../../../../live/types.ts";
+import type { FollowEventItem, FollowSubscription } from "../../../../../live/follow_hub.ts";
+import {
+  compileTimelineFilter,
+  timelineFilterKey,
+  type TimelineQuery,
+} from "../../../../../live/timeline_query.ts";
 import { jsonError } from "../../../../../web/errors.ts";
 import { parseOffset, parseSessionId, parseTimelineParams } from "../../../../../web/params.ts";
 import type { Handlers } from "../../../../../web/route.ts";
-import {
-  createEventStream,
-  openEventStreamCount,
-  type SseMessage,
-} from "../../../../../web/sse.ts";
+import { createEventStream, openEventStreamCount } from "../../../../../web/sse.ts";
+import { batchMessage } from "../../../../../web/sse_batch.ts";
 
 /** No caching, no transformation (compression) by proxies, no proxy buffering. */
 const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
@@ -32,33 +39,25 @@ const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
   "x-accel-buffering": "no",
 };
 
-/** The follower's items as SSE messages: events that match `query`, and every reset. */
+/** The subscription's batches as encoded messages, seen through the query's filters. */
 async function* toMessages(
-  items: AsyncIterator<FollowItem>,
+  batches: FollowSubscription,
   query: TimelineQuery,
-): AsyncGenerator<SseMessage> {
+): AsyncGenerator<Uint8Array<ArrayBuffer>> {
+  const key = timelineFilterKey(query);
+  const matches = compileTimelineFilter(query);
+  const shows = (item: FollowEventItem): boolean => matches(item.event);
   try {
-    while (true) {
-      const next = await items.next();
-      if (next.done) return;
-      const item = next.value;
-      if (item.type === "event" && !matchesTimelineQuery(query, item.event)) continue;
-      yield item.type === "event"
-        ? {
-          event: "execution",
-          id: String(item.end),
-          data: JSON.stringify({ ...item.row, end: item.end }),
-        }
-        : { event: "reset", id: String(item.end), data: JSON.stringify({ reason: item.reason }) };
-    }
+    for await (const batch of batches) yield batchMessage(batch, key, shows);
   } finally {
-    await items.return?.();
+    await batches.return();
   }
 }
 
 /**
- * Streams new events until the client goes away; its follower, file watcher
- * and heartbeat timer are released then.
+ * Streams new events until the client goes away (its subscription and
+ * heartbeat timer are released then, and the session's follower when it was
+ * the last), or until it falls too far behind.
  */
 export const handler: Handlers = {
   async GET(ctx) {
@@ -80,17 +79,12 @@ export const handler: Handlers = {
     // Without a position, follow starts where the complete lines end now (the CLI's rule);
     // a session with no file yet is followed from its first byte once it appears.
     const start = from ?? await followStart(sessionFilePath(ctx.state.logDir, sessionId)) ?? 0;
-    const stop = new AbortController();
-    const items = followExecution(sessionId, {
-      baseDir: ctx.state.logDir,
-      from: start,
-      signal: stop.signal,
-    });
-    const body = createEventStream(toMessages(items, query), {
+    const batches = ctx.state.followHub.subscribe(sessionId, { from: start });
+    const body = createEventStream(toMessages(batches, query), {
       // A client going away cancels the body (that releases the stream); the request's
       // own signal is not used, so Deno.serve's legacy abort semantics do not matter here.
       signal: ctx.state.shutdown,
-      onClose: () => stop.abort(),
+      onClose: () => void batches.return(),
     });
     return new Response(body, { headers: EVENT_STREAM_HEADERS });
   },

@@ -5,6 +5,7 @@ import {
   appendEvents,
   demoEvents,
   SseReader,
+  StreamRowReader,
   waitFor,
   wireEvent,
   withLogDir,
@@ -17,7 +18,7 @@ interface StreamedRow {
   end: number;
 }
 
-Deno.test("the stream delivers an appended event with id = byte offset after it", async () => {
+Deno.test("the stream delivers an appended event in a batch with id = byte offset after it", async () => {
   await withLogDir(async (dir) => {
     const size = await appendEvents(dir, "s1", demoEvents("s1", 3));
     const res = await createApp({ logDir: dir }).request(
@@ -30,13 +31,12 @@ Deno.test("the stream delivers an appended event with id = byte offset after it"
     // Proxies must neither compress nor buffer it either.
     assert.match(res.headers.get("cache-control") ?? "", /no-transform/);
     assert.equal(res.headers.get("x-accel-buffering"), "no");
-    const reader = new SseReader(res.body!);
+    const reader = new StreamRowReader<StreamedRow>(res.body!);
     try {
       const end = await appendEvents(dir, "s1", [wireEvent("s1", 4, "fill")]);
-      const event = await reader.next();
-      assert.equal(event.event, "execution");
-      assert.equal(event.id, String(end));
-      const row = JSON.parse(event.data) as StreamedRow;
+      const { row, id } = (await reader.next())!;
+      assert.equal(reader.messages.at(-1)?.event, "batch");
+      assert.equal(id, String(end));
       assert.equal(row.kind, "fill");
       assert.equal(row.seq, 4);
       assert.equal(row.offset, size);
@@ -51,34 +51,31 @@ Deno.test("the stream resumes from Last-Event-ID with no gap and no duplicate", 
   await withLogDir(async (dir) => {
     const start = await appendEvents(dir, "s1", demoEvents("s1", 2));
     const app = createApp({ logDir: dir });
-    const first = new SseReader(
+    const first = new StreamRowReader<StreamedRow>(
       (await app.request(`/api/live/execution/s1/stream?from=${start}`)).body!,
     );
     const seen: number[] = [];
     let lastId: string | null = null;
     try {
       await appendEvents(dir, "s1", [wireEvent("s1", 3, "intent"), wireEvent("s1", 4, "gate")]);
-      for (let i = 0; i < 2; i++) {
-        const e = await first.next();
-        seen.push((JSON.parse(e.data) as StreamedRow).seq);
-        lastId = e.id;
+      for (const { row, id } of await first.take(2)) {
+        seen.push(row.seq);
+        lastId = id;
       }
     } finally {
       await first.cancel();
     }
     // Written while no client was connected.
     await appendEvents(dir, "s1", [wireEvent("s1", 5, "order"), wireEvent("s1", 6, "fill")]);
-    const second = new SseReader(
+    const second = new StreamRowReader<StreamedRow>(
       (await app.request(`/api/live/execution/s1/stream?from=0`, {
         headers: { "last-event-id": lastId! },
       })).body!,
     );
     try {
-      for (let i = 0; i < 2; i++) {
-        seen.push((JSON.parse((await second.next()).data) as StreamedRow).seq);
-      }
+      for (const { row } of await second.take(2)) seen.push(row.seq);
       await appendEvents(dir, "s1", [wireEvent("s1", 7, "error")]);
-      seen.push((JSON.parse((await second.next()).data) as StreamedRow).seq);
+      seen.push((await second.take(1))[0].row.seq);
     } finally {
       await second.cancel();
     }
@@ -95,14 +92,13 @@ Deno.test("the stream replays from ?from= a line boundary", async () => {
     const events = demoEvents("s1", 4);
     const afterTwo = await appendEvents(dir, "s1", events.slice(0, 2));
     await appendEvents(dir, "s1", events.slice(2));
-    const reader = new SseReader(
+    const reader = new StreamRowReader<StreamedRow>(
       (await createApp({ logDir: dir }).request(`/api/live/execution/s1/stream?from=${afterTwo}`))
         .body!,
     );
     try {
-      const a = JSON.parse((await reader.next()).data) as StreamedRow;
-      const b = JSON.parse((await reader.next()).data) as StreamedRow;
-      assert.deepEqual([a.seq, b.seq], [3, 4]);
+      const [a, b] = await reader.take(2);
+      assert.deepEqual([a.row.seq, b.row.seq], [3, 4]);
     } finally {
       await reader.cancel();
     }
@@ -165,9 +161,9 @@ Deno.test("a real HTTP client disconnecting releases its stream on the server", 
       const res = await fetch(`http://127.0.0.1:${server.addr.port}/api/live/execution/s1/stream`, {
         signal: client.signal,
       });
-      const reader = new SseReader(res.body!);
+      const reader = new StreamRowReader(res.body!);
       const end = await appendEvents(dir, "s1", [wireEvent("s1", 2, "gate")]);
-      assert.equal((await reader.next()).id, String(end));
+      assert.equal((await reader.next())?.id, String(end));
       assert.equal(openEventStreamCount(), before + 1);
       client.abort();
       await reader.cancel().catch(() => {});
@@ -273,7 +269,7 @@ Deno.test("the stream sends only the events its kind, symbol and time filters ma
       `/api/live/execution/s1/stream?from=${size}&${query}`,
     );
     assert.equal(res.status, 200);
-    const reader = new SseReader(res.body!);
+    const reader = new StreamRowReader<StreamedRow>(res.body!);
     try {
       await appendEvents(dir, "s1", [
         wireEvent("s1", 3, "fill", "BTC-USD"), // before since
@@ -282,9 +278,7 @@ Deno.test("the stream sends only the events its kind, symbol and time filters ma
         wireEvent("s1", 6, "error", "BTC-USD"),
         wireEvent("s1", 7, "fill", "BTC-USD"),
       ]);
-      const seqs = [];
-      for (let i = 0; i < 2; i++) seqs.push((JSON.parse((await reader.next()).data)).seq);
-      assert.deepEqual(seqs, [6, 7]);
+      assert.deepEqual((await reader.take(2)).map(({ row }) => row.seq), [6, 7]);
     } finally {
       await reader.cancel();
     }
@@ -297,14 +291,14 @@ Deno.test("a stream opened without from delivers the line that was torn when it 
     const line = JSON.stringify(wireEvent("s1", 3, "order")) + "\n";
     const path = `${dir}/s1.jsonl`;
     await Deno.writeTextFile(path, line.slice(0, 20), { append: true });
-    const reader = new SseReader(
+    const reader = new StreamRowReader<StreamedRow>(
       (await createApp({ logDir: dir }).request("/api/live/execution/s1/stream")).body!,
     );
     try {
       await Deno.writeTextFile(path, line.slice(20), { append: true });
-      const event = await reader.next();
-      assert.equal((JSON.parse(event.data) as StreamedRow).seq, 3);
-      assert.equal(event.id, String((await Deno.stat(path)).size));
+      const { row, id } = (await reader.next())!;
+      assert.equal(row.seq, 3);
+      assert.equal(id, String((await Deno.stat(path)).size));
     } finally {
       await reader.cancel();
     }

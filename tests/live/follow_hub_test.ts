@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import { type FollowBatch, FollowHub, type FollowSubscription } from "../../live/follow_hub.ts";
+import { append, sessionLines, withTempDir } from "./helpers.ts";
+import { waitFor } from "../routes/fixtures.ts";
+
+/** Take batches until `count` events arrived (skipping summaries), failing after `timeoutMs`. */
+async function takeEvents(
+  sub: FollowSubscription,
+  count: number,
+  timeoutMs = 5_000,
+): Promise<FollowBatch[]> {
+  const batches: FollowBatch[] = [];
+  let seen = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (seen < count) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`only ${seen} of ${count} events`)),
+        Math.max(1, deadline - Date.now()),
+      );
+    });
+    try {
+      const next = await Promise.race([sub.next(), late]);
+      if (next.done) throw new Error(`subscription ended (${sub.state}) after ${seen} events`);
+      if (next.value.summary !== null) continue;
+      batches.push(next.value);
+      seen += next.value.events.length;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return batches;
+}
+
+const seqsOf = (batches: FollowBatch[]): (number | null)[] =>
+  batches.flatMap((b) => b.events.map((e) => e.event.seq));
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+Deno.test("subscribers of one session share one follower and the same batches", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 4));
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0 });
+    const a = hub.subscribe("s");
+    const b = hub.subscribe("s");
+    try {
+      assert.equal(hub.feedCount, 1);
+      assert.equal(hub.subscriberCount, 2);
+      // Both join before the append, so both start where the follower starts.
+      await Promise.all([a.joined, b.joined]);
+      await append(`${dir}/s.jsonl`, sessionLines("s", 3, 4));
+      const [fromA, fromB] = await Promise.all([takeEvents(a, 3), takeEvents(b, 3)]);
+      assert.deepEqual(seqsOf(fromA), [5, 6, 7]);
+      assert.strictEqual(fromA[0], fromB[0], "one batch object for both: encoded once");
+    } finally {
+      await a.return();
+      await b.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a burst is coalesced into batches of at most batchRows, in order, ends increasing", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, "");
+    const hub = new FollowHub({ baseDir: dir, batchRows: 500, summaryMs: 0 });
+    const sub = hub.subscribe("s", { from: 0 });
+    try {
+      await append(`${dir}/s.jsonl`, sessionLines("s", 1_200));
+      const batches = await takeEvents(sub, 1_200);
+      assert.deepEqual(seqsOf(batches), range(1, 1_200));
+      assert.ok(batches.every((b) => b.events.length <= 500), "no batch over 500 rows");
+      assert.ok(batches.length >= 3, `${batches.length} batches`);
+      for (const batch of batches) assert.equal(batch.end, batch.events.at(-1)!.end);
+      const size = (await Deno.stat(`${dir}/s.jsonl`)).size;
+      assert.equal(batches.at(-1)!.end, size);
+    } finally {
+      await sub.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a subscriber from an older offset catches up, then continues live, no gap or repeat", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 10));
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0 });
+    const first = hub.subscribe("s");
+    try {
+      await first.joined;
+      await append(`${dir}/s.jsonl`, sessionLines("s", 5, 10));
+      await takeEvents(first, 5); // the shared follower is now at seq 15
+      const late = hub.subscribe("s", { from: 0 });
+      await append(`${dir}/s.jsonl`, sessionLines("s", 5, 15));
+      const batches = await takeEvents(late, 20);
+      assert.deepEqual(seqsOf(batches), range(1, 20));
+      assert.equal(hub.feedCount, 1, "the catch-up did not start a second shared follower");
+      await late.return();
+    } finally {
+      await first.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a subscriber that falls behind its buffer is ended and resumes from its cursor", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, "");
+    const hub = new FollowHub({
+      baseDir: dir,
+      maxBufferedBytes: 4_096,
+      batchRows: 10,
+      summaryMs: 0,
+    });
+    const slow = hub.subscribe("s", { from: 0 });
+    try {
+      await append(`${dir}/s.jsonl`, sessionLines("s", 5));
+      const cursor = (await takeEvents(slow, 5)).at(-1)!.end;
+      assert.equal(slow.cursor, cursor);
+      // Far more than 4 KiB arrives while `slow` takes nothing.
+      await append(`${dir}/s.jsonl`, sessionLines("s", 200, 5));
+      await waitFor(() => slow.state === "overflowed", 5_000, "the slow subscriber to overflow");
+      assert.equal((await slow.next()).done, true);
+      assert.equal(slow.cursor, cursor, "the resume point is the last batch taken");
+      const resumed = hub.subscribe("s", { from: cursor });
+      assert.deepEqual(seqsOf(await takeEvents(resumed, 200)), range(6, 205));
+      await resumed.return();
+    } finally {
+      await slow.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("the follower stops when its last subscriber leaves", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 2));
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0 });
+    const a = hub.subscribe("s");
+    const b = hub.subscribe("s");
+    await a.return();
+    assert.equal(hub.feedCount, 1);
+    await b.return();
+    assert.equal(hub.feedCount, 0);
+    assert.equal((await b.next()).done, true);
+    hub.close();
+  });
+});
+
+Deno.test("a replaced file is reported to subscribers as a reset, then followed from 0", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 6));
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0, pollIntervalMs: 20 });
+    const sub = hub.subscribe("s");
+    try {
+      await sub.joined;
+      await Deno.writeTextFile(`${dir}/staged`, sessionLines("s", 2));
+      await Deno.rename(`${dir}/staged`, `${dir}/s.jsonl`);
+      const batches = await takeEvents(sub, 2);
+      const reset = batches.find((b) => b.reset !== null);
+      assert.equal(reset?.reset, "replaced");
+      assert.equal(reset?.end, 0);
+      assert.deepEqual(seqsOf(batches), [1, 2]);
+    } finally {
+      await sub.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a subscriber ahead of a shorter file gets a reset and ends", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 2));
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0 });
+    const sub = hub.subscribe("s", { from: 1_000_000 });
+    try {
+      const first = await sub.next();
+      assert.equal(first.done, false);
+      assert.equal(first.value?.reset, "replaced");
+      assert.equal((await sub.next()).done, true);
+    } finally {
+      await sub.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a growing session sends a fresh summary after a batch", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, sessionLines("s", 2));
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 1 });
+    const sub = hub.subscribe("s");
+    try {
+      await sub.joined;
+      await append(`${dir}/s.jsonl`, sessionLines("s", 3, 2));
+      let summary = null;
+      while (summary === null) {
+        const next = await sub.next();
+        assert.equal(next.done, false);
+        summary = next.value!.summary;
+      }
+      assert.equal(summary.event_count, 5);
+    } finally {
+      await sub.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("subscribing with a from that is no byte offset is a RangeError", () => {
+  const hub = new FollowHub({ baseDir: "/nonexistent" });
+  assert.throws(() => hub.subscribe("s", { from: -1 }), RangeError);
+  assert.throws(() => hub.subscribe("s", { from: 1.5 }), RangeError);
+  hub.close();
+});
