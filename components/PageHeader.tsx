@@ -1,7 +1,10 @@
 /**
- * The header of every dashboard page: the product name, the navigation, the
- * theme switch and, when the dashboard is protected by a token, a log-out
- * button (a POST form, so no link can log anyone out).
+ * The header of every dashboard page: the product name, the navigation (the
+ * sessions, the telemetry console with a badge while alerts fire, the
+ * Prometheus metrics), the theme switch and, when the dashboard is protected
+ * by a token, a log-out button (a POST form, so no link can log anyone out).
+ * The page shell (`server/render_page.ts`) renders it above every page but
+ * the login form.
  *
  * @module
  */
@@ -17,11 +20,15 @@ export interface NavLink {
   label: string;
 }
 
-/**
- * The navigation of every page. The health console (`/live/telemetry`) and
- * the Prometheus metrics (`/metrics`) belong here once those routes exist.
- */
-export const NAV_LINKS: readonly NavLink[] = [{ href: "/", label: "Sessions" }];
+/** The navigation of every page. */
+export const NAV_LINKS: readonly NavLink[] = [
+  { href: "/", label: "Sessions" },
+  { href: "/live/telemetry", label: "Telemetry health" },
+  { href: "/metrics", label: "Metrics" },
+];
+
+/** Where the firing-alerts badge goes. */
+const ALERTS_HREF = "/live/telemetry";
 
 /** Props of {@linkcode PageHeader}. */
 export interface PageHeaderProps {
@@ -29,6 +36,10 @@ export interface PageHeaderProps {
   auth: boolean;
   /** The path of the page shown (its link is marked current). */
   current: string;
+  /** Alerts firing now (a badge on the telemetry link when more than 0). */
+  firing: number;
+  /** Whether one of them is critical (the badge turns red). */
+  critical: boolean;
 }
 
 /**
@@ -37,10 +48,10 @@ export interface PageHeaderProps {
  * @example
  * ```tsx
  * import { PageHeader } from "./PageHeader.tsx";
- * // in a page: <PageHeader auth={false} current="/" />
+ * const header = <PageHeader auth={false} current="/" firing={0} critical={false} />;
  * ```
  */
-export function PageHeader({ auth, current }: PageHeaderProps): JSX.Element {
+export function PageHeader({ auth, current, firing, critical }: PageHeaderProps): JSX.Element {
   return (
     <header class="site-header">
       <a class="brand" href="/">Execution dashboard</a>
@@ -52,6 +63,14 @@ export function PageHeader({ auth, current }: PageHeaderProps): JSX.Element {
             aria-current={link.href === current ? "page" : undefined}
           >
             {link.label}
+            {link.href === ALERTS_HREF && firing > 0 && (
+              <span
+                class={`badge ${critical ? "badge-critical" : "badge-warn"}`}
+                title={`${firing} alert(s) firing`}
+              >
+                {firing} firing
+              </span>
+            )}
           </a>
         ))}
       </nav>

@@ -7,7 +7,6 @@
  * @module
  */
 import type { JSX } from "preact";
-import { PageHeader } from "../components/PageHeader.tsx";
 import SessionsIndex, { type SessionsIndexProps } from "../islands/SessionsIndex.tsx";
 import { listSessionPage, MAX_SESSIONS_PAGE } from "../live/session_overview.ts";
 import { Island } from "../web/island.tsx";
@@ -26,8 +25,6 @@ import { parseSessionPageParams } from "../web/session_params.ts";
 export interface SessionsPageData {
   /** Props of the index island. */
   island: SessionsIndexProps;
-  /** Whether a token protects the dashboard (the header offers a log-out). */
-  auth: boolean;
 }
 
 /** Loads the first page of sessions (empty when the log root does not exist yet). */
@@ -46,7 +43,6 @@ export const handler: Handlers<SessionsPageData> = {
           limit: options.limit ?? MAX_SESSIONS_PAGE,
         },
       },
-      auth: ctx.state.guard !== null,
     });
   },
 };
@@ -76,7 +72,6 @@ export function title(): string {
 export default function SessionsPage({ data }: PageProps<SessionsPageData>): JSX.Element {
   return (
     <>
-      <PageHeader auth={data.auth} current="/" />
       <main class="page">
         <header class="page-header">
           <h1>Execution sessions</h1>

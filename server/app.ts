@@ -134,11 +134,12 @@ function toHonoHandler(
 
 /** The site header's data; an unreadable alert state shows no badge rather than failing the page. */
 async function pageChrome(state: AppState): Promise<PageChrome> {
+  const auth = state.guard !== null;
   try {
     const firing = await state.telemetry.firing();
-    return { firing: firing.length, critical: firing.some((a) => a.severity === "critical") };
+    return { auth, firing: firing.length, critical: firing.some((a) => a.severity === "critical") };
   } catch {
-    return { firing: 0, critical: false };
+    return { auth, firing: 0, critical: false };
   }
 }
 

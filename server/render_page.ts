@@ -5,7 +5,7 @@
  * @module
  */
 import { Fragment, h } from "preact";
-import SiteNav from "../components/SiteNav.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { renderToString } from "preact-render-to-string";
 import { renderDocument } from "../web/document.ts";
 import { IslandCollector, IslandContext } from "../web/island.tsx";
@@ -16,16 +16,19 @@ import { ISLANDS } from "./island_registry.ts";
 export const ASSET_VERSION: string = Date.now().toString(36);
 
 /**
- * What the site header shows: the alerts firing now. Pages rendered without
- * it (the login form, before authentication) have no header.
+ * What the site header shows: the alerts firing now, and whether a token
+ * protects the dashboard (a log-out button). Pages rendered without it (the
+ * login form, before authentication) have no header.
  *
  * @example
  * ```ts
  * import type { PageChrome } from "./render_page.ts";
- * const chrome: PageChrome = { firing: 1, critical: false };
+ * const chrome: PageChrome = { firing: 1, critical: false, auth: false };
  * ```
  */
 export interface PageChrome {
+  /** Whether a token protects the dashboard. */
+  auth: boolean;
   /** Alerts firing. */
   firing: number;
   /** Whether one of them is critical. */
@@ -63,7 +66,7 @@ export function renderPage(
       { value: islands },
       chrome === null
         ? page
-        : h(Fragment, null, h(SiteNav, { path: url.pathname, ...chrome }), page),
+        : h(Fragment, null, h(PageHeader, { current: url.pathname, ...chrome }), page),
     ),
   );
   const title = route.module.title?.(data as never) ?? "Execution dashboard";

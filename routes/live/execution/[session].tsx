@@ -28,7 +28,6 @@ import {
   type SymbolMatch,
   TimelineQueryError,
 } from "../../../live/timeline_query.ts";
-import { PageHeader } from "../../../components/PageHeader.tsx";
 import { HttpError } from "../../../web/errors.ts";
 import { Island } from "../../../web/island.tsx";
 import { parseOffset, parseSessionId, timelineQueryInput } from "../../../web/params.ts";
@@ -46,8 +45,6 @@ import type { Handlers, PageProps } from "../../../web/route.ts";
 export interface TimelinePageData {
   /** Props of the timeline island. */
   island: ExecutionTimelineProps;
-  /** Whether a token protects the dashboard (the header offers a log-out). */
-  auth: boolean;
 }
 
 /** The filters a page request asks for, each bad one left out, and the first problem. */
@@ -168,7 +165,6 @@ export const handler: Handlers<TimelinePageData> = {
         error: applied.error,
         timeZone: query.get("tz") === "local" ? "local" : "utc",
       },
-      auth: ctx.state.guard !== null,
     }, { status: applied.error === null ? 200 : 400 });
   },
 };
@@ -182,7 +178,6 @@ export function title(data: TimelinePageData): string {
 export default function TimelinePage({ data }: PageProps<TimelinePageData>): JSX.Element {
   return (
     <>
-      <PageHeader auth={data.auth} current="" />
       <main class="page">
         <header class="page-header">
           <a class="back" href="/">← Sessions</a>

@@ -64,12 +64,16 @@ Deno.test("the console shows every check with its status and message", async () 
     }
     assert.match(html, /<title>WARN · Telemetry health<\/title>/);
     assert.match(html, /20 of 50 intents blocked/);
-    // Forms and links need no island: the only script is the site-wide external theme switch.
-    const scripts = html.match(/<script[^>]*>/g) ?? [];
-    assert.deepEqual(scripts.map((tag) => /src="([^"]+)"/.exec(tag)?.[1]?.split("?")[0]), [
-      "/static/theme.js",
-    ]);
-    assert.doesNotMatch(html, /data-island/);
+    // Forms and links need no island of the console's own: the only island is the header's
+    // theme switch, and every script is an external file of the server's.
+    const islands = JSON.parse(
+      /<script type="application\/json" id="__islands">(.*?)<\/script>/s
+        .exec(html)?.[1] ?? "[]",
+    ) as { name: string }[];
+    assert.deepEqual(islands.map((i) => i.name), ["ThemeToggle"]);
+    for (const tag of html.match(/<script\b[^>]*>/g) ?? []) {
+      assert.match(tag, /src="\/static\/|type="application\/json"/, tag);
+    }
   });
 });
 
@@ -191,7 +195,7 @@ Deno.test("only known notices are shown; the parameter is never echoed", async (
 Deno.test("every page's header links the console and shows a badge while alerts fire", async () => {
   await withRoot(async (root) => {
     const quiet = await (await telemetryApp(root).request("/")).text();
-    assert.match(quiet, /<nav class="site-nav"[^>]*>.*href="\/live\/telemetry"/s);
+    assert.match(quiet, /<header class="site-header">.*href="\/live\/telemetry"/s);
     assert.doesNotMatch(quiet, /firing<\/span>/);
     await fire(root);
     for (const path of ["/", "/live/telemetry", "/live/execution/s"]) {
@@ -209,7 +213,7 @@ Deno.test("the login form has no header (nothing about alerts before the token)"
     });
     assert.equal(res.status, 401);
     const html = await res.text();
-    assert.doesNotMatch(html, /site-nav|firing/);
+    assert.doesNotMatch(html, /site-header|firing/);
   });
 });
 
