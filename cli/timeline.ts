@@ -22,13 +22,15 @@ import { getExecutionTimeline } from "../live/timeline.ts";
 import { followExecution } from "../live/follow.ts";
 import { followStart } from "../live/follow_start.ts";
 import {
+  compileTimelineFilter,
   DEFAULT_TIMELINE_LIMIT,
-  matchesTimelineQuery,
   parseTimelineQuery,
   type TimelineQuery,
   TimelineQueryError,
   unknownTimelineKinds,
 } from "../live/timeline_query.ts";
+import { timelineReadFilters } from "../live/timeline_extra_filter.ts";
+import { describeBlock } from "../live/describe.ts";
 import type { TimelineRow } from "../live/types.ts";
 
 /**
@@ -53,6 +55,14 @@ Options:
   --kind KIND     only this kind: ${EVENT_KINDS.slice(0, -1).join(", ")} or ${EVENT_KINDS.at(-1)}
                   (repeatable or comma-separated: --kind gate --kind fill, --kind gate,fill)
   --symbol SYM    only this symbol (empty: every symbol)
+  --symbol-match HOW
+                  how --symbol matches: exact (default), prefix or substring
+  --ignore-case   --symbol matches regardless of case (--symbol eth --symbol-match prefix
+                  --ignore-case finds ETH-USD)
+  --blocked       only gate decisions that blocked the order
+  --gate NAME     only decisions of this gate, e.g. LotSize (repeatable or comma-separated)
+  --code CODE     only events with this reason code, e.g. QTY_ROUNDS_TO_ZERO
+                  (repeatable or comma-separated)
   --since TS      only events at or after TS (ISO 8601, e.g. 2026-11-25T09:30:00Z)
   --until TS      only events at or before TS
   --limit N       at most N events (default: ${DEFAULT_TIMELINE_LIMIT})
@@ -69,10 +79,17 @@ Exit codes: 0 ok; 2 no logs, unknown session or bad input; 3 more than 5% invali
 lines among those read for the rows shown (not the whole session: see summary).
 `;
 
+/** The CLI flag of each query field whose name differs from its flag. */
+const FIELD_FLAGS: Readonly<Record<string, string>> = {
+  symbol_match: "--symbol-match",
+  symbol_ci: "--ignore-case",
+};
+
 /** A query error in the CLI's words: the flag, not the field (`--since: …`). */
 function flagMessage(err: TimelineQueryError): string {
   const detail = err.message.slice(`${err.field}: `.length);
-  return `--${err.field}: ${detail.replace(/ is after until /, " is after --until ")}`;
+  const flag = FIELD_FLAGS[err.field] ?? `--${err.field}`;
+  return `${flag}: ${detail.replace(/ is after until /, " is after --until ")}`;
 }
 
 interface RowWidths {
@@ -101,7 +118,10 @@ function formatRow(io: CliIo, row: TimelineRow, widths: RowWidths): string {
   const ts = row.ts ?? "-".padEnd(32);
   const kind = paint(io, KIND_COLOURS[row.kind], safeText(row.kind).padEnd(widths.kind));
   const symbol = safeText(row.symbol ?? "-").padEnd(widths.symbol);
-  return `${ts}  ${kind}  ${symbol}  ${safeText(row.description)}\n`;
+  // A block shows its code and reason, as the dashboard's rows do.
+  const block = describeBlock(row.kind, row.details);
+  const why = block === null ? "" : `  ${paint(io, KIND_COLOURS.error, `(${safeText(block)})`)}`;
+  return `${ts}  ${kind}  ${symbol}  ${safeText(row.description)}${why}\n`;
 }
 
 /**
@@ -129,6 +149,11 @@ export async function runTimelineCommand(
       options: {
         kind: { type: "string", multiple: true },
         symbol: { type: "string" },
+        "symbol-match": { type: "string" },
+        "ignore-case": { type: "boolean" },
+        blocked: { type: "boolean" },
+        gate: { type: "string", multiple: true },
+        code: { type: "string", multiple: true },
         since: { type: "string" },
         until: { type: "string" },
         limit: { type: "string" },
@@ -147,6 +172,11 @@ export async function runTimelineCommand(
         query = parseTimelineQuery({
           kinds: (values.kind as string[] | undefined) ?? [],
           symbol: stringOption(values.symbol),
+          symbolMatch: stringOption(values["symbol-match"]),
+          symbolIgnoreCase: values["ignore-case"] === true,
+          blocked: values.blocked === true,
+          gates: (values.gate as string[] | undefined) ?? [],
+          codes: (values.code as string[] | undefined) ?? [],
           since: stringOption(values.since),
           until: stringOption(values.until),
           limit: stringOption(values.limit),
@@ -188,11 +218,8 @@ export async function runTimelineCommand(
   }
 
   const page = await getExecutionTimeline(id, {
+    ...timelineReadFilters(query),
     baseDir: logDir,
-    kinds: query.kinds,
-    symbol: query.symbol ?? undefined,
-    since: query.since ?? undefined,
-    until: query.until ?? undefined,
     limit: query.limit,
     before: start,
   });
@@ -222,6 +249,7 @@ async function followRows(
   from: number,
   options: { query: TimelineQuery; json: boolean; widths: RowWidths; signal?: AbortSignal },
 ): Promise<void> {
+  const matches = compileTimelineFilter(options.query);
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -243,9 +271,8 @@ async function followRows(
         );
         continue;
       }
-      const { row } = item;
-      const event = { kind: row.kind, symbol: row.symbol, ts_micros: item.event.ts_micros };
-      if (!matchesTimelineQuery(options.query, event)) continue;
+      const { row, event } = item;
+      if (!matches(event)) continue;
       io.out(options.json ? `${JSON.stringify(row)}\n` : formatRow(io, row, options.widths));
     }
   } finally {

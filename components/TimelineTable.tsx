@@ -8,7 +8,7 @@
  * @module
  */
 import { Component, type JSX } from "preact";
-import { gatePassed } from "../execution/wire/gate_payload.ts";
+import { describeBlock } from "../live/describe.ts";
 import type { TimelineRow } from "../live/types.ts";
 import { formatCount, formatTimestamp, kindClass, type TimeZoneMode } from "../web/format.ts";
 
@@ -39,19 +39,6 @@ function describeDetails(row: TimelineRow): string | null {
   return text;
 }
 
-/**
- * Why a gate blocked (`CODE: reason`), shown under the description so a
- * block can be read without opening the payload; `null` for other rows.
- */
-function blockReason(row: TimelineRow): string | null {
-  if (row.kind !== "gate" || typeof row.details !== "object" || row.details === null) return null;
-  if (gatePassed(row.details)) return null;
-  const { code, reason } = row.details as Record<string, unknown>;
-  const text = typeof reason === "string" ? reason.trim() : "";
-  const codeText = typeof code === "string" ? code : "";
-  if (text === "" && codeText === "") return null;
-  return codeText === "" ? text : text === "" ? codeText : `${codeText}: ${text}`;
-}
 
 /**
  * A row's payload behind a disclosure; the server renders it whole (it works
@@ -80,7 +67,7 @@ function TimelineTableRow(
   { row, timeZone }: { row: TimelineRow; timeZone: TimeZoneMode },
 ): JSX.Element {
   const details = describeDetails(row);
-  const reason = blockReason(row);
+  const reason = describeBlock(row.kind, row.details);
   return (
     <tr data-kind={row.kind} data-offset={row.offset} tabIndex={-1}>
       <td class="ts">{formatTimestamp(row.ts, timeZone)}</td>

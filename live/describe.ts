@@ -105,3 +105,26 @@ export function describeEvent(kind: string, payload: unknown): string {
       return `${kind.toUpperCase()}: ${compactJson(payload === undefined ? {} : payload)}`;
   }
 }
+
+/**
+ * Why a gate decision blocked, as the dashboard and the CLI show it beside
+ * the description: `CODE: reason` (or whichever of the two the payload has),
+ * or `null` for anything that is not a blocking gate decision.
+ *
+ * @example
+ * ```ts
+ * import { describeBlock } from "@peak-trade/execution";
+ * console.log(describeBlock("gate", { gate_name: "LotSize", passed: false, code: "QTY_ROUNDS_TO_ZERO", reason: "quantity rounds to zero" }));
+ * // "QTY_ROUNDS_TO_ZERO: quantity rounds to zero"
+ * console.log(describeBlock("fill", {})); // null
+ * ```
+ */
+export function describeBlock(kind: string, payload: unknown): string | null {
+  if (kind !== "gate" || typeof payload !== "object" || payload === null) return null;
+  if (gatePassed(payload)) return null;
+  const { code, reason } = payload as Record<string, unknown>;
+  const text = typeof reason === "string" ? reason.trim() : "";
+  const codeText = typeof code === "string" ? code : "";
+  if (text === "" && codeText === "") return null;
+  return codeText === "" ? text : text === "" ? codeText : `${codeText}: ${text}`;
+}

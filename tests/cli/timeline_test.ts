@@ -490,3 +490,70 @@ Deno.test("timeline's hints name the command as the user runs it", async () => {
     );
   });
 });
+
+/** Gate decisions of two gates, one pass and one block each, and a fill. */
+function gateLines(session: string): string {
+  const gate = (seq: number, gate: string, passed: boolean, code: string, reason: string) =>
+    wireLine(session, {
+      ts: `2026-11-25T09:30:0${seq}.000000+00:00`,
+      kind: "gate",
+      symbol: seq % 2 === 0 ? "ETH-USD" : "BTC-USD",
+      payload: { gate_name: gate, passed, code, reason, modified_qty: null },
+      seq,
+    });
+  return gate(1, "LotSize", true, "OK", "") +
+    gate(2, "LotSize", false, "QTY_ROUNDS_TO_ZERO", "quantity rounds to zero") +
+    gate(3, "MinNotional", false, "NOTIONAL_BELOW_MIN", "notional 5.00 below 10.00") +
+    gate(4, "MinNotional", true, "OK", "") +
+    wireLine(session, { ts: "2026-11-25T09:30:05.000000+00:00", kind: "fill", seq: 5 });
+}
+
+Deno.test("timeline --blocked --gate --code shows only those blocks, with their code and reason", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/g.jsonl`, gateLines("g"));
+    const blocked = memoryIo();
+    assert.equal(await runTimelineCommand(["g", "--log-dir", dir, "--blocked"], blocked), 0);
+    const rows = blocked.stdout().trimEnd().split("\n").slice(1);
+    assert.equal(rows.length, 2, blocked.stdout());
+    assert.match(rows[0], /Gate \[MinNotional\]: ❌ BLOCK {2}\(NOTIONAL_BELOW_MIN: notional 5\.00/);
+    assert.match(rows[1], /\(QTY_ROUNDS_TO_ZERO: quantity rounds to zero\)$/);
+
+    const oneGate = memoryIo();
+    await runTimelineCommand(["g", "--log-dir", dir, "--blocked", "--gate", "LotSize"], oneGate);
+    assert.equal(oneGate.stdout().trimEnd().split("\n").length, 2, oneGate.stdout());
+
+    const byCode = memoryIo();
+    await runTimelineCommand(
+      ["g", "--log-dir", dir, "--json", "--code", "NOTIONAL_BELOW_MIN,QTY_ROUNDS_TO_ZERO"],
+      byCode,
+    );
+    const seqs = byCode.stdout().trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+    assert.deepEqual(seqs, [3, 2]);
+  });
+});
+
+Deno.test("timeline --symbol-match prefix --ignore-case finds symbols by their start in any case", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/g.jsonl`, gateLines("g"));
+    const io = memoryIo();
+    const args = ["g", "--log-dir", dir, "--json", "--symbol", "eth", "--symbol-match", "prefix"];
+    assert.equal(await runTimelineCommand([...args, "--ignore-case"], io), 0);
+    const symbols = io.stdout().trimEnd().split("\n").map((l) => JSON.parse(l).symbol);
+    assert.deepEqual(symbols, ["ETH-USD", "ETH-USD"]);
+    const exactCase = memoryIo();
+    await runTimelineCommand(args, exactCase);
+    assert.equal(exactCase.stdout(), "", "without --ignore-case, eth is not ETH");
+  });
+});
+
+Deno.test("timeline refuses an unknown --symbol-match, naming the flag", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/g.jsonl`, gateLines("g"));
+    const io = memoryIo();
+    assert.equal(
+      await runTimelineCommand(["g", "--log-dir", dir, "--symbol-match", "fuzzy"], io),
+      2,
+    );
+    assert.match(io.stderr(), /--symbol-match: /);
+  });
+});
