@@ -39,7 +39,6 @@ function describeDetails(row: TimelineRow): string | null {
   return text;
 }
 
-
 /**
  * A row's payload behind a disclosure; the server renders it whole (it works
  * without JavaScript), and a live row builds its `<pre>` only when opened,
