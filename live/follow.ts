@@ -187,10 +187,10 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     if (active !== null && stat !== null) {
       const seen = this.#active;
       this.#active = { ino: stat.ino, dev: stat.dev, base: active.start };
-      if (
-        seen !== undefined && (seen.ino !== stat.ino || seen.dev !== stat.dev) &&
-        active.start <= seen.base
-      ) {
+      // A file that starts elsewhere is another file, even on a reused inode.
+      const changed = seen !== undefined &&
+        (seen.ino !== stat.ino || seen.dev !== stat.dev || seen.base !== active.start);
+      if (changed && active.start <= seen.base) {
         return this.#reset("replaced", active.start);
       }
     }

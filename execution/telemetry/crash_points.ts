@@ -11,14 +11,23 @@
 /** The point that kills the process when reached, or `null` (always, outside tests). */
 let armed: string | null = null;
 
-/** Kill this process with SIGKILL when `name` is reached (tests of crash safety only). */
+/** Marks a point armed for the compaction worker only (`worker:manifest-write`). */
+const WORKER_PREFIX = "worker:";
+
+/**
+ * Kill this process with SIGKILL when `name` is reached (tests of crash
+ * safety only). A name starting with `worker:` is reached only in the
+ * compaction worker (where the same step also runs on the writer's thread).
+ */
 export function armCrashPoint(name: string | null): void {
   armed = name;
 }
 
-/** The armed point, to hand to a worker. */
+/** The armed point, to hand to a compaction worker. */
 export function armedCrashPoint(): string | null {
-  return armed;
+  return armed !== null && armed.startsWith(WORKER_PREFIX)
+    ? armed.slice(WORKER_PREFIX.length)
+    : armed;
 }
 
 /** Reached `name`: if it is the armed point, die here without any cleanup. */

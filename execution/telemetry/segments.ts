@@ -498,7 +498,7 @@ export function writeSegmentManifestSync(baseDir: string, manifest: SegmentManif
     } finally {
       file.close();
     }
-    crashPoint("manifest-before-rename");
+    crashPoint("manifest-write");
     Deno.renameSync(temporary, path);
   } catch (err) {
     try {

@@ -201,17 +201,21 @@ export class SessionFile {
   }
 
   /**
-   * Encode `items[from, end)` (up to `maxBytes`) as the next lines of this
-   * file, numbered after the last seq handed out.
+   * Encode `items[from, end)` (up to `maxBytes`, and no more than fits before
+   * the size rotation, so a segment stays within `rotateBytes` unless a
+   * single line is larger) as the next lines of this file, numbered after
+   * the last seq handed out.
    */
   nextBatch(items: QueuedItem[], from: number, end: number, maxBytes: number): LineBatch {
+    const { rotateBytes } = this.#context.settings;
+    const room = rotateBytes - Math.max(0, this.#size);
     const batch = this.#context.encoder.encode(
       this.sessionId,
       items,
       from,
       end,
       this.#seq,
-      maxBytes,
+      Math.min(maxBytes, room > 0 ? room : rotateBytes),
     );
     this.#seq = batch.seqAfter;
     return batch;
@@ -511,6 +515,7 @@ export class SessionFile {
       return false;
     }
     this.#rotateRequested = false;
+    this.#context.compactor.compact(baseDir, this.sessionId, closed.index);
     if (closed.manifestError !== null) {
       counters.errors++;
       reporter.report(
@@ -520,16 +525,28 @@ export class SessionFile {
           `${describeError(closed.manifestError)} (the next writer repairs it)`,
       );
     }
-    // The new active file; the old one stays locked until this one is.
-    const seq = this.#seq;
-    const fresh = this.#openPath();
-    this.#seq = Math.max(seq, this.#seq);
-    try {
-      fresh.file.lockSync(true);
-    } catch {
-      // No lock support: as in #locked.
+    // The new active file, locked while the path still names it (another writer may have
+    // created it, and rotated it again while we waited for its lock); the old one stays
+    // locked until then.
+    for (let attempt = 0;; attempt++) {
+      const fresh = this.#openPath();
+      let locked = true;
+      try {
+        fresh.file.lockSync(true);
+      } catch {
+        locked = false; // no lock support: as in #locked
+      }
+      if (this.#holdsPath(fresh)) {
+        this.#open = fresh;
+        break;
+      }
+      if (locked) fresh.file.unlockSync();
+      fresh.file.close();
+      if (attempt === MAX_REOPENS) {
+        // The segment is closed; the batch is retried on whatever the path names then.
+        throw new Error(`${this.path} keeps being replaced; the batch is retried later`);
+      }
     }
-    this.#open = fresh;
     try {
       old.file.close();
     } catch {
@@ -537,7 +554,6 @@ export class SessionFile {
     }
     // The caller catches up with the new file (another writer may have appended already).
     this.#size = -1;
-    this.#context.compactor.compact(baseDir, this.sessionId, closed.index);
     return true;
   }
 }

@@ -191,22 +191,24 @@ export class SessionQueue {
         this.#accountWritten(writing.items, writing.from, writing.from + writing.count);
         writing.accounted = true;
       }
-      if (this.#pending.length === 0) return;
-      this.file.ensureOpen(this.#makeRoom);
-      const items = this.#pending;
-      const batch = this.file.nextBatch(items, 0, items.length, Infinity);
-      this.file.writeSync(batch);
-      const lines = batch.completeLines();
-      this.#accountWritten(items, 0, lines);
-      batch.accounted = true;
-      this.#pending = [];
-      this.#pendingChars = 0;
-      this.#requeue(items, lines);
-      this.file.keepWritten(batch);
-      // writeSync counted a failed write already.
-      writeFailed = batch.error !== null;
-      if (writeFailed) throw batch.error;
-      if (settings.fsync && lines > 0) this.file.syncDataSync();
+      // In as few writes as the size rotation allows (each batch fits the active file).
+      while (this.#pending.length > 0) {
+        this.file.ensureOpen(this.#makeRoom);
+        const items = this.#pending;
+        const batch = this.file.nextBatch(items, 0, items.length, Infinity);
+        this.file.writeSync(batch);
+        const lines = batch.completeLines();
+        this.#accountWritten(items, 0, lines);
+        batch.accounted = true;
+        this.#pending = [];
+        this.#pendingChars = 0;
+        this.#requeue(items, lines);
+        this.file.keepWritten(batch);
+        // writeSync counted a failed write already.
+        writeFailed = batch.error !== null;
+        if (writeFailed) throw batch.error;
+        if (settings.fsync && lines > 0) this.file.syncDataSync();
+      }
     } catch (error) {
       if (!writeFailed) counters.errors++;
       if (reason === "backpressure") {
