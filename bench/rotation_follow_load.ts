@@ -27,11 +27,29 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 function event(i: number): ExecutionEvent {
   const kind = (["intent", "gate", "order", "fill"] as const)[i % 4];
   const payload: Record<string, unknown> = kind === "intent"
-    ? { side: "buy", quantity: 0.4, current_price: 100_000 + (i % 1000), strategy_key: "momentum_v2" }
+    ? {
+      side: "buy",
+      quantity: 0.4,
+      current_price: 100_000 + (i % 1000),
+      strategy_key: "momentum_v2",
+    }
     : kind === "gate"
-    ? { gate_name: "LotSize", passed: true, code: "OK", reason: "within limits", modified_qty: null }
+    ? {
+      gate_name: "LotSize",
+      passed: true,
+      code: "OK",
+      reason: "within limits",
+      modified_qty: null,
+    }
     : kind === "order"
-    ? { client_id: `exec_${i}`, side: "buy", quantity: 0.4, order_type: "market", price: 100_000, notional: 40_000 }
+    ? {
+      client_id: `exec_${i}`,
+      side: "buy",
+      quantity: 0.4,
+      order_type: "market",
+      price: 100_000,
+      notional: 40_000,
+    }
     : {
       client_id: `exec_${i}`,
       side: "buy",

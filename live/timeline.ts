@@ -245,7 +245,16 @@ async function readPage(
     try {
       const full = reader.random
         ? await readPartBackward(reader, part.start, localEnd, mustContain, take, limit, page)
-        : await readPartForward(reader, part.start, localEnd, mustContain, take, limit, page, stats);
+        : await readPartForward(
+          reader,
+          part.start,
+          localEnd,
+          mustContain,
+          take,
+          limit,
+          page,
+          stats,
+        );
       if (full) {
         const offset = page.timeline[page.timeline.length - 1].offset;
         page.next_before = offset > oldest ? offset : null;

@@ -108,7 +108,9 @@ Deno.test("serve: a FIFO made in the log root during a live stream blocks neithe
       const events = stream.body!.getReader();
       await events.read(); // the stream is open and its follower watching
       await new Deno.Command("mkfifo", { args: [`${dir}/z.fifo`] }).output();
-      await Deno.writeTextFile(`${dir}/s.jsonl`, '{"kind":"fill","payload":{}}\n', { append: true });
+      await Deno.writeTextFile(`${dir}/s.jsonl`, '{"kind":"fill","payload":{}}\n', {
+        append: true,
+      });
       await events.cancel(); // the stream closes: its follower stops
       await healthy(url);
       await healthy(url);
@@ -127,7 +129,13 @@ Deno.test("serve: a session swapped for a FIFO answers as missing; requests and 
       assert.equal((await before.json()).event_count, 1);
       Deno.removeSync(`${dir}/s.jsonl`);
       if (!(await mkfifoAvailable(`${dir}/s.jsonl`))) return console.log("skipped: no mkfifo");
-      for (const path of ["/api/live/execution/s/summary", "/api/live/execution/s", "/api/live/sessions"]) {
+      for (
+        const path of [
+          "/api/live/execution/s/summary",
+          "/api/live/execution/s",
+          "/api/live/sessions",
+        ]
+      ) {
         const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(5_000) });
         await res.body?.cancel();
         assert.ok(res.status < 500, `${path}: ${res.status}`);

@@ -107,7 +107,6 @@ export { REFUSED_SESSION_IDS } from "../refused_session_ids.ts";
  */
 export async function writeRotatedSession(
   dir: string,
-  session: string,
   text: string,
   rotateBytes: number,
 ): Promise<void> {

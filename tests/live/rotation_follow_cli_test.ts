@@ -20,7 +20,13 @@ Deno.test("timeline --follow --json in another process gets every event once whi
   assert.equal(out.code, 0, stdout + new TextDecoder().decode(out.stderr));
   const result = JSON.parse(stdout.trim().split("\n").at(-1)!);
   assert.deepEqual(
-    [result.delivered, result.distinct, result.duplicates, result.out_of_order, result.summary_events],
+    [
+      result.delivered,
+      result.distinct,
+      result.duplicates,
+      result.out_of_order,
+      result.summary_events,
+    ],
     [20000, 20000, 0, 0, 20000],
   );
   assert.ok(result.segments >= 10, `${result.segments} segments`);

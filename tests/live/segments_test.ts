@@ -31,7 +31,7 @@ async function withRotatedAndReference(
     const reference = `${dir}/reference`;
     await Deno.mkdir(reference);
     await append(`${reference}/r.jsonl`, TEXT);
-    await writeRotatedSession(rotated, "r", TEXT, ROTATE);
+    await writeRotatedSession(rotated, TEXT, ROTATE);
     await run(rotated, reference);
   });
 }
@@ -92,7 +92,10 @@ Deno.test("a timeline page decompresses only the segments it needs", async () =>
   await withRotatedAndReference(async (rotated, reference) => {
     const manifest = (await readSegmentManifest(rotated, "r"))!;
     // The oldest segment becomes unreadable: the newest page never touches it.
-    Deno.writeFileSync(`${segmentDir(rotated, "r")}/${manifest.segments[0].file}`, new Uint8Array(8));
+    Deno.writeFileSync(
+      `${segmentDir(rotated, "r")}/${manifest.segments[0].file}`,
+      new Uint8Array(8),
+    );
     const got = await getExecutionTimeline("r", { baseDir: rotated, limit: 20 });
     assert.deepEqual(got, await getExecutionTimeline("r", { baseDir: reference, limit: 20 }));
     // The summary comes from the manifest: the damaged bytes are not read either.
@@ -128,9 +131,18 @@ Deno.test("segments not yet compressed, or without a manifest, read and summaris
     const dir = segmentDir(rotated, "r");
     // Segment 2 back to its plain copy, as between rotation and compaction.
     const second = manifest.segments[1];
-    Deno.writeFileSync(`${dir}/${segmentFileName(2, false)}`, gunzipSync(Deno.readFileSync(`${dir}/${second.file}`)));
+    Deno.writeFileSync(
+      `${dir}/${segmentFileName(2, false)}`,
+      gunzipSync(Deno.readFileSync(`${dir}/${second.file}`)),
+    );
     Deno.removeSync(`${dir}/${second.file}`);
-    manifest.segments[1] = { ...second, file: segmentFileName(2, false), members: [], summary: null, compressed_bytes: null };
+    manifest.segments[1] = {
+      ...second,
+      file: segmentFileName(2, false),
+      members: [],
+      summary: null,
+      compressed_bytes: null,
+    };
     await writeSegmentManifest(rotated, manifest);
     const want = await getExecutionSummary("r", { baseDir: reference });
     const pages = await allPages(reference, { limit: 101 });
@@ -149,10 +161,17 @@ Deno.test("follow from 0 crosses every rotation: each event once, in order, at i
   await withTempDir(async (dir) => {
     const reference = new TextEncoder().encode(sessionLines("f", 600));
     const ends: number[] = [];
-    for (let i = reference.indexOf(10); i !== -1; i = reference.indexOf(10, i + 1)) ends.push(i + 1);
+    for (let i = reference.indexOf(10); i !== -1; i = reference.indexOf(10, i + 1)) {
+      ends.push(i + 1);
+    }
     const stop = new AbortController();
-    const follower = followExecution("f", { baseDir: dir, from: 0, signal: stop.signal, pollIntervalMs: 10 });
-    const writing = writeRotatedSession(dir, "f", sessionLines("f", 600), 8 * 1024);
+    const follower = followExecution("f", {
+      baseDir: dir,
+      from: 0,
+      signal: stop.signal,
+      pollIntervalMs: 10,
+    });
+    const writing = writeRotatedSession(dir, sessionLines("f", 600), 8 * 1024);
     const seen: FollowItem[] = [];
     for await (const item of follower) {
       seen.push(item);
@@ -160,7 +179,10 @@ Deno.test("follow from 0 crosses every rotation: each event once, in order, at i
     }
     await writing;
     assert.deepEqual(seen.map((i) => i.type), seen.map(() => "event"));
-    assert.deepEqual(seen.map((i) => i.type === "event" ? i.event.seq : 0), ends.map((_, i) => i + 1));
+    assert.deepEqual(
+      seen.map((i) => i.type === "event" ? i.event.seq : 0),
+      ends.map((_, i) => i + 1),
+    );
     assert.deepEqual(seen.map((i) => i.end), ends);
     assert.ok((await readSegmentManifest(dir, "f"))!.segments.length >= 10);
   });
@@ -170,8 +192,14 @@ Deno.test("follow resumes from an offset inside a segment compressed since, and 
   await withRotatedAndReference(async (rotated) => {
     const middle = BYTES.indexOf(10, 20_000) + 1; // a line start in an early segment
     const stop = new AbortController();
-    const follower = followExecution("r", { baseDir: rotated, from: middle, signal: stop.signal, pollIntervalMs: 10 });
-    const rest = TEXT.slice(new TextDecoder().decode(BYTES.subarray(0, middle)).length).split("\n").length - 1;
+    const follower = followExecution("r", {
+      baseDir: rotated,
+      from: middle,
+      signal: stop.signal,
+      pollIntervalMs: 10,
+    });
+    const rest =
+      TEXT.slice(new TextDecoder().decode(BYTES.subarray(0, middle)).length).split("\n").length - 1;
     let count = 0;
     let last = 0;
     for await (const item of follower) {
@@ -250,7 +278,14 @@ Deno.test("a whole-session <id>.jsonl.gz is a session everywhere: list, timeline
     assert.equal(end.statSync().size, BYTES.length);
     const stop = new AbortController();
     let count = 0;
-    for await (const item of followExecution("r", { baseDir: archive, from: 0, signal: stop.signal, pollIntervalMs: 10 })) {
+    for await (
+      const item of followExecution("r", {
+        baseDir: archive,
+        from: 0,
+        signal: stop.signal,
+        pollIntervalMs: 10,
+      })
+    ) {
       assert.equal(item.type, "event");
       if (++count === 1200) stop.abort();
     }

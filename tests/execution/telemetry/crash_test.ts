@@ -76,7 +76,10 @@ Deno.test("killed between renaming the active file and entering it in the manife
 
 Deno.test("killed during the rotation's manifest write: the temporary is removed and the segment entered", async () => {
   await crashAndRestart("manifest-write", (files) => {
-    assert.ok(files.some((f) => f.startsWith("manifest.json.") && f.endsWith(".tmp")), files.join(" "));
+    assert.ok(
+      files.some((f) => f.startsWith("manifest.json.") && f.endsWith(".tmp")),
+      files.join(" "),
+    );
     assert.ok(files.includes("000001.jsonl"));
   });
 });
@@ -101,7 +104,10 @@ Deno.test("killed after the .gz rename, before its manifest entry: the unrecorde
 
 Deno.test("killed during compaction's manifest write: the plain copy still counts, the .gz is redone", async () => {
   await crashAndRestart("worker:manifest-write", (files) => {
-    assert.ok(files.some((f) => f.startsWith("manifest.json.") && f.endsWith(".tmp")), files.join(" "));
+    assert.ok(
+      files.some((f) => f.startsWith("manifest.json.") && f.endsWith(".tmp")),
+      files.join(" "),
+    );
     assert.ok(files.includes("000001.jsonl.gz") && files.includes("000001.jsonl"));
   });
 });

@@ -104,7 +104,14 @@ Deno.test("fromJSON refuses what is not a digest", () => {
   }
   assert.throws(
     () =>
-      LatencyDigest.fromJSON({ count: 1, min: 1, max: 1, zero: 0, buckets: [99999, 1], samples: null }),
+      LatencyDigest.fromJSON({
+        count: 1,
+        min: 1,
+        max: 1,
+        zero: 0,
+        buckets: [99999, 1],
+        samples: null,
+      }),
     /out of range/,
   );
 });

@@ -11,7 +11,9 @@ Deno.test("garbage lines are invalid by a byte check, without JSON.parse", () =>
     return original(...args);
   }) as typeof JSON.parse;
   try {
-    for (const garbage of ["not json", "[1,2]", "42", '"text"', "{unterminated", "}{", "\uFEFF{}"]) {
+    for (
+      const garbage of ["not json", "[1,2]", "42", '"text"', "{unterminated", "}{", "\uFEFF{}"]
+    ) {
       assert.equal(decodeEventLine(encoder.encode(garbage), 0, 10), "invalid", garbage);
     }
     assert.equal(parses, 0);

@@ -24,7 +24,12 @@ const timeline = await getExecutionTimeline("s", { baseDir: dir });
 const summary = await getExecutionSummary("s", { baseDir: dir });
 const start = await followStart(fifo);
 const stop = new AbortController();
-const follower = followExecution("s", { baseDir: dir, from: 0, signal: stop.signal, pollIntervalMs: 20 });
+const follower = followExecution("s", {
+  baseDir: dir,
+  from: 0,
+  signal: stop.signal,
+  pollIntervalMs: 20,
+});
 setTimeout(() => stop.abort(), 200);
 let followed = 0;
 for await (const _ of follower) followed++;
