@@ -736,6 +736,20 @@ function cachedManifest(baseDir: string, sessionId: string): SegmentManifest | n
   return manifest;
 }
 
+/**
+ * Forget every parsed manifest (the next layout of each session reads its
+ * manifest again; unchanged manifests are otherwise reused).
+ *
+ * @example
+ * ```ts
+ * import { clearSegmentLayoutCache } from "@peak-trade/execution";
+ * clearSegmentLayoutCache();
+ * ```
+ */
+export function clearSegmentLayoutCache(): void {
+  manifestCache.clear();
+}
+
 /** Segment files of a session's directory by index: which of plain and `.gz` exist, and sizes. */
 interface DirSegment {
   plain: number | null;
