@@ -17,9 +17,14 @@
  * and renumbers the batch if another process appended since, so `seq` rises
  * over the whole file.
  *
- * This module routes events to their session, holds the memory cap, the
- * flush timer, the open-file cap and the counters, and runs `flush()`,
- * `close()` and the exit flush over all sessions.
+ * Each session file rotates into closed segments (`SessionFile`: by size, at
+ * the UTC day boundary, or on `rotate()`), compressed off the hot path by a
+ * worker (`SegmentCompactor`); readers still see one session.
+ *
+ * This module routes events to their session, holds the memory cap (and what
+ * happens at it: `onFull`), the flush timer, the open-file cap and the
+ * counters, and runs `flush()`, `close()`, `rotate()` and the exit flush over
+ * all sessions.
  *
  * @module
  */

@@ -52,15 +52,16 @@ export class RegularFile implements PositionalReader, Disposable {
 
   /**
    * Open `path` when it is a regular file; `null` when it is missing, a
-   * symbolic link, or anything but a regular file (checked on the opened
-   * descriptor, so a swap cannot slip through). Other errors (permissions)
-   * are thrown. Never blocks on a FIFO.
+   * symbolic link (unless `followLinks`), or anything but a regular file
+   * (checked on the opened descriptor, so a swap cannot slip through). Other
+   * errors (permissions) are thrown. Never blocks on a FIFO.
    */
-  static open(path: string): RegularFile | null {
+  static open(path: string, options: { followLinks?: boolean } = {}): RegularFile | null {
+    const follow = options.followLinks ?? false;
     // Anything that is not a regular file now is not opened at all (opening a device can
     // have effects of its own); the checks on the descriptor catch a swap after this.
     try {
-      if (!Deno.lstatSync(path).isFile) return null;
+      if (!(follow ? Deno.statSync(path) : Deno.lstatSync(path)).isFile) return null;
     } catch (err) {
       if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
         return null;
@@ -69,7 +70,7 @@ export class RegularFile implements PositionalReader, Disposable {
     }
     let fd: number;
     try {
-      fd = fs.openSync(path, OPEN_FLAGS);
+      fd = fs.openSync(path, follow ? OPEN_FLAGS & ~(O_NOFOLLOW ?? 0) : OPEN_FLAGS);
     } catch (err) {
       const code = errorCode(err);
       if (code !== undefined && ABSENT_CODES.has(code)) return null;
