@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
+import { writeSessionFile } from "./live_fixture.ts";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 import { readSegmentManifest } from "../execution/telemetry/segments.ts";
