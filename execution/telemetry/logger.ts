@@ -45,6 +45,9 @@ import { SessionQueue, type SessionQueueHost } from "./session_queue.ts";
 import { TelemetryCounters, type TelemetryStats } from "./stats.ts";
 import { SegmentCompactor } from "./segment_compactor.ts";
 
+/** How long `close()` waits for closed segments to be compressed (the next writer finishes them). */
+const COMPACTION_WAIT_MS = 60_000;
+
 /**
  * `open`: events are queued; `exited`: the exit flush has run, so the process
  * is ending and each later emit() is written at once; `closed`: `close()` was
@@ -258,7 +261,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     }
     await this.flush();
     for (const queue of this.#queues.values()) await queue.close();
-    await this.#compactor.idle();
+    await this.#compactor.idle(COMPACTION_WAIT_MS);
     this.#unregisterExitFlush?.();
   }
 

@@ -164,7 +164,9 @@ async function compressInto(
       grown.set(buf.subarray(0, carry));
       buf = grown;
     }
-    const want = Math.min(MEMBER_BYTES, size - position - carry);
+    // A member holds at most MEMBER_BYTES of whole lines (more only for a longer line).
+    const room = carry < MEMBER_BYTES ? MEMBER_BYTES - carry : MEMBER_BYTES;
+    const want = Math.min(room, size - position - carry);
     const n = readFullySync(plain, position + carry, buf.subarray(carry, carry + want));
     if (n !== want) throw new Error("the segment shrank while it was compressed");
     const filled = carry + n;

@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
-import { readRegularTextFile } from "../wire/regular_file.ts";
+import { readRegularFile, readRegularTextFile } from "../wire/regular_file.ts";
 import { crashPoint } from "./crash_points.ts";
 import { formatWireTimestamp } from "../wire_time.ts";
 import { gunzipSync } from "node:zlib";
@@ -786,7 +786,13 @@ function listSegmentFiles(dir: string): Map<number, DirSegment> {
  * only for a `.gz` segment that nothing else describes (a lost manifest).
  */
 function gzipContentSize(path: string): number {
-  return gunzipSync(Deno.readFileSync(path)).length;
+  const compressed = readRegularFile(path, Number.MAX_SAFE_INTEGER);
+  if (compressed === null) return 0; // swapped for something else meanwhile: nothing to read
+  try {
+    return gunzipSync(compressed).length;
+  } catch {
+    return 0; // not gzip: nothing a reader could read from it
+  }
 }
 
 /**

@@ -125,11 +125,11 @@ export class RegularFile implements PositionalReader, Disposable {
 }
 
 /**
- * Read a whole small regular file as text (a manifest), never following a
- * link or blocking on a FIFO; `null` when it is not a regular file. Throws a
- * `RangeError` when it is larger than `maxBytes`.
+ * Read a whole regular file, never following a link or blocking on a FIFO;
+ * `null` when it is not a regular file. Throws a `RangeError` when it is
+ * larger than `maxBytes`.
  */
-export function readRegularTextFile(path: string, maxBytes: number): string | null {
+export function readRegularFile(path: string, maxBytes: number): Uint8Array | null {
   const file = RegularFile.open(path);
   if (file === null) return null;
   using opened = file;
@@ -142,5 +142,11 @@ export function readRegularTextFile(path: string, maxBytes: number): string | nu
     if (n === 0) break;
     filled += n;
   }
-  return new TextDecoder().decode(bytes.subarray(0, filled));
+  return bytes.subarray(0, filled);
+}
+
+/** {@linkcode readRegularFile} as UTF-8 text (a manifest). */
+export function readRegularTextFile(path: string, maxBytes: number): string | null {
+  const bytes = readRegularFile(path, maxBytes);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
 }
