@@ -59,6 +59,12 @@ try {
       `${page.ms.toFixed(0)} ms, longest event-loop stall ${page.stallMs.toFixed(1)} ms`,
   );
 
+  const whole = await withStallMeter(() => getExecutionSummary("junk", { baseDir: dir }));
+  console.log(
+    `summary over the same garbage: ${whole.ms.toFixed(0)} ms, longest event-loop stall ` +
+      `${whole.stallMs.toFixed(1)} ms`,
+  );
+
   const torn = `${dir}/torn.jsonl`;
   await writeSessionFile(torn, 10_000);
   await Deno.writeFile(
