@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { RegularFile } from "../execution/wire/regular_file.ts";
 import type { ReadEvent, ReadStats } from "../execution/wire/types.ts";
 import { LineSplitter } from "../execution/wire/line_stream.ts";
 import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
@@ -24,14 +25,14 @@ const STEP_BYTES = 1024 * 1024;
 export class ForwardEventReader {
   /** Line statistics of what was read so far. */
   readonly stats: ReadStats = emptyReadStats();
-  #file: Deno.FsFile;
+  #file: RegularFile;
   #size: number;
   #splitter: LineSplitter;
   #read: number;
   #closed = false;
 
   /** Use {@linkcode openForwardReader}. */
-  constructor(file: Deno.FsFile, from: number, size: number) {
+  constructor(file: RegularFile, from: number, size: number) {
     this.#file = file;
     this.#size = size;
     this.#read = from;

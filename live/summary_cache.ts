@@ -7,8 +7,9 @@
  *
  * @module
  */
+import type { RegularFile } from "../execution/wire/regular_file.ts";
 import { readAt } from "./backward_lines.ts";
-import { readInto, SummaryState, type SummaryStateData } from "../execution/wire/summary_state.ts";
+import { readInto, SummaryState } from "../execution/wire/summary_state.ts";
 import { fingerprintAt, openSessionFile, sameBytes } from "./session_file.ts";
 
 /** Cold reads of files at least this large are split across two cores. */
@@ -164,7 +165,7 @@ export class SummaryCache {
 }
 
 /** What the worker posts back. */
-type PartResult = { ok: true; state: SummaryStateData; torn: boolean } | {
+type PartResult = { ok: true; state: unknown; torn: boolean } | {
   ok: false;
   error: string;
 };
@@ -199,7 +200,7 @@ function readPartInWorker(path: string, start: number, end: number): Promise<Par
  * worker cannot run.
  */
 async function readSplit(
-  file: Deno.FsFile,
+  file: RegularFile,
   path: string,
   state: SummaryState,
   size: number,
@@ -213,6 +214,6 @@ async function readSplit(
   await readInto(file, state, split);
   const part = await second;
   if (!part.ok) return await readInto(file, state, size);
-  state.absorb(part.state);
+  state.absorb(SummaryState.fromJSON(part.state));
   return part.torn;
 }

@@ -21,6 +21,7 @@ import { gatePassed } from "../execution/wire/gate_payload.ts";
 import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import { completeLinesEnd, readLinesBackward } from "../live/backward_lines.ts";
 import { fingerprintAt, openSessionFile, sameBytes } from "../live/session_file.ts";
+import type { RegularFile } from "../execution/wire/regular_file.ts";
 import { readCompressedLines } from "./compressed_lines.ts";
 import type { FileFacts, SessionFacts } from "./log_root_inventory.ts";
 
@@ -251,7 +252,7 @@ export class ActivityWindowReader {
 
   /** Count from the end back to the window's start; true when the file's start was reached. */
   async #countBackward(
-    file: Deno.FsFile,
+    file: RegularFile,
     end: number,
     window: SessionWindow,
     startMicros: number,
@@ -274,14 +275,16 @@ export class ActivityWindowReader {
   }
 
   /** Count the complete lines appended since the last read. */
-  async #countForward(file: Deno.FsFile, window: SessionWindow, end: number): Promise<void> {
+  async #countForward(file: RegularFile, window: SessionWindow, end: number): Promise<void> {
     const splitter = new LineSplitter({ startOffset: window.consumed });
-    await file.seek(window.consumed, Deno.SeekMode.Start);
     const buffer = new Uint8Array(READ_CHUNK_BYTES);
     let position = window.consumed;
     while (position < end) {
-      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, end - position)));
-      if (n === null) break;
+      const n = await file.read(
+        position,
+        buffer.subarray(0, Math.min(buffer.length, end - position)),
+      );
+      if (n === 0) break;
       position += n;
       splitter.push(buffer.subarray(0, n), (line) => {
         const seen = this.#counter.classify(line);

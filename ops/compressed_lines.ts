@@ -8,10 +8,12 @@
  *
  * @module
  */
-import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { type ByteLine, LineSplitter } from "../execution/wire/line_stream.ts";
+import { SequentialGzipReader } from "../live/gzip_readers.ts";
 import { openSessionFile } from "../live/session_file.ts";
+
+/** Uncompressed bytes handed to the line splitter at a time. */
+const CHUNK_BYTES = 256 * 1024;
 
 /**
  * The lines of the gzip file at `path` in batches (offsets are positions in
@@ -30,15 +32,17 @@ import { openSessionFile } from "../live/session_file.ts";
 export async function* readCompressedLines(path: string): AsyncGenerator<ByteLine[]> {
   const file = await openSessionFile(path);
   if (file === null) return;
-  const source = Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream);
-  const gunzip = createGunzip();
-  source.pipe(gunzip);
+  const reader = new SequentialGzipReader(file);
   const splitter = new LineSplitter();
+  const chunk = new Uint8Array(CHUNK_BYTES);
   try {
-    for await (const chunk of gunzip) {
+    for (let position = 0;;) {
+      const n = await reader.read(position, chunk);
+      if (n === 0) break;
+      position += n;
       const batch: ByteLine[] = [];
-      splitter.push(chunk as Uint8Array, (line) => {
-        // The chunk is not reused by zlib, but copies keep batches independent of it.
+      splitter.push(chunk.subarray(0, n), (line) => {
+        // The chunk buffer is reused: copies keep batches independent of it.
         batch.push(line.status === "line" ? { ...line, bytes: line.bytes.slice() } : line);
       });
       if (batch.length > 0) yield batch;
@@ -47,14 +51,7 @@ export async function* readCompressedLines(path: string): AsyncGenerator<ByteLin
     splitter.finish((line) => rest.push(line));
     if (rest.length > 0) yield rest;
   } finally {
-    source.unpipe(gunzip);
-    gunzip.destroy();
-    source.destroy();
-    // The readable's cancel closes the file; close it too when the stream never started.
-    try {
-      file.close();
-    } catch {
-      // Already closed by the stream.
-    }
+    // Stopping early (or an error) ends the decompression and closes the file.
+    reader.close();
   }
 }

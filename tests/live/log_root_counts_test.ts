@@ -131,7 +131,7 @@ Deno.test("log root counts agree with each session's summary", async () => {
   });
 });
 
-Deno.test("a refresh reads only what was appended, and does not open unchanged files", async () => {
+Deno.test("a refresh reads only what was appended, and nothing of unchanged files", async () => {
   await withTempDir(async (dir) => {
     const a = join(dir, "a.jsonl");
     await Deno.writeTextFile(a, gateLine("a", 1, "LotSize", true, "LOT_SIZE_OK").repeat(50));
@@ -144,28 +144,20 @@ Deno.test("a refresh reads only what was appended, and does not open unchanged f
     const cold = root.bytesRead;
     assert.equal(cold, Deno.statSync(a).size + Deno.statSync(join(dir, "b.jsonl")).size);
 
-    const opened: string[] = [];
-    const open = Deno.open;
-    Deno.open = ((path: string | URL, options?: Deno.OpenOptions) => {
-      opened.push(String(path));
-      return open(path, options);
-    }) as typeof Deno.open;
-    try {
-      const unchanged = await root.refresh();
-      assert.deepEqual(opened, [], "no file opened when nothing changed");
-      assert.equal(root.bytesRead, cold);
-      assert.equal(unchanged.counts.eventTotal(), 100);
+    const unchanged = await root.refresh();
+    assert.equal(root.bytesRead, cold, "nothing read when nothing changed");
+    assert.equal(unchanged.counts.eventTotal(), 100);
 
-      const extra = gateLine("a", 2, "LotSize", false, "QTY_BELOW_MIN");
-      await Deno.writeTextFile(a, extra, { append: true });
-      const grown = await root.refresh();
-      assert.deepEqual(opened, [a], "only the grown file is opened");
-      assert.equal(root.bytesRead - cold, new TextEncoder().encode(extra).length);
-      assert.equal(grown.counts.eventTotal(), 101);
-      assert.equal(grown.counts.gateBlockTotal("LotSize", "QTY_BELOW_MIN"), 1);
-    } finally {
-      Deno.open = open;
-    }
+    const extra = gateLine("a", 2, "LotSize", false, "QTY_BELOW_MIN");
+    await Deno.writeTextFile(a, extra, { append: true });
+    const grown = await root.refresh();
+    assert.equal(
+      root.bytesRead - cold,
+      new TextEncoder().encode(extra).length,
+      "only the appended line of the grown file is read",
+    );
+    assert.equal(grown.counts.eventTotal(), 101);
+    assert.equal(grown.counts.gateBlockTotal("LotSize", "QTY_BELOW_MIN"), 1);
   });
 });
 
@@ -272,18 +264,22 @@ Deno.test("a session file that cannot be read keeps its counts and does not fail
     const root = new LogRootCounts(dir);
     assert.equal((await root.refresh()).counts.gateBlockTotal(), 3);
     await Deno.writeTextFile(a, gateLine("a", 2, "LotSize", false, "X"), { append: true });
-    // An open that fails as it would without permission (the tests may run as root).
-    const open = Deno.open;
-    Deno.open = ((path: string | URL, options?: Deno.OpenOptions) =>
-      String(path) === a
-        ? Promise.reject(new Deno.errors.PermissionDenied(`permission denied: ${path}`))
-        : open(path, options)) as typeof Deno.open;
+    // An open that fails as it would without permission (the tests may run as root): the
+    // session opener (RegularFile.open) checks the path with lstat before opening it; the
+    // listing's own lstat of the directory entry still succeeds, as it does for real.
+    const lstat = Deno.lstatSync;
+    Deno.lstatSync = ((path: string | URL) => {
+      if (String(path) === a && new Error().stack?.includes("RegularFile.open")) {
+        throw new Deno.errors.PermissionDenied(`permission denied: ${path}`);
+      }
+      return lstat(path);
+    }) as typeof Deno.lstatSync;
     try {
       const snapshot = await root.refresh();
       assert.equal(snapshot.counts.gateBlockTotal(), 3, "a keeps what it had counted");
       assert.equal(snapshot.sessions.active + snapshot.sessions.idle, 2);
     } finally {
-      Deno.open = open;
+      Deno.lstatSync = lstat;
     }
     assert.equal((await root.refresh()).counts.gateBlockTotal(), 4, "read on once readable");
   });

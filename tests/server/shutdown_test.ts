@@ -1,5 +1,5 @@
 // Shutdown and per-session waits are bounded, whatever a file read does: a child dashboard whose
-// session `stuck` blocks on open (a FIFO swapped in under its name) still answers /healthz,
+// session `stuck` has a read that never finishes (a hung filesystem) still answers /healthz,
 // answers requests queued behind the stuck one with 503 after the request deadline, and stops
 // within 5 s of SIGTERM with a live stream open and the stuck read under way.
 import assert from "node:assert/strict";
@@ -26,12 +26,10 @@ function collect(stream: ReadableStream<Uint8Array<ArrayBuffer>>): () => string 
   return () => text;
 }
 
-/** Start the fixture over `dir` (with `stuck.jsonl` and its FIFO) and wait for its URL. */
+/** Start the fixture over `dir` (with a `stuck.jsonl` whose reads hang) and wait for its URL. */
 async function startChild(dir: string, args: string[]): Promise<Child> {
-  const fifo = `${dir}/.stuck.fifo`;
-  const mkfifo = await new Deno.Command("mkfifo", { args: [fifo] }).output();
-  assert.ok(mkfifo.success, "mkfifo");
-  await Deno.writeTextFile(`${dir}/stuck.jsonl`, "");
+  const fifo = "-";
+  await Deno.writeTextFile(`${dir}/stuck.jsonl`, '{"kind":"intent"}\n');
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -116,7 +114,7 @@ Deno.test({
       const child = await startChild(dir, ["--request-timeout", "1"]);
       try {
         const url = `http://127.0.0.1:${child.port}/api/live/execution/stuck/summary`;
-        // The first read is stuck on the open; the second waits for the session's summary lock.
+        // The first read never finishes; the second waits for the session's summary lock.
         const answers = await Promise.all([fetch(url), fetch(url)]);
         for (const res of answers) {
           assert.equal(res.status, 503);
