@@ -31,8 +31,9 @@ async function bearerAllowed(req: Request, guards: Array<TokenGuard | null>): Pr
  *
  * @example
  * ```ts
- * import { handler } from "./metrics.ts";
- * console.log(typeof handler.GET); // "function"
+ * import { createApp } from "../server/app.ts";
+ * const res = await createApp({ logDir: "logs/execution" }).request("/metrics");
+ * console.log(res.status, (await res.text()).includes("peak_exec_events_total")); // 200 true
  * ```
  */
 export const handler: Handlers = {
