@@ -8,6 +8,12 @@
 import type { ByteLine } from "../execution/wire/line_stream.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../execution/wire/line_stream.ts";
 import { SessionLogChangedError } from "./log_changed_error.ts";
+import {
+  fsFileReader,
+  type PositionalReader,
+  readFully,
+} from "../execution/wire/positional_reader.ts";
+import { SessionEnd } from "./session_file.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -22,26 +28,26 @@ const utf8 = new TextDecoder();
 /** One character per byte, so indexes in the text are indexes in the bytes. */
 const latin1 = new TextDecoder("latin1");
 
+/** A source the backward reader accepts: any positional reader, or a `Deno.FsFile`. */
+export type BackwardSource = PositionalReader | Deno.FsFile;
+
+function asReader(source: BackwardSource): PositionalReader {
+  return source instanceof Deno.FsFile ? fsFileReader(source) : source;
+}
+
 /** Fill `target` from `position` (less only at the end of the file); returns the bytes read. */
-async function readInto(file: Deno.FsFile, position: number, target: Uint8Array): Promise<number> {
-  await file.seek(position, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < target.length) {
-    const n = await file.read(target.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return filled;
+function readInto(file: PositionalReader, position: number, target: Uint8Array): Promise<number> {
+  return readFully(file, position, target);
 }
 
 /** Read exactly `length` bytes at `position` (less only at the end of the file). */
 export async function readAt(
-  file: Deno.FsFile,
+  file: BackwardSource,
   position: number,
   length: number,
 ): Promise<Uint8Array> {
   const out = new Uint8Array(length);
-  const filled = await readInto(file, position, out);
+  const filled = await readInto(asReader(file), position, out);
   return filled === length ? out : out.subarray(0, filled);
 }
 
@@ -50,11 +56,12 @@ export async function readAt(
  * (0 when there is none): where the complete lines end and a torn tail, if
  * any, begins.
  */
-export async function completeLinesEnd(file: Deno.FsFile, size: number): Promise<number> {
+export async function completeLinesEnd(file: BackwardSource, size: number): Promise<number> {
+  const reader = asReader(file);
   const block = new Uint8Array(FIRST_BLOCK_BYTES);
   for (let end = size; end > 0;) {
     const start = Math.max(0, end - block.length);
-    const filled = await readInto(file, start, block.subarray(0, end - start));
+    const filled = await readInto(reader, start, block.subarray(0, end - start));
     const nl = block.subarray(0, filled).lastIndexOf(LF);
     if (nl !== -1) return start + nl + 1;
     end = start;
@@ -66,9 +73,11 @@ export async function completeLinesEnd(file: Deno.FsFile, size: number): Promise
  * The offset just after the last `\n` in the first `size` bytes of `file`
  * (0 when there is none): where the complete lines end and a torn tail, if
  * any, begins. {@linkcode completeLinesEnd}, synchronously, so a follower can
- * fix its start when it is made.
+ * fix its start when it is made. For a {@linkcode SessionEnd} (the logical
+ * end of a rotated session), `size` and the result are logical offsets.
  */
-export function completeLinesEndSync(file: Deno.FsFile, size: number): number {
+export function completeLinesEndSync(file: Deno.FsFile | SessionEnd, size: number): number {
+  if (file instanceof SessionEnd) return file.completeEndSync(size);
   const block = new Uint8Array(FIRST_BLOCK_BYTES);
   let end = size;
   while (end > 0) {
@@ -130,11 +139,12 @@ export async function retryWhileShrinking<T>(
  * none of them are not reported: a cheap pre-filter for rare kinds.
  */
 export async function* readLinesBackward(
-  file: Deno.FsFile,
+  source: BackwardSource,
   end: number,
   maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
   mustContain: readonly string[] | null = null,
 ): AsyncGenerator<ByteLine[]> {
+  const file = asReader(source);
   // Needle positions in `pending`, ascending, found by a native string search over a
   // one-byte-per-character decoding of the buffer (so string index = byte index).
   let matches: number[] = [];

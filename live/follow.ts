@@ -1,24 +1,35 @@
 /**
- * Following a session file as it grows: new events from an offset for as
- * long as an `AbortSignal` allows, across a torn tail, truncation,
- * replacement and a file that does not exist yet.
+ * Following a session as it grows: new events from a logical offset for as
+ * long as an `AbortSignal` allows, across rotation into segments, a torn
+ * tail, truncation, replacement and a file that does not exist yet.
  *
  * @module
  */
-import { basename, dirname } from "node:path";
 import type { FollowItem } from "./types.ts";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
-import { completeLinesEndSync, readAt } from "./backward_lines.ts";
+import { assertValidSessionId } from "../execution/session_id.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "../execution/wire/line_stream.ts";
 import { decodeEventLine } from "../execution/wire/line_decoder.ts";
+import { readFully } from "../execution/wire/positional_reader.ts";
 import { toTimelineRow } from "./timeline.ts";
 import {
   FINGERPRINT_BYTES,
   fingerprintAt,
-  openSessionFile,
   openSessionFileSync,
   sameBytes,
+  type SessionEnd,
 } from "./session_file.ts";
+import { openSessionView, type SessionPart, type SessionView } from "./session_view.ts";
+
+/** The part holding logical offset `position` (the last part starting at or before it). */
+function partAt(view: SessionView, position: number): SessionPart | null {
+  let found: SessionPart | null = null;
+  for (const part of view.parts) {
+    if (part.start <= position) found = part;
+    else break;
+  }
+  return found;
+}
 
 /**
  * Options of {@linkcode followExecution}.
@@ -65,12 +76,14 @@ const DEFAULT_POLL_MS = 250;
 
 /** The follower behind {@linkcode followExecution}. */
 class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
+  #baseDir: string;
+  #sessionId: string;
   #path: string;
-  #dir: string;
-  #name: string;
+  /** Logical offset of the next line to read. */
   #position: number | null;
-  #ino: number | null | undefined = undefined;
-  /** The last bytes before `#fingerprintEnd`, as read: they must not change while we follow. */
+  /** Identity and logical start of the active file last looked at (`undefined`: none yet). */
+  #active: { ino: number; dev: number; base: number } | undefined = undefined;
+  /** The last bytes before `#fingerprintEnd` of the active file, as read: they must not change. */
   #fingerprint: Uint8Array | null = null;
   #fingerprintEnd = -1;
   #pollMs: number;
@@ -84,12 +97,14 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   /** The watcher reported a change since the current look began. */
   #changed = false;
   #watcher: Deno.FsWatcher | null = null;
+  /** The inode the watcher watches. */
+  #watchedIno: number | null = null;
   #busy: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string, options: FollowOptions) {
-    this.#path = path;
-    this.#dir = dirname(path);
-    this.#name = basename(path);
+  constructor(baseDir: string, sessionId: string, options: FollowOptions) {
+    this.#baseDir = baseDir;
+    this.#sessionId = sessionId;
+    this.#path = sessionFilePath(baseDir, sessionId);
     this.#position = options.from ?? null;
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.#maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -101,26 +116,25 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
 
   /**
    * Fix the default start now, when following begins (not at the first
-   * `next()`): the end of the last complete line, or 0 when the file does not
-   * exist yet (everything it will hold is new).
+   * `next()`): the end of the last complete line (logical), or 0 when the
+   * session does not exist yet (everything it will hold is new).
    */
   #startAtEnd(): void {
-    let file: Deno.FsFile | null = null;
+    let end: SessionEnd | null = null;
     try {
-      file = openSessionFileSync(this.#path);
+      end = openSessionFileSync(this.#path);
     } catch {
       // Unreadable now (permissions): start from 0 and let the first look report it.
     }
-    if (file === null) {
+    if (end === null) {
       this.#position = 0;
       return;
     }
     try {
-      const info = file.statSync();
-      this.#ino = info.ino;
-      this.#position = completeLinesEndSync(file, info.size);
+      this.#active = end.active ?? undefined;
+      this.#position = end.completeEndSync(end.statSync().size);
     } finally {
-      file.close();
+      end.close();
     }
   }
 
@@ -158,40 +172,80 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     }
   }
 
-  /** Look at the file once; true when something was queued or more is readable now. */
+  /**
+   * Look at the session once; true when something was queued or more is
+   * readable now. A position in a closed segment is read from that segment
+   * (to its end, then the next part): a rotation costs no event and repeats
+   * none. A new active file that does not start further on than the last
+   * one (no segment was closed in between) replaced it.
+   */
   async #look(): Promise<boolean> {
-    const file = await openSessionFile(this.#path);
-    if (file === null) return false;
-    try {
-      const info = await file.stat();
-      if (this.#ino === undefined) {
-        this.#ino = info.ino;
-      } else if (info.ino !== this.#ino) {
-        this.#ino = info.ino;
-        return this.#reset("replaced");
+    using view = await openSessionView(this.#baseDir, this.#sessionId);
+    if (!view.found) return false;
+    const active = view.activePart;
+    const stat = view.activeStat;
+    if (active !== null && stat !== null) {
+      const seen = this.#active;
+      this.#active = { ino: stat.ino, dev: stat.dev, base: active.start };
+      // A file that starts elsewhere is another file, even on a reused inode.
+      const changed = seen !== undefined &&
+        (seen.ino !== stat.ino || seen.dev !== stat.dev || seen.base !== active.start);
+      if (changed && active.start <= seen.base) {
+        return this.#reset("replaced", active.start);
       }
-      const position = this.#position ?? 0;
-      if (info.size < position) return this.#reset("truncated");
-      if (position > 0) {
-        // Same inode, not shorter: but truncated and regrown, or a new file on a reused inode?
-        const seen = await fingerprintAt(file, position);
+    }
+    let position = Math.max(this.#position ?? 0, view.firstStart);
+    let part = partAt(view, position);
+    if (part === null) return false;
+    if (part.kind !== "active" && position >= part.start + part.size) {
+      // At the end of a closed part: go on with the next one.
+      const next = view.parts[view.parts.indexOf(part) + 1];
+      if (next === undefined) return false;
+      part = next;
+      position = next.start;
+      this.#position = position;
+    }
+    const local = position - part.start;
+    if (part.kind === "active") {
+      const file = view.active!;
+      if (part.size < local) return this.#reset("truncated", part.start);
+      if (local > 0) {
+        // Same file, not shorter: but truncated and regrown, or a new file on a reused inode?
+        const seen = await fingerprintAt(file, local);
         if (
           this.#fingerprint !== null && this.#fingerprintEnd === position &&
           !sameBytes(seen, this.#fingerprint)
         ) {
-          return this.#reset("truncated");
+          return this.#reset("truncated", part.start);
         }
         this.#fingerprint = seen;
         this.#fingerprintEnd = position;
       }
-      if (info.size === position) return false;
-      const chunk = await readAt(file, position, Math.min(READ_BYTES, info.size - position));
-      const queued = this.#take(chunk, position);
-      this.#rememberConsumed(chunk, position);
-      return queued || position + chunk.length < info.size;
-    } finally {
-      file.close();
+    } else {
+      // Closed parts never change: nothing to fingerprint.
+      this.#fingerprint = null;
+      this.#fingerprintEnd = -1;
     }
+    if (part.size === local) return false;
+    const reader = view.openPart(part);
+    if (reader === null) return true; // deleted meanwhile: the next look skips past it
+    let chunk: Uint8Array;
+    try {
+      chunk = new Uint8Array(Math.min(READ_BYTES, part.size - local));
+      chunk = chunk.subarray(0, await readFully(reader, local, chunk));
+    } finally {
+      reader.close();
+    }
+    if (chunk.length === 0) {
+      // A closed part shorter than its manifest says (damaged): go past it instead of spinning.
+      if (part.kind === "active") return false;
+      this.#position = part.start + part.size;
+      return true;
+    }
+    const queued = this.#take(chunk, position);
+    if (part.kind === "active") this.#rememberConsumed(chunk, position);
+    return queued || position + chunk.length < part.start + part.size ||
+      part.kind !== "active";
   }
 
   /** After `#take`: the fingerprint of the new position, from the bytes just read. */
@@ -199,8 +253,8 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     const end = this.#position ?? 0;
     if (end === position) return;
     const consumed = chunk.subarray(0, end - position);
-    if (consumed.length >= FINGERPRINT_BYTES) {
-      this.#fingerprint = consumed.slice(consumed.length - FINGERPRINT_BYTES);
+    if (consumed.length >= FINGERPRINT_BYTES || this.#fingerprintEnd !== position) {
+      this.#fingerprint = consumed.slice(Math.max(0, consumed.length - FINGERPRINT_BYTES));
     } else {
       const before = this.#fingerprint ?? new Uint8Array(0);
       const joined = new Uint8Array(before.length + consumed.length);
@@ -211,15 +265,14 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     this.#fingerprintEnd = end;
   }
 
-  #reset(reason: "truncated" | "replaced"): boolean {
+  #reset(reason: "truncated" | "replaced", start: number): boolean {
     this.#fingerprint = null;
     this.#fingerprintEnd = -1;
-    this.#position = 0;
+    this.#position = start;
     this.#skipping = false;
-    this.#queue.push({ type: "reset", reason, end: 0 });
+    this.#queue.push({ type: "reset", reason, end: start });
     return true;
   }
-
   /** Queue the complete lines of `chunk` (read at `position`); true when any was queued. */
   #take(chunk: Uint8Array, position: number): boolean {
     let start = 0;
@@ -274,23 +327,37 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     });
   }
 
-  /** A file-system watch is only a hint that wakes the poll early (events duplicate and drop). */
+  /**
+   * A file-system watch is only a hint that wakes the poll early (events
+   * duplicate and drop). Only the active file itself is watched (again when
+   * a rotation or a replacement gives it a new inode), never the directory:
+   * a platform watcher on the log root can block on a FIFO created there.
+   */
   #ensureWatcher(): void {
-    if (this.#watcher !== null || this.#stopped) return;
+    if (this.#stopped) return;
+    let ino: number | null = null;
+    try {
+      const info = Deno.lstatSync(this.#path);
+      if (info.isFile) ino = info.ino;
+    } catch {
+      // No active file (yet): the poll covers it.
+    }
+    if (ino === this.#watchedIno && (ino === null || this.#watcher !== null)) return;
+    this.#closeWatcher();
+    this.#watchedIno = ino;
+    if (ino === null) return;
     let watcher: Deno.FsWatcher;
     try {
-      watcher = Deno.watchFs(this.#dir, { recursive: false });
+      watcher = Deno.watchFs(this.#path, { recursive: false });
     } catch {
-      return; // no directory yet, or no watch support: the poll covers it
+      return; // removed meanwhile, or no watch support: the poll covers it
     }
     this.#watcher = watcher;
     (async () => {
       try {
-        for await (const event of watcher) {
-          if (event.paths.some((p) => basename(p) === this.#name)) {
-            this.#changed = true;
-            this.#wake?.();
-          }
+        for await (const _event of watcher) {
+          this.#changed = true;
+          this.#wake?.();
         }
       } catch {
         // watcher closed or failed: the poll covers it
@@ -298,16 +365,20 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     })();
   }
 
-  #stop(): void {
-    if (this.#stopped && this.#watcher === null) return;
-    this.#stopped = true;
-    this.#userSignal?.removeEventListener("abort", this.#onAbort);
+  #closeWatcher(): void {
     try {
       this.#watcher?.close();
     } catch {
       // already closed
     }
     this.#watcher = null;
+  }
+
+  #stop(): void {
+    if (this.#stopped && this.#watcher === null) return;
+    this.#stopped = true;
+    this.#userSignal?.removeEventListener("abort", this.#onAbort);
+    this.#closeWatcher();
     this.#wake?.();
   }
 }
@@ -338,7 +409,8 @@ export function followExecution(
   sessionId: string,
   options: FollowOptions = {},
 ): AsyncIterableIterator<FollowItem> {
-  const path = sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId);
+  const baseDir = options.baseDir ?? DEFAULT_LOG_DIR;
+  assertValidSessionId(sessionId);
   if (options.from !== undefined && (!Number.isSafeInteger(options.from) || options.from < 0)) {
     throw new RangeError(`from: expected a byte offset (an integer ≥ 0), got ${options.from}`);
   }
@@ -346,5 +418,5 @@ export function followExecution(
   if (poll !== undefined && !(Number.isFinite(poll) && poll > 0)) {
     throw new RangeError(`pollIntervalMs: expected a positive number of milliseconds, got ${poll}`);
   }
-  return new ExecutionFollower(path, options);
+  return new ExecutionFollower(baseDir, sessionId, options);
 }

@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { completeLinesEnd } from "./backward_lines.ts";
-import { openSessionFile } from "./session_file.ts";
+import { openSessionFileSync } from "./session_file.ts";
 
 /**
  * What a reader saw of the file: its size, and whether that size ended in a
@@ -28,11 +27,13 @@ export interface ObservedFileEnd {
 }
 
 /**
- * The byte offset live follow should start from for the session file at
- * `path`: the end of the last complete line within what `seen` covered (a
- * summary read before the timeline page), or, without `seen`, within the file
- * as it is now. `null` when the file does not exist (or is not a regular
- * file): the follower then waits for it and starts at 0.
+ * The logical offset live follow should start from for the session whose
+ * active file is `path` (`<root>/<sid>.jsonl`): the end of the last complete
+ * line within what `seen` covered (a summary read before the timeline page;
+ * its `size_bytes` is the session's logical size), or, without `seen`,
+ * within the session as it is now. Before the first rotation this is the
+ * file's own offset. `null` when the session does not exist (or its file is
+ * not a regular file): the follower then waits for it and starts at 0.
  *
  * @example
  * ```ts
@@ -41,14 +42,15 @@ export interface ObservedFileEnd {
  * console.log(await followStart("logs/execution/demo.jsonl", summary));
  * ```
  */
-export async function followStart(path: string, seen?: ObservedFileEnd): Promise<number | null> {
-  if (seen !== undefined && seen.torn_lines === 0) return seen.size_bytes;
-  const file = await openSessionFile(path);
-  if (file === null) return null;
+export function followStart(path: string, seen?: ObservedFileEnd): Promise<number | null> {
+  if (seen !== undefined && seen.torn_lines === 0) return Promise.resolve(seen.size_bytes);
   try {
-    const size = seen?.size_bytes ?? (await file.stat()).size;
-    return await completeLinesEnd(file, size);
-  } finally {
-    file.close();
+    const end = openSessionFileSync(path);
+    if (end === null) return Promise.resolve(null);
+    using opened = end;
+    const size = Math.min(seen?.size_bytes ?? Infinity, opened.statSync().size);
+    return Promise.resolve(opened.completeEndSync(size));
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

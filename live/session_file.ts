@@ -3,15 +3,28 @@
  * not a symbolic link counts as a session file. A link planted in the log
  * root (pointing anywhere) and a FIFO or device named `<id>.jsonl` (which
  * would block a reader or serve foreign data) read as absent, as they are
- * absent from the session list and refused by the writer. Internal: not part
- * of the public API.
+ * absent from the session list and refused by the writer. The open itself
+ * never follows a link and never waits on a FIFO (see `RegularFile`), so a
+ * file swapped in between a check and the open cannot hang a request.
+ * Internal: not part of the public API.
  *
  * @module
  */
-import { readAt } from "./backward_lines.ts";
+import { basename, dirname } from "node:path";
+import { RegularFile } from "../execution/wire/regular_file.ts";
+import { type PositionalReader, readFully } from "../execution/wire/positional_reader.ts";
+import { readSessionLayoutSync } from "../execution/telemetry/segments.ts";
+import { isValidSessionId } from "../execution/session_id.ts";
+import { gzipContentSizeSync } from "./gzip_readers.ts";
+
+export { RegularFile };
 
 /** Bytes just before a read position kept to notice a file rewritten in place. */
 export const FINGERPRINT_BYTES = 64;
+const SESSION_SUFFIX = ".jsonl";
+const LF = 0x0a;
+/** Backward step when looking for the end of the last complete line. */
+const TAIL_BLOCK_BYTES = 64 * 1024;
 
 /**
  * The up to {@linkcode FINGERPRINT_BYTES} bytes before `position`: compared
@@ -23,9 +36,14 @@ export const FINGERPRINT_BYTES = 64;
  * const seen = await fingerprintAt(file, 4096);
  * ```
  */
-export async function fingerprintAt(file: Deno.FsFile, position: number): Promise<Uint8Array> {
+export async function fingerprintAt(
+  file: PositionalReader,
+  position: number,
+): Promise<Uint8Array> {
   const length = Math.min(FINGERPRINT_BYTES, position);
-  return await readAt(file, position - length, length);
+  const out = new Uint8Array(length);
+  const filled = await readFully(file, position - length, out);
+  return filled === length ? out : out.subarray(0, filled);
 }
 
 /**
@@ -42,38 +60,10 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The opened `file` when it is the regular file `before` (from lstat) described; else closes it. */
-function keepIfSame(
-  file: Deno.FsFile,
-  before: Deno.FileInfo,
-  stat: () => Deno.FileInfo,
-): Deno.FsFile | null {
-  let same = false;
-  try {
-    const after = stat();
-    same = after.isFile && after.ino === before.ino && after.dev === before.dev;
-  } finally {
-    if (!same) file.close();
-  }
-  return same ? file : null;
-}
-
-/** `run()`, or `null` when it throws `NotFound` (other errors are thrown). */
-function missingAsNull<T>(run: () => T): T | null {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
-}
-
 /**
  * Open `path` for reading when it is a regular file (not a symbolic link);
- * `null` when it is missing, a link, not a regular file, or was swapped
- * between the check and the open. Other errors (permissions) are thrown.
- * The checks use synchronous `lstat`/`fstat` (microseconds on a local disk);
- * the open itself is asynchronous.
+ * `null` when it is missing, a link, or not a regular file. Other errors
+ * (permissions) are thrown. Never blocks on a FIFO swapped in under the name.
  *
  * @example
  * ```ts ignore
@@ -81,31 +71,124 @@ function missingAsNull<T>(run: () => T): T | null {
  * if (file === null) console.log("no session file");
  * ```
  */
-export async function openSessionFile(path: string): Promise<Deno.FsFile | null> {
-  // lstat: a symbolic link is not a file here, so it is never followed.
-  const before = missingAsNull(() => Deno.lstatSync(path));
-  if (before === null || !before.isFile) return null;
-  let file: Deno.FsFile;
+export function openSessionFile(path: string): Promise<RegularFile | null> {
   try {
-    file = await Deno.open(path, { read: true });
+    return Promise.resolve(RegularFile.open(path));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
+    return Promise.reject(err);
   }
-  return keepIfSame(file, before, () => file.statSync());
 }
 
 /**
- * {@linkcode openSessionFile}, synchronously.
+ * The end of a session as one logical byte stream (closed segments, then
+ * the active file): what `timeline --follow` starts from. `statSync().size`
+ * is the logical size, and {@linkcode completeLinesEndSync} gives the end of
+ * its last complete line, both as logical offsets (equal to the file's own
+ * before the first rotation).
+ */
+export class SessionEnd implements Disposable {
+  readonly #active: RegularFile | null;
+  readonly #base: number;
+  readonly #size: number;
+  /** The active file's identity and logical start, or `null` without an active file. */
+  readonly active: { ino: number; dev: number; base: number } | null;
+
+  /** The end of a session whose active file (if any) starts at logical `base`. */
+  constructor(active: RegularFile | null, base: number) {
+    this.#active = active;
+    this.#base = base;
+    const stat = active?.stat() ?? null;
+    this.#size = base + (stat?.size ?? 0);
+    this.active = stat === null ? null : { ino: stat.ino, dev: stat.dev, base };
+  }
+
+  /** The logical size (every closed segment plus the active file). */
+  statSync(): { size: number } {
+    return { size: this.#size };
+  }
+
+  /** The logical offset just after the last `\n` within the first `size` logical bytes. */
+  completeEndSync(size: number): number {
+    const active = this.#active;
+    if (active === null || size <= this.#base) return Math.min(size, this.#base);
+    const local = completeEndOf((p, into) => active.readSync(p, into), size - this.#base);
+    // Closed segments end with a newline: a file without one yet ends where they do.
+    return this.#base + local;
+  }
+
+  /** Close the active file. */
+  close(): void {
+    this.#active?.close();
+  }
+
+  /** Close at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** The end of the last complete line within `size` bytes of a source read synchronously. */
+function completeEndOf(read: (position: number, into: Uint8Array) => number, size: number): number {
+  const block = new Uint8Array(TAIL_BLOCK_BYTES);
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - block.length);
+    const view = block.subarray(0, end - start);
+    let filled = 0;
+    while (filled < view.length) {
+      const n = read(start + filled, view.subarray(filled));
+      if (n <= 0) break;
+      filled += n;
+    }
+    const nl = view.subarray(0, filled).lastIndexOf(LF);
+    if (nl !== -1) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * The logical end of the session whose active file is `path`
+ * (`<root>/<sid>.jsonl`): `null` when the session has neither an active file
+ * nor a closed segment. A path that is not a session file of a log root is
+ * opened as a plain file (offsets are then the file's own).
  *
  * @example
  * ```ts ignore
- * const file = openSessionFileSync("logs/execution/demo.jsonl");
+ * using end = openSessionFileSync("logs/execution/demo.jsonl");
  * ```
  */
-export function openSessionFileSync(path: string): Deno.FsFile | null {
-  const before = missingAsNull(() => Deno.lstatSync(path));
-  if (before === null || !before.isFile) return null;
-  const file = missingAsNull(() => Deno.openSync(path, { read: true }));
-  return file === null ? null : keepIfSame(file, before, () => file.statSync());
+export function openSessionFileSync(path: string): SessionEnd | null {
+  const name = basename(path);
+  const sessionId = name.endsWith(SESSION_SUFFIX) ? name.slice(0, -SESSION_SUFFIX.length) : "";
+  if (!isValidSessionId(sessionId)) {
+    const file = RegularFile.open(path);
+    return file === null ? null : new SessionEnd(file, 0);
+  }
+  for (let attempt = 0;; attempt++) {
+    const active = RegularFile.open(path);
+    const layout = readSessionLayoutSync(dirname(path), sessionId);
+    if (active !== null && attempt < 3 && isNewestSegment(active, layout.segments.at(-1)?.path)) {
+      active.close(); // rotated between the open and the layout: look again
+      continue;
+    }
+    if (active === null && layout.segments.length === 0) {
+      // A whole-session archive: it ends where its content does.
+      const size = gzipContentSizeSync(layout.archivePath);
+      return size === null ? null : new SessionEnd(null, size);
+    }
+    return new SessionEnd(active, layout.base);
+  }
+}
+
+/** Whether `file` (opened as the active file) is the segment at `segmentPath` (it was rotated). */
+export function isNewestSegment(file: RegularFile, segmentPath: string | undefined): boolean {
+  if (segmentPath === undefined) return false;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(segmentPath);
+  } catch {
+    return false;
+  }
+  const held = file.stat();
+  return info.ino === held.ino && info.dev === held.dev;
 }

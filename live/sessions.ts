@@ -1,5 +1,7 @@
 /**
- * The sessions of a log root: every `<id>.jsonl` with a valid session id.
+ * The sessions of a log root: every session id with an active file
+ * (`<id>.jsonl`), closed segments (`.segments/<id>/`) or a whole-session
+ * archive (`<id>.jsonl.gz`).
  *
  * @module
  */
@@ -7,16 +9,78 @@ import { join } from "node:path";
 import type { SessionInfo } from "./types.ts";
 import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
+import { readSessionLayoutSync, SEGMENTS_DIR_NAME } from "../execution/telemetry/segments.ts";
 import { getExecutionSummary } from "./summary.ts";
 
 const SUFFIX = ".jsonl";
+const ARCHIVE_SUFFIX = ".jsonl.gz";
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Session ids found in `baseDir` (files and segment directories with valid ids). */
+async function sessionIds(baseDir: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const entry of Deno.readDir(baseDir)) {
+    if (entry.isFile && entry.name.endsWith(ARCHIVE_SUFFIX)) {
+      const id = entry.name.slice(0, -ARCHIVE_SUFFIX.length);
+      if (isValidSessionId(id)) ids.add(id);
+    } else if (entry.isFile && entry.name.endsWith(SUFFIX)) {
+      const id = entry.name.slice(0, -SUFFIX.length);
+      if (isValidSessionId(id)) ids.add(id);
+    }
+  }
+  try {
+    for await (const entry of Deno.readDir(join(baseDir, SEGMENTS_DIR_NAME))) {
+      if (entry.isDirectory && isValidSessionId(entry.name)) ids.add(entry.name);
+    }
+  } catch {
+    // no rotated session
+  }
+  return ids;
+}
 
 /**
- * Every session file in `baseDir` (not recursive): files named `<id>.jsonl`
- * with a valid session id (others are ignored), with size, event count, first
- * and last timestamp (from the summary cache, brought up to date
- * incrementally) and modification time; newest first (by last timestamp,
- * then modification time). A missing directory gives an empty list.
+ * Bytes a session takes on disk (active file, every closed segment as
+ * stored, compressed or plain; or its archive) and when it last changed.
+ */
+function diskUsage(baseDir: string, id: string): { size: number; modified: Date | null } {
+  const layout = readSessionLayoutSync(baseDir, id);
+  const active = lstatOrNull(layout.activePath);
+  let size = 0;
+  let modified: Date | null = null;
+  if (active !== null && active.isFile) {
+    size += active.size;
+    modified = active.mtime;
+  }
+  for (const segment of layout.segments) {
+    size += segment.disk_bytes;
+    if (modified === null) modified = lstatOrNull(segment.path)?.mtime ?? null;
+  }
+  if (layout.segments.length === 0 && (active === null || !active.isFile)) {
+    const archive = lstatOrNull(layout.archivePath);
+    if (archive !== null && archive.isFile) {
+      size += archive.size;
+      modified = archive.mtime;
+    }
+  }
+  return { size, modified };
+}
+
+/**
+ * Every session in `baseDir` (not recursive): an active file `<id>.jsonl`,
+ * closed segments under `.segments/<id>/`, or a whole-session archive
+ * `<id>.jsonl.gz`, with a valid session id (other names are ignored). Each
+ * comes with its size on disk (every segment, compressed or plain), event
+ * count and first and last timestamp (from the summary cache: closed
+ * segments through their manifest, the active file incrementally) and
+ * modification time; newest first (by last timestamp, then modification
+ * time). A missing directory gives an empty list.
  *
  * @example
  * ```ts
@@ -27,35 +91,25 @@ const SUFFIX = ".jsonl";
  * ```
  */
 export async function listSessions(baseDir: string = DEFAULT_LOG_DIR): Promise<SessionInfo[]> {
-  const ids: string[] = [];
+  let ids: Set<string>;
   try {
-    for await (const entry of Deno.readDir(baseDir)) {
-      if (!entry.isFile || !entry.name.endsWith(SUFFIX)) continue;
-      const id = entry.name.slice(0, -SUFFIX.length);
-      if (isValidSessionId(id)) ids.push(id);
-    }
+    ids = await sessionIds(baseDir);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
   const sessions: SessionInfo[] = [];
   for (const id of ids) {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(join(baseDir, `${id}${SUFFIX}`));
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) continue; // removed meanwhile
-      throw err;
-    }
     const summary = await getExecutionSummary(id, { baseDir });
-    if (!summary.found) continue;
+    if (!summary.found) continue; // removed meanwhile, a link, a FIFO, a damaged archive
+    const disk = diskUsage(baseDir, id);
     sessions.push({
       session_id: id,
-      size_bytes: summary.size_bytes,
+      size_bytes: disk.size,
       event_count: summary.event_count,
       first_ts: summary.start_time,
       last_ts: summary.end_time,
-      modified: info.mtime === null ? null : info.mtime.toISOString(),
+      modified: disk.modified === null ? null : disk.modified.toISOString(),
     });
   }
   // Newest first: wire timestamps compare as strings; files without any by modification time.

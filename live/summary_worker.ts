@@ -5,13 +5,15 @@
  * @module
  */
 import { readInto, SummaryState } from "../execution/wire/summary_state.ts";
-import { openSessionFile } from "./session_file.ts";
+import { RegularFile } from "../execution/wire/regular_file.ts";
 
-/** What the summary asks of the worker. */
+/** What the summary asks of the worker: a part of the file it holds (same inode). */
 interface PartRequest {
   path: string;
   start: number;
   end: number;
+  ino: number;
+  dev: number;
 }
 
 const scope = globalThis as unknown as {
@@ -20,16 +22,19 @@ const scope = globalThis as unknown as {
 };
 
 scope.onmessage = async (event: MessageEvent<PartRequest>): Promise<void> => {
-  const { path, start, end } = event.data;
+  const { path, start, end, ino, dev } = event.data;
   try {
-    // Opened again by path: the same checks as the main thread's open (a regular file, no link).
-    const opened = await openSessionFile(path);
+    // Opened again by path, with the same checks as the main thread's open (a regular file, no
+    // link, never blocking); it must be the file the main thread holds (not rotated away since).
+    const opened = RegularFile.open(path);
     if (opened === null) throw new Error(`${path} is no longer a regular session file`);
     using file = opened;
+    const info = file.stat();
+    if (info.ino !== ino || info.dev !== dev) throw new Error(`${path} was replaced or rotated`);
     const state = new SummaryState(true);
     state.consumed = start;
     const torn = await readInto(file, state, end);
-    scope.postMessage({ ok: true, state: state.data(), torn });
+    scope.postMessage({ ok: true, state: state.toJSON(), torn });
   } catch (err) {
     scope.postMessage({ ok: false, error: String(err) });
   }

@@ -6,13 +6,18 @@
  */
 import type { TimelinePage, TimelineRow } from "./types.ts";
 import type { ReadEvent } from "../execution/wire/types.ts";
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
+import { assertValidSessionId } from "../execution/session_id.ts";
+import type { ReadStats } from "../execution/wire/types.ts";
+import { type ByteLine, LineSplitter } from "../execution/wire/line_stream.ts";
+import type { PositionalReader } from "../execution/wire/positional_reader.ts";
+import { openSessionView } from "./session_view.ts";
+import { yieldIfBusy } from "./fair_share.ts";
 import { readLinesBackward, retryWhileShrinking } from "./backward_lines.ts";
 import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
 import { describeEvent } from "./describe.ts";
 import { parseTimeBound } from "../execution/wire/timestamps.ts";
 import { UNKNOWN_KIND } from "../execution/wire/line_decoder.ts";
-import { openSessionFile } from "./session_file.ts";
 import { DEFAULT_TIMELINE_LIMIT } from "./timeline_query.ts";
 
 /**
@@ -134,7 +139,8 @@ export async function getExecutionTimeline(
   sessionId: string,
   options: TimelineOptions = {},
 ): Promise<TimelinePage> {
-  const path = sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId);
+  const baseDir = options.baseDir ?? DEFAULT_LOG_DIR;
+  assertValidSessionId(sessionId);
   const limit = options.limit ?? DEFAULT_TIMELINE_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
     throw new RangeError(`limit: expected a positive integer, got ${String(limit)}`);
@@ -171,7 +177,7 @@ export async function getExecutionTimeline(
   };
   return await retryWhileShrinking(
     sessionId,
-    () => readPage(path, sessionId, before, limit, match),
+    () => readPage(baseDir, sessionId, before, limit, match),
   );
 }
 
@@ -185,9 +191,9 @@ interface RowFilter {
   symbolNeedle: Uint8Array | null;
 }
 
-/** One backward read of the file as it is now; throws `FileShrankError` if it shrinks meanwhile. */
+/** One backward read of the session as it is now; throws `FileShrankError` if it shrinks meanwhile. */
 async function readPage(
-  path: string,
+  baseDir: string,
   sessionId: string,
   before: number | undefined,
   limit: number,
@@ -202,40 +208,126 @@ async function readPage(
     stats: emptyReadStats(),
   };
   const stats = page.stats;
-  const file = await openSessionFile(path);
-  if (file === null) return page;
-  try {
-    const info = await file.stat();
-    page.found = true;
-    const end = before === undefined ? info.size : Math.min(before, info.size);
-    // The backward reader reports only lines that hold one of the kinds (or else the symbol);
-    // with both, the symbol is checked here, still before any decoding.
-    const blockNeedles = kindNeedles ?? (symbolNeedle === null ? null : [symbolNeedle]);
-    const mustContain = blockNeedles === null
-      ? null
-      : [...blockNeedles.map((n) => latin1.decode(n)), ESCAPE_NEEDLE];
-    const lineNeedle = kindNeedles === null ? null : symbolNeedle;
-    scan: for await (const batch of readLinesBackward(file, end, undefined, mustContain)) {
-      for (const line of batch) {
-        if (
-          line.status === "line" && lineNeedle !== null &&
-          !containsBytes(line.bytes, lineNeedle) && !line.bytes.includes(BACKSLASH)
-        ) continue;
-        const event = countLine(stats, line);
-        if (event === null) continue;
-        if (kinds !== null && !kinds.has(event.kind)) continue;
-        if (symbol !== null && event.symbol !== symbol) continue;
-        if (since !== null && (event.ts_micros === null || event.ts_micros < since)) continue;
-        if (until !== null && (event.ts_micros === null || event.ts_micros > until)) continue;
-        page.timeline.push(toTimelineRow(event));
-        if (page.timeline.length === limit) {
-          page.next_before = line.offset > 0 ? line.offset : null;
-          break scan;
-        }
+  using view = await openSessionView(baseDir, sessionId);
+  if (!view.found) return page;
+  page.found = true;
+  const end = before === undefined ? view.end : Math.min(before, view.end);
+  const oldest = view.firstStart;
+  // The backward reader reports only lines that hold one of the kinds (or else the symbol);
+  // with both, the symbol is checked here, still before any decoding.
+  const blockNeedles = kindNeedles ?? (symbolNeedle === null ? null : [symbolNeedle]);
+  const mustContain = blockNeedles === null
+    ? null
+    : [...blockNeedles.map((n) => latin1.decode(n)), ESCAPE_NEEDLE];
+  const lineNeedle = kindNeedles === null ? null : symbolNeedle;
+  /** Whether a line passes every filter; adds its row when it does. */
+  const take = (line: ByteLine): boolean => {
+    if (
+      line.status === "line" && lineNeedle !== null &&
+      !containsBytes(line.bytes, lineNeedle) && !line.bytes.includes(BACKSLASH)
+    ) return false;
+    const event = countLine(stats, line);
+    if (event === null) return false;
+    if (kinds !== null && !kinds.has(event.kind)) return false;
+    if (symbol !== null && event.symbol !== symbol) return false;
+    if (since !== null && (event.ts_micros === null || event.ts_micros < since)) return false;
+    if (until !== null && (event.ts_micros === null || event.ts_micros > until)) return false;
+    page.timeline.push(toTimelineRow(event));
+    return true;
+  };
+  // Newest part first; each part is read backwards from the end (or `before`) within it.
+  for (let p = view.parts.length - 1; p >= 0; p--) {
+    const part = view.parts[p];
+    if (part.start >= end) continue;
+    const localEnd = Math.min(end, part.start + part.size) - part.start;
+    const reader = view.openPart(part);
+    if (reader === null) continue; // deleted since the layout was read
+    try {
+      const full = reader.random
+        ? await readPartBackward(reader, part.start, localEnd, mustContain, take, limit, page)
+        : await readPartForward(reader, part.start, localEnd, take, limit, page, stats);
+      if (full) {
+        const offset = page.timeline[page.timeline.length - 1].offset;
+        page.next_before = offset > oldest ? offset : null;
+        return page;
       }
+    } finally {
+      reader.close();
     }
-  } finally {
-    file.close();
   }
   return page;
+}
+
+/** Whether the page is full after the rows of a part. */
+async function readPartBackward(
+  reader: PositionalReader,
+  start: number,
+  localEnd: number,
+  mustContain: string[] | null,
+  take: (line: ByteLine) => boolean,
+  limit: number,
+  page: TimelinePage,
+): Promise<boolean> {
+  let work = performance.now();
+  for await (const batch of readLinesBackward(reader, localEnd, undefined, mustContain)) {
+    for (const line of batch) {
+      // Logical offsets: the part's start plus the offset within it.
+      line.offset += start;
+      line.end += start;
+      if (take(line) && page.timeline.length === limit) return true;
+    }
+    work = await yieldIfBusy(work);
+  }
+  return false;
+}
+
+/**
+ * A part that can only be read front to back (an archive): scan it to
+ * `localEnd`, keeping the last `limit − rows so far` matches (added newest
+ * first), and count the lines a backward read would have examined: from the
+ * oldest kept row on when the page fills, else all of them.
+ */
+async function readPartForward(
+  reader: PositionalReader,
+  start: number,
+  localEnd: number,
+  take: (line: ByteLine) => boolean,
+  limit: number,
+  page: TimelinePage,
+  stats: ReadStats,
+): Promise<boolean> {
+  const want = limit - page.timeline.length;
+  const base = { ...stats };
+  /** Counts of this part's lines so far. */
+  const counted = emptyReadStats();
+  const kept: Array<{ row: TimelineRow; countedBefore: ReadStats }> = [];
+  const onLine = (line: ByteLine): void => {
+    const countedBefore = { ...counted };
+    const matched = take(line); // counts into `stats`, pushes its row onto the page
+    for (const key of Object.keys(stats) as Array<keyof ReadStats>) {
+      counted[key] += stats[key] - base[key];
+      stats[key] = base[key];
+    }
+    if (!matched) return;
+    kept.push({ row: page.timeline.pop()!, countedBefore });
+    if (kept.length > want) kept.shift();
+  };
+  const splitter = new LineSplitter({ startOffset: start });
+  const buf = new Uint8Array(1024 * 1024);
+  let work = performance.now();
+  for (let at = 0; at < localEnd;) {
+    const n = await reader.read(at, buf.subarray(0, Math.min(buf.length, localEnd - at)));
+    if (n === 0) break;
+    splitter.push(buf.subarray(0, n), onLine);
+    at += n;
+    work = await yieldIfBusy(work);
+  }
+  splitter.finish(onLine);
+  const full = kept.length === want;
+  const from = full ? kept[0].countedBefore : emptyReadStats();
+  for (const key of Object.keys(stats) as Array<keyof ReadStats>) {
+    stats[key] = base[key] + counted[key] - from[key];
+  }
+  for (let i = kept.length - 1; i >= 0; i--) page.timeline.push(kept[i].row);
+  return full;
 }

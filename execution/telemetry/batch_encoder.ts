@@ -68,8 +68,12 @@ export class BatchEncoder {
     let length = 0;
     let run = "";
     let i = from;
-    for (; i < end && length + run.length < maxBytes; i++) {
+    for (; i < end; i++) {
       const item = items[i];
+      // Stop before a line that would take the batch past `maxBytes` (a batch holds at least
+      // one line). An upper bound of the line's bytes: ASCII is one byte per character, other
+      // text at most three; the seq and `}\n` add at most 18.
+      if (i > from && length + run.length + lineBound(item) > maxBytes) break;
       seq++;
       if (typeof item === "string") {
         run += item + seq + "}\n";
@@ -106,6 +110,16 @@ export class BatchEncoder {
     this.#scratch = grown;
   }
 }
+
+/** Upper bound of the bytes an item's line takes (see the check in `#encodeLines`). */
+function lineBound(item: QueuedItem): number {
+  if (typeof item === "string") return item.length + 18;
+  if (item instanceof NonAsciiLine) return item.length * 3 + 18;
+  return DROP_LINE_BOUND;
+}
+
+/** Upper bound of a `TELEMETRY_DROPPED` line (its symbol and mode come from the event). */
+const DROP_LINE_BOUND = 1024;
 
 /** The complete `TELEMETRY_DROPPED` line that stands for a run of dropped events. */
 function dropReportLine(sessionId: string, marker: DropMarker, seq: number): string {

@@ -24,6 +24,8 @@ export class LineBatch {
   written = 0;
   /** The error of the last write attempt, or `null`. */
   error: unknown = null;
+  /** Its written lines were counted in the logger's counters (by the drain or the sync path). */
+  accounted = false;
 
   /** A batch of the lines of `items[from, from + count)`, not yet written. */
   constructor(

@@ -38,6 +38,7 @@ import { describeError, ProblemReporter } from "./problem_reporter.ts";
 import { NonAsciiLine } from "./queued_item.ts";
 import { SessionQueue, type SessionQueueHost } from "./session_queue.ts";
 import { TelemetryCounters, type TelemetryStats } from "./stats.ts";
+import { SegmentCompactor } from "./segment_compactor.ts";
 
 /**
  * `open`: events are queued; `exited`: the exit flush has run, so the process
@@ -76,17 +77,30 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   #closing: Promise<void> | null = null;
   /** Removes the exit flush registration; `null` without `flushOnExit`. */
   readonly #unregisterExitFlush: (() => void) | null;
+  /** Compresses closed segments off the hot path. */
+  readonly #compactor: SegmentCompactor;
 
   /** Create a logger; nothing is opened until the first event of a session is written. */
   constructor(options: JsonlExecutionLoggerOptions = {}) {
     const settings = resolveLoggerSettings(options);
     this.#settings = settings;
     this.#reporter = new ProblemReporter(settings.onError, settings.errorReportIntervalMs);
+    this.#compactor = new SegmentCompactor((job, error) => {
+      this.#counters.errors++;
+      this.#reporter.report(
+        null,
+        new Error(error),
+        `could not ${job.kind === "compact" ? `compress segment ${job.index} of` : "repair"} ` +
+          `session ${job.sessionId}: ${error} (its plain copy is kept and read as it is; the ` +
+          `next writer retries)`,
+      );
+    });
     this.#host = {
       settings,
       encoder: new BatchEncoder(),
       counters: this.#counters,
       reporter: this.#reporter,
+      compactor: this.#compactor,
       makeRoomToOpen: (opening) => this.#makeRoomToOpen(opening),
       requestFlushTimer: () => this.#requestFlushTimer(),
     };
@@ -156,10 +170,14 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       const encoded = encodeLinePrefix(event);
       const line = encoded.ascii ? encoded.line : new NonAsciiLine(encoded.line);
       if (counters.bufferedChars + line.length > this.#settings.maxBufferedChars) {
-        counters.dropped++;
-        queue.noteDrop(String(event.symbol), String(event.mode));
-        this.#requestFlushTimer();
-        return;
+        // Backpressure: the caller waits for the disk instead of losing the event.
+        if (this.#settings.onFull === "block") this.#writeHealthySync();
+        if (counters.bufferedChars + line.length > this.#settings.maxBufferedChars) {
+          counters.dropped++;
+          queue.noteDrop(String(event.symbol), String(event.mode));
+          this.#requestFlushTimer();
+          return;
+        }
       }
       const queuedChars = queue.push(line);
       counters.bufferedChars += line.length;
@@ -198,9 +216,29 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   }
 
   /**
-   * Flush, then close every file and stop the timer. Events still unwritten
-   * (the disk keeps failing) are counted as dropped. Later `emit()` calls are
-   * dropped and counted. Never rejects.
+   * Close the session's active file into a segment now (after writing what
+   * is queued for it), as the size and daily triggers do; the segment is
+   * compressed off the hot path. A session without a file (or with an empty
+   * one) has nothing to rotate. Never rejects; problems go to `onError`.
+   *
+   * @throws {InvalidSessionIdError} when `sessionId` is not a valid session id.
+   */
+  async rotate(sessionId: string): Promise<void> {
+    if (!isValidSessionId(sessionId)) throw new InvalidSessionIdError(sessionId);
+    if (this.#phase === "closed") return;
+    let queue = this.#queues.get(sessionId);
+    if (queue === undefined) {
+      queue = new SessionQueue(sessionId, this.pathFor(sessionId), this.#host);
+      this.#queues.set(sessionId, queue);
+    }
+    await queue.rotate();
+  }
+
+  /**
+   * Flush, then close every file and stop the timer, and wait for closed
+   * segments to be compressed. Events still unwritten (the disk keeps
+   * failing) are counted as dropped. Later `emit()` calls are dropped and
+   * counted. Never rejects.
    */
   close(): Promise<void> {
     this.#closing ??= this.#closeOnce();
@@ -215,7 +253,15 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     }
     await this.flush();
     for (const queue of this.#queues.values()) await queue.close();
+    await this.#compactor.idle();
     this.#unregisterExitFlush?.();
+  }
+
+  /** Under backpressure: write every session whose disk works, synchronously. */
+  #writeHealthySync(): void {
+    for (const queue of this.#queues.values()) {
+      if (!queue.failing && !queue.refused) queue.writeAllSync("backpressure");
+    }
   }
 
   /** Make sure queued events are written within `flushIntervalMs` (not after close()). */

@@ -38,12 +38,33 @@ export interface JsonlExecutionLoggerOptions {
    */
   flushIntervalMs?: number;
   /**
-   * Memory cap over all sessions, in bytes of encoded lines. Events emitted
-   * while the cap is reached are dropped and counted, and a `TELEMETRY_DROPPED`
-   * error event with the count is written once writing resumes.
+   * Memory cap over all sessions, in bytes of encoded lines. What happens
+   * when an event would exceed it is `onFull`'s choice.
    * @default {16777216} (16 MiB)
    */
   maxBufferedBytes?: number;
+  /**
+   * When the memory cap is reached: `"block"` writes everything queued
+   * synchronously on the caller's `emit()` (backpressure: the caller waits
+   * for the disk, nothing is dropped); `"drop"` drops the event, counts it,
+   * and writes a `TELEMETRY_DROPPED` error event with the count once writing
+   * resumes. While the disk fails, both drop (memory stays bounded).
+   * @default {"block"}
+   */
+  onFull?: "block" | "drop";
+  /**
+   * Close the active file into a compressed segment before a write would make
+   * it larger than this many bytes (`Infinity`: never by size). A line is
+   * never split across segments.
+   * @default {67108864} (64 MiB)
+   */
+  rotateBytes?: number;
+  /**
+   * Close the active file into a segment at the first write of a new UTC
+   * day (each segment holds the lines written on one day).
+   * @default {true}
+   */
+  daily?: boolean;
   /**
    * Call `fdatasync` after every batch, so that a resolved `flush()` means the
    * events are on disk, not only in the operating system's cache.
@@ -90,6 +111,10 @@ export interface LoggerSettings {
   readonly batchChars: number;
   readonly flushIntervalMs: number;
   readonly maxBufferedChars: number;
+  readonly onFull: "block" | "drop";
+  /** `Infinity` when size rotation is off. */
+  readonly rotateBytes: number;
+  readonly daily: boolean;
   readonly maxOpenFiles: number;
   readonly fsync: boolean;
   readonly flushOnExit: boolean;
@@ -104,6 +129,8 @@ const DEFAULT_FLUSH_INTERVAL_MS = 100;
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const DEFAULT_ERROR_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_OPEN_FILES = 32;
+/** 64 MiB: a segment compresses in well under a second and pages back in a few members. */
+export const DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024;
 
 /** Apply the defaults; a size or interval that is not a positive number gets its default. */
 export function resolveLoggerSettings(options: JsonlExecutionLoggerOptions): LoggerSettings {
@@ -113,6 +140,11 @@ export function resolveLoggerSettings(options: JsonlExecutionLoggerOptions): Log
     batchChars: positive(options.batchBytes, DEFAULT_BATCH_BYTES),
     flushIntervalMs: positive(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS),
     maxBufferedChars: positive(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
+    onFull: options.onFull === "drop" ? "drop" : "block",
+    rotateBytes: options.rotateBytes === Infinity
+      ? Infinity
+      : positive(options.rotateBytes, DEFAULT_ROTATE_BYTES),
+    daily: options.daily ?? true,
     maxOpenFiles: Math.floor(positive(options.maxOpenFiles, DEFAULT_MAX_OPEN_FILES)),
     fsync: options.fsync ?? false,
     flushOnExit,

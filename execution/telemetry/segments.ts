@@ -18,6 +18,10 @@
  */
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
+import { readRegularTextFile } from "../wire/regular_file.ts";
+import { crashPoint } from "./crash_points.ts";
+import { formatWireTimestamp } from "../wire_time.ts";
+import { gunzipSync } from "node:zlib";
 
 /**
  * The directory under the log root that holds every rotated session's segments.
@@ -41,6 +45,10 @@ export const SEGMENTS_DIR_NAME = ".segments";
  */
 export const SEGMENT_MANIFEST_FORMAT = "peak-exec-segments/1";
 
+/** The manifest's file name in a session's segment directory. */
+const MANIFEST_NAME = "manifest.json";
+/** The suffix of every temporary file in a segment directory (removed by repair). */
+export const TEMPORARY_SUFFIX = ".tmp";
 /** Digits of a segment index in its file name (wider indexes keep all their digits). */
 const INDEX_DIGITS = 6;
 const SEGMENT_FILE = /^(\d{6,})\.jsonl(\.gz)?$/;
@@ -191,7 +199,7 @@ export function segmentDir(baseDir: string, sessionId: string): string {
  * ```
  */
 export function segmentManifestPath(baseDir: string, sessionId: string): string {
-  return join(segmentDir(baseDir, sessionId), "manifest.json");
+  return join(segmentDir(baseDir, sessionId), MANIFEST_NAME);
 }
 
 /**
@@ -368,9 +376,9 @@ export function serializeSegmentManifest(manifest: SegmentManifest): string {
 
 /**
  * Read a session's manifest: `null` when there is none. Refuses a manifest
- * that is a symbolic link or not a regular file, and throws
- * {@linkcode SegmentManifestError} for an unusable one (callers that can,
- * rebuild the picture from the directory instead).
+ * that is a symbolic link or not a regular file (never blocking on a FIFO),
+ * and throws {@linkcode SegmentManifestError} for an unusable one (callers
+ * that can, rebuild the picture from the directory instead).
  *
  * @example
  * ```ts
@@ -379,34 +387,72 @@ export function serializeSegmentManifest(manifest: SegmentManifest): string {
  * console.log(manifest?.segments.length ?? 0);
  * ```
  */
-export async function readSegmentManifest(
+export function readSegmentManifest(
   baseDir: string,
   sessionId: string,
 ): Promise<SegmentManifest | null> {
+  try {
+    return Promise.resolve(readSegmentManifestSync(baseDir, sessionId));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * {@linkcode readSegmentManifest}, synchronously (a manifest is small and
+ * its open never blocks).
+ *
+ * @example
+ * ```ts
+ * import { readSegmentManifestSync } from "@peak-trade/execution";
+ * console.log(readSegmentManifestSync("logs/execution", "paper-1")?.segments.length ?? 0);
+ * ```
+ */
+export function readSegmentManifestSync(
+  baseDir: string,
+  sessionId: string,
+): SegmentManifest | null {
   const path = segmentManifestPath(baseDir, sessionId);
   let info: Deno.FileInfo;
   try {
-    info = await Deno.lstat(path);
+    info = Deno.lstatSync(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
     throw err;
   }
   if (!info.isFile) throw new SegmentManifestError(`${path} is not a regular file`);
-  if (info.size > MAX_MANIFEST_BYTES) throw new SegmentManifestError(`${path} is too large`);
-  let text: string;
+  let text: string | null;
   try {
-    text = await Deno.readTextFile(path);
+    text = readRegularTextFile(path, MAX_MANIFEST_BYTES);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
+    if (err instanceof RangeError) throw new SegmentManifestError(`${path} is too large`);
     throw err;
   }
+  // Removed since the lstat: none; replaced by something else: not a manifest.
+  if (text === null) {
+    if (!existsSync(path)) return null;
+    throw new SegmentManifestError(`${path} is not a regular file`);
+  }
   return parseSegmentManifest(text, sessionId);
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Write a session's manifest atomically: a temporary file in the same
  * directory, fsync, rename over the manifest, fsync of the directory. A crash
- * leaves either the old or the new manifest, never a mix.
+ * leaves either the old or the new manifest, never a mix. Writers that
+ * change an existing manifest use {@linkcode updateSegmentManifest}, which
+ * also serialises concurrent changes.
  *
  * @example
  * ```ts
@@ -414,44 +460,161 @@ export async function readSegmentManifest(
  * await writeSegmentManifest("logs/execution", emptySegmentManifest("paper-1"));
  * ```
  */
-export async function writeSegmentManifest(
+export function writeSegmentManifest(
   baseDir: string,
   manifest: SegmentManifest,
 ): Promise<void> {
-  const dir = segmentDir(baseDir, manifest.session_id);
-  await Deno.mkdir(dir, { recursive: true });
-  const path = join(dir, "manifest.json");
-  const temporary = join(dir, `manifest.json.${crypto.randomUUID()}.tmp`);
   try {
-    const file = await Deno.open(temporary, { write: true, createNew: true, mode: 0o644 });
+    writeSegmentManifestSync(baseDir, manifest);
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * {@linkcode writeSegmentManifest}, synchronously (the writer updates the
+ * manifest under its file lock while it rotates).
+ *
+ * @example
+ * ```ts
+ * import { emptySegmentManifest, writeSegmentManifestSync } from "@peak-trade/execution";
+ * writeSegmentManifestSync("logs/execution", emptySegmentManifest("paper-1"));
+ * ```
+ */
+export function writeSegmentManifestSync(baseDir: string, manifest: SegmentManifest): void {
+  const dir = segmentDir(baseDir, manifest.session_id);
+  Deno.mkdirSync(dir, { recursive: true });
+  const path = join(dir, MANIFEST_NAME);
+  const temporary = join(dir, `${MANIFEST_NAME}.${crypto.randomUUID()}${TEMPORARY_SUFFIX}`);
+  try {
+    const file = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o644 });
     try {
       const bytes = new TextEncoder().encode(serializeSegmentManifest(manifest));
       for (let written = 0; written < bytes.length;) {
-        written += await file.write(bytes.subarray(written));
+        written += file.writeSync(bytes.subarray(written));
       }
-      await file.sync();
+      file.syncSync();
     } finally {
       file.close();
     }
-    await Deno.rename(temporary, path);
+    crashPoint("manifest-write");
+    Deno.renameSync(temporary, path);
   } catch (err) {
-    await Deno.remove(temporary).catch(() => {});
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // never created, or already renamed
+    }
     throw err;
   }
-  await syncDirectory(dir);
+  syncDirectory(dir);
 }
 
-/** fsync a directory so a rename in it survives a power loss (best effort where unsupported). */
-async function syncDirectory(dir: string): Promise<void> {
+/**
+ * fsync a directory so a rename in it survives a power loss (best effort
+ * where a directory cannot be opened or synced; the rename itself is atomic).
+ *
+ * @example
+ * ```ts
+ * import { syncDirectory } from "@peak-trade/execution";
+ * syncDirectory("logs/execution");
+ * ```
+ */
+export function syncDirectory(dir: string): void {
   try {
-    const handle = await Deno.open(dir, { read: true });
+    const handle = Deno.openSync(dir, { read: true });
     try {
-      await handle.sync();
+      handle.syncSync();
     } finally {
       handle.close();
     }
   } catch {
     // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
+  }
+}
+
+/** The lock file every manifest change holds (a manifest is replaced by rename, so it cannot be locked itself). */
+const MANIFEST_LOCK_NAME = "manifest.lock";
+
+function openManifestLock(baseDir: string, sessionId: string): Deno.FsFile {
+  const dir = segmentDir(baseDir, sessionId);
+  Deno.mkdirSync(dir, { recursive: true });
+  const path = join(dir, MANIFEST_LOCK_NAME);
+  const info = lstatOrNull(path);
+  if (info !== null && !info.isFile) {
+    throw new SegmentManifestError(`${path} is not a regular file`);
+  }
+  return Deno.openSync(path, { read: true, write: true, create: true, mode: 0o644 });
+}
+
+/** Read the manifest for a change: an unreadable one is rebuilt from the directory. */
+function manifestForChange(baseDir: string, sessionId: string): SegmentManifest {
+  try {
+    return readSegmentManifestSync(baseDir, sessionId) ?? emptySegmentManifest(sessionId);
+  } catch (err) {
+    if (!(err instanceof SegmentManifestError)) throw err;
+    return rebuiltManifest(baseDir, sessionId);
+  }
+}
+
+/**
+ * Change a session's manifest under its lock (`<dir>/manifest.lock`, an
+ * exclusive `flock`): read it (an unreadable one is rebuilt from the
+ * directory), apply `change`, and write the result atomically unless
+ * `change` returns `null`. Every process that changes a manifest (writers
+ * rotating, compaction, repair, retention) goes through this, so no change is
+ * lost to a concurrent one. Returns the manifest as written (or as read).
+ *
+ * @example
+ * ```ts
+ * import { updateSegmentManifestSync } from "@peak-trade/execution";
+ * updateSegmentManifestSync("logs/execution", "paper-1", (m) => m.segments.length > 0 ? m : null);
+ * ```
+ */
+export function updateSegmentManifestSync(
+  baseDir: string,
+  sessionId: string,
+  change: (manifest: SegmentManifest) => SegmentManifest | null,
+): SegmentManifest {
+  const lock = openManifestLock(baseDir, sessionId);
+  try {
+    lock.lockSync(true);
+    const current = manifestForChange(baseDir, sessionId);
+    const next = change(current);
+    if (next === null) return current;
+    writeSegmentManifestSync(baseDir, next);
+    return next;
+  } finally {
+    lock.close(); // releases the lock
+  }
+}
+
+/**
+ * {@linkcode updateSegmentManifestSync}, waiting for the lock without
+ * blocking the event loop.
+ *
+ * @example
+ * ```ts
+ * import { updateSegmentManifest } from "@peak-trade/execution";
+ * await updateSegmentManifest("logs/execution", "paper-1", () => null);
+ * ```
+ */
+export async function updateSegmentManifest(
+  baseDir: string,
+  sessionId: string,
+  change: (manifest: SegmentManifest) => SegmentManifest | null,
+): Promise<SegmentManifest> {
+  const lock = openManifestLock(baseDir, sessionId);
+  try {
+    await lock.lock(true);
+    const current = manifestForChange(baseDir, sessionId);
+    const next = change(current);
+    if (next === null) return current;
+    writeSegmentManifestSync(baseDir, next);
+    return next;
+  } finally {
+    lock.close();
   }
 }
 
@@ -468,4 +631,282 @@ async function syncDirectory(dir: string): Promise<void> {
 export function activeBaseOffset(manifest: SegmentManifest | null): number {
   const last = manifest?.segments.at(-1);
   return last === undefined ? 0 : last.start_offset + last.bytes;
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw err;
+  }
+}
+
+/**
+ * One closed segment as a reader finds it: from the manifest, or (not yet
+ * entered there, or the manifest is unreadable) from the directory alone.
+ *
+ * @example
+ * ```ts
+ * import { readSessionLayoutSync } from "@peak-trade/execution";
+ * for (const part of readSessionLayoutSync("logs/execution", "paper-1").segments) {
+ *   console.log(part.index, part.start_offset, part.bytes, part.compressed);
+ * }
+ * ```
+ */
+export interface SegmentPart {
+  /** The segment's index. */
+  index: number;
+  /** Logical offset of its first byte. */
+  start_offset: number;
+  /** Its uncompressed bytes. */
+  bytes: number;
+  /** The file to read: the plain copy while one exists, else the `.gz`. */
+  path: string;
+  /** Whether `path` is the compressed file. */
+  compressed: boolean;
+  /** Size of `path` on disk. */
+  disk_bytes: number;
+  /** The manifest's entry, or `null` when only the directory knows the segment. */
+  entry: SegmentEntry | null;
+}
+
+/**
+ * Everything a reader needs to see a session as one byte stream: its closed
+ * segments in index order, where the active file starts, and the paths of
+ * the active file and of a whole-session archive.
+ *
+ * @example
+ * ```ts
+ * import { readSessionLayoutSync } from "@peak-trade/execution";
+ * const layout = readSessionLayoutSync("logs/execution", "paper-1");
+ * console.log(layout.base, layout.segments.length, layout.activePath);
+ * ```
+ */
+export interface SessionLayout {
+  /** The session. */
+  session_id: string;
+  /** Closed segments still on disk, ascending by index. */
+  segments: SegmentPart[];
+  /** Logical offset of the active file's first byte (the end of the last closed segment). */
+  base: number;
+  /** `<root>/<sid>.jsonl`. */
+  activePath: string;
+  /** `<root>/<sid>.jsonl.gz`. */
+  archivePath: string;
+  /** The manifest as read, or `null` (none, or unreadable). */
+  manifest: SegmentManifest | null;
+}
+
+/** Parsed manifests by path, reused while the file is the same (a rename gives a new inode). */
+const manifestCache = new Map<
+  string,
+  { ino: number | null; mtime: number; size: number; manifest: SegmentManifest }
+>();
+const MANIFEST_CACHE_ENTRIES = 256;
+
+function cachedManifest(baseDir: string, sessionId: string): SegmentManifest | null {
+  const path = segmentManifestPath(baseDir, sessionId);
+  const info = lstatOrNull(path);
+  if (info === null) {
+    manifestCache.delete(path);
+    return null;
+  }
+  const mtime = info.mtime?.getTime() ?? 0;
+  const hit = manifestCache.get(path);
+  if (hit !== undefined && hit.ino === info.ino && hit.mtime === mtime && hit.size === info.size) {
+    return hit.manifest;
+  }
+  const manifest = readSegmentManifestSync(baseDir, sessionId);
+  if (manifest === null) return null;
+  if (manifestCache.size >= MANIFEST_CACHE_ENTRIES) {
+    manifestCache.delete(manifestCache.keys().next().value!);
+  }
+  manifestCache.set(path, { ino: info.ino, mtime, size: info.size, manifest });
+  return manifest;
+}
+
+/** Segment files of a session's directory by index: which of plain and `.gz` exist, and sizes. */
+interface DirSegment {
+  plain: number | null;
+  gz: number | null;
+}
+
+function listSegmentFiles(dir: string): Map<number, DirSegment> {
+  const found = new Map<number, DirSegment>();
+  let names: Iterable<Deno.DirEntry>;
+  try {
+    names = Deno.readDirSync(dir);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return found;
+    }
+    throw err;
+  }
+  for (const entry of names) {
+    if (!entry.isFile) continue; // links, FIFOs and directories are never segments
+    const parsed = parseSegmentFileName(entry.name);
+    if (parsed === null) continue;
+    const info = lstatOrNull(join(dir, entry.name));
+    if (info === null || !info.isFile) continue;
+    const slot = found.get(parsed.index) ?? { plain: null, gz: null };
+    if (parsed.compressed) slot.gz = info.size;
+    else slot.plain = info.size;
+    found.set(parsed.index, slot);
+  }
+  return found;
+}
+
+/**
+ * The uncompressed size of a gzip file (every member), by decompressing it:
+ * only for a `.gz` segment that nothing else describes (a lost manifest).
+ */
+function gzipContentSize(path: string): number {
+  return gunzipSync(Deno.readFileSync(path)).length;
+}
+
+/**
+ * A session as readers see it: the manifest's segments (those whose file is
+ * still on disk), then segments the manifest does not list yet (a writer
+ * between its rename and its manifest update, or a lost manifest), each
+ * placed right after the one before. An unreadable manifest is treated as
+ * missing. The parsed manifest is cached while its file is unchanged.
+ *
+ * @example
+ * ```ts
+ * import { readSessionLayoutSync } from "@peak-trade/execution";
+ * const layout = readSessionLayoutSync("logs/execution", "paper-1");
+ * console.log(`the active file starts at logical offset ${layout.base}`);
+ * ```
+ */
+export function readSessionLayoutSync(baseDir: string, sessionId: string): SessionLayout {
+  const dir = segmentDir(baseDir, sessionId);
+  let manifest: SegmentManifest | null;
+  try {
+    manifest = cachedManifest(baseDir, sessionId);
+  } catch (err) {
+    if (!(err instanceof SegmentManifestError)) throw err;
+    manifest = null;
+  }
+  const files = listSegmentFiles(dir);
+  const segments: SegmentPart[] = [];
+  let end = 0;
+  let lastIndex = 0;
+  for (const entry of manifest?.segments ?? []) {
+    lastIndex = entry.index;
+    end = entry.start_offset + entry.bytes;
+    const onDisk = files.get(entry.index);
+    files.delete(entry.index);
+    if (onDisk === undefined) continue; // deleted (retention) or not readable
+    // The entry names the file to trust; the other copy is a compaction in progress.
+    const useGz = onDisk.gz !== null && (entry.file.endsWith(".gz") || onDisk.plain === null);
+    segments.push({
+      index: entry.index,
+      start_offset: entry.start_offset,
+      bytes: entry.bytes,
+      path: join(dir, segmentFileName(entry.index, useGz)),
+      compressed: useGz,
+      disk_bytes: (useGz ? onDisk.gz : onDisk.plain) ?? 0,
+      entry,
+    });
+  }
+  for (const index of [...files.keys()].sort((a, b) => a - b)) {
+    if (index <= lastIndex) continue; // an index the manifest dropped: retention's leftovers
+    const onDisk = files.get(index)!;
+    const compressed = onDisk.plain === null;
+    const path = join(dir, segmentFileName(index, compressed));
+    const bytes = compressed ? gzipContentSize(path) : onDisk.plain!;
+    segments.push({
+      index,
+      start_offset: end,
+      bytes,
+      path,
+      compressed,
+      disk_bytes: (compressed ? onDisk.gz : onDisk.plain) ?? 0,
+      entry: null,
+    });
+    end += bytes;
+  }
+  return {
+    session_id: sessionId,
+    segments,
+    base: end,
+    activePath: join(baseDir, `${sessionId}.jsonl`),
+    archivePath: sessionArchivePath(baseDir, sessionId),
+    manifest,
+  };
+}
+
+/**
+ * A manifest rebuilt from the directory (the manifest is unreadable): every
+ * segment gets an entry with what its size says; structural fields are
+ * filled in by repair.
+ */
+function rebuiltManifest(baseDir: string, sessionId: string): SegmentManifest {
+  const files = listSegmentFiles(segmentDir(baseDir, sessionId));
+  const manifest = emptySegmentManifest(sessionId);
+  let end = 0;
+  for (const index of [...files.keys()].sort((a, b) => a - b)) {
+    const onDisk = files.get(index)!;
+    // A `.gz` without an entry always has its plain copy beside it (compaction's order).
+    if (onDisk.plain === null) continue;
+    manifest.segments.push(plainSegmentEntry(index, end, onDisk.plain, "repair"));
+    end += onDisk.plain;
+  }
+  return manifest;
+}
+
+/**
+ * An entry for a closed, not yet compressed segment: its place and size;
+ * the rest is filled in from its bytes by the caller or by compaction.
+ *
+ * @example
+ * ```ts
+ * import { plainSegmentEntry } from "@peak-trade/execution";
+ * console.log(plainSegmentEntry(1, 0, 4096, "size").file); // "000001.jsonl"
+ * ```
+ */
+export function plainSegmentEntry(
+  index: number,
+  startOffset: number,
+  bytes: number,
+  trigger: RotationTrigger,
+): SegmentEntry {
+  return {
+    index,
+    file: segmentFileName(index, false),
+    start_offset: startOffset,
+    bytes,
+    compressed_bytes: null,
+    lines: 0,
+    first_seq: null,
+    last_seq: null,
+    first_ts: null,
+    last_ts: null,
+    sha256: null,
+    members: [],
+    trigger,
+    closed_at: formatWireTimestamp(new Date()),
+    summary: null,
+  };
+}
+
+/**
+ * Put `entry` into `manifest` in index order, replacing an entry of the same
+ * index (changes are idempotent: a repair and a writer may both add one).
+ *
+ * @example
+ * ```ts
+ * import { emptySegmentManifest, plainSegmentEntry, withSegmentEntry } from "@peak-trade/execution";
+ * const m = withSegmentEntry(emptySegmentManifest("s-1"), plainSegmentEntry(1, 0, 10, "size"));
+ * console.log(m.segments.length); // 1
+ * ```
+ */
+export function withSegmentEntry(manifest: SegmentManifest, entry: SegmentEntry): SegmentManifest {
+  const segments = manifest.segments.filter((s) => s.index !== entry.index);
+  segments.push(entry);
+  segments.sort((a, b) => a.index - b.index);
+  return { ...manifest, segments };
 }

@@ -157,12 +157,14 @@ export class SessionQueue {
   }
 
   /**
-   * The exit path: write every unwritten line synchronously (an `unload`
-   * listener cannot wait for a promise). The batch being written goes first,
-   * then the rest of the flight, then the queue, so file order stays seq
-   * order. Problems are counted and reported, never thrown.
+   * Write every unwritten line synchronously: on the exit path (an `unload`
+   * listener cannot wait for a promise), and under backpressure (the memory
+   * cap is reached with `onFull: "block"`). The batch being written goes
+   * first, then the rest of the flight, then the queue, so file order stays
+   * seq order. Problems are counted and reported, never thrown; what could
+   * not be written stays queued (and is retried, unless the process exits).
    */
-  writeAllSync(): void {
+  writeAllSync(reason: "exit" | "backpressure" = "exit"): void {
     if (this.#health === "refused") return;
     const { counters, reporter, settings } = this.#host;
     let writeFailed = false;
@@ -179,32 +181,73 @@ export class SessionQueue {
       if (writing !== null && !writing.done && this.file.isOpen) {
         this.file.writeSync(writing);
         // Writing later events after a gap would break seq order: stop here. A failed
-        // batch stays not done, so a second exit pass (a signal, then unload) resumes it.
+        // batch stays not done, so a second exit pass (a signal, then unload) resumes it,
+        // and the drain, when it resumes, puts its unwritten lines back in the queue.
         writeFailed = writing.error !== null;
         if (writeFailed) throw writing.error;
       }
-      if (this.#pending.length === 0) return;
-      this.file.ensureOpen(this.#makeRoom);
-      const items = this.#pending;
-      const batch = this.file.nextBatch(items, 0, items.length, Infinity);
-      this.file.writeSync(batch);
-      const lines = batch.completeLines();
-      this.#accountWritten(items, 0, lines);
-      this.#pending = [];
-      this.#pendingChars = 0;
-      this.#requeue(items, lines);
-      this.file.keepWritten(batch);
-      // writeSync counted a failed write already.
-      writeFailed = batch.error !== null;
-      if (writeFailed) throw batch.error;
-      if (settings.fsync && lines > 0) this.file.syncDataSync();
+      if (writing !== null && writing.done && !writing.accounted) {
+        // Written (by its stream or just now): its memory is free now, not when the drain resumes.
+        this.#accountWritten(writing.items, writing.from, writing.from + writing.count);
+        writing.accounted = true;
+      }
+      // In as few writes as the size rotation allows (each batch fits the active file).
+      while (this.#pending.length > 0) {
+        this.file.ensureOpen(this.#makeRoom);
+        const items = this.#pending;
+        const batch = this.file.nextBatch(items, 0, items.length, Infinity);
+        this.file.writeSync(batch);
+        const lines = batch.completeLines();
+        this.#accountWritten(items, 0, lines);
+        batch.accounted = true;
+        this.#pending = [];
+        this.#pendingChars = 0;
+        this.#requeue(items, lines);
+        this.file.keepWritten(batch);
+        // writeSync counted a failed write already.
+        writeFailed = batch.error !== null;
+        if (writeFailed) throw batch.error;
+        if (settings.fsync && lines > 0) this.file.syncDataSync();
+      }
     } catch (error) {
       if (!writeFailed) counters.errors++;
+      if (reason === "backpressure") {
+        this.#health = "failing";
+        this.#host.requestFlushTimer();
+        reporter.report(
+          this.file.path,
+          error,
+          `could not write ${this.file.path}: ${describeError(error)}; ` +
+            `${counters.buffered} events kept in memory and retried every ` +
+            `${settings.flushIntervalMs} ms; events beyond the memory cap are dropped meanwhile`,
+        );
+        return;
+      }
       reporter.report(
         this.file.path,
         error,
         `could not write ${this.file.path} at exit: ${describeError(error)}; ` +
           `${this.#pending.length} events lost`,
+      );
+    }
+  }
+
+  /**
+   * `logger.rotate()`: write what is queued, then close the file into a
+   * segment (if it has any bytes). Problems are reported, never thrown.
+   */
+  async rotate(): Promise<void> {
+    this.file.requestRotation();
+    await this.drain();
+    if (this.#health === "refused") return;
+    try {
+      this.file.rotateNowSync(this.#makeRoom);
+    } catch (error) {
+      this.#host.counters.errors++;
+      this.#host.reporter.report(
+        this.file.path,
+        error,
+        `could not rotate ${this.file.path}: ${describeError(error)}`,
       );
     }
   }
@@ -273,10 +316,21 @@ export class SessionQueue {
         batch.error ??= error;
       }
       this.#writing = null;
-      // The exit path took over (and wrote) the rest: nothing is left to this drain.
-      if (this.#flight !== flight) return;
       const lines = batch.completeLines();
-      this.#accountWritten(items, start, start + lines);
+      if (!batch.accounted) {
+        this.#accountWritten(items, start, start + lines);
+        batch.accounted = true;
+      }
+      if (this.#flight !== flight) {
+        // The synchronous path took over the rest of the flight (it is queued or written). If
+        // it stopped at this batch's failure, the batch's unwritten lines go back first.
+        if (batch.error !== null && !batch.done) {
+          this.file.keepWritten(batch);
+          this.#requeue(items, start + lines, start + batch.count);
+          this.#health = "failing";
+        }
+        return;
+      }
       if (batch.error !== null) {
         this.file.keepWritten(batch);
         this.#requeue(items, start + lines);
@@ -315,9 +369,9 @@ export class SessionQueue {
     );
   }
 
-  /** Put `items[from..]` back at the front of the queue (a failed or interrupted drain). */
-  #requeue(items: QueuedItem[], from: number): void {
-    const rest = items.slice(from);
+  /** Put `items[from, to)` back at the front of the queue (a failed or interrupted drain). */
+  #requeue(items: QueuedItem[], from: number, to: number = items.length): void {
+    const rest = items.slice(from, to);
     for (const item of rest) {
       if (!(item instanceof DropMarker)) this.#pendingChars += item.length;
     }

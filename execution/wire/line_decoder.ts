@@ -86,6 +86,22 @@ export function parseLenientJson(text: string): unknown {
   }
 }
 
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+}
+
+function firstNonBlank(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && isWhitespace(bytes[i])) i++;
+  return i;
+}
+
+function lastNonBlank(bytes: Uint8Array): number {
+  let i = bytes.length - 1;
+  while (i >= 0 && isWhitespace(bytes[i])) i--;
+  return i;
+}
+
 function isBlank(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
@@ -159,6 +175,12 @@ export function toReadEvent(value: unknown, offset: number, end: number): ReadEv
  */
 export function decodeEventLine(bytes: Uint8Array, offset: number, end: number): LineVerdict {
   if (isBlank(bytes)) return "blank";
+  // Only an object can be an event: a line that does not start with `{` and end with `}`
+  // (around whitespace) is invalid without decoding it (garbage costs a byte check, not a
+  // failed JSON.parse and its exception).
+  if (bytes[firstNonBlank(bytes)] !== 0x7b || bytes[lastNonBlank(bytes)] !== 0x7d) {
+    return "invalid";
+  }
   let text: string;
   try {
     text = strictDecoder.decode(bytes);

@@ -103,10 +103,14 @@ Deno.test("beyond the buffer cap events are dropped, counted and reported with T
   }
 });
 
-Deno.test("a synchronous burst beyond the cap keeps memory bounded and reports the drop", async () => {
+Deno.test("with onFull drop, a synchronous burst beyond the cap keeps memory bounded and reports the drop", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const logger = new JsonlExecutionLogger({ baseDir: dir, maxBufferedBytes: 64 * 1024 });
+    const logger = new JsonlExecutionLogger({
+      baseDir: dir,
+      maxBufferedBytes: 64 * 1024,
+      onFull: "drop",
+    });
     for (let i = 0; i < 5_000; i++) logger.emit(fillEvent("s1", i));
     assert.ok(logger.stats.bufferedBytes <= 64 * 1024);
     await logger.close();
@@ -117,6 +121,26 @@ Deno.test("a synchronous burst beyond the cap keeps memory bounded and reports t
       l.payload.code === "TELEMETRY_DROPPED"
     );
     assert.equal(drops.reduce((sum, l) => sum + l.payload.dropped, 0), dropped);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("by default a synchronous burst beyond the cap is written on the caller's path: memory bounded, nothing dropped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const logger = new JsonlExecutionLogger({ baseDir: dir, maxBufferedBytes: 64 * 1024 });
+    let peak = 0;
+    for (let i = 0; i < 5_000; i++) {
+      logger.emit(fillEvent("s1", i));
+      peak = Math.max(peak, logger.stats.bufferedBytes);
+    }
+    assert.ok(peak <= 64 * 1024, `buffered up to ${peak} bytes`);
+    await logger.close();
+    assert.deepEqual([logger.stats.written, logger.stats.dropped], [5_000, 0]);
+    const lines = readLines(`${dir}/s1.jsonl`).map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.payload.client_id), lines.map((_, i) => `c-${i}`));
+    assert.deepEqual(lines.map((l) => l.seq), lines.map((_, i) => i + 1));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
