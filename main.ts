@@ -1,9 +1,10 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary` and `sessions`. Each command is imported when it runs, so that
- * `timeline` loads neither the dashboard (Hono, Preact) nor the config
- * schemas (zod). Also the `deno compile` target: the `import()` specifiers
- * are string literals, so the binary still holds every command.
+ * `summary`, `sessions`, and the fleet's `ship` and `collect`. Each command
+ * is imported when it runs, so that `timeline` loads neither the dashboard
+ * (Hono, Preact) nor the config schemas (zod), and only `ship` and `collect`
+ * load the NATS client. Also the `deno compile` target: the `import()`
+ * specifiers are string literals, so the binary still holds every command.
  *
  * @module
  */
@@ -44,6 +45,14 @@ const COMMANDS: Record<string, Command> = {
   sessions: {
     summary: "list the sessions in a log directory",
     load: async () => (await import("./cli/sessions.ts")).runSessionsCommand,
+  },
+  ship: {
+    summary: "forward a log root's sessions to NATS JetStream (fleet mode)",
+    load: async () => (await import("./cli/ship.ts")).runShipCommand,
+  },
+  collect: {
+    summary: "write the fleet's JetStream stream into a central log root",
+    load: async () => (await import("./cli/collect.ts")).runCollectCommand,
   },
 };
 

@@ -18,3 +18,4 @@ export * from "./simulated_broker.ts";
 export * from "./pipeline.ts";
 export * from "./config.ts";
 export * from "./telemetry/mod.ts";
+export * from "./fleet/mod.ts";
