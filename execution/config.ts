@@ -16,6 +16,7 @@ import { ResearchOnlyGate } from "./gates/research_only_gate.ts";
 import { LotSizeGate } from "./gates/lot_size_gate.ts";
 import { MinNotionalGate } from "./gates/min_notional_gate.ts";
 import { SimulatedBrokerAdapter } from "./simulated_broker.ts";
+import { DEFAULT_ROTATE_BYTES, type JsonlExecutionLoggerOptions } from "./telemetry/options.ts";
 
 /** A strict zod object (unknown keys are errors); spelled out for JSR's explicit types. */
 type StrictObject<Shape extends z.core.$ZodShape> = z.ZodObject<Shape, z.core.$strict>;
@@ -26,12 +27,23 @@ const GatesSectionSchema: StrictObject<{
   block_research_in_live: z.boolean().default(true),
 });
 
+const RotationSectionSchema: StrictObject<{
+  max_bytes: z.ZodDefault<z.ZodNumber>;
+  daily: z.ZodDefault<z.ZodBoolean>;
+}> = z.strictObject({
+  // A whole number of bytes; 0 turns size rotation off.
+  max_bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_ROTATE_BYTES),
+  daily: z.boolean().default(true),
+});
+
 const TelemetrySectionSchema: StrictObject<{
   enabled: z.ZodDefault<z.ZodBoolean>;
   base_path: z.ZodDefault<z.ZodString>;
+  rotation: z.ZodPrefault<typeof RotationSectionSchema>;
 }> = z.strictObject({
   enabled: z.boolean().default(true),
   base_path: z.string().min(1).default(DEFAULT_LOG_DIR),
+  rotation: RotationSectionSchema.prefault({}),
 });
 
 const ExecutionSectionSchema: StrictObject<{
@@ -75,8 +87,8 @@ const MISPLACED_EXECUTION_KEYS: ReadonlyMap<string, string> = new Map([
 /**
  * Schema of an execution config file: `[execution]` (`mode`, `slippage_bps`,
  * `fee_bps`, `min_notional`, `lot_size`, `min_qty`), `[execution.gates]`
- * (`block_research_in_live`) and `[execution.telemetry]` (`enabled`,
- * `base_path`). The execution tables are strict (unknown keys are errors),
+ * (`block_research_in_live`), `[execution.telemetry]` (`enabled`,
+ * `base_path`) and `[execution.telemetry.rotation]` (`max_bytes`, `daily`). The execution tables are strict (unknown keys are errors),
  * nothing is coerced, and every key has the original's default. Other
  * top-level tables (a shared project config) are not checked and are passed
  * through as read, except near-misses of `execution` (`[Execution]`,
@@ -489,6 +501,7 @@ function allowedKeys(path: string[]): string[] {
   if (key === "execution") return Object.keys(ExecutionSectionSchema.shape);
   if (key === "execution.gates") return Object.keys(GatesSectionSchema.shape);
   if (key === "execution.telemetry") return Object.keys(TelemetrySectionSchema.shape);
+  if (key === "execution.telemetry.rotation") return Object.keys(RotationSectionSchema.shape);
   return [];
 }
 
@@ -496,6 +509,8 @@ function expectedType(expected: string): string {
   switch (expected) {
     case "number":
       return "a number";
+    case "int":
+      return "a whole number";
     case "boolean":
       return "a boolean (true or false, without quotes)";
     case "string":
@@ -596,4 +611,28 @@ function isNearMiss(a: string, b: string): boolean {
     previous = row;
   }
   return previous[b.length] <= MAX_TABLE_TYPO_DISTANCE;
+}
+
+/**
+ * The `JsonlExecutionLogger` options a config asks for: the log root
+ * (`execution.telemetry.base_path`) and rotation
+ * (`[execution.telemetry.rotation]`: `max_bytes`, 0 = no size rotation, and
+ * `daily`). Add your own (`onError`, `fsync`) on top.
+ *
+ * @example
+ * ```ts
+ * import { JsonlExecutionLogger, parseExecutionConfig, telemetryLoggerOptions } from "@peak-trade/execution";
+ * const config = parseExecutionConfig("[execution.telemetry.rotation]\nmax_bytes = 8388608\n");
+ * const logger = new JsonlExecutionLogger(telemetryLoggerOptions(config));
+ * console.log(telemetryLoggerOptions(config).rotateBytes); // 8388608
+ * await logger.close();
+ * ```
+ */
+export function telemetryLoggerOptions(config: ExecutionConfig): JsonlExecutionLoggerOptions {
+  const { base_path, rotation } = config.execution.telemetry;
+  return {
+    baseDir: base_path,
+    rotateBytes: rotation.max_bytes === 0 ? Infinity : rotation.max_bytes,
+    daily: rotation.daily,
+  };
 }

@@ -245,7 +245,16 @@ async function readPage(
     try {
       const full = reader.random
         ? await readPartBackward(reader, part.start, localEnd, mustContain, take, limit, page)
-        : await readPartForward(reader, part.start, localEnd, take, limit, page, stats);
+        : await readPartForward(
+          reader,
+          part.start,
+          localEnd,
+          mustContain,
+          take,
+          limit,
+          page,
+          stats,
+        );
       if (full) {
         const offset = page.timeline[page.timeline.length - 1].offset;
         page.next_before = offset > oldest ? offset : null;
@@ -284,13 +293,15 @@ async function readPartBackward(
 /**
  * A part that can only be read front to back (an archive): scan it to
  * `localEnd`, keeping the last `limit − rows so far` matches (added newest
- * first), and count the lines a backward read would have examined: from the
- * oldest kept row on when the page fills, else all of them.
+ * first), and count the lines a backward read would have examined (those
+ * its byte pre-check lets through): from the oldest kept row on when the
+ * page fills, else all of them.
  */
 async function readPartForward(
   reader: PositionalReader,
   start: number,
   localEnd: number,
+  mustContain: string[] | null,
   take: (line: ByteLine) => boolean,
   limit: number,
   page: TimelinePage,
@@ -302,6 +313,11 @@ async function readPartForward(
   const counted = emptyReadStats();
   const kept: Array<{ row: TimelineRow; countedBefore: ReadStats }> = [];
   const onLine = (line: ByteLine): void => {
+    // The backward reader's pre-check: a complete line with none of the needles is not seen.
+    if (
+      mustContain !== null && line.status === "line" &&
+      !mustContain.some((needle) => latin1.decode(line.bytes).includes(needle))
+    ) return;
     const countedBefore = { ...counted };
     const matched = take(line); // counts into `stats`, pushes its row onto the page
     for (const key of Object.keys(stats) as Array<keyof ReadStats>) {

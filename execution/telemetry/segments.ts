@@ -47,7 +47,15 @@ export const SEGMENT_MANIFEST_FORMAT = "peak-exec-segments/1";
 
 /** The manifest's file name in a session's segment directory. */
 const MANIFEST_NAME = "manifest.json";
-/** The suffix of every temporary file in a segment directory (removed by repair). */
+/**
+ * The suffix of every temporary file in a segment directory (removed by repair).
+ *
+ * @example
+ * ```ts
+ * import { TEMPORARY_SUFFIX } from "@peak-trade/execution";
+ * console.log("manifest.json.1234.tmp".endsWith(TEMPORARY_SUFFIX)); // true
+ * ```
+ */
 export const TEMPORARY_SUFFIX = ".tmp";
 /** Digits of a segment index in its file name (wider indexes keep all their digits). */
 const INDEX_DIGITS = 6;

@@ -5,6 +5,7 @@ import {
   ExecutionConfigSchema,
   loadExecutionConfig,
   parseExecutionConfig,
+  telemetryLoggerOptions,
 } from "../../execution/config.ts";
 import { MemoryEmitter } from "../../execution/emitters.ts";
 
@@ -17,7 +18,11 @@ const DEFAULTS = {
     lot_size: 0.0001,
     min_qty: 0.0001,
     gates: { block_research_in_live: true },
-    telemetry: { enabled: true, base_path: "logs/execution" },
+    telemetry: {
+      enabled: true,
+      base_path: "logs/execution",
+      rotation: { max_bytes: 64 * 1024 * 1024, daily: true },
+    },
   },
 };
 
@@ -51,6 +56,10 @@ gates.block_research_in_live = false
 [execution.telemetry]
 enabled = false
 base_path = "/var/log/peak"
+
+[execution.telemetry.rotation]
+max_bytes = 8388608
+daily = false
 `);
   assert.deepEqual(config, {
     execution: {
@@ -61,7 +70,11 @@ base_path = "/var/log/peak"
       lot_size: 0.001,
       min_qty: 0.002,
       gates: { block_research_in_live: false },
-      telemetry: { enabled: false, base_path: "/var/log/peak" },
+      telemetry: {
+        enabled: false,
+        base_path: "/var/log/peak",
+        rotation: { max_bytes: 8388608, daily: false },
+      },
     },
   });
 });
@@ -407,4 +420,48 @@ Deno.test("loadExecutionConfig refuses a file over 1 MiB and reads one at the li
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("rotation keys are checked strictly: whole bytes ≥ 0, a boolean daily, no other key", () => {
+  const cases: [string, string][] = [
+    [
+      "max_bytes = 1.5",
+      "config.toml:2:13: execution.telemetry.rotation.max_bytes: expected a whole number, got 1.5",
+    ],
+    [
+      "max_bytes = -1",
+      "config.toml:2:13: execution.telemetry.rotation.max_bytes: expected a number ≥ 0, got -1",
+    ],
+    [
+      'max_bytes = "64MiB"',
+      'config.toml:2:13: execution.telemetry.rotation.max_bytes: expected a number, got "64MiB"',
+    ],
+    [
+      'daily = "yes"',
+      'config.toml:2:9: execution.telemetry.rotation.daily: expected a boolean (true or false, without quotes), got "yes"',
+    ],
+    [
+      "size = 3",
+      "config.toml:2:1: execution.telemetry.rotation.size: unknown key (allowed here: max_bytes, daily)",
+    ],
+  ];
+  for (const [line, message] of cases) {
+    assert.equal(configError(`[execution.telemetry.rotation]\n${line}\n`).message, message);
+  }
+});
+
+Deno.test("telemetryLoggerOptions carries the log root and rotation into the logger's options", () => {
+  assert.deepEqual(telemetryLoggerOptions(parseExecutionConfig("")), {
+    baseDir: "logs/execution",
+    rotateBytes: 64 * 1024 * 1024,
+    daily: true,
+  });
+  const off = parseExecutionConfig(
+    "[execution.telemetry.rotation]\nmax_bytes = 0\ndaily = false\n",
+  );
+  assert.deepEqual(telemetryLoggerOptions(off), {
+    baseDir: "logs/execution",
+    rotateBytes: Infinity,
+    daily: false,
+  });
 });

@@ -1,4 +1,5 @@
 /** Shared helpers of the live tests: temp log roots and wire lines written by hand. */
+import { JsonlExecutionLogger } from "../../execution/telemetry/logger.ts";
 
 /** Run `fn` with a fresh temp directory, always removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -98,3 +99,25 @@ export async function append(path: string, data: string | Uint8Array): Promise<v
 }
 
 export { REFUSED_SESSION_IDS } from "../refused_session_ids.ts";
+
+/**
+ * Write the lines of `text` (wire lines with seq 1..n, as `sessionLines`
+ * makes) through a real writer that rotates every `rotateBytes`, so the
+ * session's logical byte stream is the same bytes as `text` in one file.
+ */
+export async function writeRotatedSession(
+  dir: string,
+  text: string,
+  rotateBytes: number,
+): Promise<void> {
+  const logger = new JsonlExecutionLogger({ baseDir: dir, rotateBytes });
+  let i = 0;
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const { seq: _seq, ...event } = JSON.parse(line);
+    logger.emit(event);
+    // Let batches go out (and segments close) while emitting, as a real session would.
+    if (++i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await logger.close();
+}

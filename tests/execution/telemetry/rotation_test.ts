@@ -50,7 +50,10 @@ async function checkedManifest(dir: string, session: string): Promise<SegmentMan
     assert.ok(entry.file.endsWith(".gz"), `segment ${entry.index} is compressed`);
     const plain = gunzipSync(Deno.readFileSync(`${segmentDir(dir, session)}/${entry.file}`));
     assert.equal(plain.length, entry.bytes);
-    assert.equal(entry.compressed_bytes, Deno.statSync(`${segmentDir(dir, session)}/${entry.file}`).size);
+    assert.equal(
+      entry.compressed_bytes,
+      Deno.statSync(`${segmentDir(dir, session)}/${entry.file}`).size,
+    );
     assert.equal(createHash("sha256").update(plain).digest("hex"), entry.sha256);
     assert.equal(plain.at(-1), 0x0a, "a segment ends at a line end");
     const lines = decoder.decode(plain).split("\n").slice(0, -1);
@@ -98,11 +101,13 @@ Deno.test("a segment's manifest summary equals the summary of its bytes", async 
     const plain = gunzipSync(Deno.readFileSync(`${segmentDir(dir, "s1")}/${entry.file}`));
     const state = new SummaryState(true);
     await readInto(
-      { read: (position, into) => {
-        const n = Math.max(0, Math.min(into.length, plain.length - position));
-        into.set(plain.subarray(position, position + n));
-        return Promise.resolve(n);
-      } },
+      {
+        read: (position, into) => {
+          const n = Math.max(0, Math.min(into.length, plain.length - position));
+          into.set(plain.subarray(position, position + n));
+          return Promise.resolve(n);
+        },
+      },
       state,
       plain.length,
     );
@@ -125,7 +130,10 @@ Deno.test("daily rotation closes a file last written on an earlier UTC day at th
     await second.close();
     const manifest = await checkedManifest(dir, "s1");
     assert.deepEqual(manifest.segments.map((s) => [s.trigger, s.lines]), [["daily", 10]]);
-    assert.deepEqual(seqsOf(await sessionLinesOnDisk(dir, "s1")), [...Array(15).keys()].map((i) => i + 1));
+    assert.deepEqual(
+      seqsOf(await sessionLinesOnDisk(dir, "s1")),
+      [...Array(15).keys()].map((i) => i + 1),
+    );
   });
 });
 
@@ -173,7 +181,10 @@ Deno.test("a new logger continues seq after the last segment when the active fil
     const second = new JsonlExecutionLogger({ baseDir: dir });
     await emitFills(second, "s1", 7, 3);
     await second.close();
-    assert.deepEqual(seqsOf(await sessionLinesOnDisk(dir, "s1")), [...Array(10).keys()].map((i) => i + 1));
+    assert.deepEqual(
+      seqsOf(await sessionLinesOnDisk(dir, "s1")),
+      [...Array(10).keys()].map((i) => i + 1),
+    );
   });
 });
 

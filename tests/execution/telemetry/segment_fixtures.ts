@@ -84,7 +84,12 @@ export function segmentFiles(dir: string, session: string): string[] {
 /** Run the rotation helper script with `args`, without waiting for it. */
 export function spawnRotationWriter(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("./rotation_helper.ts", import.meta.url).pathname, ...args],
+    args: [
+      "run",
+      "--allow-all",
+      new URL("./rotation_helper.ts", import.meta.url).pathname,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../../../../../server/app.ts";
 import { openEventStreamCount } from "../../../../../../web/sse.ts";
+import { JsonlExecutionLogger } from "../../../../../../execution/telemetry/logger.ts";
 import {
   appendEvents,
   demoEvents,
@@ -308,5 +309,49 @@ Deno.test("a stream opened without from delivers the line that was torn when it 
     } finally {
       await reader.cancel();
     }
+  });
+});
+
+Deno.test("a Last-Event-ID from before a rotation resumes in the closed segment: no gap, no duplicate", async () => {
+  await withLogDir(async (dir) => {
+    const start = await appendEvents(dir, "s1", demoEvents("s1", 2));
+    const app = createApp({ logDir: dir });
+    const first = new SseReader(
+      (await app.request(`/api/live/execution/s1/stream?from=${start}`)).body!,
+    );
+    const seen: number[] = [];
+    let lastId: string | null = null;
+    try {
+      await appendEvents(dir, "s1", [wireEvent("s1", 3, "intent")]);
+      const e = await first.next();
+      seen.push((JSON.parse(e.data) as StreamedRow).seq);
+      lastId = e.id;
+    } finally {
+      await first.cancel();
+    }
+    // Written while no client was connected; then the file is closed into a segment.
+    await appendEvents(dir, "s1", [wireEvent("s1", 4, "gate"), wireEvent("s1", 5, "order")]);
+    const logger = new JsonlExecutionLogger({ baseDir: dir });
+    await logger.rotate("s1");
+    await logger.close();
+    assert.equal(Deno.statSync(`${dir}/s1.jsonl`).size, 0, "rotated");
+    await appendEvents(dir, "s1", [wireEvent("s1", 6, "fill")]);
+    const second = new SseReader(
+      (await app.request(`/api/live/execution/s1/stream`, {
+        headers: { "last-event-id": lastId! },
+      })).body!,
+    );
+    const ids: number[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const e = await second.next();
+        seen.push((JSON.parse(e.data) as StreamedRow).seq);
+        ids.push(Number(e.id));
+      }
+    } finally {
+      await second.cancel();
+    }
+    assert.deepEqual(seen, [3, 4, 5, 6]);
+    assert.ok(ids.every((id, i) => id > (ids[i - 1] ?? Number(lastId))), "ids keep rising");
   });
 });
