@@ -37,7 +37,6 @@ Options:
   --durable NAME      the durable consumer (default ${DEFAULT_DURABLE})
   --host ID           collect only this host (subject filter peak.exec.<ID>.*)
   --filter SUBJECT    the consumer's subject filter (default peak.exec.>)
-  --gap-wait-ms N     how long a batch that skips lines waits for them (default 10000)
   --rotate-mb N       central files rotate into segments at this size (default 64)
   --no-fsync          acknowledge without fsync (faster; a power loss may then lose lines)
   -h, --help          show this help
@@ -80,7 +79,6 @@ export async function runCollectCommand(
         durable: { type: "string" },
         host: { type: "string" },
         filter: { type: "string" },
-        "gap-wait-ms": { type: "string" },
         "rotate-mb": { type: "string" },
         "no-fsync": { type: "boolean" },
       },
@@ -113,7 +111,6 @@ export async function runCollectCommand(
         filterSubject: filter ?? fleetSubjectFilter(host),
         connection: natsConnectionFromFlags(parsed, io),
         stream: streamFromFlags(parsed),
-        gapWaitMs: numberFlag(parsed, "gap-wait-ms", 10_000),
         rotateBytes: numberFlag(parsed, "rotate-mb", 64, false) * 1024 * 1024,
         fsync: parsed.values["no-fsync"] !== true,
       };

@@ -8,10 +8,16 @@
  * lock only the lines after the file's last key are written, so a message
  * redelivered after a crash between write and ack, or a batch cut
  * differently by a restarted shipper, is not written twice. A batch that
- * does not follow on is held back (`nak` with a delay) for `gapWaitMs`, in
- * case what is missing is still on its way (another collector sharing the
- * consumer, a shipper's retry); after that it is written and the gap is
- * reported and recorded, never papered over. Written data is fsynced before
+ * does not follow on the file's last line is not written at once: the
+ * lines before it are looked up in the stream itself (the first message of
+ * the subject whose last key is past the file's, found by a binary search
+ * over stream sequences with `next_by_subj`) and written first. That is the
+ * case when another collector sharing the consumer holds them, or when they
+ * were delivered to a collector that died and wait for their ack timeout.
+ * Since `ship` publishes a session's batches strictly in order, what the
+ * stream does not hold is a real gap (deleted on the host before shipping,
+ * or removed by the stream's limits): the batch is then written, and the gap
+ * is  * reported and recorded, never papered over. Written data is fsynced before
  * the messages are acknowledged (one fsync per file for a burst of messages).
  *
  * @module
@@ -24,12 +30,25 @@ import {
   jetstream,
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamManager,
   jetstreamManager,
   type JsMsg,
+  type MsgRequest,
+  type NextMsgRequest,
+  type StoredMsg,
 } from "@nats-io/jetstream";
-import { type FleetBatch, readFleetBatch } from "../execution/fleet/batch_message.ts";
+import {
+  FLEET_BATCH_HEADERS,
+  type FleetBatch,
+  readFleetBatch,
+} from "../execution/fleet/batch_message.ts";
 import { centralSessionId } from "../execution/fleet/central_session.ts";
-import { formatLineKey } from "../execution/fleet/line_key.ts";
+import {
+  compareLineKeys,
+  formatLineKey,
+  type LineKey,
+  parseLineKey,
+} from "../execution/fleet/line_key.ts";
 import {
   connectNats,
   describeNatsError,
@@ -64,8 +83,6 @@ export interface CollectorOptions {
   connection: NatsConnectionOptions;
   /** The consumer's ack wait for a consumer created here, in milliseconds. Default 30 000. */
   ackWaitMs?: number;
-  /** How long a batch that does not follow on is held back before the gap is accepted. Default 10 000. */
-  gapWaitMs?: number;
   /** fdatasync written files before acknowledging. Default true. */
   fsync?: boolean;
   /** Central files rotate into segments at this size. Default 64 MiB. */
@@ -94,8 +111,8 @@ export interface CollectorStats {
   foreign: number;
   /** Gaps written past (reported). */
   gaps: number;
-  /** Batches held back while a gap might still fill. */
-  held: number;
+  /** Messages read back from the stream to fill a hole before a batch. */
+  filled: number;
   /** Torn tails cut from central files (a crash mid-write). */
   repairs: number;
   /** Writes that failed (the message is delivered again). */
@@ -118,15 +135,24 @@ export class CollectConfigError extends Error {
 const LOG_REPEAT_MS = 30_000;
 /** Most messages written before their fsync and acks. */
 const ACK_GROUP = 256;
-/** Longest hold of one batch before it is looked at again. */
-const HOLD_STEP_MS = 500;
+
+/**
+ * A `STREAM.MSG.GET` request for the first message of `subject` at or after
+ * `seq`. The server takes `next_by_subj` since 2.9 (Debian's 2.9.10 does);
+ * the client types it for direct gets only, which an operator's stream may
+ * not allow, so the request is typed here as the client's `MsgRequest`.
+ */
+function nextBySubject(subject: string, seq: number): MsgRequest {
+  const request: NextMsgRequest = { next_by_subj: subject, seq };
+  return request as unknown as MsgRequest;
+}
 
 /** Collects the fleet stream into a central log root (see the module documentation). */
 export class Collector {
   readonly #o: Required<Omit<CollectorOptions, "log">> & { log: (line: string) => void };
   readonly #files = new Map<string, CentralSessionFile>();
   readonly #metas = new Map<string, CentralSessionMeta>();
-  readonly #heldSince = new Map<string, number>();
+  #jsm: JetStreamManager | null = null;
   readonly #compactor: SegmentCompactor;
   #toAck: JsMsg[] = [];
   #touched = new Set<CentralSessionFile>();
@@ -141,7 +167,7 @@ export class Collector {
     outOfOrderLines: 0,
     foreign: 0,
     gaps: 0,
-    held: 0,
+    filled: 0,
     repairs: 0,
     writeErrors: 0,
     connectErrors: 0,
@@ -152,7 +178,6 @@ export class Collector {
   constructor(options: CollectorOptions) {
     this.#o = {
       ackWaitMs: 30_000,
-      gapWaitMs: 10_000,
       fsync: true,
       rotateBytes: DEFAULT_ROTATE_BYTES,
       maxAckPending: 2048,
@@ -314,6 +339,7 @@ export class Collector {
   async #consume(nc: NatsConnection, signal: AbortSignal): Promise<void> {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
+    this.#jsm = jsm;
     const consumer = await js.consumers.get(this.#o.stream.stream, this.#o.durable);
     const messages = await consumer.consume({ max_messages: 512 });
     const stop = (): void => void messages.close();
@@ -369,8 +395,16 @@ export class Collector {
     try {
       this.#recordSession(id, batch);
       const file = this.#file(id);
-      outcome = await file.append(batch, () => this.#holdOrWrite(message));
-      if (outcome !== "wait") this.#touched.add(file);
+      let position: LineKey | null = null;
+      outcome = await file.append(batch, (p) => {
+        position = p;
+        return "wait";
+      });
+      if (outcome === "wait") {
+        await this.#fill(id, file, message, position!);
+        outcome = await file.append(batch, () => "write");
+      }
+      this.#touched.add(file);
     } catch (err) {
       this.#stats.writeErrors++;
       this.#problem(
@@ -382,29 +416,57 @@ export class Collector {
       await sleep(250);
       return;
     }
-    if (outcome === "wait") {
-      this.#stats.held++;
-      message.nak(HOLD_STEP_MS);
-      return;
-    }
-    this.#heldSince.delete(this.#messageKey(message));
-    this.#count(id, batch, outcome);
+    this.#count(id, batch, outcome as AppendOutcome);
     this.#toAck.push(message);
     if (this.#toAck.length >= ACK_GROUP) this.#flush();
     else this.#flushTimer ??= setTimeout(() => this.#flush(), 0);
   }
 
-  #messageKey(message: JsMsg): string {
-    return `${message.info.stream}:${message.info.streamSequence}`;
-  }
-
-  /** A batch that does not follow on: hold it back for `gapWaitMs`, then write it. */
-  #holdOrWrite(message: JsMsg): "write" | "wait" {
-    const key = this.#messageKey(message);
-    const now = Date.now();
-    const since = this.#heldSince.get(key) ?? now;
-    this.#heldSince.set(key, since);
-    return now - since < this.#o.gapWaitMs ? "wait" : "write";
+  /**
+   * Write the session's batches that the stream holds before `message` and
+   * after `position` (the file's last key), in stream order.
+   */
+  async #fill(
+    id: string,
+    file: CentralSessionFile,
+    message: JsMsg,
+    position: LineKey,
+  ): Promise<void> {
+    const jsm = this.#jsm!;
+    const stream = this.#o.stream.stream;
+    const subject = message.subject;
+    const upto = message.info.streamSequence;
+    const next = async (seq: number): Promise<StoredMsg | null> => {
+      const stored = await jsm.streams.getMessage(stream, nextBySubject(subject, seq));
+      return stored === null || stored.seq >= upto ? null : stored;
+    };
+    const past = (stored: StoredMsg): boolean => {
+      const last = parseLineKey(stored.header?.get(FLEET_BATCH_HEADERS.lastKey));
+      return last !== null && compareLineKeys(last, position) > 0;
+    };
+    // The first of the subject's messages before `upto` whose last key is past the file's:
+    // last keys rise with the stream sequence (ship publishes a session in order).
+    let lo = 1;
+    let hi = upto;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const stored = await next(mid);
+      if (stored === null || past(stored)) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let stored = await next(lo); stored !== null; stored = await next(stored.seq + 1)) {
+      const header = stored.header;
+      const earlier = readFleetBatch(
+        stored.subject,
+        (name) => header?.get(name) || undefined,
+        stored.data,
+      );
+      if ("foreign" in earlier) continue;
+      const outcome = await file.append(earlier, () => "write");
+      if (outcome === "wait") continue;
+      this.#stats.filled++;
+      this.#count(id, earlier, outcome);
+    }
   }
 
   #count(id: string, batch: FleetBatch, outcome: AppendOutcome): void {
@@ -431,8 +493,8 @@ export class Collector {
       const first = formatLineKey(outcome.gap.first);
       this.#o.log(
         `${id}: gap: the lines after key ${after} and before ${first} never arrived ` +
-          `(deleted on ${batch.hostId} before shipping, or dropped by the stream's limits); ` +
-          "recorded, writing on",
+          `(not in the stream: deleted on ${batch.hostId} before shipping, or removed by the ` +
+          "stream's limits); recorded, writing on",
       );
       const meta = this.#metas.get(id);
       if (meta !== undefined) {

@@ -4,8 +4,8 @@
  *
  * Each pass over the sessions reads what is new since the session's
  * position (closed segments, compressed or not, then the active file),
- * cuts it into batches of complete lines, and publishes them in order with
- * up to `maxInFlight` batches awaiting their acknowledgement. A batch keeps
+ * cuts it into batches of complete lines, and publishes them in order, each
+ * once the one before is acknowledged. A batch keeps
  * its bytes and `Nats-Msg-Id` until it is acknowledged, so a retry after a
  * timeout is dropped by the stream's duplicate window. The checkpoint (the
  * end of the acknowledged prefix) is written atomically every
@@ -61,8 +61,6 @@ export interface ShipperOptions {
   batchBytes?: number;
   /** Wait between passes when nothing was new, in milliseconds. Default 50. */
   pollMs?: number;
-  /** Batches of one session awaiting acknowledgement at once. Default 8. */
-  maxInFlight?: number;
   /** How often dirty checkpoints are written, in milliseconds. Default 250. */
   checkpointIntervalMs?: number;
   /** How often the status is published, in milliseconds. Default 2000. */
@@ -170,7 +168,6 @@ export class Shipper {
     this.#o = {
       batchBytes: DEFAULT_BATCH_BYTES,
       pollMs: 50,
-      maxInFlight: 8,
       checkpointIntervalMs: 250,
       statusIntervalMs: 2000,
       publishTimeoutMs: 5000,
@@ -264,7 +261,8 @@ export class Shipper {
   }
 
   async #serve(nc: NatsConnection, signal: AbortSignal): Promise<void> {
-    const backoff = new Backoff();
+    // Short waits: the client reconnects by itself; a publish only has to catch the moment.
+    const backoff = new Backoff(250, 5000);
     const probe = fleetSubject(this.#o.hostId, "probe");
     while (!signal.aborted && !nc.isClosed()) {
       try {
@@ -484,21 +482,21 @@ export class Shipper {
     }
   }
 
-  /** Publish the session's unacknowledged batches in order, up to `maxInFlight` at once. */
+  /**
+   * Publish the session's unacknowledged batches one after the other: the
+   * next only once the last is acknowledged, so the stream holds a session's
+   * batches in order even across a lost connection (a batch sent before a
+   * disconnect may be lost while the one after it, buffered by the client,
+   * is stored). `collect` relies on it: a hole in a session's batches in the
+   * stream is then a real gap. Sessions are shipped in turn, so a host with
+   * several sessions still keeps several batches moving.
+   */
   async #publishUnacked(s: ShipSession): Promise<void> {
-    const inFlight: Promise<PublishResult>[] = [];
-    let next = 0;
     while (s.unacked.length > 0) {
-      while (inFlight.length < this.#o.maxInFlight && next < s.unacked.length) {
-        inFlight.push(this.#publish(s, s.unacked[next++]));
-      }
-      const result = await inFlight.shift()!;
-      if ("error" in result) {
-        await Promise.all(inFlight); // they never reject; their batches are sent again
-        throw result.error;
-      }
-      const batch = s.unacked.shift()!;
-      next--;
+      const batch = s.unacked[0];
+      const result = await this.#publish(s, batch);
+      if ("error" in result) throw result.error;
+      s.unacked.shift();
       s.offset = batch.end;
       s.lastKey = batch.last;
       s.lines += batch.lines;
@@ -510,7 +508,7 @@ export class Shipper {
     }
   }
 
-  /** Publish one batch; the promise never rejects (an unhandled rejection would end the process). */
+  /** Publish one batch; the promise never rejects. */
   #publish(s: ShipSession, batch: OutBatch): Promise<PublishResult> {
     const h = natsHeaders();
     for (const [name, value] of batch.headers) h.set(name, value);

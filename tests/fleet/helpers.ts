@@ -12,6 +12,14 @@ import { formatWireTimestamp } from "../../execution/wire_time.ts";
 import type { ExecutionEvent } from "../../execution/events.ts";
 import { readFully } from "../../execution/wire/positional_reader.ts";
 import { openSessionView } from "../../live/session_view.ts";
+import {
+  type FleetBatch,
+  fleetBatchHeaders,
+  readFleetBatch,
+  scanBatchLines,
+} from "../../execution/fleet/batch_message.ts";
+import { type LineKey, START_LINE_KEY } from "../../execution/fleet/line_key.ts";
+import { fleetSubject } from "../../execution/fleet/subjects.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -216,4 +224,57 @@ export function spawnCli(args: string[]): CliProcess {
       await status;
     },
   };
+}
+
+/** A checked batch of `lines` (each without its `\n`) of `host`'s `session`, after `prev`. */
+export function makeBatch(
+  host: string,
+  session: string,
+  lines: string[],
+  prev: LineKey | null = START_LINE_KEY,
+): FleetBatch {
+  const body = new TextEncoder().encode(lines.map((l) => `${l}\n`).join(""));
+  const scan = scanBatchLines(body, prev ?? START_LINE_KEY)!;
+  const headers = new Map(fleetBatchHeaders({
+    hostId: host,
+    sessionId: session,
+    prevKey: prev,
+    firstKey: scan.first,
+    lastKey: scan.last,
+    lines: scan.count,
+    offset: null,
+  }));
+  const batch = readFleetBatch(fleetSubject(host, session), (n) => headers.get(n), body);
+  if ("foreign" in batch) throw new Error(batch.foreign);
+  return batch;
+}
+
+/** A line with `seq`, as the writer writes it. */
+export function seqLine(seq: number): string {
+  return `{"ts":"2026-11-25T09:30:45.000000+00:00","session_id":"s","symbol":"BTC-USD","mode":"paper","kind":"intent","payload":{},"seq":${seq}}`;
+}
+
+/** The logical end of a session (0 when it does not exist): cheap, for polling. */
+export async function sessionEnd(baseDir: string, sessionId: string): Promise<number> {
+  using view = await openSessionView(baseDir, sessionId);
+  return view.end;
+}
+
+/** Poll until each central session (`<host>.<session>`) is as long as the host's; returns the wait in ms. */
+export async function waitForCentral(
+  central: string,
+  hosts: Record<string, string>,
+  sessions: string[],
+  timeoutMs = 120_000,
+): Promise<number> {
+  const started = performance.now();
+  const wanted = new Map<string, number>();
+  for (const [host, root] of Object.entries(hosts)) {
+    for (const s of sessions) wanted.set(`${host}.${s}`, await sessionEnd(root, s));
+  }
+  await waitFor("every event in the central root", async () => {
+    for (const [id, end] of wanted) if ((await sessionEnd(central, id)) < end) return false;
+    return true;
+  }, timeoutMs);
+  return performance.now() - started;
 }
