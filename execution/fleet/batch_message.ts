@@ -50,7 +50,16 @@ export const FLEET_BATCH_FORMAT = "peak-exec-batch/1";
  * console.log(FLEET_BATCH_HEADERS.firstKey); // "Peak-First-Key"
  * ```
  */
-export const FLEET_BATCH_HEADERS = Object.freeze({
+export const FLEET_BATCH_HEADERS: Readonly<{
+  format: string;
+  host: string;
+  session: string;
+  prevKey: string;
+  firstKey: string;
+  lastKey: string;
+  lines: string;
+  offset: string;
+}> = Object.freeze({
   format: "Peak-Format",
   host: "Peak-Host",
   session: "Peak-Session",

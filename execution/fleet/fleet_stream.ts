@@ -14,7 +14,7 @@ import { FLEET_STREAM_SUBJECTS } from "./subjects.ts";
  *
  * @example
  * ```ts
- * import type { FleetStreamOptions } from "@peak-trade/execution";
+ * import type { FleetStreamOptions } from "./fleet_stream.ts";
  * const options: FleetStreamOptions = { stream: "PEAK_EXEC", replicas: 3, maxAgeHours: 72 };
  * ```
  */
@@ -58,7 +58,7 @@ const NANOS_PER_MS = 1_000_000;
  *
  * @example
  * ```ts
- * import { subjectMatches } from "@peak-trade/execution";
+ * import { subjectMatches } from "./fleet_stream.ts";
  * console.log(subjectMatches("peak.exec.>", "peak.exec.ny4-01.paper-1")); // true
  * ```
  */
@@ -81,7 +81,7 @@ export function subjectMatches(pattern: string, subject: string): boolean {
  *
  * @example
  * ```ts ignore
- * import { ensureFleetStream } from "@peak-trade/execution";
+ * import { ensureFleetStream } from "./fleet_stream.ts";
  * // nc: a NatsConnection from connectNats()
  * const state = await ensureFleetStream(nc, { stream: "PEAK_EXEC" }, "peak.exec.ny4-01.x");
  * ```
