@@ -1,6 +1,9 @@
 /**
  * `GET /`: the sessions index, newest first: size, events, last event and a
- * link to each session's timeline.
+ * link to each session's timeline. Over a central root written by
+ * `collect`, also the fleet's hosts (last event, shipping lag), a host
+ * column, `?host=ID` to show one host's sessions, and a header note on the
+ * hosts that are behind.
  *
  * @module
  */
@@ -9,6 +12,11 @@ import { listSessions } from "../live/sessions.ts";
 import type { SessionInfo } from "../live/types.ts";
 import { formatBytes, formatTimestamp } from "../web/format.ts";
 import type { Handlers, PageProps } from "../web/route.ts";
+import { type FleetOverview, readFleetOverview } from "../fleet/fleet_overview.ts";
+import { isValidHostId } from "../execution/fleet/host_id.ts";
+import { HttpError } from "../web/errors.ts";
+import { FleetHosts } from "../components/FleetHosts.tsx";
+import { FleetLagNote } from "../components/FleetLagNote.tsx";
 
 /**
  * What the sessions page renders.
@@ -20,14 +28,37 @@ import type { Handlers, PageProps } from "../web/route.ts";
  * ```
  */
 export interface SessionsPageData {
-  /** Sessions, newest first. */
+  /** Sessions, newest first (only the selected host's when `host` is set). */
   sessions: SessionInfo[];
+  /** The fleet, over a central root written by `collect`; else absent or `null`. */
+  fleet?: FleetOverview | null;
+  /** The host the sessions are filtered to (`?host=`), or absent. */
+  host?: string | null;
+  /** Each host's latest event (wire form), by host id. */
+  hostLastEvents?: Record<string, string | null>;
 }
 
-/** Loads the session list (empty when the log root does not exist yet). */
+/** Loads the session list (empty when the log root does not exist yet) and the fleet. */
 export const handler: Handlers<SessionsPageData> = {
   async GET(ctx) {
-    return ctx.render({ sessions: await listSessions(ctx.state.logDir) });
+    const host = ctx.url.searchParams.get("host");
+    if (host !== null && !isValidHostId(host)) {
+      throw new HttpError(400, "invalid_host", "host: expected a host id (A-Z a-z 0-9 _ -)");
+    }
+    const sessions = await listSessions(ctx.state.logDir);
+    const fleet = readFleetOverview(ctx.state.logDir);
+    if (fleet === null) return ctx.render({ sessions });
+    const hostLastEvents: Record<string, string | null> = {};
+    for (const s of sessions) {
+      const of = fleet.sessionHosts[s.session_id];
+      if (of === undefined || s.last_ts === null) continue;
+      const seen = hostLastEvents[of];
+      if (seen === undefined || seen === null || s.last_ts > seen) hostLastEvents[of] = s.last_ts;
+    }
+    const shown = host === null
+      ? sessions
+      : sessions.filter((s) => fleet.sessionHosts[s.session_id] === host);
+    return ctx.render({ sessions: shown, fleet, host, hostLastEvents });
   },
 };
 
@@ -59,7 +90,17 @@ export default function SessionsPage({ data }: PageProps<SessionsPageData>): JSX
       <header class="page-header">
         <h1>Execution sessions</h1>
         <p class="subtitle">Newest first · {data.sessions.length} sessions</p>
+        {data.fleet ? <FleetLagNote fleet={data.fleet} /> : null}
       </header>
+      {data.fleet
+        ? (
+          <FleetHosts
+            hosts={data.fleet.hosts}
+            lastEvents={data.hostLastEvents ?? {}}
+            selected={data.host ?? null}
+          />
+        )
+        : null}
       {data.sessions.length === 0
         ? (
           <div class="empty">
@@ -76,6 +117,7 @@ export default function SessionsPage({ data }: PageProps<SessionsPageData>): JSX
               <thead>
                 <tr>
                   <th scope="col">Session</th>
+                  {data.fleet ? <th scope="col">Host</th> : null}
                   <th scope="col">Events</th>
                   <th scope="col">Size</th>
                   <th scope="col">Last event</th>
@@ -89,6 +131,7 @@ export default function SessionsPage({ data }: PageProps<SessionsPageData>): JSX
                         {s.session_id}
                       </a>
                     </td>
+                    {data.fleet ? <td>{data.fleet.sessionHosts[s.session_id] ?? "-"}</td> : null}
                     <td class="num">{s.event_count}</td>
                     <td class="num">{formatBytes(s.size_bytes)}</td>
                     <td class="ts">{formatTimestamp(s.last_ts, "utc")}</td>

@@ -10,9 +10,11 @@ import {
   spawnCli,
   testEvent,
   testLogger,
+  waitFor,
   waitForCentral,
 } from "./helpers.ts";
 import { readCentralSessionMetas } from "../../fleet/collect_state.ts";
+import { readFleetOverview } from "../../fleet/fleet_overview.ts";
 
 const HOSTS = ["host-a", "host-b", "host-c"];
 const SESSIONS = ["paper-1", "paper.2"];
@@ -89,6 +91,16 @@ Deno.test("3 hosts × 2 sessions × 50,000 events arrive in the central root exa
         gap_count: 0,
       },
     );
+    // The dashboard's view: every host's status arrived (shippers report every 2 s).
+    await waitFor("the three hosts' statuses", () => {
+      const fleet = readFleetOverview(central);
+      return fleet !== null && fleet.hosts.filter((h) => h.status_age_s !== null).length === 3;
+    }, 20_000);
+    assert.deepEqual(readFleetOverview(central)!.hosts.map((h) => [h.host_id, h.sessions]), [
+      ["host-a", 2],
+      ["host-b", 2],
+      ["host-c", 2],
+    ]);
   } catch (err) {
     for (const p of processes) console.error(p.stderr());
     throw err;
