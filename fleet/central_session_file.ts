@@ -109,7 +109,8 @@ export class CentralSessionFile {
         rotatedInto: null,
       };
       let size = file.statSync().size;
-      if (size > 0) {
+      // A file we left at this size ended with a complete line; anything else is checked.
+      if (size > 0 && size !== this.#size) {
         const repaired = this.#repairTornTail(file, size);
         outcome.repairedBytes = size - repaired;
         size = repaired;
@@ -193,6 +194,9 @@ export class CentralSessionFile {
    * in the stream, unacknowledged, and is written again. Returns the size.
    */
   #repairTornTail(file: Deno.FsFile, size: number): number {
+    const last = new Uint8Array(1);
+    file.seekSync(size - 1, Deno.SeekMode.Start);
+    if (file.readSync(last) === 1 && last[0] === LF) return size;
     const tail = new Uint8Array(Math.min(size, 64 * 1024));
     let end = size;
     for (;;) {

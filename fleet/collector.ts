@@ -134,7 +134,12 @@ export class CollectConfigError extends Error {
 
 const LOG_REPEAT_MS = 30_000;
 /** Most messages written before their fsync and acks. */
-const ACK_GROUP = 256;
+const ACK_GROUP = 64;
+/**
+ * Longest wait between a write and its fsync and acks: a burst of messages
+ * shares one fsync per file (group commit) for a few milliseconds of latency.
+ */
+const ACK_DELAY_MS = 5;
 
 /**
  * A `STREAM.MSG.GET` request for the first message of `subject` at or after
@@ -341,7 +346,8 @@ export class Collector {
     const jsm = await jetstreamManager(nc);
     this.#jsm = jsm;
     const consumer = await js.consumers.get(this.#o.stream.stream, this.#o.durable);
-    const messages = await consumer.consume({ max_messages: 512 });
+    // Bytes, not messages, bound what is fetched ahead (batches are up to 1 MiB each).
+    const messages = await consumer.consume({ max_bytes: 16 * 1024 * 1024 });
     const stop = (): void => void messages.close();
     signal.addEventListener("abort", stop, { once: true });
     const statusTimer = setInterval(async () => {
@@ -419,7 +425,7 @@ export class Collector {
     this.#count(id, batch, outcome as AppendOutcome);
     this.#toAck.push(message);
     if (this.#toAck.length >= ACK_GROUP) this.#flush();
-    else this.#flushTimer ??= setTimeout(() => this.#flush(), 0);
+    else this.#flushTimer ??= setTimeout(() => this.#flush(), ACK_DELAY_MS);
   }
 
   /**

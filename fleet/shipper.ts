@@ -138,6 +138,8 @@ const HEADER_ROOM = 8 * 1024;
 const PASS_BYTES = 8 * 1024 * 1024;
 /** Bytes read at once; a line longer than this cannot be shipped (it is reported and skipped). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Sessions shipped at once. */
+const SESSIONS_AT_ONCE = 8;
 /** Repeated identical problems are logged at most this often. */
 const LOG_REPEAT_MS = 30_000;
 
@@ -338,11 +340,18 @@ export class Shipper {
         // never written, or already removed
       }
     }
+    // Sessions are shipped side by side (each strictly in order), so a host with several
+    // sessions keeps several batches moving; at most SESSIONS_AT_ONCE, to bound memory.
     let busy = false;
-    for (const id of ids) {
-      if (signal.aborted) break;
-      if (await this.#shipSession(this.#session(id))) busy = true;
-    }
+    const queue = [...ids];
+    const worker = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined && !signal.aborted; id = queue.shift()) {
+        if (await this.#shipSession(this.#session(id))) busy = true;
+      }
+    };
+    const workers = Array.from({ length: Math.min(SESSIONS_AT_ONCE, queue.length) }, worker);
+    const results = await Promise.allSettled(workers);
+    for (const r of results) if (r.status === "rejected") throw r.reason;
     let behind = false;
     for (const s of this.#sessions.values()) if (s.end > s.offset) behind = true;
     if (!behind) this.#behindSince = null;

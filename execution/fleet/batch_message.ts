@@ -113,16 +113,16 @@ export interface BatchLines {
  */
 export function scanBatchLines(body: Uint8Array, previous: LineKey): BatchLines | null {
   if (body.length === 0 || body[body.length - 1] !== LF) return null;
-  let count = 0;
-  for (let i = body.indexOf(LF); i !== -1; i = body.indexOf(LF, i + 1)) count++;
-  const ends = new Uint32Array(count);
-  const seqs = new Float64Array(count);
-  const ns = new Float64Array(count);
+  // HOT PATH (every shipped and collected line): one pass, arrays grown by doubling.
+  let capacity = Math.max(16, body.length >> 8);
+  let ends = new Uint32Array(capacity);
+  let seqs = new Float64Array(capacity);
+  let ns = new Float64Array(capacity);
   let seq = previous.seq;
   let n = previous.n;
   let ascending = true;
-  let start = 0;
-  for (let k = 0; k < count; k++) {
+  let count = 0;
+  for (let start = 0; start < body.length; count++) {
     const end = body.indexOf(LF, start);
     const own = lineSeq(body, start, end);
     if (own !== null) {
@@ -133,20 +133,31 @@ export function scanBatchLines(body: Uint8Array, previous: LineKey): BatchLines 
     } else {
       n++;
     }
-    ends[k] = end + 1;
-    seqs[k] = seq;
-    ns[k] = n;
+    if (count === capacity) {
+      capacity *= 2;
+      ends = grow(ends, new Uint32Array(capacity));
+      seqs = grow(seqs, new Float64Array(capacity));
+      ns = grow(ns, new Float64Array(capacity));
+    }
+    ends[count] = end + 1;
+    seqs[count] = seq;
+    ns[count] = n;
     start = end + 1;
   }
   return {
     count,
-    ends,
-    seqs,
-    ns,
+    ends: ends.subarray(0, count),
+    seqs: seqs.subarray(0, count),
+    ns: ns.subarray(0, count),
     first: { seq: seqs[0], n: ns[0] },
     last: { seq: seqs[count - 1], n: ns[count - 1] },
     ascending,
   };
+}
+
+function grow<T extends Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /**
