@@ -12,6 +12,10 @@
  *   1,000 with a macrotask yield); the clock stops when the last line is in
  *   the central files (fleet) or handed to the OS (writer alone). Target:
  *   ≥ 200,000 events/s end to end.
+ * - Catching up: ship stopped, the same number of events written into new
+ *   sessions, ship started again: events/s from its start to the last line
+ *   in the central files (what ship and collect do with the CPU to
+ *   themselves, e.g. after an outage).
  * - Latency: `--rate` events/s (default 5,000) for `--seconds` (default 10)
  *   into one session; each line's arrival is seen by polling the file's size
  *   every millisecond; p50/p99/max of emit → line in the central file, and
@@ -115,21 +119,34 @@ async function stop(p: { proc: Deno.ChildProcess }): Promise<void> {
   await p.proc.status;
 }
 
-/** Emit `EVENTS` events over the sessions into `dir`; resolves when the writer has closed. */
-async function emitAll(dir: string): Promise<void> {
+/**
+ * Emit `EVENTS` events over the sessions (`<prefix><n>`) into `dir`; resolves when the writer
+ * has closed.
+ */
+async function emitAll(dir: string, prefix = "s"): Promise<void> {
   const log = logger(dir);
+  const events = pools.map((pool) =>
+    pool.map((e) => ({ ...e, session_id: prefix + e.session_id.slice(1) }))
+  );
   for (let i = 0; i < EVENTS;) {
     const end = Math.min(EVENTS, i + CHUNK);
-    for (; i < end; i++) log.emit(pools[i % SESSIONS][(i / SESSIONS | 0) % POOL]);
+    for (; i < end; i++) log.emit(events[i % SESSIONS][(i / SESSIONS | 0) % POOL]);
     await yieldToLoop();
   }
   await log.close();
 }
 
 /** Poll until every central session is as long as the host's; returns when. */
-async function waitCentral(host: string, central: string, deadlineMs: number): Promise<number> {
+async function waitCentral(
+  host: string,
+  central: string,
+  deadlineMs: number,
+  prefix = "s",
+): Promise<number> {
   const wanted: Array<[string, number]> = [];
-  for (let s = 0; s < SESSIONS; s++) wanted.push([`s${s}`, await sessionEnd(host, `s${s}`)]);
+  for (let s = 0; s < SESSIONS; s++) {
+    wanted.push([`${prefix}${s}`, await sessionEnd(host, `${prefix}${s}`)]);
+  }
   for (;;) {
     let done = true;
     for (const [id, end] of wanted) {
@@ -155,6 +172,7 @@ async function latency(emitDir: string, watchDir: string, watchId: string): Prom
   const arrived = new Float64Array(total + 1);
   let seen = 0;
   let stopWatch = false;
+  let deadline = Infinity;
   const watcher = (async () => {
     let position = 0;
     let carry = "";
@@ -190,7 +208,6 @@ async function latency(emitDir: string, watchDir: string, watchId: string): Prom
       await new Promise((r) => setTimeout(r, 1));
     }
   })();
-  let deadline = Infinity;
   const tickMs = 10;
   const start = performance.now();
   let i = 0;
@@ -222,6 +239,7 @@ const hostDir = `${work}/host`;
 const central = `${work}/central`;
 const ship = spawn(["ship", "--nats", server.url, "--host-id", HOST, "--log-dir", hostDir]);
 const collect = spawn(["collect", "--nats", server.url, "--log-dir", central]);
+const children = [ship, collect];
 try {
   // Wait until both are connected and the consumer exists (a warm-up event through the chain).
   {
@@ -242,8 +260,23 @@ try {
 
   const fleetStart = performance.now();
   await emitAll(hostDir);
+  const fleetWritten = performance.now();
   const fleetEnd = await waitCentral(hostDir, central, performance.now() + 600_000);
   const fleetRate = EVENTS / ((fleetEnd - fleetStart) / 1000);
+
+  // Catching up a backlog: ship stopped, the same events written into new sessions, ship
+  // started again; the clock runs from its start to the last line in the central files.
+  await stop(ship);
+  await emitAll(hostDir, "b");
+  const shipAgain = spawn(["ship", "--nats", server.url, "--host-id", HOST, "--log-dir", hostDir]);
+  children.push(shipAgain);
+  // The clock starts once the new shipper is connected (process start-up is not shipping).
+  while (!/stream \S+ (found|created)/.test(shipAgain.stderr())) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const catchUpStart = performance.now();
+  const catchUpEnd = await waitCentral(hostDir, central, performance.now() + 600_000, "b");
+  const catchUpRate = EVENTS / ((catchUpEnd - catchUpStart) / 1000);
 
   // Latency at RATE events/s: emit → central file, and emit → the host's own file.
   const fleetLat = await latency(hostDir, central, `${HOST}.lat`);
@@ -252,7 +285,13 @@ try {
   const result = {
     events: EVENTS,
     sessions: SESSIONS,
-    throughput: { fleet: Math.round(fleetRate), writer_alone: Math.round(aloneRate) },
+    throughput: {
+      fleet: Math.round(fleetRate),
+      writer_alone: Math.round(aloneRate),
+      catch_up: Math.round(catchUpRate),
+      fleet_writer_done_ms: Math.round(fleetWritten - fleetStart),
+      fleet_central_done_ms: Math.round(fleetEnd - fleetStart),
+    },
     latency_ms: {
       rate: RATE,
       seconds: SECONDS,
@@ -270,7 +309,15 @@ try {
     console.log(
       `throughput emit→central file: ours ${f(fleetRate)} events/s | local writer alone ` +
         `${f(aloneRate)} events/s | ratio ${(fleetRate / aloneRate).toFixed(2)}x ` +
-        `(target ≥ 200,000: ${fleetRate >= 200_000 ? "met" : "NOT met"})`,
+        `(target ≥ 200,000: ${fleetRate >= 200_000 ? "met" : "NOT met"}); the writer was done ` +
+        `after ${f(fleetWritten - fleetStart)} ms, the central files ${
+          f(fleetEnd - fleetWritten)
+        } ms later`,
+    );
+    console.log(
+      `catching up a backlog of ${f(EVENTS)} events (ship restarted, writer idle), from ` +
+        `its connection to the last line: ` +
+        `${f(catchUpRate)} events/s`,
     );
     const l = result.latency_ms;
     console.log(
@@ -285,11 +332,9 @@ try {
     );
   }
 } catch (err) {
-  console.error(ship.stderr());
-  console.error(collect.stderr());
+  for (const child of children) console.error(child.stderr());
   throw err;
 } finally {
-  await stop(ship);
-  await stop(collect);
+  for (const child of children) await stop(child);
   await Deno.remove(work, { recursive: true });
 }
