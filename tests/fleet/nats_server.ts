@@ -34,9 +34,9 @@ interface Running {
   exited: { value: boolean };
 }
 
-function launch(storeDir: string, port: number): Running {
+function launch(storeDir: string, port: number, extra: string[]): Running {
   const child = new Deno.Command("nats-server", {
-    args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
+    args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir, ...extra],
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -81,10 +81,17 @@ async function halt(running: Running): Promise<void> {
   await running.done;
 }
 
-/** Start nats-server with JetStream on a free loopback port and a temporary store. */
-export async function startNatsServer(): Promise<TestNatsServer> {
+/**
+ * Start nats-server with JetStream on a free loopback port and a temporary
+ * store; `extra` adds flags (`--auth TOKEN`, `--tls …`), and `scheme` names
+ * the URL's (`tls` for a TLS server).
+ */
+export async function startNatsServer(
+  extra: string[] = [],
+  scheme = "nats",
+): Promise<TestNatsServer> {
   const storeDir = await Deno.makeTempDir({ prefix: "fleet_nats_" });
-  let running: Running | null = launch(storeDir, -1);
+  let running: Running | null = launch(storeDir, -1, extra);
   let port: number;
   try {
     port = await waitReady(running);
@@ -94,7 +101,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     throw err;
   }
   const server: TestNatsServer = {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     storeDir,
     async stop() {
@@ -105,7 +112,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     },
     async start() {
       if (running !== null) return;
-      const r = launch(storeDir, port);
+      const r = launch(storeDir, port, extra);
       running = r;
       try {
         await waitReady(r);
