@@ -85,8 +85,19 @@ const pools = Array.from(
   (_, s) => Array.from({ length: POOL }, (_, i) => fill(`s${s}`, i)),
 );
 
+/**
+ * The writer both runs use: default options, but no rotation, so that neither run's clock holds
+ * the compression of 64 MiB segments in a worker (a separate cost, the same with or without the
+ * fleet; `ship` reads compressed segments as well, see tests/fleet/fleet_faults_test.ts).
+ */
 function logger(dir: string): JsonlExecutionLogger {
-  return new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false, handleSignals: false });
+  return new JsonlExecutionLogger({
+    baseDir: dir,
+    flushOnExit: false,
+    handleSignals: false,
+    rotateBytes: Infinity,
+    daily: false,
+  });
 }
 
 async function sessionEnd(dir: string, id: string): Promise<number> {
