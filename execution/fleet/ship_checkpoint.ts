@@ -18,7 +18,8 @@
  */
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
-import { syncDirectory } from "../telemetry/segments.ts";
+import { gunzipSync } from "node:zlib";
+import { readSessionLayoutSync, syncDirectory } from "../telemetry/segments.ts";
 import { isValidHostId } from "./host_id.ts";
 import { formatLineKey, type LineKey, parseLineKey } from "./line_key.ts";
 
@@ -377,4 +378,39 @@ export function unshippedFrom(baseDir: string, sessionId: string): number | null
 export function shippingAllowsDelete(baseDir: string, sessionId: string, end: number): boolean {
   const from = unshippedFrom(baseDir, sessionId);
   return from === null || end <= from;
+}
+
+/**
+ * Whether retention may delete a whole session: always when the root is not
+ * shipped, else only once its logical end (the end of its active file, of
+ * its last closed segment, or of its whole-session archive) is shipped.
+ *
+ * @example
+ * ```ts
+ * import { shippingAllowsSessionDelete } from "@peak-trade/execution";
+ * console.log(shippingAllowsSessionDelete("logs/never-shipped", "paper-1")); // true
+ * ```
+ */
+export function shippingAllowsSessionDelete(baseDir: string, sessionId: string): boolean {
+  const from = unshippedFrom(baseDir, sessionId);
+  if (from === null) return true;
+  const layout = readSessionLayoutSync(baseDir, sessionId);
+  let end = layout.base;
+  const active = lstatOrNull(layout.activePath);
+  if (active?.isFile) {
+    end += active.size;
+  } else if (layout.segments.length === 0) {
+    const archive = lstatOrNull(layout.archivePath);
+    // Only for a session that is all archive (rare, and finished): its uncompressed size.
+    if (archive?.isFile) end = gunzipSync(Deno.readFileSync(layout.archivePath)).length;
+  }
+  return end <= from;
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return null;
+  }
 }

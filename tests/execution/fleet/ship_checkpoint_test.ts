@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import {
   markShippedRootSync,
   readShipCheckpointSync,
   readShipMarkerSync,
   shipCheckpointPath,
   shippingAllowsDelete,
+  shippingAllowsSessionDelete,
   ShipStateError,
   unshippedFrom,
   writeShipCheckpointSync,
@@ -99,5 +101,32 @@ Deno.test("the marker keeps its first start and names host and stream", async ()
     const again = markShippedRootSync(dir, "h1", "PEAK_EXEC");
     assert.equal(again.since, first.since);
     assert.deepEqual(readShipMarkerSync(dir), first);
+  });
+});
+
+Deno.test("a whole session may be deleted only once its end is shipped", async () => {
+  await withRoot((dir) => {
+    Deno.writeTextFileSync(`${dir}/s1.jsonl`, "x".repeat(99) + "\n");
+    assert.equal(shippingAllowsSessionDelete(dir, "s1"), true, "not shipped at all");
+    markShippedRootSync(dir, "h1", "PEAK_EXEC");
+    assert.equal(shippingAllowsSessionDelete(dir, "s1"), false);
+    writeShipCheckpointSync(dir, checkpoint(99));
+    assert.equal(shippingAllowsSessionDelete(dir, "s1"), false, "one byte short");
+    writeShipCheckpointSync(dir, checkpoint(100));
+    assert.equal(shippingAllowsSessionDelete(dir, "s1"), true);
+  });
+});
+
+Deno.test("a whole-session archive counts with its uncompressed size", async () => {
+  await withRoot((dir) => {
+    Deno.writeFileSync(
+      `${dir}/s1.jsonl.gz`,
+      gzipSync(new TextEncoder().encode("y".repeat(49) + "\n")),
+    );
+    markShippedRootSync(dir, "h1", "PEAK_EXEC");
+    writeShipCheckpointSync(dir, checkpoint(49));
+    assert.equal(shippingAllowsSessionDelete(dir, "s1"), false);
+    writeShipCheckpointSync(dir, checkpoint(50));
+    assert.equal(shippingAllowsSessionDelete(dir, "s1"), true);
   });
 });
