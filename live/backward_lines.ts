@@ -21,6 +21,8 @@ const CR = 0x0d;
 const FIRST_BLOCK_BYTES = 64 * 1024;
 /** Reads of a file that keeps shrinking under the reader before giving up. */
 const SHRINK_ATTEMPTS = 3;
+/** Lines handed out at most per batch (a 1 MiB block of garbage holds ~50,000). */
+const MAX_BATCH_LINES = 4096;
 /** Blocks double up to this size when a read goes further back (fewer system calls). */
 const MAX_BLOCK_BYTES = 1024 * 1024;
 /** Decodes ASCII at native speed; used when the text keeps one character per byte. */
@@ -206,6 +208,11 @@ export async function* readLinesBackward(
       }
       if (skipping || wanted(k + 1, segEnd - 1 - bufStart)) {
         batch.push(makeLine(pending, bufStart, nl + 1, segEnd, skipping, maxLineBytes));
+        // Hand out long runs of short lines in parts, so the reader can let other work run.
+        if (batch.length === MAX_BATCH_LINES) {
+          yield batch;
+          batch = [];
+        }
       }
       skipping = false;
       segEnd = nl + 1;

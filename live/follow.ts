@@ -384,12 +384,15 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
 }
 
 /**
- * Follow a session: yield each new complete event from `from` (default: the
- * end of the file) for as long as `signal` allows. Waits for a file that does
- * not exist yet; a torn tail is held back until its newline arrives; when the
- * file is truncated or replaced it yields `{type: "reset"}` and restarts from
- * offset 0. File-system events only wake it early; a poll is the fallback.
- * The watcher and timers are released on abort or when the consumer stops.
+ * Follow a session: yield each new complete event from `from` (a logical
+ * offset; default: the end of the session) for as long as `signal` allows.
+ * Waits for a session that does not exist yet; a torn tail is held back until
+ * its newline arrives; a rotation into a closed segment is crossed without a
+ * gap or a duplicate (the closed segment is read to its end first); when the
+ * active file is truncated or replaced it yields `{type: "reset"}` and
+ * restarts from the active file's start. A watch on the active file only
+ * wakes it early; a poll is the fallback. The watcher and timers are released
+ * on abort or when the consumer stops.
  *
  * Throws `InvalidSessionIdError` for an invalid session id and `RangeError`
  * for a negative or fractional `from` or a non-positive `pollIntervalMs`.

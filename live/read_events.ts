@@ -7,6 +7,44 @@
 import type { ReadEvent, ReadStats } from "../execution/wire/types.ts";
 import { ByteLineStream } from "../execution/wire/line_stream.ts";
 import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
+import { RegularFile } from "../execution/wire/regular_file.ts";
+
+/** Bytes read per step from a file. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Open `path` for reading (any path the caller names, links followed; never
+ * blocking on a FIFO): throws `NotFound` when it is missing, and an error
+ * saying so when it is not a regular file.
+ */
+function openRegular(path: string): RegularFile {
+  const file = RegularFile.open(path, { followLinks: true });
+  if (file !== null) return file;
+  try {
+    Deno.statSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new Deno.errors.NotFound(`no file at ${path}`);
+    throw err;
+  }
+  throw new Error(`${path} is not a regular file (a FIFO, device or directory)`);
+}
+
+/** The bytes of `file` from `offset` on, read by position. */
+function fileStream(file: RegularFile, offset: number): ReadableStream<Uint8Array> {
+  let position = offset;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const buf = new Uint8Array(READ_CHUNK_BYTES);
+      const n = await file.read(position, buf);
+      if (n === 0) {
+        controller.close();
+        return;
+      }
+      position += n;
+      controller.enqueue(buf.subarray(0, n));
+    },
+  });
+}
 
 /**
  * Options of {@linkcode readExecutionEvents}.
@@ -75,11 +113,10 @@ export class ExecutionEventReader implements AsyncIterable<ReadEvent> {
     this.#used = true;
     const offset = this.#options.offset ?? 0;
     let bytes: ReadableStream<Uint8Array>;
-    let file: Deno.FsFile | null = null;
+    let file: RegularFile | null = null;
     if (typeof this.#source === "string") {
-      file = await Deno.open(this.#source, { read: true });
-      if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-      bytes = file.readable;
+      file = openRegular(this.#source);
+      bytes = fileStream(file, offset);
     } else {
       bytes = this.#source;
     }
@@ -96,12 +133,7 @@ export class ExecutionEventReader implements AsyncIterable<ReadEvent> {
     } catch (err) {
       if (!(this.#options.signal?.aborted)) throw err;
     } finally {
-      // The readable closes the file once fully read; close it here when iteration stopped early.
-      try {
-        file?.close();
-      } catch {
-        // already closed by its stream
-      }
+      file?.close();
     }
   }
 }

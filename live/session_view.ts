@@ -97,7 +97,11 @@ export class SessionView implements Disposable {
    */
   openPart(part: SessionPart): PartReader | null {
     if (part.kind === "active") return borrowed(this.active!);
-    if (part.kind === "archive") return new SequentialGzipReader(this.#archive!);
+    if (part.kind === "archive") {
+      // Its own descriptor: a sequential reader is used up by one pass and closes its file.
+      const archive = RegularFile.open(this.layout.archivePath);
+      return archive === null ? null : new SequentialGzipReader(archive);
+    }
     const segment = part.segment!;
     if (!segment.compressed) {
       const plain = RegularFile.open(segment.path);

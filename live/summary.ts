@@ -17,6 +17,7 @@ import { RegularFile } from "../execution/wire/regular_file.ts";
 import { readAt } from "./backward_lines.ts";
 import { fingerprintAt, sameBytes } from "./session_file.ts";
 import { openSessionView, type SessionPart, type SessionView } from "./session_view.ts";
+import { clearSegmentLayoutCache } from "../execution/telemetry/segments.ts";
 
 /**
  * Options of {@linkcode getExecutionSummary}.
@@ -344,7 +345,8 @@ export async function getExecutionSummary(
 }
 
 /**
- * Forget every cached summary (the next summary of each file reads it whole).
+ * Forget every cached summary (the next summary of each file reads it whole,
+ * and each manifest is parsed again).
  *
  * @example
  * ```ts
@@ -356,4 +358,5 @@ export function clearSummaryCache(): void {
   fileStates.clear();
   partStates.clear();
   mergedClosed.clear();
+  clearSegmentLayoutCache();
 }

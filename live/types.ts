@@ -30,7 +30,10 @@ export interface TimelineRow {
   description: string;
   /** The raw payload. */
   details: unknown;
-  /** Byte offset of the line; also the paging cursor (`before`). */
+  /**
+   * Logical byte offset of the line in the session (its offset in the file
+   * before the first rotation); also the paging cursor (`before`).
+   */
   offset: number;
   /** Sequence number, or `null` for files without one. */
   seq: number | null;
@@ -52,7 +55,7 @@ export interface TimelineRow {
 export interface TimelinePage {
   /** The session read. */
   session_id: string;
-  /** Whether the session file exists. */
+  /** Whether the session exists (an active file, closed segments or an archive). */
   found: boolean;
   /** Matching rows, newest first by file order, at most `limit`. */
   timeline: TimelineRow[];
@@ -98,7 +101,7 @@ export interface FillTotals {
 export interface ExecutionSummary {
   /** The session summarised. */
   session_id: string;
-  /** Whether the session file exists. */
+  /** Whether the session exists (an active file, closed segments or an archive). */
   found: boolean;
   /** Valid events in the session. */
   event_count: number;
@@ -126,12 +129,16 @@ export interface ExecutionSummary {
   fills: FillTotals;
   /** Intent→fill latency where the events allow it, else `null`. */
   latency_ms: LatencySummary | null;
-  /** File size in bytes covered by this summary. */
+  /**
+   * Logical size of the session covered by this summary: uncompressed bytes
+   * of every segment and the active file (the file size before the first
+   * rotation); also where live follow starts when nothing is torn.
+   */
   size_bytes: number;
 }
 
 /**
- * One session file in a log root.
+ * One session of a log root.
  *
  * @example
  * ```ts
@@ -142,7 +149,7 @@ export interface ExecutionSummary {
 export interface SessionInfo {
   /** Session id (the file name without `.jsonl`). */
   session_id: string;
-  /** File size in bytes. */
+  /** Bytes on disk: the active file and every segment as stored (compressed or plain), or the archive. */
   size_bytes: number;
   /** Valid events (exact; from the summary cache where known). */
   event_count: number;
@@ -150,13 +157,13 @@ export interface SessionInfo {
   first_ts: string | null;
   /** Last event timestamp (normalised), or `null`. */
   last_ts: string | null;
-  /** File modification time, RFC 3339 UTC, or `null`. */
+  /** Modification time of the active file (else the newest segment or the archive), RFC 3339 UTC, or `null`. */
   modified: string | null;
 }
 
 /**
  * What {@linkcode followExecution} yields: a new event, or a notice that the
- * file was truncated or replaced and reading restarted from offset 0.
+ * active file was truncated or replaced and reading restarted from its start.
  *
  * @example
  * ```ts
@@ -176,14 +183,14 @@ export type FollowItem =
     event: ReadEvent;
     /** The event as a timeline row. */
     row: TimelineRow;
-    /** Byte offset just after the line: resume from here. */
+    /** Logical byte offset just after the line: resume from here. */
     end: number;
   }
   | {
-    /** The file shrank or was replaced; reading restarts at 0. */
+    /** The active file shrank or was replaced; reading restarts at its start. */
     type: "reset";
     /** Why reading restarted. */
     reason: "truncated" | "replaced";
-    /** The offset reading restarts from (always 0). */
+    /** The offset reading restarts from: the active file's start (0 before any rotation). */
     end: number;
   };

@@ -5,8 +5,21 @@
  *
  * @module
  */
+import { setPriority } from "node:os";
 import { armCrashPoint } from "./crash_points.ts";
 import { type CompactionJob, runCompactionJob } from "./compaction_job.ts";
+
+/** The lowest scheduling priority (nice 19). */
+const NICEST = 19;
+
+// Background work yields the CPU to the writer: on Linux a thread's nice value is its own, so
+// this lowers only the compaction thread. Needs `--allow-sys=setPriority`; without it the
+// worker runs at normal priority.
+try {
+  setPriority(NICEST);
+} catch {
+  // not permitted, or not supported here
+}
 
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<CompactionJob>) => void) | null;

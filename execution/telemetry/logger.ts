@@ -17,9 +17,14 @@
  * and renumbers the batch if another process appended since, so `seq` rises
  * over the whole file.
  *
- * This module routes events to their session, holds the memory cap, the
- * flush timer, the open-file cap and the counters, and runs `flush()`,
- * `close()` and the exit flush over all sessions.
+ * Each session file rotates into closed segments (`SessionFile`: by size, at
+ * the UTC day boundary, or on `rotate()`), compressed off the hot path by a
+ * worker (`SegmentCompactor`); readers still see one session.
+ *
+ * This module routes events to their session, holds the memory cap (and what
+ * happens at it: `onFull`), the flush timer, the open-file cap and the
+ * counters, and runs `flush()`, `close()`, `rotate()` and the exit flush over
+ * all sessions.
  *
  * @module
  */
@@ -39,6 +44,9 @@ import { NonAsciiLine } from "./queued_item.ts";
 import { SessionQueue, type SessionQueueHost } from "./session_queue.ts";
 import { TelemetryCounters, type TelemetryStats } from "./stats.ts";
 import { SegmentCompactor } from "./segment_compactor.ts";
+
+/** How long `close()` waits for closed segments to be compressed (the next writer finishes them). */
+const COMPACTION_WAIT_MS = 60_000;
 
 /**
  * `open`: events are queued; `exited`: the exit flush has run, so the process
@@ -253,7 +261,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     }
     await this.flush();
     for (const queue of this.#queues.values()) await queue.close();
-    await this.#compactor.idle();
+    await this.#compactor.idle(COMPACTION_WAIT_MS);
     this.#unregisterExitFlush?.();
   }
 

@@ -54,8 +54,8 @@ export interface JsonlExecutionLoggerOptions {
   onFull?: "block" | "drop";
   /**
    * Close the active file into a compressed segment before a write would make
-   * it larger than this many bytes (`Infinity`: never by size). A line is
-   * never split across segments.
+   * it larger than this many bytes (`Infinity`: never by size; values below
+   * 4096 count as 4096). A line is never split across segments.
    * @default {67108864} (64 MiB)
    */
   rotateBytes?: number;
@@ -131,6 +131,8 @@ const DEFAULT_ERROR_REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_OPEN_FILES = 32;
 /** 64 MiB: a segment compresses in well under a second and pages back in a few members. */
 export const DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024;
+/** Smaller segments would mostly be manifest entries (each rotation rewrites the manifest). */
+const MIN_ROTATE_BYTES = 4096;
 
 /** Apply the defaults; a size or interval that is not a positive number gets its default. */
 export function resolveLoggerSettings(options: JsonlExecutionLoggerOptions): LoggerSettings {
@@ -143,7 +145,7 @@ export function resolveLoggerSettings(options: JsonlExecutionLoggerOptions): Log
     onFull: options.onFull === "drop" ? "drop" : "block",
     rotateBytes: options.rotateBytes === Infinity
       ? Infinity
-      : positive(options.rotateBytes, DEFAULT_ROTATE_BYTES),
+      : Math.max(MIN_ROTATE_BYTES, positive(options.rotateBytes, DEFAULT_ROTATE_BYTES)),
     daily: options.daily ?? true,
     maxOpenFiles: Math.floor(positive(options.maxOpenFiles, DEFAULT_MAX_OPEN_FILES)),
     fsync: options.fsync ?? false,

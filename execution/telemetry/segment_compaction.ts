@@ -37,11 +37,53 @@ import { crashPoint } from "./crash_points.ts";
 import { describePlainSegment } from "./rotation.ts";
 import { addCompleteLines, SummaryState } from "../wire/summary_state.ts";
 import { formatWireTimestamp } from "../wire_time.ts";
+import { sessionFilePath } from "../log_root.ts";
 
 /** Uncompressed bytes of whole lines per gzip member (a reader's unit of decompression). */
 export const MEMBER_BYTES = 1024 * 1024;
 const LF = 0x0a;
 const SEQ_KEY = new TextEncoder().encode('"seq":');
+
+/**
+ * Run `change` (a manifest update) holding the session's write lock, the
+ * `flock` writers take on `<root>/<sid>.jsonl` while they append and rotate
+ * (retention takes it too before it changes a session), besides the
+ * manifest's own lock that `updateSegmentManifest` takes: so no process that
+ * follows either rule loses a change to this one. Waits for the lock (a writer
+ * holds it for one append); a session without an active file runs unlocked.
+ */
+async function withSessionWriteLock<T>(
+  baseDir: string,
+  sessionId: string,
+  change: () => Promise<T>,
+): Promise<T> {
+  const path = sessionFilePath(baseDir, sessionId);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const before = lstatOrNull(path);
+    if (before === null) return await change();
+    if (!before.isFile) throw new Error(`${path} is not a regular file`);
+    let file: Deno.FsFile;
+    try {
+      // Read and write: opening a FIFO swapped in this way never waits for a writer.
+      file = Deno.openSync(path, { read: true, write: true });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue;
+      throw err;
+    }
+    try {
+      const held = file.statSync();
+      if (!held.isFile) throw new Error(`${path} is not a regular file`);
+      await file.lock(true);
+      // Under the lock the path must still name this file (a writer may have rotated it).
+      const now = lstatOrNull(path);
+      if (now === null || now.ino !== held.ino || now.dev !== held.dev) continue;
+      return await change();
+    } finally {
+      file.close(); // releases the lock
+    }
+  }
+  throw new Error(`${path} keeps being replaced; the manifest is updated on the next attempt`);
+}
 
 /** What happened to one segment. */
 export type CompactionOutcome =
@@ -164,7 +206,9 @@ async function compressInto(
       grown.set(buf.subarray(0, carry));
       buf = grown;
     }
-    const want = Math.min(MEMBER_BYTES, size - position - carry);
+    // A member holds at most MEMBER_BYTES of whole lines (more only for a longer line).
+    const room = carry < MEMBER_BYTES ? MEMBER_BYTES - carry : MEMBER_BYTES;
+    const want = Math.min(room, size - position - carry);
     const n = readFullySync(plain, position + carry, buf.subarray(carry, carry + want));
     if (n !== want) throw new Error("the segment shrank while it was compressed");
     const filled = carry + n;
@@ -308,23 +352,28 @@ export async function compactSegment(
       throw err;
     }
     const state = compressed.state;
-    await updateSegmentManifest(baseDir, sessionId, (manifest) => {
-      const current = findEntry(manifest, index);
-      if (current === undefined) return null;
-      return withSegmentEntry(manifest, {
-        ...current,
-        file: segmentFileName(index, true),
-        compressed_bytes: compressed.compressedBytes,
-        lines: compressed.lines,
-        first_seq: compressed.firstSeq,
-        last_seq: compressed.lastSeq,
-        first_ts: state.minTs === null ? current.first_ts : formatWireTimestamp(state.minTs),
-        last_ts: state.maxTs === null ? current.last_ts : formatWireTimestamp(state.maxTs),
-        sha256: compressed.sha256,
-        members: compressed.members,
-        summary: state.toJSON(),
-      });
-    });
+    await withSessionWriteLock(
+      baseDir,
+      sessionId,
+      () =>
+        updateSegmentManifest(baseDir, sessionId, (manifest) => {
+          const current = findEntry(manifest, index);
+          if (current === undefined) return null;
+          return withSegmentEntry(manifest, {
+            ...current,
+            file: segmentFileName(index, true),
+            compressed_bytes: compressed.compressedBytes,
+            lines: compressed.lines,
+            first_seq: compressed.firstSeq,
+            last_seq: compressed.lastSeq,
+            first_ts: state.minTs === null ? current.first_ts : formatWireTimestamp(state.minTs),
+            last_ts: state.maxTs === null ? current.last_ts : formatWireTimestamp(state.maxTs),
+            sha256: compressed.sha256,
+            members: compressed.members,
+            summary: state.toJSON(),
+          });
+        }),
+    );
     crashPoint("compress-after-manifest");
     removeIfPresent(plainPath);
     syncDirectory(dir);
@@ -371,28 +420,33 @@ async function ensureEntries(baseDir: string, sessionId: string): Promise<void> 
       file.close();
     }
   }
-  await updateSegmentManifest(baseDir, sessionId, (manifest) => {
-    let next = manifest;
-    let changed = false;
-    for (const entry of described) {
-      const last = next.segments.at(-1);
-      if (last !== undefined && last.index >= entry.index) continue;
-      next = withSegmentEntry(next, entry);
-      changed = true;
-    }
-    for (const lost of lostGz) {
-      const current = findEntry(next, lost.index);
-      if (current === undefined || !current.file.endsWith(".gz")) continue;
-      next = withSegmentEntry(next, {
-        ...current,
-        file: segmentFileName(lost.index, false),
-        compressed_bytes: null,
-        members: [],
-      });
-      changed = true;
-    }
-    return changed ? next : null;
-  });
+  await withSessionWriteLock(
+    baseDir,
+    sessionId,
+    () =>
+      updateSegmentManifest(baseDir, sessionId, (manifest) => {
+        let next = manifest;
+        let changed = false;
+        for (const entry of described) {
+          const last = next.segments.at(-1);
+          if (last !== undefined && last.index >= entry.index) continue;
+          next = withSegmentEntry(next, entry);
+          changed = true;
+        }
+        for (const lost of lostGz) {
+          const current = findEntry(next, lost.index);
+          if (current === undefined || !current.file.endsWith(".gz")) continue;
+          next = withSegmentEntry(next, {
+            ...current,
+            file: segmentFileName(lost.index, false),
+            compressed_bytes: null,
+            members: [],
+          });
+          changed = true;
+        }
+        return changed ? next : null;
+      }),
+  );
 }
 
 /** Run `action` holding segment `index`'s compaction lock if nobody else does; false when busy. */
@@ -456,13 +510,18 @@ export async function repairSessionSegments(
     n.startsWith("manifest.json.") && n.endsWith(TEMPORARY_SUFFIX)
   );
   if (manifestTemporaries.length > 0) {
-    await updateSegmentManifest(baseDir, sessionId, () => {
-      for (const name of manifestTemporaries) {
-        removeIfPresent(join(dir, name));
-        report.removedTemporaries.push(name);
-      }
-      return null;
-    });
+    await withSessionWriteLock(
+      baseDir,
+      sessionId,
+      () =>
+        updateSegmentManifest(baseDir, sessionId, () => {
+          for (const name of manifestTemporaries) {
+            removeIfPresent(join(dir, name));
+            report.removedTemporaries.push(name);
+          }
+          return null;
+        }),
+    );
   }
   for (const name of names) {
     // `<k>.jsonl.gz.<uuid>.tmp` (compression) or `<k>.jsonl.<uuid>.tmp` (a restored copy).

@@ -38,9 +38,27 @@ export class SegmentCompactor {
     this.#push({ kind: "repair", baseDir, sessionId, index: 0, crashAt: armedCrashPoint() });
   }
 
-  /** Resolves when every queued job has run. */
-  async idle(): Promise<void> {
-    while (this.#running !== null) await this.#running;
+  /**
+   * Resolves when every queued job has run, or after `timeoutMs` (a job stuck
+   * on a hung disk must not hold `close()` forever; what it left is repaired
+   * by the next writer).
+   */
+  async idle(timeoutMs = Infinity): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      if (timeoutMs === Infinity) return;
+      const started = setTimeout(resolve, timeoutMs);
+      Deno.unrefTimer(started);
+      timer = started;
+    });
+    const drained = (async () => {
+      while (this.#running !== null) await this.#running;
+    })();
+    try {
+      await Promise.race([drained, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #push(job: CompactionJob): void {

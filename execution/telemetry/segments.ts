@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
-import { readRegularTextFile } from "../wire/regular_file.ts";
+import { readRegularFile, readRegularTextFile } from "../wire/regular_file.ts";
 import { crashPoint } from "./crash_points.ts";
 import { formatWireTimestamp } from "../wire_time.ts";
 import { gunzipSync } from "node:zlib";
@@ -736,12 +736,30 @@ function cachedManifest(baseDir: string, sessionId: string): SegmentManifest | n
   return manifest;
 }
 
-/** Segment files of a session's directory by index: which of plain and `.gz` exist, and sizes. */
-interface DirSegment {
-  plain: number | null;
-  gz: number | null;
+/**
+ * Forget every parsed manifest (the next layout of each session reads its
+ * manifest again; unchanged manifests are otherwise reused).
+ *
+ * @example
+ * ```ts
+ * import { clearSegmentLayoutCache } from "@peak-trade/execution";
+ * clearSegmentLayoutCache();
+ * ```
+ */
+export function clearSegmentLayoutCache(): void {
+  manifestCache.clear();
 }
 
+/** Segment files of a session's directory by index: which of plain and `.gz` exist. */
+interface DirSegment {
+  plain: boolean;
+  gz: boolean;
+}
+
+/**
+ * The segment files of `dir` (one `readdir`, no `stat`: a reader looks at a
+ * session's layout on every page and every follow step).
+ */
 function listSegmentFiles(dir: string): Map<number, DirSegment> {
   const found = new Map<number, DirSegment>();
   let names: Iterable<Deno.DirEntry>;
@@ -757,14 +775,18 @@ function listSegmentFiles(dir: string): Map<number, DirSegment> {
     if (!entry.isFile) continue; // links, FIFOs and directories are never segments
     const parsed = parseSegmentFileName(entry.name);
     if (parsed === null) continue;
-    const info = lstatOrNull(join(dir, entry.name));
-    if (info === null || !info.isFile) continue;
-    const slot = found.get(parsed.index) ?? { plain: null, gz: null };
-    if (parsed.compressed) slot.gz = info.size;
-    else slot.plain = info.size;
+    const slot = found.get(parsed.index) ?? { plain: false, gz: false };
+    if (parsed.compressed) slot.gz = true;
+    else slot.plain = true;
     found.set(parsed.index, slot);
   }
   return found;
+}
+
+/** The size of the regular file at `path`, or `null` (gone, or not a regular file). */
+function regularFileSize(path: string): number | null {
+  const info = lstatOrNull(path);
+  return info !== null && info.isFile ? info.size : null;
 }
 
 /**
@@ -772,7 +794,13 @@ function listSegmentFiles(dir: string): Map<number, DirSegment> {
  * only for a `.gz` segment that nothing else describes (a lost manifest).
  */
 function gzipContentSize(path: string): number {
-  return gunzipSync(Deno.readFileSync(path)).length;
+  const compressed = readRegularFile(path, Number.MAX_SAFE_INTEGER);
+  if (compressed === null) return 0; // swapped for something else meanwhile: nothing to read
+  try {
+    return gunzipSync(compressed).length;
+  } catch {
+    return 0; // not gzip: nothing a reader could read from it
+  }
 }
 
 /**
@@ -809,30 +837,37 @@ export function readSessionLayoutSync(baseDir: string, sessionId: string): Sessi
     files.delete(entry.index);
     if (onDisk === undefined) continue; // deleted (retention) or not readable
     // The entry names the file to trust; the other copy is a compaction in progress.
-    const useGz = onDisk.gz !== null && (entry.file.endsWith(".gz") || onDisk.plain === null);
+    const useGz = onDisk.gz && (entry.file.endsWith(".gz") || !onDisk.plain);
+    const path = join(dir, segmentFileName(entry.index, useGz));
+    // Sizes from the entry where it knows them (the plain copy holds `bytes`), else a stat.
+    const diskBytes = useGz
+      ? (entry.file.endsWith(".gz") ? entry.compressed_bytes : null) ?? regularFileSize(path) ?? 0
+      : entry.bytes;
     segments.push({
       index: entry.index,
       start_offset: entry.start_offset,
       bytes: entry.bytes,
-      path: join(dir, segmentFileName(entry.index, useGz)),
+      path,
       compressed: useGz,
-      disk_bytes: (useGz ? onDisk.gz : onDisk.plain) ?? 0,
+      disk_bytes: diskBytes,
       entry,
     });
   }
   for (const index of [...files.keys()].sort((a, b) => a - b)) {
     if (index <= lastIndex) continue; // an index the manifest dropped: retention's leftovers
     const onDisk = files.get(index)!;
-    const compressed = onDisk.plain === null;
+    const compressed = !onDisk.plain;
     const path = join(dir, segmentFileName(index, compressed));
-    const bytes = compressed ? gzipContentSize(path) : onDisk.plain!;
+    const diskBytes = regularFileSize(path);
+    if (diskBytes === null) continue; // gone since the listing
+    const bytes = compressed ? gzipContentSize(path) : diskBytes;
     segments.push({
       index,
       start_offset: end,
       bytes,
       path,
       compressed,
-      disk_bytes: (compressed ? onDisk.gz : onDisk.plain) ?? 0,
+      disk_bytes: diskBytes,
       entry: null,
     });
     end += bytes;
@@ -856,12 +891,14 @@ function rebuiltManifest(baseDir: string, sessionId: string): SegmentManifest {
   const files = listSegmentFiles(segmentDir(baseDir, sessionId));
   const manifest = emptySegmentManifest(sessionId);
   let end = 0;
+  const dir = segmentDir(baseDir, sessionId);
   for (const index of [...files.keys()].sort((a, b) => a - b)) {
-    const onDisk = files.get(index)!;
     // A `.gz` without an entry always has its plain copy beside it (compaction's order).
-    if (onDisk.plain === null) continue;
-    manifest.segments.push(plainSegmentEntry(index, end, onDisk.plain, "repair"));
-    end += onDisk.plain;
+    if (!files.get(index)!.plain) continue;
+    const size = regularFileSize(join(dir, segmentFileName(index, false)));
+    if (size === null) continue;
+    manifest.segments.push(plainSegmentEntry(index, end, size, "repair"));
+    end += size;
   }
   return manifest;
 }

@@ -180,6 +180,8 @@ export class SessionFile {
       }
       try {
         const info = file.statSync();
+        // Checked on the descriptor before any read: a FIFO swapped in would block the tail read.
+        if (!info.isFile) throw new Error(`${this.path} exists and is not a regular file`);
         const after = Deno.lstatSync(this.path);
         if (after.isSymlink || after.ino !== info.ino || after.dev !== info.dev) {
           throw new UnsafeSessionFileError(this.path, "the file was replaced while it was opened");

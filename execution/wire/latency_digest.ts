@@ -96,8 +96,10 @@ export class LatencyDigest {
     const total = this.count + other.count;
     if (this.#fresh !== null && other.#fresh !== null && total <= EXACT_LATENCY_LIMIT) {
       this.#decode();
-      const fresh = this.#fresh;
-      for (const v of other.#samples()) fresh.push(v);
+      other.#decode();
+      // Both runs are sorted: merge them in one pass (a sort would cost n log n per summary).
+      this.#sorted = mergeSorted(this.#sorted, other.#sorted);
+      for (const v of other.#fresh) this.#fresh.push(v);
     } else {
       this.#dropSamples();
     }
@@ -107,15 +109,26 @@ export class LatencyDigest {
     this.#zero += other.#zero;
     const theirs = other.#buckets;
     if (theirs !== null) {
-      const mine = this.#buckets ??= new Float64Array(BUCKETS);
-      for (let i = 0; i < BUCKETS; i++) mine[i] += theirs[i];
+      const mine = this.#buckets;
+      if (mine === null) {
+        this.#buckets = theirs.slice();
+      } else {
+        for (let i = 0; i < BUCKETS; i++) mine[i] += theirs[i];
+      }
     }
   }
 
-  /** A copy that shares nothing with this digest. */
+  /** A copy that shares nothing mutable with this digest (the sorted run is never changed in place). */
   clone(): LatencyDigest {
     const copy = new LatencyDigest();
-    copy.merge(this);
+    copy.count = this.count;
+    copy.#min = this.#min;
+    copy.#max = this.#max;
+    copy.#zero = this.#zero;
+    copy.#buckets = this.#buckets?.slice() ?? null;
+    copy.#fresh = this.#fresh === null ? null : this.#fresh.slice();
+    copy.#sorted = this.#sorted;
+    copy.#encoded = this.#encoded;
     return copy;
   }
 
@@ -221,28 +234,14 @@ export class LatencyDigest {
     this.#sorted = new Float64Array(bytes.buffer, bytes.byteOffset, count).slice();
   }
 
-  /** Every exact sample (only while they are kept). */
-  #samples(): Float64Array {
-    return this.#sortedSamples();
-  }
-
   /** The exact samples, sorted: new ones are sorted and merged into the sorted run. */
   #sortedSamples(): Float64Array {
     this.#decode();
     const fresh = this.#fresh;
     if (fresh === null || fresh.length === 0) return this.#sorted;
-    const add = Float64Array.from(fresh).sort();
     this.#fresh = [];
-    const old = this.#sorted;
-    const merged = new Float64Array(old.length + add.length);
-    let i = 0, j = 0, k = 0;
-    while (i < old.length && j < add.length) {
-      merged[k++] = old[i] <= add[j] ? old[i++] : add[j++];
-    }
-    while (i < old.length) merged[k++] = old[i++];
-    while (j < add.length) merged[k++] = add[j++];
-    this.#sorted = merged;
-    return merged;
+    this.#sorted = mergeSorted(this.#sorted, Float64Array.from(fresh).sort());
+    return this.#sorted;
   }
 
   #dropSamples(): void {
@@ -266,4 +265,16 @@ export class LatencyDigest {
     }
     return this.#max;
   }
+}
+
+/** The sorted union of two sorted runs (new array; neither input changes). */
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out = new Float64Array(a.length + b.length);
+  let i = 0, j = 0, k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i] <= b[j] ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }

@@ -52,15 +52,16 @@ export class RegularFile implements PositionalReader, Disposable {
 
   /**
    * Open `path` when it is a regular file; `null` when it is missing, a
-   * symbolic link, or anything but a regular file (checked on the opened
-   * descriptor, so a swap cannot slip through). Other errors (permissions)
-   * are thrown. Never blocks on a FIFO.
+   * symbolic link (unless `followLinks`), or anything but a regular file
+   * (checked on the opened descriptor, so a swap cannot slip through). Other
+   * errors (permissions) are thrown. Never blocks on a FIFO.
    */
-  static open(path: string): RegularFile | null {
+  static open(path: string, options: { followLinks?: boolean } = {}): RegularFile | null {
+    const follow = options.followLinks ?? false;
     // Anything that is not a regular file now is not opened at all (opening a device can
     // have effects of its own); the checks on the descriptor catch a swap after this.
     try {
-      if (!Deno.lstatSync(path).isFile) return null;
+      if (!(follow ? Deno.statSync(path) : Deno.lstatSync(path)).isFile) return null;
     } catch (err) {
       if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
         return null;
@@ -69,7 +70,7 @@ export class RegularFile implements PositionalReader, Disposable {
     }
     let fd: number;
     try {
-      fd = fs.openSync(path, OPEN_FLAGS);
+      fd = fs.openSync(path, follow ? OPEN_FLAGS & ~(O_NOFOLLOW ?? 0) : OPEN_FLAGS);
     } catch (err) {
       const code = errorCode(err);
       if (code !== undefined && ABSENT_CODES.has(code)) return null;
@@ -124,11 +125,11 @@ export class RegularFile implements PositionalReader, Disposable {
 }
 
 /**
- * Read a whole small regular file as text (a manifest), never following a
- * link or blocking on a FIFO; `null` when it is not a regular file. Throws a
- * `RangeError` when it is larger than `maxBytes`.
+ * Read a whole regular file, never following a link or blocking on a FIFO;
+ * `null` when it is not a regular file. Throws a `RangeError` when it is
+ * larger than `maxBytes`.
  */
-export function readRegularTextFile(path: string, maxBytes: number): string | null {
+export function readRegularFile(path: string, maxBytes: number): Uint8Array | null {
   const file = RegularFile.open(path);
   if (file === null) return null;
   using opened = file;
@@ -141,5 +142,11 @@ export function readRegularTextFile(path: string, maxBytes: number): string | nu
     if (n === 0) break;
     filled += n;
   }
-  return new TextDecoder().decode(bytes.subarray(0, filled));
+  return bytes.subarray(0, filled);
+}
+
+/** {@linkcode readRegularFile} as UTF-8 text (a manifest). */
+export function readRegularTextFile(path: string, maxBytes: number): string | null {
+  const bytes = readRegularFile(path, maxBytes);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
 }

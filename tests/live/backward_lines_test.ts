@@ -70,3 +70,19 @@ Deno.test("completeLinesEndSync finds the end of the last complete line before a
     assert.equal(completeLinesEndSync(file, 10), 0, "no newline in the first 10 bytes");
   });
 });
+
+Deno.test("readLinesBackward hands a block of many short lines out in parts, so a reader can yield", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/junk.jsonl`;
+    await append(path, "x\n".repeat(200_000));
+    using file = await Deno.open(path, { read: true });
+    let lines = 0;
+    let largest = 0;
+    for await (const batch of readLinesBackward(file, (await file.stat()).size)) {
+      lines += batch.length;
+      largest = Math.max(largest, batch.length);
+    }
+    assert.equal(lines, 200_000);
+    assert.ok(largest <= 4096, `a batch of ${largest} lines`);
+  });
+});

@@ -175,3 +175,24 @@ Deno.test("readExecutionEvents stops quietly when its signal aborts", async () =
   assert.ok(seen >= 3);
   assert.ok(reader.stats.valid_events >= 3);
 });
+
+Deno.test("readExecutionEvents refuses a FIFO path at once instead of waiting for a writer", async () => {
+  await withTempDir(async (dir) => {
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/pipe.jsonl`] }).output()
+      .catch(() => null);
+    if (made === null || !made.success) return console.log("skipped: no mkfifo");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const blocked = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve("blocked"), 5_000);
+    });
+    const read = (async () => {
+      for await (const _ of readExecutionEvents(`${dir}/pipe.jsonl`)) { /* nothing */ }
+      return "read";
+    })().catch((err: Error) => err.message);
+    try {
+      assert.match(await Promise.race([read, blocked]), /not a regular file/);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});

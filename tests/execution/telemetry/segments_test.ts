@@ -4,13 +4,18 @@ import {
   emptySegmentManifest,
   parseSegmentFileName,
   parseSegmentManifest,
+  plainSegmentEntry,
   readSegmentManifest,
+  readSessionLayoutSync,
   segmentDir,
   type SegmentEntry,
   segmentFileName,
   SegmentManifestError,
   segmentManifestPath,
   serializeSegmentManifest,
+  updateSegmentManifest,
+  updateSegmentManifestSync,
+  withSegmentEntry,
   writeSegmentManifest,
 } from "../../../execution/telemetry/segments.ts";
 import { InvalidSessionIdError } from "../../../execution/session_id.ts";
@@ -121,4 +126,87 @@ Deno.test("a manifest that is a symbolic link is refused, never followed", async
     await Deno.symlink(`${root}/elsewhere.json`, segmentManifestPath(root, "s-1"));
     await assert.rejects(() => readSegmentManifest(root, "s-1"), SegmentManifestError);
   });
+});
+
+Deno.test("the layout lists manifest segments, then plain segments the manifest lacks, after them", async () => {
+  await withRoot(async (root) => {
+    const dir = segmentDir(root, "s-1");
+    await Deno.mkdir(dir, { recursive: true });
+    await writeSegmentManifest(root, {
+      ...emptySegmentManifest("s-1"),
+      segments: [entry(1, 0, 100)],
+    });
+    await Deno.writeFile(`${dir}/${segmentFileName(1, true)}`, new Uint8Array(13));
+    await Deno.writeTextFile(`${dir}/${segmentFileName(2, false)}`, "x".repeat(40));
+    const layout = readSessionLayoutSync(root, "s-1");
+    assert.deepEqual(
+      layout.segments.map((s) => [s.index, s.start_offset, s.bytes, s.compressed, s.disk_bytes]),
+      [[1, 0, 100, true, 13], [2, 100, 40, false, 40]],
+    );
+    assert.equal(layout.base, 140);
+    assert.equal(layout.segments[1].entry, null);
+  });
+});
+
+Deno.test("a segment whose file is gone keeps the offsets of those after it", async () => {
+  await withRoot(async (root) => {
+    const dir = segmentDir(root, "s-1");
+    await writeSegmentManifest(root, {
+      ...emptySegmentManifest("s-1"),
+      segments: [entry(1, 0, 100), entry(2, 100, 50)],
+    });
+    await Deno.writeFile(`${dir}/${segmentFileName(2, true)}`, new Uint8Array(7));
+    const layout = readSessionLayoutSync(root, "s-1");
+    assert.deepEqual(layout.segments.map((s) => [s.index, s.start_offset]), [[2, 100]]);
+    assert.equal(layout.base, 150);
+  });
+});
+
+Deno.test("an unreadable manifest is read as missing: the directory alone gives the layout", async () => {
+  await withRoot(async (root) => {
+    const dir = segmentDir(root, "s-1");
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(segmentManifestPath(root, "s-1"), "{not json");
+    await Deno.writeTextFile(`${dir}/${segmentFileName(1, false)}`, "a\n");
+    await Deno.writeTextFile(`${dir}/${segmentFileName(2, false)}`, "bb\n");
+    const layout = readSessionLayoutSync(root, "s-1");
+    assert.equal(layout.manifest, null);
+    assert.deepEqual(layout.segments.map((s) => [s.index, s.start_offset, s.bytes]), [[1, 0, 2], [
+      2,
+      2,
+      3,
+    ]]);
+  });
+});
+
+Deno.test("a manifest change waits for the lock another holder has, and keeps both changes", async () => {
+  await withRoot(async (root) => {
+    updateSegmentManifestSync(root, "s-1", (m) => withSegmentEntry(m, entry(1, 0, 100)));
+    const lock = Deno.openSync(`${segmentDir(root, "s-1")}/manifest.lock`, {
+      read: true,
+      write: true,
+    });
+    lock.lockSync(true);
+    let applied = false;
+    const waiting = updateSegmentManifest(root, "s-1", (m) => {
+      applied = true;
+      return withSegmentEntry(m, entry(2, 100, 50));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(applied, false, "the change waited for the lock");
+    lock.close();
+    await waiting;
+    assert.deepEqual((await readSegmentManifest(root, "s-1"))!.segments.map((s) => s.index), [
+      1,
+      2,
+    ]);
+  });
+});
+
+Deno.test("entering a segment twice replaces it, in index order", () => {
+  let m = withSegmentEntry(emptySegmentManifest("s-1"), entry(2, 100, 50));
+  m = withSegmentEntry(m, entry(1, 0, 100));
+  m = withSegmentEntry(m, { ...entry(2, 100, 50), lines: 99 });
+  assert.deepEqual(m.segments.map((s) => [s.index, s.lines]), [[1, 10], [2, 99]]);
+  assert.equal(plainSegmentEntry(3, 150, 10, "repair").file, "000003.jsonl");
 });

@@ -161,3 +161,25 @@ Deno.test("with more sessions than maxOpenFiles, idle files are closed and seq s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a FIFO swapped in for the session file after the check is never read (the writer does not hang)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/s.jsonl`] }).output()
+      .catch(() => null);
+    if (made === null || !made.success) return console.log("skipped: no mkfifo");
+    await Deno.writeTextFile(`${dir}/regular`, "");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./fifo_writer_helper.ts", import.meta.url).pathname, dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const out = await child.output();
+    clearTimeout(timer);
+    assert.equal(out.signal, null, "the writer blocked on the FIFO and was killed");
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), { written: 0, errors: 1 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
