@@ -265,33 +265,15 @@ export class Shipper {
   async #serve(nc: NatsConnection, signal: AbortSignal): Promise<void> {
     // Short waits: the client reconnects by itself; a publish only has to catch the moment.
     const backoff = new Backoff(250, 5000);
-    const probe = fleetSubject(this.#o.hostId, "probe");
-    while (!signal.aborted && !nc.isClosed()) {
-      try {
-        const state = await ensureFleetStream(nc, this.#o.stream, probe);
-        this.#o.log(
-          `stream ${this.#o.stream.stream} ${state.origin === "created" ? "created" : "found"} ` +
-            `(${state.storage} storage, subjects ${state.subjects.join(", ")}, duplicate window ` +
-            `${state.duplicateWindowMs / 1000} s)`,
-        );
-        break;
-      } catch (err) {
-        const wait = backoff.next();
-        this.#problem(
-          "stream",
-          `stream ${this.#o.stream.stream}: ${describeNatsError(err, this.#o.connection.servers)}` +
-            `; retrying in ${(wait / 1000).toFixed(1)} s`,
-        );
-        await sleep(wait, signal);
-      }
-    }
-    const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-    this.#batchBytes = Math.max(1024, Math.min(this.#o.batchBytes, maxPayload - HEADER_ROOM));
-    this.#js = jetstream(nc, { timeout: this.#o.publishTimeoutMs });
+    let streamReady = false;
     let lastCheckpoint = Date.now();
     let lastStatus = 0;
-    backoff.reset();
     while (!signal.aborted && !nc.isClosed()) {
+      if (!streamReady) {
+        streamReady = await this.#ensureStream(nc, backoff, signal);
+        if (!streamReady) continue;
+        backoff.reset();
+      }
       let busy = false;
       let failed = false;
       try {
@@ -300,6 +282,8 @@ export class Shipper {
       } catch (err) {
         failed = true;
         this.#stats.publishErrors++;
+        // No stream answers (an operator deleted it?): make sure of it again before retrying.
+        if (/no responders|NoResponders|503/i.test(String(err))) streamReady = false;
         this.#problem(
           "publish",
           `publish failed: ${describeNatsError(err, this.#o.connection.servers)}; retrying ` +
@@ -318,6 +302,35 @@ export class Shipper {
       if (failed) await sleep(backoff.next(), signal);
       else if (!busy) await sleep(this.#o.pollMs, signal);
     }
+  }
+
+  /** Create or check the stream; false (after a wait) when that failed. */
+  async #ensureStream(nc: NatsConnection, backoff: Backoff, signal: AbortSignal): Promise<boolean> {
+    try {
+      const state = await ensureFleetStream(
+        nc,
+        this.#o.stream,
+        fleetSubject(this.#o.hostId, "probe"),
+      );
+      this.#o.log(
+        `stream ${this.#o.stream.stream} ${state.origin === "created" ? "created" : "found"} ` +
+          `(${state.storage} storage, subjects ${state.subjects.join(", ")}, duplicate window ` +
+          `${state.duplicateWindowMs / 1000} s)`,
+      );
+    } catch (err) {
+      const wait = backoff.next();
+      this.#problem(
+        "stream",
+        `stream ${this.#o.stream.stream}: ${describeNatsError(err, this.#o.connection.servers)}` +
+          `; retrying in ${(wait / 1000).toFixed(1)} s`,
+      );
+      await sleep(wait, signal);
+      return false;
+    }
+    const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+    this.#batchBytes = Math.max(1024, Math.min(this.#o.batchBytes, maxPayload - HEADER_ROOM));
+    this.#js = jetstream(nc, { timeout: this.#o.publishTimeoutMs });
+    return true;
   }
 
   /** One pass over every session; true when anything was shipped. */

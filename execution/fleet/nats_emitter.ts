@@ -362,6 +362,7 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
         delay = RETRY_MIN_MS;
       } catch (error) {
         this.#stats.retries++;
+        this.#streamReady = false; // checked again before the retry (deleted, or never made)
         this.#reporter.report(
           null,
           error,
