@@ -133,6 +133,8 @@ export class CollectConfigError extends Error {
 }
 
 const LOG_REPEAT_MS = 30_000;
+/** Central files kept open at once (a fleet has thousands of sessions a day). */
+const MAX_OPEN_FILES = 256;
 /** Most messages written before their fsync and acks. */
 const ACK_GROUP = 64;
 /**
@@ -529,12 +531,20 @@ export class Collector {
     this.#metas.set(id, meta);
   }
 
+  /** The central file of `id`; at most {@linkcode MAX_OPEN_FILES} stay open (least recently used closed). */
   #file(id: string): CentralSessionFile {
     let file = this.#files.get(id);
-    if (file === undefined) {
+    if (file !== undefined) {
+      this.#files.delete(id); // re-inserted below: the map's order is the order of use
+    } else {
       file = new CentralSessionFile(this.#o.baseDir, id, this.#o.rotateBytes);
-      this.#files.set(id, file);
+      if (this.#files.size >= MAX_OPEN_FILES) {
+        const [oldest, idle] = this.#files.entries().next().value!;
+        idle.close(); // syncs first; its messages are acknowledged by the next flush
+        this.#files.delete(oldest);
+      }
     }
+    this.#files.set(id, file);
     return file;
   }
 
