@@ -1,8 +1,10 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary`, `sessions`, `health` and `alerts`. Each command is imported when
- * it runs, so that `timeline` loads neither the dashboard (Hono, Preact) nor
- * the config schemas (zod). Also the `deno compile` target: the `import()`
+ * `summary`, `sessions`, `health`, `alerts`, and the fleet's
+ * `ship` and `collect`. Each command is imported when it runs, so that
+ * `timeline` loads neither the dashboard (Hono, Preact) nor the config
+ * schemas (zod), and only `ship` and `collect` load the NATS client. Also
+ * the `deno compile` target: the `import()`
  * specifiers are string literals, so the binary still holds every command.
  *
  * @module
@@ -52,6 +54,14 @@ const COMMANDS: Record<string, Command> = {
   alerts: {
     summary: "evaluate alert rules, show their history, ack or snooze them",
     load: async () => (await import("./cli/alerts.ts")).runAlertsCommand,
+  },
+  ship: {
+    summary: "forward a log root's sessions to NATS JetStream (fleet mode)",
+    load: async () => (await import("./cli/ship.ts")).runShipCommand,
+  },
+  collect: {
+    summary: "write the fleet's JetStream stream into a central log root",
+    load: async () => (await import("./cli/collect.ts")).runCollectCommand,
   },
 };
 

@@ -18,5 +18,6 @@ export * from "./simulated_broker.ts";
 export * from "./pipeline.ts";
 export * from "./config.ts";
 export * from "./telemetry/mod.ts";
+export * from "./fleet/mod.ts";
 // Prometheus metrics of the trading process (issue 14).
 export * from "./metrics/mod.ts";

@@ -5,15 +5,11 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { SessionInfo } from "./types.ts";
 import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
-import { isValidSessionId } from "../execution/session_id.ts";
-import { readSessionLayoutSync, SEGMENTS_DIR_NAME } from "../execution/telemetry/segments.ts";
+import { readSessionLayoutSync } from "../execution/telemetry/segments.ts";
+import { sessionIds } from "./session_ids.ts";
 import { getExecutionSummary } from "./summary.ts";
-
-const SUFFIX = ".jsonl";
-const ARCHIVE_SUFFIX = ".jsonl.gz";
 
 function lstatOrNull(path: string): Deno.FileInfo | null {
   try {
@@ -21,28 +17,6 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
   } catch {
     return null;
   }
-}
-
-/** Session ids found in `baseDir` (files and segment directories with valid ids). */
-async function sessionIds(baseDir: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const entry of Deno.readDir(baseDir)) {
-    if (entry.isFile && entry.name.endsWith(ARCHIVE_SUFFIX)) {
-      const id = entry.name.slice(0, -ARCHIVE_SUFFIX.length);
-      if (isValidSessionId(id)) ids.add(id);
-    } else if (entry.isFile && entry.name.endsWith(SUFFIX)) {
-      const id = entry.name.slice(0, -SUFFIX.length);
-      if (isValidSessionId(id)) ids.add(id);
-    }
-  }
-  try {
-    for await (const entry of Deno.readDir(join(baseDir, SEGMENTS_DIR_NAME))) {
-      if (entry.isDirectory && isValidSessionId(entry.name)) ids.add(entry.name);
-    }
-  } catch {
-    // no rotated session
-  }
-  return ids;
 }
 
 /**

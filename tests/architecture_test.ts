@@ -10,6 +10,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const LAYERS: Readonly<Record<string, number>> = {
   execution: 0,
   live: 1,
+  // Fleet shipping and collecting (fleet/): may use the library, never the HTTP or CLI layers.
+  fleet: 1.5,
   // Operations over a log root (health, trends, alerts): reads through live/, knows no HTTP.
   ops: 2,
   web: 3,

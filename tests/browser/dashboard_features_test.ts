@@ -112,6 +112,10 @@ Deno.test({
           new URL("/api/live/execution/paper-2026-11-25/series", base),
         )).json();
         await page.click("#chart-events .chart-data summary");
+        // The data table is built when the disclosure opens (its toggle event comes after the click).
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#chart-events .chart-data tbody tr").length > 0
+        );
         const table = await page.evaluate(() => {
           const figure = document.getElementById("chart-events")!;
           const headers = [...figure.querySelectorAll("thead th")].map((th) => th.textContent);

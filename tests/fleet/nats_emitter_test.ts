@@ -1,0 +1,102 @@
+// NatsExecutionEmitter against a real nats-server: events arrive in the central root through
+// collect; a new emitter (a restarted process) continues the session's seq from the stream; with
+// no server, events wait in memory, flush gives up at its timeout and close counts them as lost.
+import assert from "node:assert/strict";
+import { NatsExecutionEmitter } from "../../execution/fleet/nats_emitter.ts";
+import type { TelemetryErrorReport } from "../../execution/telemetry/problem_reporter.ts";
+import { Collector } from "../../fleet/collector.ts";
+import { startNatsServer } from "./nats_server.ts";
+import { sessionBytes, testEvent, waitFor } from "./helpers.ts";
+
+function seqs(bytes: Uint8Array): number[] {
+  return [...new TextDecoder().decode(bytes).matchAll(/"seq":(\d+)\}\n/g)].map((m) => Number(m[1]));
+}
+
+Deno.test("events published by the emitter reach the central root, and a restarted emitter continues the seq", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startNatsServer();
+  const stop = new AbortController();
+  const collector = new Collector({
+    baseDir: dir,
+    stream: { stream: "PEAK_EXEC" },
+    durable: "c",
+    filterSubject: "peak.exec.>",
+    connection: { servers: server.url },
+  });
+  const running = collector.run(stop.signal);
+  try {
+    for (const round of [0, 1]) {
+      const emitter = new NatsExecutionEmitter({ servers: server.url, hostId: "proc-1" });
+      for (let i = 0; i < 1000; i++) emitter.emit(testEvent("live-1", round * 1000 + i));
+      await emitter.flush();
+      assert.equal(emitter.stats.acknowledged, 1000);
+      await emitter.close();
+      assert.equal(emitter.stats.dropped, 0);
+    }
+    const expected = Array.from({ length: 2000 }, (_, i) => i + 1);
+    await waitFor("2000 events in the central root", async () => {
+      try {
+        return seqs(await sessionBytes(dir, "proc-1.live-1")).length === 2000;
+      } catch {
+        return false;
+      }
+    }, 30_000);
+    assert.deepEqual(seqs(await sessionBytes(dir, "proc-1.live-1")), expected);
+  } finally {
+    stop.abort();
+    await running;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("without a server, the emitter keeps events in memory, flush gives up at its timeout, close counts them lost", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const reports: TelemetryErrorReport[] = [];
+  const emitter = new NatsExecutionEmitter({
+    servers: `127.0.0.1:${port}`,
+    hostId: "proc-1",
+    timeoutMs: 200,
+    onError: (r) => reports.push(r),
+  });
+  for (let i = 0; i < 3; i++) emitter.emit(testEvent("live-1", i));
+  await emitter.flush(300);
+  assert.equal(emitter.stats.buffered, 3, "still waiting in memory");
+  assert.equal(emitter.stats.acknowledged, 0);
+  await emitter.close({ timeoutMs: 100 });
+  assert.equal(emitter.stats.dropped, 3);
+  assert.equal(emitter.stats.buffered, 0);
+  emitter.emit(testEvent("live-1", 3));
+  assert.equal(emitter.stats.dropped, 4, "an event after close() is dropped and counted");
+  assert.ok(reports.some((r) => /cannot publish to NATS \(nothing listens at/.test(r.message)));
+});
+
+Deno.test("the emitter drops and counts events beyond its memory cap", () => {
+  const emitter = new NatsExecutionEmitter({
+    servers: "127.0.0.1:1",
+    hostId: "proc-1",
+    maxBufferedBytes: 600,
+    onError: () => {},
+  });
+  for (let i = 0; i < 10; i++) emitter.emit(testEvent("live-1", i));
+  const stats = emitter.stats;
+  assert.ok(stats.dropped > 0 && stats.emitted > 0, JSON.stringify(stats));
+  assert.equal(stats.emitted + stats.dropped, 10);
+  return emitter.close({ timeoutMs: 10 });
+});
+
+Deno.test("the emitter refuses an invalid host id at construction and counts invalid session ids", async () => {
+  assert.throws(
+    () => new NatsExecutionEmitter({ servers: "127.0.0.1:1", hostId: "a.b" }),
+    /invalid host id/,
+  );
+  const emitter = new NatsExecutionEmitter({
+    servers: "127.0.0.1:1",
+    hostId: "h",
+    onError: () => {},
+  });
+  emitter.emit({ ...testEvent("x", 0), session_id: "../etc" });
+  assert.equal(emitter.stats.refused, 1);
+  await emitter.close({ timeoutMs: 10 });
+});
