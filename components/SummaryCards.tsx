@@ -26,7 +26,7 @@ export interface SummaryCardsProps {
 
 /** The class of a card's value: long amounts get a smaller font, so they never break mid-number. */
 function valueClass(text: string): string {
-  return text.length > 10 ? "card-value card-value-long" : "card-value";
+  return text.length > 8 ? "card-value card-value-long" : "card-value";
 }
 
 /** The kinds counted in `kindCounts`: the known kinds in pipeline order, then any others. */
