@@ -1,6 +1,6 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary` and `sessions`. Also the `deno compile` target: every command and
+ * `summary`, `sessions` and `retention`. Also the `deno compile` target: every command and
  * the dashboard's assets are reachable from here through static imports.
  *
  * @module
@@ -9,6 +9,7 @@ import { type CliIo, EXIT, processIo } from "./cli/io.ts";
 import { runDryRunCommand } from "./cli/dry_run.ts";
 import { runSessionsCommand, runSummaryCommand, runTimelineCommand } from "./cli/viewer.ts";
 import { runServeCommand, runStartCommand } from "./cli/serve.ts";
+import { runRetentionCommand } from "./cli/retention.ts";
 import denoConfig from "./deno.json" with { type: "json" };
 
 /** A subcommand: a one-line description and its implementation. */
@@ -30,6 +31,10 @@ const COMMANDS: Record<string, Command> = {
   timeline: { summary: "print a session's timeline, newest first", run: runTimelineCommand },
   summary: { summary: "print a session's summary", run: runSummaryCommand },
   sessions: { summary: "list the sessions in a log directory", run: runSessionsCommand },
+  retention: {
+    summary: "delete and compress old session logs by policy (dry-run unless --apply)",
+    run: runRetentionCommand,
+  },
 };
 
 function usage(): string {
@@ -46,7 +51,7 @@ function usage(): string {
     "",
     "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
     "2 usage, configuration or input error, unknown session; 3 more than 5% invalid",
-    "lines in a session (timeline, summary).",
+    "lines in a session (timeline, summary), or failed actions (retention).",
     "",
   ].join("\n");
 }

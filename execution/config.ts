@@ -10,6 +10,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import { EXECUTION_MODES, type ExecutionMode } from "./types.ts";
 import type { ExecutionEventEmitter } from "./events.ts";
 import { DEFAULT_LOG_DIR } from "./log_root.ts";
+import { TelemetryRetentionSchema } from "./retention_settings.ts";
 import { ExecutionPipeline } from "./pipeline.ts";
 import { PriceSanityGate } from "./gates/price_sanity_gate.ts";
 import { ResearchOnlyGate } from "./gates/research_only_gate.ts";
@@ -29,9 +30,11 @@ const GatesSectionSchema: StrictObject<{
 const TelemetrySectionSchema: StrictObject<{
   enabled: z.ZodDefault<z.ZodBoolean>;
   base_path: z.ZodDefault<z.ZodString>;
+  retention: z.ZodPrefault<typeof TelemetryRetentionSchema>;
 }> = z.strictObject({
   enabled: z.boolean().default(true),
   base_path: z.string().min(1).default(DEFAULT_LOG_DIR),
+  retention: TelemetryRetentionSchema.prefault({}),
 });
 
 const ExecutionSectionSchema: StrictObject<{
@@ -75,8 +78,9 @@ const MISPLACED_EXECUTION_KEYS: ReadonlyMap<string, string> = new Map([
 /**
  * Schema of an execution config file: `[execution]` (`mode`, `slippage_bps`,
  * `fee_bps`, `min_notional`, `lot_size`, `min_qty`), `[execution.gates]`
- * (`block_research_in_live`) and `[execution.telemetry]` (`enabled`,
- * `base_path`). The execution tables are strict (unknown keys are errors),
+ * (`block_research_in_live`), `[execution.telemetry]` (`enabled`,
+ * `base_path`) and `[execution.telemetry.retention]` (see
+ * {@linkcode TelemetryRetentionSchema}). The execution tables are strict (unknown keys are errors),
  * nothing is coerced, and every key has the original's default. Other
  * top-level tables (a shared project config) are not checked and are passed
  * through as read, except near-misses of `execution` (`[Execution]`,
@@ -448,6 +452,7 @@ function allowedKeys(path: string[]): string[] {
   if (key === "execution") return Object.keys(ExecutionSectionSchema.shape);
   if (key === "execution.gates") return Object.keys(GatesSectionSchema.shape);
   if (key === "execution.telemetry") return Object.keys(TelemetrySectionSchema.shape);
+  if (key === "execution.telemetry.retention") return Object.keys(TelemetryRetentionSchema.shape);
   return [];
 }
 
@@ -455,6 +460,8 @@ function expectedType(expected: string): string {
   switch (expected) {
     case "number":
       return "a number";
+    case "int":
+      return "a whole number";
     case "boolean":
       return "a boolean (true or false, without quotes)";
     case "string":

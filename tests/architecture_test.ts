@@ -10,6 +10,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const LAYERS: Readonly<Record<string, number>> = {
   execution: 0,
   live: 1,
+  // Operations on a log root (retention): may use the library, never the HTTP or CLI layers.
+  ops: 1.5,
   web: 2,
   routes: 3,
   islands: 3,

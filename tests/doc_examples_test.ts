@@ -13,6 +13,8 @@ async function libraryModules(): Promise<string[]> {
       "execution/telemetry/",
       "execution/wire/",
       "live/",
+      "ops/",
+      "ops/retention/",
     ]
   ) {
     for await (const entry of Deno.readDir(new URL(dir, root))) {
