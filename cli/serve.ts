@@ -10,6 +10,11 @@ import { createApp } from "../server/app.ts";
 import { ensureIslandBundle } from "../server/assets.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { tokenProblem } from "../web/auth.ts";
+import {
+  type DashboardRetentionOptions,
+  parseRetentionInterval,
+  prepareRetentionSchedule,
+} from "../server/retention_schedule.ts";
 
 /**
  * Settings of a dashboard server.
@@ -38,6 +43,11 @@ export interface DashboardServerOptions {
   logDir: string;
   /** Bearer token; required on a non-loopback hostname. */
   token?: string;
+  /**
+   * Run retention on the log root on a schedule (see `server/retention_schedule.ts`).
+   * @default {undefined} (off)
+   */
+  retention?: DashboardRetentionOptions;
 }
 
 /**
@@ -73,6 +83,12 @@ Options:
   --token T         require "Authorization: Bearer T" (or a login) on every route;
                     default: the PEAK_DASHBOARD_TOKEN environment variable.
                     Required when --hostname is not a loopback address.
+  --retention-interval D
+                    run retention on the log root at start and then every D
+                    (30m, 1h, 1d; 1 minute to 7 days; default: off); each run is logged
+  --retention-config FILE
+                    take the retention policy from [execution.telemetry.retention]
+                    of this TOML file (default: the default policy)
   -h, --help        show this help
 `;
 
@@ -81,8 +97,19 @@ const START_USAGE = `Usage: peak-trade start [options]
 Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
-Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token).
+Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token,
+--retention-interval, --retention-config).
 `;
+
+/** The flags of `serve` and `start`; each takes a value. */
+const SERVE_FLAGS = [
+  "--port",
+  "--hostname",
+  "--log-dir",
+  "--token",
+  "--retention-interval",
+  "--retention-config",
+];
 
 /** Format a host for a URL (IPv6 in brackets). */
 function urlHost(hostname: string): string {
@@ -101,12 +128,13 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
     logDir: "logs/execution",
   };
   let token: string | undefined = io.env("PEAK_DASHBOARD_TOKEN") || undefined;
+  const retention: { intervalMs?: number; configPath?: string } = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "-h" || arg === "--help") return { ok: true, options, help: true };
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    if (!["--port", "--hostname", "--log-dir", "--token"].includes(name)) {
+    if (!SERVE_FLAGS.includes(name)) {
       return { ok: false, message: `unknown option ${JSON.stringify(arg)}` };
     }
     let value: string;
@@ -137,7 +165,34 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
         if (value === "") return { ok: false, message: "--token must not be empty" };
         token = value;
         break;
+      case "--retention-interval": {
+        const ms = parseRetentionInterval(value);
+        if (ms === null) {
+          return {
+            ok: false,
+            message: `--retention-interval must be a duration from 1m to 7d such as 30m, 1h ` +
+              `or 1d (got ${JSON.stringify(value)})`,
+          };
+        }
+        retention.intervalMs = ms;
+        break;
+      }
+      case "--retention-config":
+        if (value === "") return { ok: false, message: "--retention-config must not be empty" };
+        retention.configPath = value;
+        break;
     }
+  }
+  if (retention.configPath !== undefined && retention.intervalMs === undefined) {
+    return { ok: false, message: "--retention-config needs --retention-interval" };
+  }
+  if (retention.intervalMs !== undefined) {
+    options.retention = {
+      intervalMs: retention.intervalMs,
+      configPath: retention.configPath,
+      home: io.env("HOME") ?? null,
+      log: (line) => io.out(`${line}\n`),
+    };
   }
   if (token !== undefined) {
     const problem = tokenProblem(token);
@@ -175,6 +230,10 @@ function parseServeArgs(args: string[], io: CliIo): Parsed {
 export async function startDashboardServer(
   options: DashboardServerOptions,
 ): Promise<DashboardServer> {
+  // Prepared before listening, so a bad retention setting never leaves a server half started.
+  const startRetention = options.retention === undefined
+    ? null
+    : await prepareRetentionSchedule(options.logDir, options.retention);
   await ensureIslandBundle();
   const closing = new AbortController();
   const app = createApp({ logDir: options.logDir, token: options.token, signal: closing.signal });
@@ -185,14 +244,16 @@ export async function startDashboardServer(
     onListen: (addr) => resolve(addr as Deno.NetAddr),
   }, app.fetch);
   const addr = await listening;
+  const schedule = startRetention?.() ?? null;
   return {
     url: `http://${urlHost(options.hostname)}:${addr.port}/`,
     port: addr.port,
     async shutdown() {
       closing.abort();
+      await schedule?.stop();
       await server.shutdown();
     },
-    finished: server.finished,
+    finished: server.finished.then(() => schedule?.stop()),
   };
 }
 
