@@ -370,7 +370,8 @@ export async function planRetention(options: PlanRetentionOptions = {}): Promise
   // 1. Age.
   if (policy.maxAgeDays > 0) {
     const maxAgeMs = policy.maxAgeDays * DAY_MS;
-    for (const j of judged) {
+    // Oldest first, as the size rule goes.
+    for (const j of [...judged].reverse()) {
       if (deletable(j) && j.ageMs > maxAgeMs) {
         j.deleted = true;
         ageDeletes.push(

@@ -17,7 +17,19 @@ const DEFAULTS = {
     lot_size: 0.0001,
     min_qty: 0.0001,
     gates: { block_research_in_live: true },
-    telemetry: { enabled: true, base_path: "logs/execution" },
+    telemetry: {
+      enabled: true,
+      base_path: "logs/execution",
+      retention: {
+        enabled: true,
+        max_age_days: 30,
+        keep_last_n_sessions: 200,
+        max_total_mb: 2048,
+        compress_after_days: 7,
+        protect_keep_last_from_compress: false,
+        active_grace_minutes: 60,
+      },
+    },
   },
 };
 
@@ -51,6 +63,15 @@ gates.block_research_in_live = false
 [execution.telemetry]
 enabled = false
 base_path = "/var/log/peak"
+
+[execution.telemetry.retention]
+enabled = false
+max_age_days = 14.5
+keep_last_n_sessions = 3
+max_total_mb = 512
+compress_after_days = 0
+protect_keep_last_from_compress = true
+active_grace_minutes = 5
 `);
   assert.deepEqual(config, {
     execution: {
@@ -61,7 +82,19 @@ base_path = "/var/log/peak"
       lot_size: 0.001,
       min_qty: 0.002,
       gates: { block_research_in_live: false },
-      telemetry: { enabled: false, base_path: "/var/log/peak" },
+      telemetry: {
+        enabled: false,
+        base_path: "/var/log/peak",
+        retention: {
+          enabled: false,
+          max_age_days: 14.5,
+          keep_last_n_sessions: 3,
+          max_total_mb: 512,
+          compress_after_days: 0,
+          protect_keep_last_from_compress: true,
+          active_grace_minutes: 5,
+        },
+      },
     },
   });
 });
