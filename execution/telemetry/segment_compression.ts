@@ -6,8 +6,10 @@
  * copy. A crash at any step leaves a state repair finishes: the plain copy is
  * removed only after the manifest names the verified `.gz`.
  *
- * The caller holds the session's write lock (the flock on `<root>/<sid>.jsonl`)
- * while this runs, as for every manifest update.
+ * A closed segment never changes, so compressing it needs no lock; the
+ * manifest update at the end is made holding the session's write lock (the
+ * flock on `<root>/<sid>.jsonl`), through the caller's `underLock` (by default
+ * the caller holds the lock for the whole call).
  *
  * @module
  */
@@ -34,6 +36,9 @@ export interface SegmentCompressionResult {
   /** Size of the verified `.gz` that remains. */
   bytesAfter: number;
 }
+
+/** Runs the manifest update of a compression holding the session's write lock. */
+export type UnderSessionLock = <T>(commit: () => Promise<T>) => Promise<T>;
 
 /** Remove `path` if it exists. */
 async function removeIfPresent(path: string): Promise<void> {
@@ -70,6 +75,7 @@ export async function compressClosedSegment(
   baseDir: string,
   sessionId: string,
   index: number,
+  underLock: UnderSessionLock = (commit) => commit(),
 ): Promise<SegmentCompressionResult> {
   const dir = segmentDir(baseDir, sessionId);
   const manifest = await readSegmentManifest(baseDir, sessionId);
@@ -113,18 +119,30 @@ export async function compressClosedSegment(
   if (plainInfo.mtime !== null) {
     await Deno.utime(gzPath, plainInfo.atime ?? plainInfo.mtime, plainInfo.mtime);
   }
-  // Re-read: the manifest may have gained entries (a rotation) while this segment compressed.
-  const current = (await readSegmentManifest(baseDir, sessionId)) ?? manifest;
-  const fresh = current.segments.find((s) => s.index === index);
-  if (fresh === undefined) {
-    throw new SegmentManifestError(`segment ${index} of ${sessionId} left the manifest meanwhile`);
+  const sha256 = entry.sha256 ?? await sha256Hex(bytes);
+  try {
+    await underLock(async () => {
+      // Re-read: the manifest may have gained entries (a rotation) while this segment compressed.
+      const current = (await readSegmentManifest(baseDir, sessionId)) ?? manifest;
+      const fresh = current.segments.find((s) => s.index === index);
+      if (fresh === undefined || fresh.bytes !== bytes.length) {
+        throw new SegmentManifestError(
+          `segment ${index} of ${sessionId} left the manifest or changed meanwhile`,
+        );
+      }
+      fresh.file = gzName;
+      fresh.compressed_bytes = gzip.length;
+      fresh.members = members;
+      fresh.sha256 ??= sha256;
+      await writeSegmentManifest(baseDir, current);
+      await removeIfPresent(plainPath);
+      await syncDirectory(dir);
+    });
+  } catch (err) {
+    // Not recorded: the plain copy stays the segment, and an unrecorded .gz would only wait
+    // for repair to make it again.
+    if (await regularFileSize(plainPath) !== null) await removeIfPresent(gzPath).catch(() => {});
+    throw err;
   }
-  fresh.file = gzName;
-  fresh.compressed_bytes = gzip.length;
-  fresh.members = members;
-  fresh.sha256 ??= await sha256Hex(bytes);
-  await writeSegmentManifest(baseDir, current);
-  await removeIfPresent(plainPath);
-  await syncDirectory(dir);
   return { bytesBefore: bytes.length + (staleGz ?? 0), bytesAfter: gzip.length };
 }

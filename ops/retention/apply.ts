@@ -29,7 +29,7 @@ import { writeLastRetentionRun } from "./last_run_marker.ts";
 import type { RetentionAction, RetentionPlan } from "./plan.ts";
 import { RetentionRunLock } from "./run_lock.ts";
 import { isSameOrInside } from "./safe_root.ts";
-import { archiveSession } from "./session_archive.ts";
+import { ArchiveChangedError, archiveSession } from "./session_archive.ts";
 import { SessionWriteLock } from "./session_lock.ts";
 
 /**
@@ -380,32 +380,51 @@ async function perform(root: string, a: RetentionAction, attempts: number): Prom
         a.bytes_after = 0;
       }, true);
       return;
-    case "compress-session":
-      await withSessionLock(root, sid, attempts, async (lock) => {
-        if (lock === null) throw new SkipAction(`${sid}.jsonl is gone`);
-        const now = await sessionFilesNow(root, sid, []);
-        if (now.some((f) => f.path.startsWith(`${SEGMENTS_DIR_NAME}/`))) {
-          throw new SkipAction("the session has segments now");
-        }
-        assertUnchanged(a.files, now);
-        const result = await archiveSession(root, sid);
+    case "compress-session": {
+      const now = await sessionFilesNow(root, sid, []);
+      if (now.some((f) => f.path.startsWith(`${SEGMENTS_DIR_NAME}/`))) {
+        throw new SkipAction("the session has segments now");
+      }
+      assertUnchanged(a.files, now);
+      // Compressed without the lock; the check, rename and removal at the end hold it.
+      try {
+        const result = await archiveSession(
+          root,
+          sid,
+          (commit) =>
+            withSessionLock(root, sid, attempts, async (lock) => {
+              if (lock === null) throw new SkipAction(`${sid}.jsonl is gone`);
+              return await commit();
+            }),
+        );
         a.bytes_before = result.bytesBefore;
         a.bytes_after = result.bytesAfter;
-      });
+      } catch (err) {
+        if (err instanceof ArchiveChangedError) throw new SkipAction(err.message);
+        throw err;
+      }
       return;
-    case "compress-segment":
-      await withSessionLock(root, sid, attempts, async () => {
-        await assertRealDirectory(root, `${SEGMENTS_DIR_NAME}/${sid}`);
-        const plain = a.files[0];
-        const gzPath = plain.path + ".gz";
-        const [plainNow, gzNow] = [await lookAt(root, plain.path), await lookAt(root, gzPath)];
-        if (plainNow === null || gzNow !== null) throw new SkipAction("compressed meanwhile");
-        assertUnchanged(a.files, [plainNow]);
-        const result = await compressClosedSegment(root, sid, a.segment_index!);
-        a.bytes_before = result.bytesBefore;
-        a.bytes_after = result.bytesAfter;
-      }, true);
+    }
+    case "compress-segment": {
+      await assertRealDirectory(root, `${SEGMENTS_DIR_NAME}/${sid}`);
+      const plain = a.files[0];
+      const [plainNow, gzNow] = [
+        await lookAt(root, plain.path),
+        await lookAt(root, `${plain.path}.gz`),
+      ];
+      if (plainNow === null || gzNow !== null) throw new SkipAction("compressed meanwhile");
+      assertUnchanged(a.files, [plainNow]);
+      // A closed segment never changes: compressed without the lock, recorded under it.
+      const result = await compressClosedSegment(
+        root,
+        sid,
+        a.segment_index!,
+        (commit) => withSessionLock(root, sid, attempts, () => commit(), true),
+      );
+      a.bytes_before = result.bytesBefore;
+      a.bytes_after = result.bytesAfter;
       return;
+    }
   }
 }
 

@@ -9,13 +9,28 @@
  * `<sid>.jsonl`), the new archive is the old one's bytes followed by the plain
  * file as further gzip members: one archive, in write order, nothing lost.
  *
- * The caller holds the session's write lock for the whole of it.
+ * The compression runs without the session's write lock (a finished session
+ * is not being written); the final check that neither file changed, the
+ * rename and the removal of the plain file run under it (`underLock`), so a
+ * writer that comes back waits milliseconds, not for the compression.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { gunzipFile, gzipBytes, syncDirectory } from "../../execution/telemetry/segment_gzip.ts";
+
+/** Runs the commit step of a compression holding the session's write lock. */
+export type UnderSessionLock = <T>(commit: () => Promise<T>) => Promise<T>;
+
+/** A file changed while the session was compressed: nothing was replaced or removed. */
+export class ArchiveChangedError extends Error {
+  /** `detail` says which file changed. */
+  constructor(detail: string) {
+    super(`${detail}; left as it is`);
+    this.name = "ArchiveChangedError";
+  }
+}
 
 /** What archiving a session changed on disk. */
 export interface SessionArchiveResult {
@@ -64,6 +79,7 @@ async function regularOrNull(path: string): Promise<Deno.FileInfo | null> {
 export async function archiveSession(
   root: string,
   sessionId: string,
+  underLock: UnderSessionLock = (commit) => commit(),
 ): Promise<SessionArchiveResult> {
   const plainPath = join(root, `${sessionId}.jsonl`);
   const archivePath = join(root, `${sessionId}.jsonl.gz`);
@@ -115,8 +131,8 @@ export async function archiveSession(
     const input = compression.writable.getWriter();
     const plain = await Deno.open(plainPath, { read: true });
     try {
-      // Exactly the bytes the file had when locked: a line appended by a writer that ignores
-      // the lock would change the file, which the check below notices.
+      // Exactly the bytes the file had when looked at: a line appended meanwhile changes the
+      // file, which the check under the lock notices.
       for (let read = 0; read < plainInfo.size;) {
         const buffer = new Uint8Array(Math.min(CHUNK_BYTES, plainInfo.size - read));
         const n = await plain.read(buffer);
@@ -139,25 +155,27 @@ export async function archiveSession(
     out.close();
     closed = true;
     await verify(temporary, expected.digest("hex"), expectedLength);
-    const plainNow = await regularOrNull(plainPath);
-    const archiveNow = await regularOrNull(archivePath);
-    if (plainNow === null || !sameFile(plainInfo, plainNow)) {
-      throw new Error(`${plainPath} changed while it was compressed; left as it is`);
-    }
-    if (
-      (archiveInfo === null) !== (archiveNow === null) ||
-      (archiveInfo !== null && archiveNow !== null && !sameFile(archiveInfo, archiveNow))
-    ) {
-      throw new Error(`${archivePath} changed while the session was compressed; left as it is`);
-    }
     if (plainInfo.mtime !== null) {
       await Deno.utime(temporary, plainInfo.atime ?? plainInfo.mtime, plainInfo.mtime);
     }
     const bytesAfter = (await Deno.lstat(temporary)).size;
-    await Deno.rename(temporary, archivePath);
-    await syncDirectory(root);
-    await Deno.remove(plainPath);
-    await syncDirectory(root);
+    await underLock(async () => {
+      const plainNow = await regularOrNull(plainPath);
+      const archiveNow = await regularOrNull(archivePath);
+      if (plainNow === null || !sameFile(plainInfo, plainNow)) {
+        throw new ArchiveChangedError(`${plainPath} changed while it was compressed`);
+      }
+      if (
+        (archiveInfo === null) !== (archiveNow === null) ||
+        (archiveInfo !== null && archiveNow !== null && !sameFile(archiveInfo, archiveNow))
+      ) {
+        throw new ArchiveChangedError(`${archivePath} changed while the session was compressed`);
+      }
+      await Deno.rename(temporary, archivePath);
+      await syncDirectory(root);
+      await Deno.remove(plainPath);
+      await syncDirectory(root);
+    });
     return { bytesBefore: plainInfo.size + (archiveInfo?.size ?? 0), bytesAfter };
   } catch (err) {
     if (!closed) out.close();
