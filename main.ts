@@ -1,6 +1,6 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary`, `sessions`, `health` and `alerts`. Each command is imported when
+ * `summary`, `sessions`, `health`, `alerts` and `retention`. Each command is imported when
  * it runs, so that `timeline` loads neither the dashboard (Hono, Preact) nor
  * the config schemas (zod). Also the `deno compile` target: the `import()`
  * specifiers are string literals, so the binary still holds every command.
@@ -53,6 +53,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "evaluate alert rules, show their history, ack or snooze them",
     load: async () => (await import("./cli/alerts.ts")).runAlertsCommand,
   },
+  retention: {
+    summary: "delete and compress old session logs by policy (dry-run unless --apply)",
+    load: async () => (await import("./cli/retention.ts")).runRetentionCommand,
+  },
 };
 
 function usage(io: CliIo): string {
@@ -70,7 +74,8 @@ function usage(io: CliIo): string {
     "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
     "2 usage, configuration or input error, unknown session; 3 more than 5% invalid",
     "lines in a session (timeline, summary). health: 2 warn, 3 critical. alerts run:",
-    "2 a critical alert fired, 1 a delivery failed.",
+    "2 a critical alert fired, 1 a delivery failed. retention: 2 unsafe root, 3 failed",
+    "actions.",
     "",
   ].join("\n");
 }
