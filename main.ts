@@ -1,6 +1,6 @@
 /**
  * The `peak-trade` command line: `dry-run`, `serve`, `start`, `timeline`,
- * `summary`, `sessions`, `health`, `alerts`, and the fleet's
+ * `summary`, `sessions`, `health`, `alerts`, `retention`, and the fleet's
  * `ship` and `collect`. Each command is imported when it runs, so that
  * `timeline` loads neither the dashboard (Hono, Preact) nor the config
  * schemas (zod), and only `ship` and `collect` load the NATS client. Also
@@ -55,6 +55,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "evaluate alert rules, show their history, ack or snooze them",
     load: async () => (await import("./cli/alerts.ts")).runAlertsCommand,
   },
+  retention: {
+    summary: "delete and compress old session logs by policy (dry-run unless --apply)",
+    load: async () => (await import("./cli/retention.ts")).runRetentionCommand,
+  },
   ship: {
     summary: "forward a log root's sessions to NATS JetStream (fleet mode)",
     load: async () => (await import("./cli/ship.ts")).runShipCommand,
@@ -80,7 +84,8 @@ function usage(io: CliIo): string {
     "Exit codes: 0 ok; 1 order blocked or failed (dry-run), or an unexpected error;",
     "2 usage, configuration or input error, unknown session; 3 more than 5% invalid",
     "lines in a session (timeline, summary). health: 2 warn, 3 critical. alerts run:",
-    "2 a critical alert fired, 1 a delivery failed.",
+    "2 a critical alert fired, 1 a delivery failed. retention: 2 unsafe root, 3 failed",
+    "actions.",
     "",
   ].join("\n");
 }

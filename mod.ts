@@ -1,7 +1,8 @@
 /**
  * `@peak-trade/execution`: pre-trade gates, a simulated broker, one execution
- * pipeline that records every decision as JSONL telemetry, and readers that
- * filter, summarise and follow session timelines while they grow.
+ * pipeline that records every decision as JSONL telemetry, readers that
+ * filter, summarise and follow session timelines while they grow, and
+ * retention that keeps a log root within its limits.
  *
  * @example
  * ```ts
@@ -23,3 +24,4 @@
  */
 export * from "./execution/mod.ts";
 export * from "./live/mod.ts";
+export * from "./ops/retention/mod.ts";

@@ -12,6 +12,7 @@ import {
   buildExecutionPipeline,
   type ExecutionConfig,
   parseExecutionConfig,
+  telemetryLoggerOptions,
 } from "../execution/config.ts";
 import type { ExecutionPipeline } from "../execution/pipeline.ts";
 import type { ExecutionEventEmitter } from "../execution/events.ts";
@@ -49,6 +50,12 @@ export interface DemoScenarioOptions {
    * @default {the built-in defaults with `fee_bps = 10` (the original's documented example)}
    */
   config?: ExecutionConfig;
+  /**
+   * The config whose `[execution.telemetry.rotation]` the session's writer
+   * follows (`logDir` stays the log root).
+   * @default {`config`}
+   */
+  telemetryConfig?: ExecutionConfig;
 }
 
 /**
@@ -92,7 +99,9 @@ export interface DemoScenarioOutcome {
 export async function runDemoScenario(options: DemoScenarioOptions): Promise<DemoScenarioOutcome> {
   const sessionId = options.sessionId ?? defaultSessionId(new Date());
   const io = options.io;
+  const config = options.config ?? demoDefaultConfig();
   const logger = new JsonlExecutionLogger({
+    ...telemetryLoggerOptions(options.telemetryConfig ?? config),
     baseDir: options.logDir,
     onError: (r) => io.err(`${r.message}\n`),
   });
@@ -101,7 +110,7 @@ export async function runDemoScenario(options: DemoScenarioOptions): Promise<Dem
   try {
     path = logger.pathFor(sessionId);
     results = await runDemoOrders(
-      options.config ?? demoDefaultConfig(),
+      config,
       logger,
       sessionId,
       io,

@@ -23,6 +23,7 @@ import {
   type ExecutionConfig,
   loadExecutionConfig,
   parseExecutionConfig,
+  telemetryLoggerOptions,
 } from "../execution/config.ts";
 import type { ExecutionPipeline } from "../execution/pipeline.ts";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
@@ -146,7 +147,12 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
     }
   }
   const logger = telemetryOn
-    ? new JsonlExecutionLogger({ baseDir: logDir, onError: (r) => io.err(`${r.message}\n`) })
+    ? new JsonlExecutionLogger({
+      // Rotation from [execution.telemetry.rotation]; --log-dir over base_path.
+      ...telemetryLoggerOptions(config),
+      baseDir: logDir,
+      onError: (r) => io.err(`${r.message}\n`),
+    })
     : undefined;
   const mode = flags.mode ?? config.execution.mode;
 

@@ -12,7 +12,9 @@ import {
   type ExecutionConfig,
   loadExecutionConfig,
   parseExecutionConfig,
+  telemetryRetentionSettings,
 } from "../execution/config.ts";
+import type { TelemetryRetentionSettings } from "../execution/retention_settings.ts";
 import { formatDuration, parseDuration } from "../execution/duration.ts";
 import {
   DASHBOARD_LIMIT_DEFAULTS,
@@ -21,6 +23,7 @@ import {
   type DashboardServerOptions,
   startDashboardServer,
 } from "../server/dashboard_server.ts";
+import { parseRetentionInterval } from "../server/retention_schedule.ts";
 import { armShutdownWatchdog } from "../server/shutdown_watchdog.ts";
 import { opsSettingsOf } from "../ops/ops_settings.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
@@ -123,6 +126,14 @@ Options:
                     evaluate the alert rules every D and deliver; "off" for
                     none (default: evaluate_every of the config, 30s, when
                     --config is given and alerts are enabled there; else off)
+  --retention-interval D
+                    run retention on the log root when the dashboard starts and
+                    then every D (30m, 1h, 1d; 1 minute to 7 days); each run is
+                    logged; "off" for none (default: off)
+  --retention-config FILE
+                    the retention policy from [execution.telemetry.retention]
+                    of FILE (default: that table of --config, else the
+                    defaults); needs --retention-interval
   -h, --help        show this help
 ${LIMIT_USAGE}`;
 
@@ -136,6 +147,8 @@ interface ScheduleFlags {
   snapshot?: string;
   alerts?: string;
   config?: string;
+  retention?: string;
+  retentionConfig?: string;
 }
 
 /** The server's settings from `serve`/`start` arguments, or `null` for `--help`. */
@@ -165,6 +178,8 @@ function parseServeArgs(
       "--config",
       "--snapshot-interval",
       "--alerts-interval",
+      "--retention-interval",
+      "--retention-config",
     ];
     if (!known.includes(name) && !isLimitFlag(name)) {
       throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
@@ -212,9 +227,25 @@ function parseServeArgs(
         else schedule.alerts = value;
         break;
       }
+      case "--retention-interval":
+        if (value !== "off" && value !== "0" && parseRetentionInterval(value) === null) {
+          throw new UsageError(
+            `--retention-interval must be a duration from 1m to 7d such as 30m, 1h or 1d, ` +
+              `or off (got ${JSON.stringify(value)})`,
+          );
+        }
+        schedule.retention = value;
+        break;
+      case "--retention-config":
+        if (value === "") throw new UsageError("--retention-config must not be empty");
+        schedule.retentionConfig = value;
+        break;
       default:
         parseLimitFlag(name, value, options);
     }
+  }
+  if (schedule.retentionConfig !== undefined && intervalOf(schedule.retention, null) === null) {
+    throw new UsageError("--retention-config needs --retention-interval");
   }
   if (token !== undefined) {
     const problem = tokenProblem(token);
@@ -301,12 +332,16 @@ export async function parseDashboardCommand(
     io.out(usage);
     return EXIT.OK;
   }
-  const { config: configPath, snapshot, alerts } = parsed.schedule;
+  const { config: configPath, snapshot, alerts, retention, retentionConfig } = parsed.schedule;
   let config: ExecutionConfig;
+  let retentionSettings: TelemetryRetentionSettings | undefined;
   try {
     config = configPath === undefined
       ? parseExecutionConfig("")
       : await loadExecutionConfig(configPath);
+    if (retentionConfig !== undefined) {
+      retentionSettings = telemetryRetentionSettings(await loadExecutionConfig(retentionConfig));
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) io.err(`peak-trade ${command}: ${problem}\n`);
@@ -326,6 +361,9 @@ export async function parseDashboardCommand(
       settings.health.snapshot_every === 0 ? null : settings.health.snapshot_every,
     ),
     alertsEveryMs: settings.alerts.enabled ? intervalOf(alerts, alertsDefault) : null,
+    retentionEveryMs: intervalOf(retention, null),
+    retentionSettings,
+    home: io.env("HOME") ?? null,
     log: (text) => io.out(text),
     color: io.color,
   };
@@ -378,7 +416,9 @@ export async function serveUntilStopped(
       options.alertsEveryMs
         ? `evaluated every ${formatDuration(options.alertsEveryMs)}`
         : "not evaluated"
-    } (console at ${new URL("/live/telemetry", server.url)}).\n`,
+    } (console at ${new URL("/live/telemetry", server.url)}); retention ${
+      options.retentionEveryMs ? `every ${formatDuration(options.retentionEveryMs)}` : "off"
+    }.\n`,
   );
   io.out("Press Ctrl-C to stop.\n");
   server.startSchedules();

@@ -20,7 +20,8 @@ Run the dry-run demo scenario into a fresh session, then serve the dashboard
 and print the URL of that session's timeline.
 
 Options: the same as \`peak-trade serve\` (--port, --hostname, --log-dir, --token,
---metrics-token, --config, --snapshot-interval, --alerts-interval).
+--metrics-token, --config, --snapshot-interval, --alerts-interval,
+--retention-interval, --retention-config, and the limits).
 `;
 
 /**
@@ -57,7 +58,13 @@ export async function runStartCommand(
   }
   let sessionId: string;
   try {
-    ({ sessionId } = await runDemoScenario({ logDir: options.logDir, io, quiet: true }));
+    // The demo's orders keep the built-in demo config; its writer rotates as --config says.
+    ({ sessionId } = await runDemoScenario({
+      logDir: options.logDir,
+      io,
+      quiet: true,
+      telemetryConfig: options.config,
+    }));
   } catch (err) {
     await server.shutdown();
     throw err;

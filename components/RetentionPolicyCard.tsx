@@ -31,7 +31,7 @@ export interface RetentionPolicyCardProps {
  * import RetentionPolicyCard from "./RetentionPolicyCard.tsx";
  * const card = (
  *   <RetentionPolicyCard
- *     policy={{ source: "defaults", enabled: true, max_age_days: 30, keep_last_n_sessions: 200, max_total_mb: 2048, compress_after_days: 7, protect_keep_last_from_compress: false }}
+ *     policy={{ source: "defaults", enabled: true, max_age_days: 30, keep_last_n_sessions: 200, max_total_mb: 2048, compress_after_days: 7, protect_keep_last_from_compress: false, active_grace_minutes: 60 }}
  *     lastRun={null}
  *   />
  * );
@@ -64,6 +64,8 @@ export default function RetentionPolicyCard(
             ? " (the newest kept sessions are not compressed)"
             : ""}
         </dd>
+        <dt>Counts as being written</dt>
+        <dd>when modified within {policy.active_grace_minutes} minutes</dd>
         <dt>Last run</dt>
         <dd>{lastRun ?? "never recorded (no .last_retention_run marker)"}</dd>
       </dl>

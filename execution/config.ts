@@ -10,6 +10,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import { EXECUTION_MODES, type ExecutionMode } from "./types.ts";
 import type { ExecutionEventEmitter } from "./events.ts";
 import { DEFAULT_LOG_DIR } from "./log_root.ts";
+import { TelemetryRetentionSchema, type TelemetryRetentionSettings } from "./retention_settings.ts";
 import { ExecutionPipeline } from "./pipeline.ts";
 import { PriceSanityGate } from "./gates/price_sanity_gate.ts";
 import { ResearchOnlyGate } from "./gates/research_only_gate.ts";
@@ -42,13 +43,17 @@ const TelemetrySectionSchema: StrictObject<{
   enabled: z.ZodDefault<z.ZodBoolean>;
   base_path: z.ZodDefault<z.ZodString>;
   rotation: z.ZodPrefault<typeof RotationSectionSchema>;
+  retention: z.ZodOptional<typeof TelemetryRetentionSchema>;
   health: z.ZodOptional<typeof HealthSettingsSchema>;
 }> = z.strictObject({
   enabled: z.boolean().default(true),
   base_path: z.string().min(1).default(DEFAULT_LOG_DIR),
   rotation: RotationSectionSchema.prefault({}),
-  // Health thresholds (health_config.ts): absent unless the file has the table, so configs
-  // without it parse to exactly what they did before; readers apply the defaults.
+  // Retention policy (retention_settings.ts) and health thresholds (health_config.ts): absent
+  // unless the file has the table, so a reader can say whether the file set them (the dashboard
+  // shows where the policy in force comes from); readers apply the defaults
+  // (telemetryRetentionSettings, defaultHealthSettings).
+  retention: TelemetryRetentionSchema.optional(),
   health: HealthSettingsSchema.optional(),
 });
 
@@ -97,7 +102,9 @@ const MISPLACED_EXECUTION_KEYS: ReadonlyMap<string, string> = new Map([
  * Schema of an execution config file: `[execution]` (`mode`, `slippage_bps`,
  * `fee_bps`, `min_notional`, `lot_size`, `min_qty`), `[execution.gates]`
  * (`block_research_in_live`), `[execution.telemetry]` (`enabled`,
- * `base_path`) and `[execution.telemetry.rotation]` (`max_bytes`, `daily`). The execution tables are strict (unknown keys are errors),
+ * `base_path`), `[execution.telemetry.rotation]` (`max_bytes`, `daily`),
+ * `[execution.telemetry.retention]` (see {@linkcode TelemetryRetentionSchema}),
+ * `[execution.telemetry.health]` and `[execution.alerts]`. The execution tables are strict (unknown keys are errors),
  * nothing is coerced, and every key has the original's default. Other
  * top-level tables (a shared project config) are not checked and are passed
  * through as read, except near-misses of `execution` (`[Execution]`,
@@ -508,7 +515,6 @@ function describeIssue(issue: Issue, raw: unknown, locations: Map<string, KeyLoc
   }
 }
 
-/** The keys the schema allows in the table at `path` (walking through defaults and transforms). */
 /**
  * Where `keyPath` is, or else its nearest located parent: a key inside an inline table
  * (`headers = { X-Token = "…" }`) is not found by the line scan, but its table's line is.
@@ -521,6 +527,7 @@ function locate(locations: Map<string, KeyLocation>, keyPath: string): KeyLocati
   return undefined;
 }
 
+/** The keys the schema allows in the table at `path` (walking through defaults and transforms). */
 function allowedKeys(path: string[]): string[] {
   let schema: z.core.$ZodType | undefined = ExecutionConfigSchema;
   for (const segment of [...path, null]) {
@@ -671,4 +678,20 @@ export function telemetryLoggerOptions(config: ExecutionConfig): JsonlExecutionL
     rotateBytes: rotation.max_bytes === 0 ? Infinity : rotation.max_bytes,
     daily: rotation.daily,
   };
+}
+
+/**
+ * The retention policy a config sets: its `[execution.telemetry.retention]`
+ * table, or the defaults (the original's) when the file has none.
+ *
+ * @example
+ * ```ts
+ * import { parseExecutionConfig, telemetryRetentionSettings } from "@peak-trade/execution";
+ * console.log(telemetryRetentionSettings(parseExecutionConfig("")).max_total_mb); // 2048
+ * const config = parseExecutionConfig("[execution.telemetry.retention]\nmax_age_days = 14\n");
+ * console.log(telemetryRetentionSettings(config).max_age_days); // 14
+ * ```
+ */
+export function telemetryRetentionSettings(config: ExecutionConfig): TelemetryRetentionSettings {
+  return config.execution.telemetry.retention ?? TelemetryRetentionSchema.parse({});
 }

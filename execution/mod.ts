@@ -16,6 +16,7 @@ export * from "./python_format.ts";
 export * from "./gates/mod.ts";
 export * from "./simulated_broker.ts";
 export * from "./pipeline.ts";
+export * from "./retention_settings.ts";
 export * from "./config.ts";
 export * from "./telemetry/mod.ts";
 export * from "./fleet/mod.ts";

@@ -161,6 +161,33 @@ export class SequentialGzipReader implements PartReader {
   }
 }
 
+/**
+ * The decompressed bytes of the gzip file at `path` (every member), front to
+ * back, in chunks of at most `chunkBytes`; nothing when it is missing or not a
+ * regular file (never a link). A corrupt stream ends the iteration with the
+ * error; stopping early closes the file.
+ */
+export async function* gunzipChunks(
+  path: string,
+  chunkBytes = SEQUENTIAL_CHUNK_BYTES,
+): AsyncGenerator<Uint8Array> {
+  const file = RegularFile.open(path);
+  if (file === null) return;
+  const reader = new SequentialGzipReader(file);
+  try {
+    for (let position = 0;;) {
+      // A fresh buffer each time: a caller may keep the chunks it was given.
+      const chunk = new Uint8Array(chunkBytes);
+      const n = await reader.read(position, chunk);
+      if (n === 0) return;
+      position += n;
+      yield chunk.subarray(0, n);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
 /** Archive sizes by identity: an archive does not change, so it is decompressed to size once. */
 const archiveSizes = new Map<string, number>();
 const ARCHIVE_SIZE_ENTRIES = 256;

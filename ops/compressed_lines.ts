@@ -9,8 +9,7 @@
  * @module
  */
 import { type ByteLine, LineSplitter } from "../execution/wire/line_stream.ts";
-import { SequentialGzipReader } from "../live/gzip_readers.ts";
-import { openSessionFile } from "../live/session_file.ts";
+import { gunzipChunks } from "../live/gzip_readers.ts";
 
 /** Uncompressed bytes handed to the line splitter at a time. */
 const CHUNK_BYTES = 256 * 1024;
@@ -30,28 +29,16 @@ const CHUNK_BYTES = 256 * 1024;
  * ```
  */
 export async function* readCompressedLines(path: string): AsyncGenerator<ByteLine[]> {
-  const file = await openSessionFile(path);
-  if (file === null) return;
-  const reader = new SequentialGzipReader(file);
   const splitter = new LineSplitter();
-  const chunk = new Uint8Array(CHUNK_BYTES);
-  try {
-    for (let position = 0;;) {
-      const n = await reader.read(position, chunk);
-      if (n === 0) break;
-      position += n;
-      const batch: ByteLine[] = [];
-      splitter.push(chunk.subarray(0, n), (line) => {
-        // The chunk buffer is reused: copies keep batches independent of it.
-        batch.push(line.status === "line" ? { ...line, bytes: line.bytes.slice() } : line);
-      });
-      if (batch.length > 0) yield batch;
-    }
-    const rest: ByteLine[] = [];
-    splitter.finish((line) => rest.push(line));
-    if (rest.length > 0) yield rest;
-  } finally {
-    // Stopping early (or an error) ends the decompression and closes the file.
-    reader.close();
+  for await (const chunk of gunzipChunks(path, CHUNK_BYTES)) {
+    const batch: ByteLine[] = [];
+    splitter.push(chunk, (line) => {
+      // Batches stay independent of the chunk they were cut from.
+      batch.push(line.status === "line" ? { ...line, bytes: line.bytes.slice() } : line);
+    });
+    if (batch.length > 0) yield batch;
   }
+  const rest: ByteLine[] = [];
+  splitter.finish((line) => rest.push(line));
+  if (rest.length > 0) yield rest;
 }

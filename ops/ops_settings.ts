@@ -6,12 +6,14 @@
  * @module
  */
 import { type AlertsSettings, defaultAlertsSettings } from "../execution/alerts_config.ts";
-import type { ExecutionConfig } from "../execution/config.ts";
+import { type ExecutionConfig, telemetryRetentionSettings } from "../execution/config.ts";
+import type { TelemetryRetentionSettings } from "../execution/retention_settings.ts";
 import { defaultHealthSettings, type HealthSettings } from "../execution/health_config.ts";
 
 /**
- * The retention policy in force (the original's 16E defaults unless the
- * config has `[execution.telemetry.retention]`).
+ * The retention policy in force, as the dashboard shows it: the config's
+ * `[execution.telemetry.retention]` table, or the defaults (the original's
+ * 16E policy) when the config has none.
  *
  * @example
  * ```ts
@@ -20,47 +22,14 @@ import { defaultHealthSettings, type HealthSettings } from "../execution/health_
  * console.log(retentionPolicyOf(parseExecutionConfig("")).max_total_mb); // 2048
  * ```
  */
-export interface RetentionPolicyView {
+export interface RetentionPolicyView extends TelemetryRetentionSettings {
   /** `config` when the file has the table, else `defaults`. */
   source: "config" | "defaults";
-  /** Whether retention runs at all. */
-  enabled: boolean;
-  /** Sessions older than this many days are deleted. */
-  max_age_days: number;
-  /** The newest this many sessions are kept whatever their age. */
-  keep_last_n_sessions: number;
-  /** The log root is kept within this many MB. */
-  max_total_mb: number;
-  /** Sessions older than this many days are compressed. */
-  compress_after_days: number;
-  /** Whether the kept newest sessions are also never compressed. */
-  protect_keep_last_from_compress: boolean;
 }
 
-const RETENTION_DEFAULTS: Omit<RetentionPolicyView, "source"> = {
-  enabled: true,
-  max_age_days: 30,
-  keep_last_n_sessions: 200,
-  max_total_mb: 2048,
-  compress_after_days: 7,
-  protect_keep_last_from_compress: false,
-};
-
 /**
- * Names a retention key may have in the table (the retention issue owns the
- * schema; the flag-like and the original's field names are both read).
- */
-const RETENTION_KEYS: Readonly<Record<keyof typeof RETENTION_DEFAULTS, readonly string[]>> = {
-  enabled: ["enabled"],
-  max_age_days: ["max_age_days"],
-  keep_last_n_sessions: ["keep_last_n_sessions", "keep_last_n"],
-  max_total_mb: ["max_total_mb"],
-  compress_after_days: ["compress_after_days"],
-  protect_keep_last_from_compress: ["protect_keep_last_from_compress", "protect_keep_last"],
-};
-
-/**
- * The retention policy in force according to `config`.
+ * The retention policy in force according to `config` (the typed table of
+ * the one config schema; its defaults when the table is absent).
  *
  * @example
  * ```ts
@@ -70,21 +39,10 @@ const RETENTION_KEYS: Readonly<Record<keyof typeof RETENTION_DEFAULTS, readonly 
  * ```
  */
 export function retentionPolicyOf(config: ExecutionConfig): RetentionPolicyView {
-  const telemetry = config.execution.telemetry as Record<string, unknown>;
-  const table = telemetry.retention;
-  if (typeof table !== "object" || table === null) {
-    return { source: "defaults", ...RETENTION_DEFAULTS };
-  }
-  const raw = table as Record<string, unknown>;
-  const view: RetentionPolicyView = { source: "config", ...RETENTION_DEFAULTS };
-  for (const [field, names] of Object.entries(RETENTION_KEYS)) {
-    const value = names.map((n) => raw[n]).find((v) => v !== undefined);
-    const fallback = RETENTION_DEFAULTS[field as keyof typeof RETENTION_DEFAULTS];
-    if (typeof value === typeof fallback) {
-      (view as unknown as Record<string, unknown>)[field] = value;
-    }
-  }
-  return view;
+  return {
+    source: config.execution.telemetry.retention === undefined ? "defaults" : "config",
+    ...telemetryRetentionSettings(config),
+  };
 }
 
 /**

@@ -7,8 +7,19 @@
  *
  * @module
  */
-import { type ExecutionConfig, parseExecutionConfig } from "../execution/config.ts";
+import {
+  type ExecutionConfig,
+  parseExecutionConfig,
+  telemetryRetentionSettings,
+} from "../execution/config.ts";
+import type { TelemetryRetentionSettings } from "../execution/retention_settings.ts";
 import { opsSettingsOf } from "../ops/ops_settings.ts";
+import {
+  resolveRetentionPolicy,
+  type RetentionPolicy,
+  retentionPolicyFromSettings,
+} from "../ops/retention/policy.ts";
+import { resolveLogRoot } from "../ops/root_guard.ts";
 import { TelemetryMonitor } from "../ops/telemetry_monitor.ts";
 import { tokenProblem } from "../web/auth.ts";
 import type { FailureBudget } from "../web/failure_budget.ts";
@@ -20,6 +31,12 @@ import { defaultMaxConnections } from "./fd_limit.ts";
 import { PrivateHttpServer } from "./private_http_server.ts";
 import { AnswerDeadline } from "./request_deadline.ts";
 import { GUARD_HEADER } from "./request_head.ts";
+import {
+  MAX_RETENTION_INTERVAL_MS,
+  MIN_RETENTION_INTERVAL_MS,
+  type RetentionSchedule,
+  startRetentionSchedule,
+} from "./retention_schedule.ts";
 import { startTelemetrySchedule } from "./telemetry_schedule.ts";
 
 /**
@@ -144,6 +161,22 @@ export interface DashboardServerOptions extends DashboardLimits {
    */
   alertsEveryMs?: number | null;
   /**
+   * Between scheduled retention runs (ms, 1 minute to 7 days; the first runs
+   * when the schedules start); `null` for none.
+   * @default {null}
+   */
+  retentionEveryMs?: number | null;
+  /**
+   * The policy scheduled retention applies.
+   * @default {the config's [execution.telemetry.retention], else the defaults}
+   */
+  retentionSettings?: TelemetryRetentionSettings;
+  /**
+   * The home directory scheduled retention refuses as a log root (`null`: no such check).
+   * @default {the HOME environment variable}
+   */
+  home?: string | null;
+  /**
    * Where the schedules log (console alert notifications included).
    * @default {console.log}
    */
@@ -191,9 +224,9 @@ export interface DashboardServer {
   /** What the connection guard has done so far. */
   connections(): ConnectionStats;
   /**
-   * Start the health snapshot and alert schedules of the options (once;
-   * stopped at shutdown). Not started on listen: `start` writes its demo
-   * session first.
+   * Start the health snapshot, alert and retention schedules of the options
+   * (once; stopped at shutdown). Not started on listen: `start` writes its
+   * demo session first.
    */
   startSchedules(): void;
 }
@@ -223,6 +256,41 @@ function resolveLimits(options: DashboardLimits): Required<DashboardLimits> {
   }
   positive("maxConnections", limits.maxConnections);
   return limits;
+}
+
+/**
+ * Scheduled retention's settings, checked: the interval, the policy
+ * (`RangeError`) and the log root (`UnsafeLogRootError`); `null` when off.
+ */
+function prepareRetention(
+  options: DashboardServerOptions,
+): { logDir: string; intervalMs: number; policy: RetentionPolicy; home: string | null } | null {
+  const intervalMs = options.retentionEveryMs ?? null;
+  if (intervalMs === null) return null;
+  if (
+    !Number.isSafeInteger(intervalMs) || intervalMs < MIN_RETENTION_INTERVAL_MS ||
+    intervalMs > MAX_RETENTION_INTERVAL_MS
+  ) {
+    throw new RangeError(
+      `retentionEveryMs must be between 1 minute and 7 days (got ${intervalMs})`,
+    );
+  }
+  const policy = resolveRetentionPolicy(
+    retentionPolicyFromSettings(
+      options.retentionSettings ??
+        telemetryRetentionSettings(options.config ?? parseExecutionConfig("")),
+    ),
+  );
+  let home = options.home;
+  if (home === undefined) {
+    try {
+      home = Deno.env.get("HOME") ?? null;
+    } catch {
+      home = null; // no --allow-env: the home check is skipped, the other checks still apply
+    }
+  }
+  resolveLogRoot(options.logDir, { home, purpose: "run retention on" });
+  return { logDir: options.logDir, intervalMs, policy, home };
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
@@ -270,14 +338,20 @@ export async function startDashboardServer(
     maxHeadBytes: options.maxHeadBytes,
     maxBodyBytes: options.maxBodyBytes,
   });
+  // Checked before listening, so a bad retention setting never leaves a server half started.
+  const retention = prepareRetention(options);
   await ensureIslandBundle();
   const refusals = options.refusals ?? new RefusalLog();
   const closing = new AbortController();
-  const telemetry = new TelemetryMonitor(
-    options.logDir,
-    opsSettingsOf(options.config ?? parseExecutionConfig("")),
-  );
+  const config = options.config ?? parseExecutionConfig("");
+  const settings = opsSettingsOf(config);
+  if (options.retentionSettings !== undefined) {
+    // The console shows the policy the schedule applies.
+    settings.retention = { source: "config", ...options.retentionSettings };
+  }
+  const telemetry = new TelemetryMonitor(options.logDir, settings);
   let schedule: { stop(): Promise<void> } | null = null;
+  let retentionSchedule: RetentionSchedule | null = null;
   const app = createApp({
     logDir: options.logDir,
     token: options.token,
@@ -341,7 +415,7 @@ export async function startDashboardServer(
       closing.abort(); // event streams end first, so their connections can finish
       // The schedules stop their timers at once; a snapshot or alert run under way (a file
       // read that hangs) must not hold the shutdown past its bound.
-      const schedulesStopped = schedule?.stop() ?? Promise.resolve();
+      const schedulesStopped = Promise.all([schedule?.stop(), retentionSchedule?.stop()]);
       activeGuard.stopAccepting();
       activeGuard.closeIdle();
       const grace = delay(limits.shutdownTimeoutMs);
@@ -376,12 +450,19 @@ export async function startDashboardServer(
     finished,
     connections: () => activeGuard.stats(),
     startSchedules() {
+      const log = options.log ?? ((text) => console.log(text.replace(/\n$/, "")));
       schedule ??= startTelemetrySchedule(telemetry, {
         snapshotEveryMs: options.snapshotEveryMs ?? null,
         alertsEveryMs: options.alertsEveryMs ?? null,
-        log: options.log ?? ((text) => console.log(text.replace(/\n$/, ""))),
+        log,
         color: options.color ?? false,
       });
+      if (retention !== null && stopping === null) {
+        retentionSchedule ??= startRetentionSchedule({
+          ...retention,
+          log: (line) => log(`${line}\n`),
+        });
+      }
     },
   };
 }

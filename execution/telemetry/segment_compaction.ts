@@ -1,7 +1,10 @@
 /**
  * Compressing a closed segment and repairing a session's segment directory,
  * crash-safe at every step. Runs off the writer's hot path (in a worker, see
- * `segment_compactor.ts`); retention can call the same functions.
+ * `segment_compactor.ts`); retention calls the same functions (the one
+ * implementation of segment compression and repair): `compactSegment` for its
+ * compression rule, `inspectSegmentRepairs` for its dry-run and
+ * `repairSessionSegments` (with `compressPlain: false`) when it applies.
  *
  * Compression: `<k>.jsonl` → `<k>.jsonl.gz.<uuid>.tmp` as one gzip member per
  * ~1 MiB of whole lines (a reader decompresses only the members a page
@@ -22,15 +25,18 @@ import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import {
   parseSegmentFileName,
+  readSegmentManifestSync,
   readSessionLayoutSync,
   segmentDir,
   type SegmentEntry,
   segmentFileName,
   type SegmentManifest,
+  SegmentManifestError,
   type SegmentMember,
   syncDirectory,
   TEMPORARY_SUFFIX,
   updateSegmentManifest,
+  updateSegmentManifestSync,
   withSegmentEntry,
 } from "./segments.ts";
 import { crashPoint } from "./crash_points.ts";
@@ -337,6 +343,8 @@ export async function compactSegment(
       } finally {
         out.close();
       }
+      // The segment keeps its age: retention judges closed segments by modification time.
+      if (held.mtime !== null) Deno.utimeSync(temporary, held.atime ?? held.mtime, held.mtime);
       crashPoint("compress-before-rename");
       Deno.renameSync(temporary, gzPath);
       syncDirectory(dir);
@@ -372,7 +380,7 @@ export async function compactSegment(
             members: compressed.members,
             summary: state.toJSON(),
           });
-        }),
+        }, "compress-manifest-write"),
     );
     crashPoint("compress-after-manifest");
     removeIfPresent(plainPath);
@@ -436,6 +444,8 @@ async function ensureEntries(baseDir: string, sessionId: string): Promise<void> 
         for (const lost of lostGz) {
           const current = findEntry(next, lost.index);
           if (current === undefined || !current.file.endsWith(".gz")) continue;
+          // A compaction may have renamed its `.gz` into place since the layout was read.
+          if (lstatOrNull(join(segmentDir(baseDir, sessionId), current.file)) !== null) continue;
           next = withSegmentEntry(next, {
             ...current,
             file: segmentFileName(lost.index, false),
@@ -449,10 +459,17 @@ async function ensureEntries(baseDir: string, sessionId: string): Promise<void> 
   );
 }
 
-/** Run `action` holding segment `index`'s compaction lock if nobody else does; false when busy. */
-function whileNotCompacting(plainPath: string, action: () => void): boolean {
+/**
+ * Run `action` holding the compaction lock of the segment whose plain copy is
+ * `plainPath` (the `flock` {@linkcode compactSegment} holds while it
+ * compresses), if nobody else does; `false` when a compaction holds it. A
+ * segment without a plain copy is never being compacted: `action` just runs.
+ */
+export function whileNotCompacting(plainPath: string, action: () => void): boolean {
   let plain: Deno.FsFile;
   try {
+    const info = Deno.lstatSync(plainPath);
+    if (!info.isFile) throw new Error(`${plainPath} is not a regular file; left alone`);
     plain = Deno.openSync(plainPath, { read: true });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
@@ -470,116 +487,493 @@ function whileNotCompacting(plainPath: string, action: () => void): boolean {
   }
 }
 
+/** What one repair step does. */
+export type SegmentRepairKind =
+  | "remove-temporary"
+  | "rebuild-manifest"
+  | "remove-deleted-leftover"
+  | "adopt-segment"
+  | "remove-plain-copy"
+  | "compress-segment";
+
+/** One repair step: what it does to which files, and the bytes it frees or writes. */
+export interface SegmentRepairStep {
+  /** What the step does. */
+  kind: SegmentRepairKind;
+  /** The segment it is about, or `null` (temporaries, the manifest). */
+  index: number | null;
+  /** Names (inside the segment directory) of the files it removes or replaces. */
+  files: string[];
+  /** One sentence saying why. */
+  detail: string;
+  /** Bytes of the files it removes or replaces. */
+  bytesBefore: number;
+  /** Bytes it leaves in their place, or `null` until done (a compression, a restored copy). */
+  bytesAfter: number | null;
+}
+
+/** What {@linkcode inspectSegmentRepairs} found: the steps, and what repair leaves alone. */
+export interface SegmentRepairPlan {
+  /** The session. */
+  sessionId: string;
+  /** Steps in the order they are done. */
+  steps: SegmentRepairStep[];
+  /** Things repair cannot fix and leaves alone (links, entries without a file, …). */
+  problems: string[];
+}
+
 /** What {@linkcode repairSessionSegments} did. */
-export interface RepairReport {
-  /** Temporary files removed. */
-  removedTemporaries: string[];
-  /** Segments compressed (left plain by a crash or not compressed yet). */
-  compressed: number[];
-  /** Plain copies removed whose `.gz` the manifest names. */
-  removedPlainCopies: number[];
-  /** `.gz` files removed because the manifest does not name them (compressed again). */
-  removedUnverified: number[];
+export interface SegmentRepairReport extends SegmentRepairPlan {
+  /** Steps done, with their measured sizes (a step another process made moot is left out). */
+  steps: SegmentRepairStep[];
+  /** Steps that failed, with why (later steps of the same segment are not tried). */
+  failed: { step: SegmentRepairStep; error: string }[];
 }
 
 /**
- * Repair a session's segment directory after a crash, then compress what is
- * left plain: temporary files are removed (not those of a compaction running
- * in another process), plain segments without an entry get one (from their
- * first and last lines), a plain copy whose `.gz` the manifest names is
- * removed, a `.gz` the manifest does not name is removed and its plain copy
- * compressed again, and every plain segment is compressed. Safe to run at any
- * time, also while writers append and rotate; a missing directory is no work.
+ * Options of {@linkcode inspectSegmentRepairs} and {@linkcode repairSessionSegments}.
+ */
+export interface SegmentRepairOptions {
+  /**
+   * Also compress closed segments that were never compressed (no `.gz` of
+   * theirs exists). The writer's start-up repair does; retention does not,
+   * because its policy (`compress_after_days`) decides when to compress.
+   * Segments whose compression was interrupted are always finished.
+   * @default {true}
+   */
+  compressPlain?: boolean;
+}
+
+/** A segment directory as found: its files by kind, the manifest, what is wrong. */
+interface DirectoryState {
+  temporaries: { name: string; size: number }[];
+  segments: Map<number, { plain?: number; gz?: number }>;
+  manifest: SegmentManifest | null;
+  manifestProblem: string | null;
+  links: string[];
+}
+
+/** Our temporaries: a manifest's, a compression's (`<k>.jsonl.gz.<id>.tmp`), a restored copy's. */
+const MANIFEST_TEMPORARY = /^manifest\.json\..+\.tmp$/;
+const SEGMENT_TEMPORARY = /^(\d+\.jsonl)(?:\.gz)?\..+\.tmp$/;
+
+function readDirectoryState(dir: string, baseDir: string, sessionId: string): DirectoryState {
+  const state: DirectoryState = {
+    temporaries: [],
+    segments: new Map(),
+    manifest: null,
+    manifestProblem: null,
+    links: [],
+  };
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isSymlink) {
+      state.links.push(entry.name);
+      continue;
+    }
+    if (!entry.isFile) continue;
+    const info = lstatOrNull(join(dir, entry.name));
+    if (info === null || !info.isFile) continue; // removed or replaced meanwhile
+    if (MANIFEST_TEMPORARY.test(entry.name) || SEGMENT_TEMPORARY.test(entry.name)) {
+      state.temporaries.push({ name: entry.name, size: info.size });
+      continue;
+    }
+    const parsed = parseSegmentFileName(entry.name);
+    if (parsed === null) continue;
+    const files = state.segments.get(parsed.index) ?? {};
+    if (parsed.compressed) files.gz = info.size;
+    else files.plain = info.size;
+    state.segments.set(parsed.index, files);
+  }
+  if (state.links.length === 0) {
+    try {
+      state.manifest = readSegmentManifestSync(baseDir, sessionId);
+    } catch (err) {
+      if (!(err instanceof SegmentManifestError)) throw err;
+      state.manifestProblem = err.message;
+    }
+  }
+  return state;
+}
+
+/**
+ * Whether the `.gz` at `gzPath` decompresses to exactly the bytes of the
+ * plain copy at `plainPath` (false also when it is not gzip at all).
+ */
+function gzipHolds(gzPath: string, plainPath: string): boolean {
+  try {
+    const plain = Deno.readFileSync(plainPath);
+    const unpacked = gunzipSync(Deno.readFileSync(gzPath));
+    if (unpacked.length !== plain.length) return false;
+    for (let i = 0; i < plain.length; i++) if (unpacked[i] !== plain[i]) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function compressStep(index: number, bytesBefore: number, why: string): SegmentRepairStep {
+  const gzName = segmentFileName(index, true);
+  return {
+    kind: "compress-segment",
+    index,
+    files: [segmentFileName(index, false), gzName],
+    detail: `${gzName} ${why}: compressed from the plain copy`,
+    bytesBefore,
+    bytesAfter: null,
+  };
+}
+
+/**
+ * The repair steps a session's segment directory needs, found without
+ * changing anything (a `.gz` beside its plain copy is decompressed to check
+ * it). No directory means nothing to do. The rules, in order:
+ *
+ * - a directory that is a symbolic link, or holds one, is left alone (never
+ *   followed, nothing repaired: a problem);
+ * - our temporary files (`manifest.json.*.tmp`, `<k>.jsonl.gz.*.tmp`,
+ *   `<k>.jsonl.*.tmp`) are removed, a segment's only while no compaction
+ *   holds that segment;
+ * - an unreadable manifest is set aside (`manifest.json.<time>.corrupt`) and
+ *   the segments are entered again from their bytes;
+ * - a segment file below the manifest's first entry is what a retention
+ *   deletion left (it writes the manifest first, then removes the files) and
+ *   is removed;
+ * - a segment after the manifest's last entry gets an entry from its first
+ *   and last lines (a `.gz` without its plain copy is decompressed beside it
+ *   first, then compressed again);
+ * - a plain copy beside the `.gz` its entry names is removed when the `.gz`
+ *   reproduces it exactly; otherwise (or when the `.gz` is unrecorded, or
+ *   recorded but missing) the segment is compressed again from the plain copy;
+ * - with `compressPlain`, a segment never compressed is compressed.
+ */
+export function inspectSegmentRepairs(
+  baseDir: string,
+  sessionId: string,
+  options: SegmentRepairOptions = {},
+): Promise<SegmentRepairPlan> {
+  try {
+    return Promise.resolve(inspectSync(baseDir, sessionId, options.compressPlain ?? true));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function inspectSync(
+  baseDir: string,
+  sessionId: string,
+  compressPlain: boolean,
+): SegmentRepairPlan {
+  const dir = segmentDir(baseDir, sessionId);
+  const plan: SegmentRepairPlan = { sessionId, steps: [], problems: [] };
+  const info = lstatOrNull(dir);
+  if (info === null) return plan;
+  if (!info.isDirectory) {
+    plan.problems.push(`${dir} is not a directory (a link is never followed); left alone`);
+    return plan;
+  }
+  const state = readDirectoryState(dir, baseDir, sessionId);
+  if (state.links.length > 0) {
+    plan.problems.push(
+      `${dir} holds symbolic links (${state.links.join(", ")}); never followed, nothing repaired`,
+    );
+    return plan;
+  }
+  for (const t of state.temporaries.sort((a, b) => a.name.localeCompare(b.name))) {
+    plan.steps.push({
+      kind: "remove-temporary",
+      index: null,
+      files: [t.name],
+      detail: `leftover temporary file ${t.name} of an interrupted write`,
+      bytesBefore: t.size,
+      bytesAfter: 0,
+    });
+  }
+  let entries: SegmentEntry[] = state.manifest?.segments ?? [];
+  if (state.manifestProblem !== null) {
+    plan.steps.push({
+      kind: "rebuild-manifest",
+      index: null,
+      files: ["manifest.json"],
+      detail: `${state.manifestProblem}: set aside and rebuilt from the segment files`,
+      bytesBefore: 0,
+      bytesAfter: 0,
+    });
+    entries = [];
+  }
+  const byIndex = new Map(entries.map((e) => [e.index, e]));
+  const first = entries[0]?.index;
+  const last = entries.at(-1)?.index ?? 0;
+  const indexes = [...new Set([...state.segments.keys(), ...byIndex.keys()])].sort((a, b) => a - b);
+  for (const index of indexes) {
+    const files = state.segments.get(index) ?? {};
+    const entry = byIndex.get(index);
+    const plainName = segmentFileName(index, false);
+    const gzName = segmentFileName(index, true);
+    const sizes = (files.plain ?? 0) + (files.gz ?? 0);
+    if (entry === undefined) {
+      if (first !== undefined && index < first) {
+        plan.steps.push({
+          kind: "remove-deleted-leftover",
+          index,
+          files: [
+            files.plain === undefined ? null : plainName,
+            files.gz === undefined ? null : gzName,
+          ].filter((n) => n !== null),
+          detail: `segment ${index} is below the manifest's first entry (${first}): ` +
+            "left by a retention deletion",
+          bytesBefore: sizes,
+          bytesAfter: 0,
+        });
+      } else if (index < last) {
+        plan.problems.push(`segment ${index} has no manifest entry but lies between entries`);
+      } else {
+        plan.steps.push({
+          kind: "adopt-segment",
+          index,
+          files: [],
+          detail: files.plain !== undefined
+            ? `segment ${index} has no manifest entry: one is rebuilt from its first and last lines`
+            : `compressed segment ${index} has no manifest entry and no plain copy: it is ` +
+              "decompressed beside it and recorded",
+          bytesBefore: 0,
+          bytesAfter: files.plain !== undefined ? 0 : null,
+        });
+        if (files.gz !== undefined) {
+          plan.steps.push(compressStep(index, sizes, "is not recorded in the manifest"));
+        } else if (compressPlain) {
+          plan.steps.push(compressStep(index, sizes, "was never made"));
+        }
+      }
+      continue;
+    }
+    const namesGz = entry.file === gzName;
+    if (files.plain !== undefined && files.gz !== undefined) {
+      const verified = namesGz && gzipHolds(join(dir, gzName), join(dir, plainName));
+      plan.steps.push(
+        verified
+          ? {
+            kind: "remove-plain-copy",
+            index,
+            files: [plainName],
+            detail: `${gzName} is recorded and reproduces ${plainName} exactly`,
+            bytesBefore: files.plain,
+            bytesAfter: 0,
+          }
+          : compressStep(
+            index,
+            sizes,
+            namesGz ? "does not reproduce its plain copy" : "is not recorded in the manifest",
+          ),
+      );
+    } else if (files.plain !== undefined && namesGz) {
+      plan.steps.push(compressStep(index, sizes, "is recorded but missing"));
+    } else if (files.plain !== undefined && compressPlain) {
+      plan.steps.push(compressStep(index, sizes, "was never made"));
+    } else if (files.plain === undefined && files.gz === undefined) {
+      plan.problems.push(`segment ${index}: the manifest names ${entry.file}, which is missing`);
+    } else if (files.gz !== undefined && !namesGz) {
+      plan.problems.push(
+        `segment ${index}: the manifest names ${plainName}, but only ${gzName} exists`,
+      );
+    }
+  }
+  return plan;
+}
+
+/**
+ * Repair a session's segment directory after a crash (see
+ * {@linkcode inspectSegmentRepairs} for the rules) and return what was done,
+ * what failed and what was left alone. Safe at any time, also while writers
+ * append and rotate: every manifest change holds the session's write lock
+ * and the manifest lock, and a segment a compaction holds is left to it. The
+ * caller holds no lock of the session. A missing directory is no work.
  */
 export async function repairSessionSegments(
   baseDir: string,
   sessionId: string,
-): Promise<RepairReport> {
-  const report: RepairReport = {
-    removedTemporaries: [],
-    compressed: [],
-    removedPlainCopies: [],
-    removedUnverified: [],
-  };
-  const dir = segmentDir(baseDir, sessionId);
-  const info = lstatOrNull(dir);
-  if (info === null || !info.isDirectory) return report;
-  // 1. Temporaries: a manifest's under the manifest lock, a segment's under its compaction lock.
-  const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name);
-  const manifestTemporaries = names.filter((n) =>
-    n.startsWith("manifest.json.") && n.endsWith(TEMPORARY_SUFFIX)
-  );
-  if (manifestTemporaries.length > 0) {
-    await withSessionWriteLock(
-      baseDir,
-      sessionId,
-      () =>
-        updateSegmentManifest(baseDir, sessionId, () => {
-          for (const name of manifestTemporaries) {
-            removeIfPresent(join(dir, name));
-            report.removedTemporaries.push(name);
-          }
-          return null;
-        }),
-    );
-  }
-  for (const name of names) {
-    // `<k>.jsonl.gz.<uuid>.tmp` (compression) or `<k>.jsonl.<uuid>.tmp` (a restored copy).
-    const m = /^(\d+\.jsonl)(?:\.gz)?\.[^/]*\.tmp$/.exec(name);
-    if (m === null) continue;
-    if (whileNotCompacting(join(dir, m[1]), () => removeIfPresent(join(dir, name)))) {
-      report.removedTemporaries.push(name);
+  options: SegmentRepairOptions = {},
+): Promise<SegmentRepairReport> {
+  const plan = inspectSync(baseDir, sessionId, options.compressPlain ?? true);
+  const report: SegmentRepairReport = { ...plan, steps: [], failed: [] };
+  const failedIndexes = new Set<number>();
+  for (const step of plan.steps) {
+    if (step.index !== null && failedIndexes.has(step.index)) continue;
+    try {
+      const after = await doStep(baseDir, sessionId, step);
+      if (after !== null) report.steps.push({ ...step, bytesAfter: after });
+    } catch (err) {
+      if (step.index !== null) failedIndexes.add(step.index);
+      report.failed.push({ step, error: err instanceof Error ? err.message : String(err) });
+      if (step.kind === "rebuild-manifest") break; // nothing else is safe without a manifest
     }
   }
-  // 2. A `.gz` without entry or plain copy (a lost manifest): restore the plain copy first.
-  await restoreOrphanedGz(baseDir, sessionId);
-  // 3. Entries for plain segments the manifest lacks.
-  await ensureEntries(baseDir, sessionId);
-  // 4. Both copies on disk: the entry decides which one counts.
-  const layout = readSessionLayoutSync(baseDir, sessionId);
-  for (const entry of layout.manifest?.segments ?? []) {
-    const plainPath = join(dir, segmentFileName(entry.index, false));
-    const gzPath = join(dir, segmentFileName(entry.index, true));
-    if (lstatOrNull(plainPath) === null || lstatOrNull(gzPath) === null) continue;
-    if (entry.file.endsWith(".gz")) {
-      if (whileNotCompacting(plainPath, () => removeIfPresent(plainPath))) {
-        report.removedPlainCopies.push(entry.index);
-      }
-    } else if (whileNotCompacting(plainPath, () => removeIfPresent(gzPath))) {
-      report.removedUnverified.push(entry.index);
-    }
-  }
-  syncDirectory(dir);
-  // 5. Compress whatever is still plain.
-  for (const entry of readSessionLayoutSync(baseDir, sessionId).manifest?.segments ?? []) {
-    if (lstatOrNull(join(dir, segmentFileName(entry.index, false))) === null) continue;
-    if (await compactSegment(baseDir, sessionId, entry.index) === "compressed") {
-      report.compressed.push(entry.index);
-    }
-  }
+  if (plan.steps.length > 0) syncDirectory(segmentDir(baseDir, sessionId));
   return report;
 }
 
-/** Decompress a `.gz` segment that has neither a manifest entry nor a plain copy back to plain. */
-async function restoreOrphanedGz(baseDir: string, sessionId: string): Promise<void> {
-  const layout = readSessionLayoutSync(baseDir, sessionId);
+/** Run `change` holding the session's write lock and the manifest lock; it returns no manifest. */
+function underManifestLocks(baseDir: string, sessionId: string, change: () => void): Promise<void> {
+  return withSessionWriteLock(baseDir, sessionId, async () => {
+    await updateSegmentManifest(baseDir, sessionId, () => {
+      change();
+      return null;
+    });
+  });
+}
+
+/** Do one step; the bytes it left in place of `step.files`, or `null` when it was moot. */
+async function doStep(
+  baseDir: string,
+  sessionId: string,
+  step: SegmentRepairStep,
+): Promise<number | null> {
   const dir = segmentDir(baseDir, sessionId);
-  for (const part of layout.segments) {
-    if (part.entry !== null || !part.compressed) continue;
-    const parsed = parseSegmentFileName(segmentFileName(part.index, true));
-    if (parsed === null) continue;
-    const plainPath = join(dir, segmentFileName(part.index, false));
-    const temporary = `${plainPath}.${crypto.randomUUID()}${TEMPORARY_SUFFIX}`;
-    const bytes = gunzipSync(Deno.readFileSync(part.path));
-    const out = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o644 });
-    try {
-      writeAllSync(out, bytes);
-      out.syncSync();
-    } finally {
-      out.close();
+  switch (step.kind) {
+    case "remove-temporary": {
+      const name = step.files[0];
+      const path = join(dir, name);
+      if (MANIFEST_TEMPORARY.test(name)) {
+        // A manifest write in progress holds the manifest lock.
+        await underManifestLocks(baseDir, sessionId, () => removeIfPresent(path));
+        return 0;
+      }
+      const m = SEGMENT_TEMPORARY.exec(name)!;
+      // A compression in progress holds its plain copy's lock.
+      return whileNotCompacting(join(dir, m[1]), () => removeIfPresent(path)) ? 0 : null;
     }
-    Deno.renameSync(temporary, plainPath);
-    syncDirectory(dir);
-    await yieldTurn();
+    case "rebuild-manifest": {
+      await underManifestLocks(baseDir, sessionId, () => {
+        try {
+          readSegmentManifestSync(baseDir, sessionId);
+          return; // readable again: another process rewrote it
+        } catch (err) {
+          if (!(err instanceof SegmentManifestError)) throw err;
+        }
+        // Kept for a person to look at; the segments are entered again from their bytes.
+        Deno.renameSync(
+          join(dir, "manifest.json"),
+          join(dir, `manifest.json.${Date.now()}.corrupt`),
+        );
+      });
+      return 0;
+    }
+    case "remove-deleted-leftover": {
+      const index = step.index!;
+      let removed = false;
+      const done = whileNotCompacting(join(dir, segmentFileName(index, false)), () => {
+        // Synchronously under the manifest lock: the index must still be below the first entry.
+        updateSegmentManifestSync(baseDir, sessionId, (manifest) => {
+          const first = manifest.segments[0]?.index;
+          if (first === undefined || index >= first) return null;
+          for (const name of step.files) removeIfPresent(join(dir, name));
+          removed = true;
+          return null;
+        });
+      });
+      return done && removed ? 0 : null;
+    }
+    case "adopt-segment": {
+      const restored = restoreOrphanedGz(baseDir, sessionId, step.index!);
+      await ensureEntries(baseDir, sessionId);
+      return restored;
+    }
+    case "remove-plain-copy": {
+      const index = step.index!;
+      const plainPath = join(dir, segmentFileName(index, false));
+      let removed = false;
+      const done = whileNotCompacting(plainPath, () => {
+        // The entry must still name the `.gz` (verified when inspected; only a compaction, which
+        // holds this lock, writes it).
+        if (entryOf(baseDir, sessionId, index)?.file.endsWith(".gz") !== true) return;
+        removeIfPresent(plainPath);
+        removed = true;
+      });
+      return done && removed ? 0 : null;
+    }
+    case "compress-segment":
+      return await recompress(baseDir, sessionId, step.index!);
   }
+}
+
+/** The manifest's entry of segment `index`, if any. */
+function entryOf(baseDir: string, sessionId: string, index: number): SegmentEntry | undefined {
+  const manifest = readSegmentManifestSync(baseDir, sessionId);
+  return manifest === null ? undefined : findEntry(manifest, index);
+}
+
+/**
+ * Compress segment `index` again from its plain copy: a `.gz` its entry
+ * names that does not reproduce the plain copy is removed first and the
+ * entry pointed back at the plain copy (the plain copy is what counts until
+ * a verified `.gz` is entered). Returns the size of the verified `.gz`.
+ */
+async function recompress(
+  baseDir: string,
+  sessionId: string,
+  index: number,
+): Promise<number | null> {
+  const dir = segmentDir(baseDir, sessionId);
+  const plainPath = join(dir, segmentFileName(index, false));
+  const gzPath = join(dir, segmentFileName(index, true));
+  // Only with the plain copy there and its compaction lock held: a compaction that finished
+  // meanwhile (entered its `.gz`, removed the plain copy) must find its `.gz` untouched.
+  let plain: Deno.FsFile;
+  try {
+    plain = Deno.openSync(plainPath, { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null; // compressed by another process
+    throw err;
+  }
+  try {
+    if (!plain.tryLockSync(true)) return null; // a compaction is at it now
+    const now = lstatOrNull(plainPath);
+    const held = plain.statSync();
+    if (now === null || now.ino !== held.ino || now.dev !== held.dev) return null;
+    const entry = entryOf(baseDir, sessionId, index);
+    if (
+      entry !== undefined && entry.file.endsWith(".gz") && lstatOrNull(gzPath) !== null &&
+      !gzipHolds(gzPath, plainPath)
+    ) {
+      removeIfPresent(gzPath); // the plain copy is what counts until a verified `.gz` is entered
+    }
+  } finally {
+    plain.close();
+  }
+  await ensureEntries(baseDir, sessionId); // an entry naming a missing .gz names the plain copy again
+  const outcome = await compactSegment(baseDir, sessionId, index);
+  if (outcome === "size-mismatch") {
+    throw new Error(
+      `${plainPath} does not hold the bytes its manifest entry says; left alone`,
+    );
+  }
+  if (outcome === "gone") return null;
+  return lstatOrNull(gzPath)?.size ?? null;
+}
+
+/**
+ * A `.gz` segment that has neither a manifest entry nor a plain copy (a lost
+ * manifest) is decompressed back to a plain copy beside it, keeping its
+ * modification time, so it can be entered and compressed again. Returns the
+ * bytes written (0 when there was nothing to restore).
+ */
+function restoreOrphanedGz(baseDir: string, sessionId: string, index: number): number {
+  const dir = segmentDir(baseDir, sessionId);
+  const plainPath = join(dir, segmentFileName(index, false));
+  const gzPath = join(dir, segmentFileName(index, true));
+  const gz = lstatOrNull(gzPath);
+  if (lstatOrNull(plainPath) !== null || gz === null) return 0;
+  if (!gz.isFile) throw new Error(`${gzPath} is not a regular file; left alone`);
+  const bytes = gunzipSync(Deno.readFileSync(gzPath));
+  const temporary = `${plainPath}.${crypto.randomUUID()}${TEMPORARY_SUFFIX}`;
+  const out = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o644 });
+  try {
+    writeAllSync(out, bytes);
+    out.syncSync();
+  } finally {
+    out.close();
+  }
+  if (gz.mtime !== null) Deno.utimeSync(temporary, gz.atime ?? gz.mtime, gz.mtime);
+  Deno.renameSync(temporary, plainPath);
+  syncDirectory(dir);
+  return bytes.length;
 }

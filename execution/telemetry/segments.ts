@@ -482,7 +482,9 @@ export function writeSegmentManifest(
 
 /**
  * {@linkcode writeSegmentManifest}, synchronously (the writer updates the
- * manifest under its file lock while it rotates).
+ * manifest under its file lock while it rotates). `crashPointName` names the
+ * point between the temporary file and the rename for the crash-safety tests
+ * (`crash_points.ts`); it does nothing unless a test arms that name.
  *
  * @example
  * ```ts
@@ -490,7 +492,11 @@ export function writeSegmentManifest(
  * writeSegmentManifestSync("logs/execution", emptySegmentManifest("paper-1"));
  * ```
  */
-export function writeSegmentManifestSync(baseDir: string, manifest: SegmentManifest): void {
+export function writeSegmentManifestSync(
+  baseDir: string,
+  manifest: SegmentManifest,
+  crashPointName = "manifest-write",
+): void {
   const dir = segmentDir(baseDir, manifest.session_id);
   Deno.mkdirSync(dir, { recursive: true });
   const path = join(dir, MANIFEST_NAME);
@@ -506,7 +512,7 @@ export function writeSegmentManifestSync(baseDir: string, manifest: SegmentManif
     } finally {
       file.close();
     }
-    crashPoint("manifest-write");
+    crashPoint(crashPointName);
     Deno.renameSync(temporary, path);
   } catch (err) {
     try {
@@ -573,6 +579,7 @@ function manifestForChange(baseDir: string, sessionId: string): SegmentManifest 
  * `change` returns `null`. Every process that changes a manifest (writers
  * rotating, compaction, repair, retention) goes through this, so no change is
  * lost to a concurrent one. Returns the manifest as written (or as read).
+ * `crashPointName`: see {@linkcode writeSegmentManifestSync}.
  *
  * @example
  * ```ts
@@ -584,6 +591,7 @@ export function updateSegmentManifestSync(
   baseDir: string,
   sessionId: string,
   change: (manifest: SegmentManifest) => SegmentManifest | null,
+  crashPointName?: string,
 ): SegmentManifest {
   const lock = openManifestLock(baseDir, sessionId);
   try {
@@ -591,7 +599,7 @@ export function updateSegmentManifestSync(
     const current = manifestForChange(baseDir, sessionId);
     const next = change(current);
     if (next === null) return current;
-    writeSegmentManifestSync(baseDir, next);
+    writeSegmentManifestSync(baseDir, next, crashPointName);
     return next;
   } finally {
     lock.close(); // releases the lock
@@ -612,6 +620,7 @@ export async function updateSegmentManifest(
   baseDir: string,
   sessionId: string,
   change: (manifest: SegmentManifest) => SegmentManifest | null,
+  crashPointName?: string,
 ): Promise<SegmentManifest> {
   const lock = openManifestLock(baseDir, sessionId);
   try {
@@ -619,7 +628,7 @@ export async function updateSegmentManifest(
     const current = manifestForChange(baseDir, sessionId);
     const next = change(current);
     if (next === null) return current;
-    writeSegmentManifestSync(baseDir, next);
+    writeSegmentManifestSync(baseDir, next, crashPointName);
     return next;
   } finally {
     lock.close();

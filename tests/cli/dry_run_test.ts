@@ -4,6 +4,8 @@ import { memoryIo } from "../../cli/io.ts";
 import { readEvents } from "./helpers.ts";
 import { ExecutionEventSchema } from "../../execution/events.ts";
 import type { ExecutionResult } from "../../execution/types.ts";
+import { readSegmentManifest } from "../../execution/telemetry/segments.ts";
+import { getExecutionSummary } from "../../live/summary.ts";
 
 const ORDER = order("BTC-USD", "0.5", "0.1", "100000");
 
@@ -556,4 +558,30 @@ Deno.test("dry-run of a no-op says there is nothing to do, and exits 0", async (
   );
   assert.match(io.stdout(), /NOTHING TO DO/);
   assert.doesNotMatch(io.stdout(), /EXECUTION ALLOWED/);
+});
+
+Deno.test("dry-run's writer rotates as the config's [execution.telemetry.rotation] says", async () => {
+  await withTempDir(async (dir) => {
+    const logs = `${dir}/logs`;
+    const config = `${dir}/rotating.toml`;
+    await Deno.writeTextFile(
+      config,
+      "[execution.telemetry.rotation]\nmax_bytes = 4096\ndaily = false\n",
+    );
+    const io = memoryIo();
+    assert.equal(
+      await runDryRunCommand(["--config", config, "--log-dir", logs, "--session", "demo"], io),
+      0,
+    );
+    const written = Number(/Telemetry: (\d+) events written/.exec(io.stdout())?.[1]);
+    const manifest = await readSegmentManifest(logs, "demo");
+    assert.ok(manifest !== null && manifest.segments.length >= 1, "closed at 4 KiB");
+    // Every event is still in the session, across its segments.
+    assert.equal((await getExecutionSummary("demo", { baseDir: logs })).event_count, written);
+
+    // Without the table: the default 64 MiB, so the demo stays in one file.
+    const plain = memoryIo();
+    assert.equal(await runDryRunCommand(["--log-dir", logs, "--session", "plain"], plain), 0);
+    assert.equal(await readSegmentManifest(logs, "plain"), null);
+  });
 });

@@ -92,7 +92,7 @@ Deno.test("a refused log root or a bad config exits 2 and says what to fix", asy
   await withRoot(async (root) => {
     await Deno.writeTextFile(`${root}/file`, "");
     const cases: Array<[string[], RegExp]> = [
-      [["--log-dir", "/"], /\/ is a system directory, not a log root/],
+      [["--log-dir", "/"], /\/ is the root of the file system, not a log root/],
       [["--log-dir", "/etc"], /system directory/],
       [["--log-dir", `${root}/file`], /is not a directory/],
       [["--log-dir", `${root}/missing`, "--snapshot"], /does not exist/],

@@ -88,7 +88,7 @@ Deno.test("main.ts and the reading commands load no npm package (no Hono, Preact
   }
   // The heavier commands are in main.ts's graph too (dynamically), so `deno compile` holds them.
   const all = new Set(info.modules.map((m) => m.specifier));
-  for (const command of ["dry_run", "start", "serve"]) {
+  for (const command of ["dry_run", "start", "serve", "retention"]) {
     assert.ok(all.has(new URL(`../../cli/${command}.ts`, import.meta.url).href), command);
   }
 });

@@ -4,6 +4,7 @@ import { runStartCommand } from "../../cli/start.ts";
 import { memoryIo } from "../../cli/io.ts";
 import { withLogDir } from "../routes/fixtures.ts";
 import { listening } from "./helpers.ts";
+import { readSegmentManifest } from "../../execution/telemetry/segments.ts";
 
 Deno.test("start runs the demo into a fresh session and prints that session's page URL", async () => {
   await withLogDir(async (dir) => {
@@ -90,5 +91,33 @@ Deno.test("start exits 2 when the port is taken, before writing any session", as
     );
     assert.equal(io.stdout(), "", "no 'written to' claim");
     assert.deepEqual([...Deno.readDirSync(dir)], [], "no demo session was written");
+  });
+});
+
+Deno.test("start's demo writer rotates as the --config file's [execution.telemetry.rotation] says", async () => {
+  await withLogDir(async (dir) => {
+    const config = `${dir}/rotation.toml`;
+    await Deno.writeTextFile(
+      config,
+      "[execution.telemetry.rotation]\nmax_bytes = 4096\ndaily = false\n",
+    );
+    const io = memoryIo();
+    const stop = new AbortController();
+    const started = Promise.withResolvers<DashboardServer>();
+    const exit = runStartCommand(["--port", "0", "--log-dir", dir, "--config", config], io, {
+      signal: stop.signal,
+      onListen: started.resolve,
+    });
+    let sessionId: string | undefined;
+    try {
+      await listening(exit, started.promise);
+      sessionId = /Demo session (\S+) written/.exec(io.stdout())?.[1];
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await exit, 0);
+    assert.ok(sessionId, io.stdout());
+    const manifest = await readSegmentManifest(dir, sessionId);
+    assert.ok(manifest !== null && manifest.segments.length >= 1, "the demo session rotated");
   });
 });

@@ -6,6 +6,7 @@ import {
   loadExecutionConfig,
   parseExecutionConfig,
   telemetryLoggerOptions,
+  telemetryRetentionSettings,
 } from "../../execution/config.ts";
 import { MemoryEmitter } from "../../execution/emitters.ts";
 
@@ -24,6 +25,17 @@ const DEFAULTS = {
       rotation: { max_bytes: 64 * 1024 * 1024, daily: true },
     },
   },
+};
+
+/** The retention table's defaults (the original's policy plus active_grace_minutes). */
+const RETENTION_DEFAULTS = {
+  enabled: true,
+  max_age_days: 30,
+  keep_last_n_sessions: 200,
+  max_total_mb: 2048,
+  compress_after_days: 7,
+  protect_keep_last_from_compress: false,
+  active_grace_minutes: 60,
 };
 
 function configError(toml: string): ConfigError {
@@ -60,6 +72,15 @@ base_path = "/var/log/peak"
 [execution.telemetry.rotation]
 max_bytes = 8388608
 daily = false
+
+[execution.telemetry.retention]
+enabled = false
+max_age_days = 14.5
+keep_last_n_sessions = 3
+max_total_mb = 512
+compress_after_days = 0
+protect_keep_last_from_compress = true
+active_grace_minutes = 5
 `);
   assert.deepEqual(config, {
     execution: {
@@ -74,6 +95,15 @@ daily = false
         enabled: false,
         base_path: "/var/log/peak",
         rotation: { max_bytes: 8388608, daily: false },
+        retention: {
+          enabled: false,
+          max_age_days: 14.5,
+          keep_last_n_sessions: 3,
+          max_total_mb: 512,
+          compress_after_days: 0,
+          protect_keep_last_from_compress: true,
+          active_grace_minutes: 5,
+        },
       },
     },
   });
@@ -83,7 +113,25 @@ Deno.test("the documented example file parses and spells out every default", asy
   const config = await loadExecutionConfig(
     new URL("../../docs/examples/execution.toml", import.meta.url).pathname,
   );
-  assert.deepEqual(config, DEFAULTS);
+  // The retention table is optional (absent means "the defaults"); the example spells it out.
+  assert.deepEqual(config, {
+    execution: {
+      ...DEFAULTS.execution,
+      telemetry: { ...DEFAULTS.execution.telemetry, retention: RETENTION_DEFAULTS },
+    },
+  });
+});
+
+Deno.test("a config without a retention table has the default retention policy", () => {
+  const config = parseExecutionConfig("");
+  assert.equal(config.execution.telemetry.retention, undefined);
+  assert.deepEqual(telemetryRetentionSettings(config), RETENTION_DEFAULTS);
+  assert.deepEqual(
+    telemetryRetentionSettings(
+      parseExecutionConfig("[execution.telemetry.retention]\nmax_age_days = 14\n"),
+    ),
+    { ...RETENTION_DEFAULTS, max_age_days: 14 },
+  );
 });
 
 Deno.test("a wrong type names the file, line, column and key, and shows the value", () => {

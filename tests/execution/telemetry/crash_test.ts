@@ -103,7 +103,7 @@ Deno.test("killed after the .gz rename, before its manifest entry: the unrecorde
 });
 
 Deno.test("killed during compaction's manifest write: the plain copy still counts, the .gz is redone", async () => {
-  await crashAndRestart("worker:manifest-write", (files) => {
+  await crashAndRestart("worker:compress-manifest-write", (files) => {
     assert.ok(
       files.some((f) => f.startsWith("manifest.json.") && f.endsWith(".tmp")),
       files.join(" "),

@@ -95,7 +95,11 @@ Deno.test("repair after a lost manifest: every segment entered again in order, a
     await compactSegment(dir, "s", 1);
     Deno.removeSync(`${segmentDir(dir, "s")}/manifest.json`); // segment 1 is now a bare .gz
     const report = await repairSessionSegments(dir, "s");
-    assert.deepEqual(report.compressed, [1, 2]);
+    assert.deepEqual(
+      report.steps.filter((s) => s.kind === "compress-segment").map((s) => s.index),
+      [1, 2],
+    );
+    assert.deepEqual(report.failed, []);
     const manifest = (await readSegmentManifest(dir, "s"))!;
     assert.deepEqual(
       manifest.segments.map((s) => [s.index, s.start_offset, s.first_seq, s.last_seq, s.trigger]),
@@ -113,10 +117,10 @@ Deno.test("repair after a lost manifest: every segment entered again in order, a
 Deno.test("repair of a session never rotated is no work", async () => {
   await withDir(async (dir) => {
     assert.deepEqual(await repairSessionSegments(dir, "s"), {
-      removedTemporaries: [],
-      compressed: [],
-      removedPlainCopies: [],
-      removedUnverified: [],
+      sessionId: "s",
+      steps: [],
+      problems: [],
+      failed: [],
     });
   });
 });

@@ -105,13 +105,11 @@ Deno.test("the retention policy shown is the one in force, not hard-coded", asyn
     const { html } = await page(root);
     assert.match(html, /defaults \(the config has no \[execution\.telemetry\.retention\]\)/);
     assert.match(html, /<dd>2048 MB<\/dd>/);
-    // The retention table belongs to the retention feature's schema; the console reads it as given.
-    const config = parseExecutionConfig("");
-    (config.execution.telemetry as Record<string, unknown>).retention = {
-      max_age_days: 10,
-      keep_last_n: 5,
-      max_total_mb: 512,
-    };
+    // The typed table of the one config schema; what it leaves out has the defaults.
+    const config = parseExecutionConfig(
+      "[execution.telemetry.retention]\nmax_age_days = 10\nkeep_last_n_sessions = 5\n" +
+        "max_total_mb = 512\n",
+    );
     const policy = retentionPolicyOf(config);
     assert.deepEqual(
       [

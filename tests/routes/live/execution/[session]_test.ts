@@ -210,7 +210,7 @@ Deno.test("the fills and fees cards show dollar amounts as the descriptions and 
     const html = await (await createApp({ logDir: dir }).request("/live/execution/s1")).text();
     assert.match(
       html,
-      /<span class="card-label">Fill notional<\/span><span class="card-value">\$50,005\.00</,
+      /<span class="card-label">Fill notional<\/span><span class="card-value card-value-long">\$50,005\.00</,
     );
     assert.match(html, /<span class="card-label">Fees<\/span><span class="card-value">\$1\.2500</);
   });
