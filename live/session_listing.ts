@@ -15,6 +15,7 @@ import { isValidSessionId } from "../execution/session_id.ts";
 import { readSessionLayoutSync, SEGMENTS_DIR_NAME } from "../execution/telemetry/segments.ts";
 import type { SessionInfo } from "./types.ts";
 import { getExecutionSummary } from "./summary.ts";
+import { openSessionView } from "./session_view.ts";
 
 const SUFFIX = ".jsonl";
 const ARCHIVE_SUFFIX = ".jsonl.gz";
@@ -87,6 +88,21 @@ export async function listSessionIds(baseDir: string): Promise<string[]> {
     // no rotated session
   }
   return [...ids].sort();
+}
+
+/**
+ * Whether `sessionId` is a session of `baseDir` a reader can read: an active
+ * file, closed segments, or a whole-session archive that is gzip. Throws
+ * `InvalidSessionIdError` for an invalid id.
+ *
+ * @example
+ * ```ts ignore
+ * if (!(await sessionExists("logs/execution", "paper-1"))) console.log("no such session");
+ * ```
+ */
+export async function sessionExists(baseDir: string, sessionId: string): Promise<boolean> {
+  using view = await openSessionView(baseDir, sessionId);
+  return view.found;
 }
 
 /**
