@@ -1,24 +1,20 @@
 /**
- * Which sessions a log root holds and how each is stored: an active file
- * (`<id>.jsonl`), closed segments (`.segments/<id>/`), a whole-session archive
- * (`<id>.jsonl.gz`), or several of them. Every reader that goes over a whole
- * log root (the session list, the sessions index, the cross-session query,
- * the metrics) finds its sessions here, so a rotated or archived session is
- * never missed. Metadata only: one listing of the root and of `.segments`,
+ * Which sessions a log root holds (their ids: `session_ids.ts`) and how
+ * each is stored: an active file (`<id>.jsonl`), closed segments
+ * (`.segments/<id>/`), a whole-session archive (`<id>.jsonl.gz`), or several
+ * of them. The readers that go over a whole log root (the session list, the
+ * sessions index, the cross-session query) find their sessions here, so a
+ * rotated or archived session is never missed. Metadata only: one listing of the root and of `.segments`,
  * and, for the disk figures, an `lstat` per file and the cached manifest.
  * Internal: not part of the public API.
  *
  * @module
  */
-import { join } from "node:path";
-import { isValidSessionId } from "../execution/session_id.ts";
-import { readSessionLayoutSync, SEGMENTS_DIR_NAME } from "../execution/telemetry/segments.ts";
+import { readSessionLayoutSync } from "../execution/telemetry/segments.ts";
+import { sessionIds } from "./session_ids.ts";
 import type { SessionInfo } from "./types.ts";
 import { getExecutionSummary } from "./summary.ts";
 import { openSessionView } from "./session_view.ts";
-
-const SUFFIX = ".jsonl";
-const ARCHIVE_SUFFIX = ".jsonl.gz";
 
 /**
  * How a session is stored now: its active file is being (or was last)
@@ -58,9 +54,8 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
 }
 
 /**
- * The ids of every session in `baseDir` (not recursive): files `<id>.jsonl`
- * and `<id>.jsonl.gz` and directories `.segments/<id>` whose name is a valid
- * session id, sorted. Throws `NotFound` when `baseDir` does not exist.
+ * The ids of every session in `baseDir` (see `session_ids.ts`), sorted.
+ * Throws `NotFound` when `baseDir` does not exist.
  *
  * @example
  * ```ts ignore
@@ -68,26 +63,7 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
  * ```
  */
 export async function listSessionIds(baseDir: string): Promise<string[]> {
-  const ids = new Set<string>();
-  for await (const entry of Deno.readDir(baseDir)) {
-    if (!entry.isFile) continue; // links, FIFOs and folders are never sessions
-    const suffix = entry.name.endsWith(ARCHIVE_SUFFIX)
-      ? ARCHIVE_SUFFIX
-      : entry.name.endsWith(SUFFIX)
-      ? SUFFIX
-      : null;
-    if (suffix === null) continue;
-    const id = entry.name.slice(0, -suffix.length);
-    if (isValidSessionId(id)) ids.add(id);
-  }
-  try {
-    for await (const entry of Deno.readDir(join(baseDir, SEGMENTS_DIR_NAME))) {
-      if (entry.isDirectory && isValidSessionId(entry.name)) ids.add(entry.name);
-    }
-  } catch {
-    // no rotated session
-  }
-  return [...ids].sort();
+  return [...await sessionIds(baseDir)].sort();
 }
 
 /**
