@@ -311,18 +311,25 @@ function autoWidth(from: number, to: number, base: number): number {
   return Math.ceil((to - from) / 1000 / (MAX_SERIES_BUCKETS - 1) / base + 1) * base;
 }
 
-function percentileOf(histogram: Map<number, number>, p: number): number | null {
+/** The p50 and p95 of a latency histogram (one sort of its bins for both), or nulls when empty. */
+function medianAndP95(histogram: Map<number, number>): [number | null, number | null] {
+  if (histogram.size === 0) return [null, null];
   let n = 0;
   for (const count of histogram.values()) n += count;
-  if (n === 0) return null;
-  const rank = Math.min(n - 1, Math.floor(n * p));
-  const bins = [...histogram.keys()].sort((a, b) => a - b);
+  const bins = histogram.size === 1
+    ? [...histogram.keys()]
+    : [...histogram.keys()].sort((a, b) => a - b);
+  const ranks = [Math.min(n - 1, Math.floor(n * 0.5)), Math.min(n - 1, Math.floor(n * 0.95))];
+  const out: [number | null, number | null] = [null, null];
   let seen = 0;
+  let r = 0;
   for (const bin of bins) {
     seen += histogram.get(bin)!;
-    if (seen > rank) return binValue(bin);
+    while (r < 2 && seen > ranks[r]) out[r++] = binValue(bin);
+    if (r === 2) return out;
   }
-  return binValue(bins[bins.length - 1]);
+  const last = binValue(bins[bins.length - 1]);
+  return [out[0] ?? last, out[1] ?? last];
 }
 
 /**
@@ -506,8 +513,9 @@ function fill(
     fees += b.fees;
     series.cumulative_notional.push(notional);
     series.cumulative_fees.push(fees);
-    series.latency_ms.p50.push(percentileOf(b.latency, 0.5));
-    series.latency_ms.p95.push(percentileOf(b.latency, 0.95));
+    const [p50, p95] = medianAndP95(b.latency);
+    series.latency_ms.p50.push(p50);
+    series.latency_ms.p95.push(p95);
   }
   series.kinds = sortedKeys(series.kinds);
   series.gates = sortedKeys(series.gates);
