@@ -226,7 +226,14 @@ export class SessionAggregates<S extends ScanSink> {
       restarted = true;
     }
     const sink = entry?.sink ?? create();
-    const torn = await this.#readOn(view, sink);
+    let torn: boolean;
+    try {
+      torn = await this.#readOn(view, sink);
+    } catch (err) {
+      // Read in part (an unreadable segment): the next read starts from a clean aggregate.
+      this.#entries.delete(key);
+      throw err;
+    }
     entry = { sink, mark: await markPosition(view, sink.consumed) };
     remember(this.#entries, key, entry, this.#capacity);
     return { sink, size: view.end, torn, restarted };
