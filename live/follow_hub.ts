@@ -24,9 +24,13 @@ export type FollowEventItem = Extract<FollowItem, { type: "event" }>;
 export interface FollowBatch {
   /** New events, oldest first (empty for a reset or a summary). */
   events: FollowEventItem[];
-  /** Byte offset just after the last line the batch covers: resume from here. */
+  /** Logical offset just after the last line the batch covers: resume from here. */
   end: number;
-  /** The file was truncated or replaced and reading restarted at 0 (`end` is 0). */
+  /**
+   * The active file was truncated or replaced and reading restarted at its
+   * start (`end`: 0 before any rotation, else the logical start of the active
+   * file, after the closed segments, which were not replaced).
+   */
   reset: "truncated" | "replaced" | null;
   /** The whole-session summary after this point (at most one per `summaryMs`), or `null`. */
   summary: ExecutionSummary | null;
@@ -159,9 +163,15 @@ class SessionFeed {
       for await (const item of follower) {
         if (item.type === "reset") {
           this.#flush();
-          this.#broadcast({ events: [], end: 0, reset: item.reason, summary: null, bytes: 0 });
-          this.position = 0;
-          this.#pendingStart = 0;
+          this.#broadcast({
+            events: [],
+            end: item.end,
+            reset: item.reason,
+            summary: null,
+            bytes: 0,
+          });
+          this.position = item.end;
+          this.#pendingStart = item.end;
           continue;
         }
         this.#pending.push(item);
@@ -393,7 +403,8 @@ export class FollowSubscription implements AsyncIterableIterator<FollowBatch> {
           this.#phase = "live";
           continue;
         }
-        // The file this subscriber was reading is gone: after the reset it starts again at 0.
+        // The file this subscriber was reading is gone: after the reset it starts again at the
+        // active file's start.
         if (batch.reset !== null) this.#resetEnds = true;
         return this.#handOut(batch);
       }
@@ -460,7 +471,7 @@ export class FollowSubscription implements AsyncIterableIterator<FollowBatch> {
 
   #handOut(batch: FollowBatch): IteratorResult<FollowBatch> {
     if (batch.reset !== null && this.#resetEnds) this.#ending = true;
-    if (batch.reset !== null) this.#cursor = 0;
+    if (batch.reset !== null) this.#cursor = batch.end;
     else if (batch.summary === null) this.#cursor = batch.end;
     return { done: false, value: batch };
   }
@@ -539,7 +550,7 @@ class CatchUp {
         }
         const item = next.value;
         if (item.type === "reset") {
-          this.#reset = { events: [], end: 0, reset: item.reason, summary: null, bytes: 0 };
+          this.#reset = { events: [], end: item.end, reset: item.reason, summary: null, bytes: 0 };
           break;
         }
         if (item.end > this.#until) {

@@ -1,113 +1,135 @@
 /**
- * Reading a session file forwards, from an offset to the size it had when
+ * Reading a session forwards, from a logical offset to the end it had when
  * opened, in chunks: each step hands back the events of the complete lines
- * read (with line statistics), and where the next step starts. Bounded
- * memory whatever the file size; the caller pulls, so an export streams only
- * as fast as its client reads, and a query can stop after a byte budget.
+ * read (with line statistics, and logical offsets), and where the next step
+ * starts. A rotated session is read across its parts in order (closed
+ * segments, a compressed one member by member, then the active file), a
+ * whole-session archive front to back. Bounded memory whatever the session's
+ * size; the caller pulls, so an export streams only as fast as its client
+ * reads, and a query can stop after a byte budget.
  *
  * @module
  */
-import type { RegularFile } from "../execution/wire/regular_file.ts";
 import type { ReadEvent, ReadStats } from "../execution/wire/types.ts";
 import { LineSplitter } from "../execution/wire/line_stream.ts";
 import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
-import { readAt } from "./backward_lines.ts";
-import { openSessionFile } from "./session_file.ts";
+import { assertValidSessionId } from "../execution/session_id.ts";
+import type { PartReader } from "./gzip_readers.ts";
+import { openSessionView, type SessionView } from "./session_view.ts";
 
 /** Bytes read per step. */
 const STEP_BYTES = 1024 * 1024;
 
 /**
- * A forward reader over one session file. `next()` gives the events of the
- * next chunk (possibly none) or `null` at the end; `position` is the offset
- * after the last complete line read (where a later read continues).
+ * A forward reader over one session. `next()` gives the events of the next
+ * chunk (possibly none) or `null` at the end; `position` is the logical
+ * offset after the last complete line read (where a later read continues).
  */
 export class ForwardEventReader {
   /** Line statistics of what was read so far. */
   readonly stats: ReadStats = emptyReadStats();
-  #file: RegularFile;
-  #size: number;
-  #splitter: LineSplitter;
+  #view: SessionView;
+  #end: number;
+  /** The part being read, and its reader. */
+  #part = 0;
+  #reader: PartReader | null = null;
+  /** Logical offset of the next byte to read. */
   #read: number;
+  #splitter: LineSplitter;
   #closed = false;
 
   /** Use {@linkcode openForwardReader}. */
-  constructor(file: RegularFile, from: number, size: number) {
-    this.#file = file;
-    this.#size = size;
-    this.#read = from;
-    this.#splitter = new LineSplitter({ startOffset: from });
+  constructor(view: SessionView, from: number) {
+    this.#view = view;
+    this.#end = view.end;
+    this.#read = Math.min(Math.max(from, view.firstStart), this.#end);
+    this.#splitter = new LineSplitter({ startOffset: this.#read });
+    while (
+      this.#part < view.parts.length - 1 &&
+      view.parts[this.#part].start + view.parts[this.#part].size <= this.#read
+    ) this.#part++;
   }
 
-  /** Offset after the last complete line read. */
+  /** Logical offset after the last complete line read. */
   get position(): number {
     return this.#splitter.lineStart;
   }
 
-  /** The file size when it was opened: the reader stops there. */
+  /** The session's logical size when it was opened: the reader stops there. */
   get size(): number {
-    return this.#size;
+    return this.#end;
   }
 
-  /** The events of the next chunk, or `null` once the end was reached (the file is closed then). */
+  /** The events of the next chunk, or `null` once the end was reached (the files are closed then). */
   async next(): Promise<ReadEvent[] | null> {
     if (this.#closed) return null;
-    if (this.#read >= this.#size) {
-      // A fragment without its newline at the end is a write in progress: counted as torn.
+    const part = this.#view.parts[this.#part];
+    const partEnd = part === undefined ? this.#end : Math.min(this.#end, part.start + part.size);
+    if (part === undefined || this.#read >= partEnd) {
+      // A fragment without its newline at the end of a part is counted as torn (a write in
+      // progress at the end of the active file; damage at the end of a closed part).
       this.#splitter.finish((line) => countLine(this.stats, line));
-      this.close();
-      return null;
-    }
-    const chunk = await readAt(
-      this.#file,
-      this.#read,
-      Math.min(STEP_BYTES, this.#size - this.#read),
-    );
-    if (chunk.length === 0) {
-      this.#size = this.#read; // shrank meanwhile
+      this.#reader?.close();
+      this.#reader = null;
+      if (part === undefined || this.#part === this.#view.parts.length - 1) {
+        this.close();
+        return null;
+      }
+      this.#part++;
+      this.#read = Math.max(this.#read, this.#view.parts[this.#part].start);
+      this.#splitter = new LineSplitter({ startOffset: this.#read });
       return [];
     }
-    this.#read += chunk.length;
+    this.#reader ??= this.#view.openPart(part);
+    const chunk = new Uint8Array(Math.min(STEP_BYTES, partEnd - this.#read));
+    const n = this.#reader === null ? 0 : await this.#reader.read(this.#read - part.start, chunk);
+    if (n === 0) {
+      this.#read = partEnd; // gone (retention) or shorter meanwhile: go on with the next part
+      return [];
+    }
+    this.#read += n;
     const events: ReadEvent[] = [];
-    this.#splitter.push(chunk, (line) => {
+    this.#splitter.push(chunk.subarray(0, n), (line) => {
       const event = countLine(this.stats, line);
       if (event !== null) events.push(event);
     });
     return events;
   }
 
-  /** Close the file (idempotent). */
+  /** Close the session's files (idempotent). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#file.close();
+    this.#reader?.close();
+    this.#reader = null;
+    this.#view.close();
   }
 }
 
 /**
- * Open the session file at `path` for a forward read from `from` (a line
- * start) to its current size, or `null` when there is no such regular file.
+ * Open `sessionId` in `baseDir` for a forward read from the logical offset
+ * `from` (a line start) to its current end, or `null` when there is no such
+ * session. Throws `InvalidSessionIdError` for an invalid id.
  *
  * @example
  * ```ts
  * import { openForwardReader } from "./forward_events.ts";
- * const reader = await openForwardReader("logs/execution/demo.jsonl", 0);
+ * const reader = await openForwardReader("logs/execution", "demo", 0);
  * for (let events = await reader?.next(); events; events = await reader!.next()) {
  *   console.log(events.length);
  * }
  * ```
  */
 export async function openForwardReader(
-  path: string,
+  baseDir: string,
+  sessionId: string,
   from: number,
 ): Promise<ForwardEventReader | null> {
-  const file = await openSessionFile(path);
-  if (file === null) return null;
-  try {
-    const size = (await file.stat()).size;
-    return new ForwardEventReader(file, Math.min(from, size), size);
-  } catch (err) {
-    file.close();
-    throw err;
+  assertValidSessionId(sessionId);
+  const view = await openSessionView(baseDir, sessionId);
+  if (!view.found) {
+    view.close();
+    return null;
   }
+  return new ForwardEventReader(view, from);
 }

@@ -1,15 +1,20 @@
 /**
  * The totals of a whole log root for the dashboard's `/metrics`: event
- * counts by metric label over every session, sessions by state, the newest
- * event, the bytes on disk and the free space. Kept up to date incrementally:
- * a file that did not change since the last refresh is not opened, and a file
- * that grew is read only from where the last read stopped.
+ * counts by metric label over every session (every segment of a rotated
+ * session, and whole-session archives), sessions by state, the newest event,
+ * the bytes on disk and the free space. Kept up to date incrementally by the
+ * readers' one mechanism (`session_aggregate.ts`): a session none of whose
+ * files changed since the last refresh is not opened, a closed segment counts
+ * through its manifest's summary, and a session that grew is read only from
+ * the logical offset where the last read stopped, so a rotation neither
+ * loses nor counts anything twice.
  *
  * @module
  */
 import { statfsSync } from "node:fs";
 import { resolve, sep as SEP } from "node:path";
 import { isValidSessionId } from "../execution/session_id.ts";
+import { SEGMENTS_DIR_NAME } from "../execution/telemetry/segments.ts";
 import { EventCounts } from "../execution/metrics/event_counts.ts";
 import {
   type BoundedLabelValues,
@@ -20,8 +25,8 @@ import {
   modeLabel,
   sideLabel,
 } from "../execution/metrics/metric_labels.ts";
-import { SummaryCache } from "./summary_cache.ts";
-import type { SummaryState } from "../execution/wire/summary_state.ts";
+import { SessionAggregates } from "./session_aggregate.ts";
+import { SummaryState } from "../execution/wire/summary_state.ts";
 
 const SESSION_SUFFIX = ".jsonl";
 /** What the original's retention leaves of a session: the whole file, gzipped. */
@@ -30,8 +35,9 @@ const ARCHIVE_SUFFIX = ".jsonl.gz";
 const DEFAULT_ACTIVE_WINDOW_MS = 5 * 60 * 1000;
 
 /**
- * Sessions of a log root by state: `active` (written in the active window),
- * `idle` (other session files), `archived` (`<id>.jsonl.gz` files).
+ * Sessions of a log root by state: `active` (active file written in the
+ * active window), `idle` (other sessions with an active file or closed
+ * segments), `archived` (whole-session `<id>.jsonl.gz` files).
  *
  * @example
  * ```ts
@@ -40,9 +46,9 @@ const DEFAULT_ACTIVE_WINDOW_MS = 5 * 60 * 1000;
  * ```
  */
 export interface SessionStates {
-  /** Session files modified within the active window. */
+  /** Sessions whose active file was modified within the active window. */
   active: number;
-  /** Other session files. */
+  /** Other sessions (an active file, or closed segments only). */
   idle: number;
   /** Compressed whole sessions (`<id>.jsonl.gz`). */
   archived: number;
@@ -60,18 +66,22 @@ export interface SessionStates {
  */
 export interface LogRootSnapshot {
   /**
-   * Event counts by label, summed over every session file, plus what files
-   * that disappeared or were replaced since this collector started had
-   * counted (so the totals never go down while the server runs).
+   * Event counts by label, summed over every session (all its segments),
+   * plus what sessions that disappeared or were replaced since this
+   * collector started had counted (so the totals never go down while the
+   * server runs).
    */
   counts: EventCounts;
   /** Complete lines that are not events (invalid or over the line cap), counted the same way. */
   invalidLines: number;
   /** Sessions by state. */
   sessions: SessionStates;
-  /** The newest event timestamp over the current session files (epoch seconds), or `null`. */
+  /** The newest event timestamp over the current sessions (epoch seconds), or `null`. */
   lastEventSeconds: number | null;
-  /** Bytes of the regular files directly in the log root. */
+  /**
+   * Bytes of the regular files directly in the log root and in the sessions'
+   * segment directories (`.segments/<id>/`).
+   */
   logBytes: number;
   /** Free space for unprivileged writers and total size of the log root's filesystem, or `null`. */
   filesystem: { availBytes: number; sizeBytes: number } | null;
@@ -88,7 +98,7 @@ export interface LogRootSnapshot {
  */
 export interface LogRootCountsOptions {
   /**
-   * A session file modified within this many milliseconds is `active`.
+   * A session whose active file was modified within this many milliseconds is `active`.
    * @default {300000} (5 minutes)
    */
   activeWindowMs?: number;
@@ -99,19 +109,39 @@ export interface LogRootCountsOptions {
   now?: () => number;
 }
 
-/** What is known of one session file since its last read. */
+/** The files of one session found by a listing, with their `lstat`. */
+interface SessionFiles {
+  active: Deno.FileInfo | null;
+  archive: Deno.FileInfo | null;
+  /** Its segment directory and manifest, when it has been rotated. */
+  segmentDir: Deno.FileInfo | null;
+  manifest: Deno.FileInfo | null;
+}
+
+/** What is known of one session since its last read. */
 interface SessionTrack {
-  ino: number | null;
-  dev: number;
-  size: number;
-  mtimeMs: number | null;
+  /** The identities, sizes and times of its files at that read: equal means unchanged. */
+  version: string;
+  /** Bytes of the files in its segment directory at that read. */
+  segmentBytes: number;
   counts: EventCounts;
   invalidLines: number;
   maxTsMicros: number | null;
 }
 
+function fileVersion(info: Deno.FileInfo | null): string {
+  return info === null ? "-" : `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+}
+
+/** What changes whenever the session's content can have changed (a write, a rotation, a compaction). */
+function versionOf(files: SessionFiles): string {
+  return `${fileVersion(files.active)}|${fileVersion(files.archive)}|${
+    fileVersion(files.segmentDir)
+  }|${fileVersion(files.manifest)}`;
+}
+
 /**
- * Keeps the totals of one log root, one summary state per session file (no
+ * Keeps the totals of one log root, one running summary per session (no
  * latencies, so a state stays a few small maps). Concurrent refreshes share
  * one run.
  *
@@ -128,9 +158,13 @@ export class LogRootCounts {
   readonly #logDir: string;
   readonly #activeWindowMs: number;
   readonly #now: () => number;
-  readonly #cache = new SummaryCache({ capacity: Infinity, latency: false });
+  readonly #aggregates = new SessionAggregates<SummaryState>({
+    create: () => new SummaryState(false, false),
+    capacity: Infinity,
+    mergeSummary: (sink, part) => sink.absorb(part),
+  });
   readonly #tracks = new Map<string, SessionTrack>();
-  /** Counts of files that went away or were replaced, so that totals stay monotonic. */
+  /** Counts of sessions that went away or were replaced, so that totals stay monotonic. */
   readonly #retired = new EventCounts();
   #retiredInvalid = 0;
   /** The sum over tracks and retired counts, until a track changes. */
@@ -147,9 +181,9 @@ export class LogRootCounts {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Bytes of session files read so far (a warm refresh adds only appended bytes). */
+  /** Bytes of sessions read so far (a warm refresh adds only appended bytes). */
   get bytesRead(): number {
-    return this.#cache.bytesRead;
+    return this.#aggregates.bytesRead;
   }
 
   /** Bring the totals up to date. */
@@ -163,41 +197,38 @@ export class LogRootCounts {
   async #refresh(): Promise<LogRootSnapshot> {
     const now = this.#now();
     const sessions: SessionStates = { active: 0, idle: 0, archived: 0 };
-    let logBytes = 0;
+    const listing = listSessionFiles(this.#logDir);
+    let logBytes = listing.rootBytes;
     const seen = new Set<string>();
-    // Synchronous listing and lstat: a few microseconds per file, where the async forms
-    // cost ten times more in the event loop (1,000 sessions: ~2 ms against ~15 ms).
-    for (const entry of listDirectory(this.#logDir)) {
-      if (!entry.isFile) continue; // links, FIFOs and folders are never session files
-      const path = `${this.#logDir}${SEP}${entry.name}`;
-      const info = lstatOrNull(path);
-      if (info === null || !info.isFile) continue;
-      logBytes += info.size;
-      if (entry.name.endsWith(ARCHIVE_SUFFIX)) {
+    for (const [id, files] of listing.sessions) {
+      // Unchanged sessions are settled here, without an await (or an open) per session.
+      const version = versionOf(files);
+      const known = this.#tracks.get(id);
+      const track = known?.version === version ? known : await this.#updateOrKeep(id, files);
+      if (files.active !== null) {
+        const mtime = files.active.mtime?.getTime() ?? null;
+        if (mtime !== null && now - mtime <= this.#activeWindowMs) sessions.active++;
+        else sessions.idle++;
+      } else if (files.segmentDir === null) {
         sessions.archived++;
-        continue;
+      } else if (track !== null) {
+        sessions.idle++; // closed segments only: no writer holds it
       }
-      if (!entry.name.endsWith(SESSION_SUFFIX)) continue;
-      if (!isValidSessionId(entry.name.slice(0, -SESSION_SUFFIX.length))) continue;
-      // Unchanged files are settled here, without an await per session.
-      const track = this.#unchanged(path, info) ?? await this.#updateOrKeep(path, info);
       if (track === null) continue;
-      seen.add(path);
-      const mtime = info.mtime?.getTime() ?? null;
-      if (mtime !== null && now - mtime <= this.#activeWindowMs) sessions.active++;
-      else sessions.idle++;
+      seen.add(id);
+      logBytes += track.segmentBytes;
     }
-    for (const [path, track] of this.#tracks) {
-      if (!seen.has(path)) this.#retire(path, track);
+    for (const [id, track] of this.#tracks) {
+      if (!seen.has(id)) this.#retire(id, track);
     }
     let maxTs: number | null = null;
+    let invalidLines = this.#retiredInvalid;
     for (const track of this.#tracks.values()) {
+      invalidLines += track.invalidLines;
       if (track.maxTsMicros !== null && (maxTs === null || track.maxTsMicros > maxTs)) {
         maxTs = track.maxTsMicros;
       }
     }
-    let invalidLines = this.#retiredInvalid;
-    for (const track of this.#tracks.values()) invalidLines += track.invalidLines;
     return {
       counts: this.#totals(),
       invalidLines,
@@ -208,58 +239,51 @@ export class LogRootCounts {
     };
   }
 
-  /** The track of `path` when the file did not change since it was read (same inode, size, mtime). */
-  #unchanged(path: string, info: Deno.FileInfo): SessionTrack | null {
-    const known = this.#tracks.get(path);
-    return known !== undefined && known.ino === info.ino && known.dev === info.dev &&
-        known.size === info.size && known.mtimeMs === (info.mtime?.getTime() ?? null)
-      ? known
-      : null;
-  }
-
   /**
-   * {@linkcode LogRootCounts.#update}, except that a file that cannot be read
-   * now (permissions, an I/O error) keeps what it counted before instead of
-   * failing the whole scrape; it is tried again on the next one.
+   * {@linkcode LogRootCounts.#update}, except that a session that cannot be
+   * read now (permissions, an I/O error) keeps what it counted before instead
+   * of failing the whole scrape; it is tried again on the next one.
    */
-  async #updateOrKeep(path: string, info: Deno.FileInfo): Promise<SessionTrack | null> {
+  async #updateOrKeep(id: string, files: SessionFiles): Promise<SessionTrack | null> {
     try {
-      return await this.#update(path, info);
+      return await this.#update(id, files);
     } catch {
-      return this.#tracks.get(path) ?? null;
+      return this.#tracks.get(id) ?? null;
     }
   }
 
-  /** The track of the session file at `path`, read on from where it stopped; `null` when it is gone. */
-  async #update(path: string, info: Deno.FileInfo): Promise<SessionTrack | null> {
-    const known = this.#tracks.get(path);
-    const mtimeMs = info.mtime?.getTime() ?? null;
-    return await this.#cache.read(path, (read) => {
+  /** The track of session `id`, read on from where it stopped; `null` when it is not readable. */
+  async #update(id: string, files: SessionFiles): Promise<SessionTrack | null> {
+    const known = this.#tracks.get(id);
+    const version = versionOf(files);
+    const segmentBytes = files.segmentDir === null
+      ? 0
+      : regularFileBytes(`${this.#logDir}${SEP}${SEGMENTS_DIR_NAME}${SEP}${id}`);
+    return await this.#aggregates.read(this.#logDir, id, (read) => {
       if (read === null) {
-        if (known !== undefined) this.#retire(path, known);
+        // Gone, or not a readable session (a damaged archive): what it counted stays counted.
+        if (known !== undefined) this.#retire(id, known);
         return null;
       }
-      // Replaced, truncated or rewritten: what the old file counted stays counted.
+      // Truncated, rewritten or replaced: what the old session counted stays counted.
       if (read.restarted && known !== undefined) this.#retireCounts(known);
       const track: SessionTrack = {
-        ino: info.ino,
-        dev: info.dev,
-        size: info.size,
-        mtimeMs,
-        counts: this.#countsOf(read.state),
-        invalidLines: read.state.invalidLines + read.state.oversizedLines,
-        maxTsMicros: read.state.maxTs,
+        version,
+        segmentBytes,
+        counts: this.#countsOf(read.sink),
+        invalidLines: read.sink.invalidLines + read.sink.oversizedLines,
+        maxTsMicros: read.sink.maxTs,
       };
-      this.#tracks.set(path, track);
+      this.#tracks.set(id, track);
       this.#total = null;
       return track;
     });
   }
 
-  #retire(path: string, track: SessionTrack): void {
+  #retire(id: string, track: SessionTrack): void {
     this.#retireCounts(track);
-    this.#tracks.delete(path);
-    this.#cache.delete(path);
+    this.#tracks.delete(id);
+    this.#aggregates.delete(this.#logDir, id);
   }
 
   #retireCounts(track: SessionTrack): void {
@@ -298,6 +322,70 @@ export class LogRootCounts {
     counts.addFillAmounts(state.fillNotional, state.fillFees);
     return counts;
   }
+}
+
+/** The sessions of a log root by id, and the bytes of the other files directly in it. */
+interface RootListing {
+  sessions: Map<string, SessionFiles>;
+  /** Bytes of every regular file directly in the root (sessions or not). */
+  rootBytes: number;
+}
+
+function filesOf(map: Map<string, SessionFiles>, id: string): SessionFiles {
+  let files = map.get(id);
+  if (files === undefined) {
+    files = { active: null, archive: null, segmentDir: null, manifest: null };
+    map.set(id, files);
+  }
+  return files;
+}
+
+/**
+ * One listing of `root` and of its `.segments`: every session's files with
+ * their `lstat`. Synchronous listing and lstat: a few microseconds per file,
+ * where the async forms cost ten times more in the event loop (1,000
+ * sessions: ~2 ms against ~15 ms).
+ */
+function listSessionFiles(root: string): RootListing {
+  const listing: RootListing = { sessions: new Map(), rootBytes: 0 };
+  let rotated = false;
+  for (const entry of listDirectory(root)) {
+    if (entry.isDirectory && entry.name === SEGMENTS_DIR_NAME) rotated = true;
+    if (!entry.isFile) continue; // links, FIFOs and folders are never session files
+    const info = lstatOrNull(`${root}${SEP}${entry.name}`);
+    if (info === null || !info.isFile) continue;
+    listing.rootBytes += info.size;
+    const archive = entry.name.endsWith(ARCHIVE_SUFFIX);
+    if (!archive && !entry.name.endsWith(SESSION_SUFFIX)) continue;
+    const id = entry.name.slice(0, -(archive ? ARCHIVE_SUFFIX : SESSION_SUFFIX).length);
+    if (!isValidSessionId(id)) continue;
+    const files = filesOf(listing.sessions, id);
+    if (archive) files.archive = info;
+    else files.active = info;
+  }
+  if (!rotated) return listing;
+  const segments = `${root}${SEP}${SEGMENTS_DIR_NAME}`;
+  for (const entry of listDirectory(segments)) {
+    if (!entry.isDirectory || !isValidSessionId(entry.name)) continue;
+    const dir = `${segments}${SEP}${entry.name}`;
+    const info = lstatOrNull(dir);
+    if (info === null || !info.isDirectory) continue;
+    const files = filesOf(listing.sessions, entry.name);
+    files.segmentDir = info;
+    files.manifest = lstatOrNull(`${dir}${SEP}manifest.json`);
+  }
+  return listing;
+}
+
+/** Bytes of the regular files directly in `dir` (segments, manifest, temporaries). */
+function regularFileBytes(dir: string): number {
+  let total = 0;
+  for (const entry of listDirectory(dir)) {
+    if (!entry.isFile) continue;
+    const info = lstatOrNull(`${dir}${SEP}${entry.name}`);
+    if (info !== null && info.isFile) total += info.size;
+  }
+  return total;
 }
 
 /** The entries of `dir`; none when it does not exist (yet). */

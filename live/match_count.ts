@@ -1,15 +1,17 @@
 /**
  * How many events of a whole session match a timeline filter: the count the
- * dashboard shows beside the rows of one page. Counted at byte-scan speed and
- * kept up to date incrementally per file and filter (see
- * `incremental_scan.ts`), so a following page costs only the new bytes.
+ * dashboard shows beside the rows of one page. Counted at byte-scan speed over
+ * the session's logical byte stream (every segment, then the active file) and
+ * kept up to date incrementally per session and filter (see
+ * `session_aggregate.ts`), so a following page costs only the new bytes.
  *
  * @module
  */
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
+import { assertValidSessionId } from "../execution/session_id.ts";
 import type { ScannedEvent } from "../execution/wire/line_scan.ts";
 import type { ScanSink } from "../execution/wire/summary_state.ts";
-import { IncrementalScanCache } from "./incremental_scan.ts";
+import { SessionAggregates } from "./session_aggregate.ts";
 import {
   compileTimelineFilter,
   type TimelineFilter,
@@ -17,7 +19,7 @@ import {
   type TimelineMatchable,
 } from "./timeline_query.ts";
 
-/** Counts matching events of one file for one filter. */
+/** Counts matching events of one session for one filter. */
 class MatchCounter implements ScanSink {
   consumed = 0;
   totalLines = 0;
@@ -54,14 +56,15 @@ class MatchCounter implements ScanSink {
   }
 }
 
-const cache = new IncrementalScanCache<MatchCounter>(
-  () => new MatchCounter({ kinds: [], symbol: null, sinceMicros: null, untilMicros: null }),
-  64,
-);
+/** Counters per session and filter. */
+const aggregates = new SessionAggregates<MatchCounter>({
+  create: () => new MatchCounter({ kinds: [], symbol: null, sinceMicros: null, untilMicros: null }),
+  capacity: 64,
+});
 
 /** How many events of a session match, out of how many. */
 export interface MatchCount {
-  /** Whether the session file exists. */
+  /** Whether the session exists (an active file, segments or an archive). */
   found: boolean;
   /** Valid events matching the filter. */
   matching: number;
@@ -71,8 +74,8 @@ export interface MatchCount {
 
 /**
  * Count the events of a whole session that `filter` matches (the limit does
- * not apply). A file that only grew since the last count of the same filter
- * costs only its new bytes.
+ * not apply), across every segment of a rotated session. A session that only
+ * grew since the last count of the same filter costs only its new bytes.
  *
  * @example
  * ```ts
@@ -87,12 +90,15 @@ export async function countTimelineMatches(
   filter: TimelineFilter,
   options: { baseDir?: string } = {},
 ): Promise<MatchCount> {
-  const path = sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId);
-  const result = await cache.update(
-    path,
+  assertValidSessionId(sessionId);
+  return await aggregates.read(
+    options.baseDir ?? DEFAULT_LOG_DIR,
+    sessionId,
+    (read) =>
+      read === null
+        ? { found: false, matching: 0, total: 0 }
+        : { found: true, matching: read.sink.matching, total: read.sink.events },
     timelineFilterKey(filter),
     () => new MatchCounter(filter),
   );
-  if (result === null) return { found: false, matching: 0, total: 0 };
-  return { found: true, matching: result.sink.matching, total: result.sink.events };
 }

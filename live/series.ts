@@ -3,10 +3,12 @@
  * events by kind, gate decisions and blocks by gate (and blocks by reason
  * code), fills, notional, fees, and intent→fill latency percentiles.
  *
- * Computed incrementally: each session file has a running aggregate of fine
- * "base" buckets, fed by the byte scanner behind the summary and brought up
- * to date with only the bytes appended since (see `incremental_scan.ts`). A
- * request only merges base buckets, so it costs the buckets, not the file.
+ * Computed incrementally: each session has a running aggregate of fine
+ * "base" buckets, fed by the byte scanner behind the summary over the
+ * session's logical byte stream (every closed segment, read once, then the
+ * active file) and brought up to date with only the bytes appended since
+ * (see `session_aggregate.ts`); a rotation costs nothing. A request only
+ * merges base buckets, so it costs the buckets, not the session.
  * Base buckets start at 1 ms and coarsen (1, 2, 5, 10, … ms, s, min, h, d)
  * whenever there would be more than {@linkcode MAX_BASE_BUCKETS}, so the
  * aggregate stays bounded whatever the session's length.
@@ -17,11 +19,12 @@
  *
  * @module
  */
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
+import { assertValidSessionId } from "../execution/session_id.ts";
 import type { ScannedEvent } from "../execution/wire/line_scan.ts";
 import type { ScanSink } from "../execution/wire/summary_state.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
-import { IncrementalScanCache } from "./incremental_scan.ts";
+import { SessionAggregates } from "./session_aggregate.ts";
 
 /** Most base buckets kept per session before they coarsen. */
 export const MAX_BASE_BUCKETS = 5_000;
@@ -124,7 +127,7 @@ function mergeInto(into: Bucket, from: Bucket): void {
   for (const [bin, n] of from.latency) addCount(into.latency, bin, n);
 }
 
-/** The running aggregate of one session file (fed by the byte scanner). */
+/** The running aggregate of one session (fed by the byte scanner). */
 export class SeriesState implements ScanSink {
   consumed = 0;
   totalLines = 0;
@@ -240,7 +243,7 @@ export interface GateSeries {
 export interface ExecutionSeries {
   /** The session. */
   session_id: string;
-  /** Whether the session file exists. */
+  /** Whether the session exists (an active file, segments or an archive). */
   found: boolean;
   /** Bucket width in milliseconds. */
   bucket_ms: number;
@@ -289,7 +292,8 @@ export interface SeriesOptions {
   untilMicros?: number | null;
 }
 
-const cache = new IncrementalScanCache(() => new SeriesState(), 16);
+/** Sessions whose series aggregate is kept. */
+const aggregates = new SessionAggregates({ create: () => new SeriesState(), capacity: 16 });
 
 /** Buckets of `widthMs` (aligned to multiples of it) that `[from, to]` touches. */
 function bucketCount(from: number, to: number, widthMs: number): number {
@@ -307,18 +311,25 @@ function autoWidth(from: number, to: number, base: number): number {
   return Math.ceil((to - from) / 1000 / (MAX_SERIES_BUCKETS - 1) / base + 1) * base;
 }
 
-function percentileOf(histogram: Map<number, number>, p: number): number | null {
+/** The p50 and p95 of a latency histogram (one sort of its bins for both), or nulls when empty. */
+function medianAndP95(histogram: Map<number, number>): [number | null, number | null] {
+  if (histogram.size === 0) return [null, null];
   let n = 0;
   for (const count of histogram.values()) n += count;
-  if (n === 0) return null;
-  const rank = Math.min(n - 1, Math.floor(n * p));
-  const bins = [...histogram.keys()].sort((a, b) => a - b);
+  const bins = histogram.size === 1
+    ? [...histogram.keys()]
+    : [...histogram.keys()].sort((a, b) => a - b);
+  const ranks = [Math.min(n - 1, Math.floor(n * 0.5)), Math.min(n - 1, Math.floor(n * 0.95))];
+  const out: [number | null, number | null] = [null, null];
   let seen = 0;
+  let r = 0;
   for (const bin of bins) {
     seen += histogram.get(bin)!;
-    if (seen > rank) return binValue(bin);
+    while (r < 2 && seen > ranks[r]) out[r++] = binValue(bin);
+    if (r === 2) return out;
   }
-  return binValue(bins[bins.length - 1]);
+  const last = binValue(bins[bins.length - 1]);
+  return [out[0] ?? last, out[1] ?? last];
 }
 
 /**
@@ -368,16 +379,33 @@ export async function getExecutionSeries(
   sessionId: string,
   options: SeriesOptions = {},
 ): Promise<ExecutionSeries> {
-  const path = sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId);
+  const baseDir = options.baseDir ?? DEFAULT_LOG_DIR;
+  assertValidSessionId(sessionId);
   const since = options.sinceMicros ?? null;
   const until = options.untilMicros ?? null;
   if (since !== null && until !== null && since > until) {
     throw new RangeError("since: is after until, so no bucket can cover it; swap them?");
   }
-  const result = await cache.update(path);
-  const series = emptySeries(sessionId, result !== null);
-  if (result === null) return series;
-  const state = result.sink;
+  // The answer is built from the aggregate before another read can move it on.
+  return await aggregates.read(
+    baseDir,
+    sessionId,
+    (read) =>
+      read === null
+        ? emptySeries(sessionId, false)
+        : seriesOf(sessionId, read.sink, since, until, options.bucketMs),
+  );
+}
+
+/** The series of `state` over `[since, until]` in buckets of `bucketMs` (see getExecutionSeries). */
+function seriesOf(
+  sessionId: string,
+  state: SeriesState,
+  since: number | null,
+  until: number | null,
+  bucketMs: number | undefined,
+): ExecutionSeries {
+  const series = emptySeries(sessionId, true);
   series.base_ms = state.baseMs;
   series.totals = {
     events: state.events,
@@ -389,11 +417,11 @@ export async function getExecutionSeries(
   const to = until ?? (state.maxMicros === -Infinity ? null : state.maxMicros);
   const baseMicros = state.baseMs * 1000;
   let width: number;
-  if (options.bucketMs !== undefined) {
-    if (!(Number.isFinite(options.bucketMs) && options.bucketMs > 0)) {
-      throw new RangeError(`bucket: expected a positive width, got ${options.bucketMs}`);
+  if (bucketMs !== undefined) {
+    if (!(Number.isFinite(bucketMs) && bucketMs > 0)) {
+      throw new RangeError(`bucket: expected a positive width, got ${bucketMs}`);
     }
-    width = Math.ceil(options.bucketMs / state.baseMs) * state.baseMs;
+    width = Math.ceil(bucketMs / state.baseMs) * state.baseMs;
   } else {
     width = from === null || to === null ? state.baseMs : autoWidth(from, to, state.baseMs);
   }
@@ -485,8 +513,9 @@ function fill(
     fees += b.fees;
     series.cumulative_notional.push(notional);
     series.cumulative_fees.push(fees);
-    series.latency_ms.p50.push(percentileOf(b.latency, 0.5));
-    series.latency_ms.p95.push(percentileOf(b.latency, 0.95));
+    const [p50, p95] = medianAndP95(b.latency);
+    series.latency_ms.p50.push(p50);
+    series.latency_ms.p95.push(p95);
   }
   series.kinds = sortedKeys(series.kinds);
   series.gates = sortedKeys(series.gates);
@@ -500,7 +529,7 @@ function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
 }
 
 /**
- * Forget every cached series aggregate (the next request reads the file whole).
+ * Forget every cached series aggregate (the next request reads the session whole).
  *
  * @example
  * ```ts
@@ -509,5 +538,5 @@ function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
  * ```
  */
 export function clearSeriesCache(): void {
-  cache.clear();
+  aggregates.clear();
 }

@@ -2,17 +2,20 @@
  * The sessions index as an operator reads it: per session its state
  * (active, idle, archived), events, fills, notional, fees, block rate,
  * errors, the age of its last event and a sparkline of its activity; sorted,
- * filtered by text and paged. Figures come from the summary cache; the
- * sparkline from a small per-file activity count kept up to date
- * incrementally, computed only for the sessions of the page asked for.
+ * filtered by text and paged. A rotated session is one row over all its
+ * segments (sizes on disk, figures from the summary), a whole-session archive
+ * is `archived`. Figures come from the summary cache; the sparkline from a
+ * small per-session activity count kept up to date incrementally by the same
+ * mechanism (`session_aggregate.ts`), computed only for the sessions of the
+ * page asked for.
  *
  * @module
  */
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import type { ScannedEvent } from "../execution/wire/line_scan.ts";
 import type { ScanSink } from "../execution/wire/summary_state.ts";
-import { IncrementalScanCache } from "./incremental_scan.ts";
-import { listSessions } from "./sessions.ts";
+import { SessionAggregates } from "./session_aggregate.ts";
+import { listStoredSessions, type SessionStorage } from "./session_listing.ts";
 import { getExecutionSummary } from "./summary.ts";
 import type { SessionInfo } from "./types.ts";
 
@@ -30,7 +33,10 @@ export type SessionState = "active" | "idle" | "archived";
 
 /** One row of the sessions index. */
 export interface SessionOverview extends SessionInfo {
-  /** Active (written within 2 min), idle (within 24 h) or archived. */
+  /**
+   * Active (written within 2 min), idle (within 24 h) or archived (older, or
+   * a whole-session `<id>.jsonl.gz`).
+   */
   state: SessionState;
   /** Fill events. */
   fills: number;
@@ -114,7 +120,7 @@ export interface SessionPage {
   next_offset: number | null;
 }
 
-/** Events per time slice of one file, coarsened to stay small. */
+/** Events per time slice of one session, coarsened to stay small. */
 class ActivityState implements ScanSink {
   consumed = 0;
   totalLines = 0;
@@ -141,7 +147,8 @@ class ActivityState implements ScanSink {
   }
 }
 
-const activity = new IncrementalScanCache(() => new ActivityState(), 1024);
+/** The activity of each session, across its segments. */
+const activity = new SessionAggregates({ create: () => new ActivityState(), capacity: 1024 });
 
 /** `points` event counts over equal slices of `[first, last]`. */
 function sparkline(state: ActivityState, first: number, last: number, points: number): number[] {
@@ -157,9 +164,15 @@ function sparkline(state: ActivityState, first: number, last: number, points: nu
   return out;
 }
 
-function stateOf(modified: string | null, now: number): SessionState {
+function stateOf(storage: SessionStorage, modified: string | null, now: number): SessionState {
+  if (storage === "archive") return "archived"; // a whole-session archive is never written again
   const age = modified === null ? Infinity : now - Date.parse(modified);
   return age <= ACTIVE_WITHIN_MS ? "active" : age <= IDLE_WITHIN_MS ? "idle" : "archived";
+}
+
+/** Epoch µs of a normalised wire timestamp (`YYYY-MM-DDTHH:MM:SS.ffffff+00:00`). */
+function wireMicros(ts: string): number {
+  return Date.parse(ts) * 1000 + Number(ts.slice(23, 26));
 }
 
 const STATE_ORDER: Record<SessionState, number> = { active: 0, idle: 1, archived: 2 };
@@ -198,17 +211,17 @@ export async function listSessionPage(options: SessionPageOptions = {}): Promise
     throw new RangeError(`offset: expected a whole number ≥ 0, got ${offset}`);
   }
   const text = options.text?.trim().toLowerCase() ?? "";
-  const infos = (await listSessions(baseDir)).filter((s) =>
-    text === "" || s.session_id.toLowerCase().includes(text)
+  const listed = (await listStoredSessions(baseDir)).filter((s) =>
+    text === "" || s.info.session_id.toLowerCase().includes(text)
   );
   const rows: SessionOverview[] = [];
-  for (const info of infos) {
-    // Cached and incremental: listSessions has just brought every summary up to date.
+  for (const { info, storage } of listed) {
+    // Cached and incremental: the listing has just brought every summary up to date.
     const summary = await getExecutionSummary(info.session_id, { baseDir });
     const lastMs = info.last_ts === null ? null : Date.parse(info.last_ts);
     rows.push({
       ...info,
-      state: stateOf(info.modified, now),
+      state: stateOf(storage, info.modified, now),
       fills: summary.fills.count,
       notional: summary.fills.notional,
       fees: summary.fills.fees,
@@ -227,14 +240,16 @@ export async function listSessionPage(options: SessionPageOptions = {}): Promise
   );
   const page = rows.slice(offset, offset + limit);
   for (const row of page) {
-    const result = await activity.update(sessionFilePath(baseDir, row.session_id));
-    if (result === null || row.first_ts === null || row.last_ts === null) {
-      row.activity = new Array<number>(SPARKLINE_POINTS).fill(0);
-      continue;
-    }
-    const first = Date.parse(row.first_ts) * 1000 + Number(row.first_ts.slice(23, 26));
-    const last = Date.parse(row.last_ts) * 1000 + Number(row.last_ts.slice(23, 26));
-    row.activity = sparkline(result.sink, first, last, SPARKLINE_POINTS);
+    const first = row.first_ts === null ? null : wireMicros(row.first_ts);
+    const last = row.last_ts === null ? null : wireMicros(row.last_ts);
+    row.activity = await activity.read(
+      baseDir,
+      row.session_id,
+      (read) =>
+        read === null || first === null || last === null
+          ? new Array<number>(SPARKLINE_POINTS).fill(0)
+          : sparkline(read.sink, first, last, SPARKLINE_POINTS),
+    );
   }
   return {
     sessions: page,

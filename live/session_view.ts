@@ -46,6 +46,8 @@ export class SessionView implements Disposable {
   readonly active: RegularFile | null;
   /** The active file's stat when the view was made, or `null`. */
   readonly activeStat: RegularFileStat | null;
+  /** The whole-session archive's stat when it is the session (no active file, no segment), or `null`. */
+  readonly archiveStat: RegularFileStat | null;
   /** The layout read for it. */
   readonly layout: SessionLayout;
   readonly #archive: RegularFile | null;
@@ -64,6 +66,7 @@ export class SessionView implements Disposable {
     this.parts = parts;
     this.active = active;
     this.activeStat = active?.stat() ?? null;
+    this.archiveStat = archive?.stat() ?? null;
     this.#archive = archive;
   }
 

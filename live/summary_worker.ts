@@ -1,6 +1,7 @@
 /**
- * Worker of a cold summary: reads the second half of a session file and posts
- * its totals back (see `summary_cache.ts`).
+ * Worker of a cold read: reads the second half of a plain range of a session
+ * file (the active file or a plain segment) and posts its summary totals back
+ * (see `session_aggregate.ts`).
  *
  * @module
  */

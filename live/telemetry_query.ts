@@ -7,11 +7,13 @@
  * time bounds compare instants (not strings), the limit is validated, events
  * without a timestamp never pass a time bound, the CSV columns are filled,
  * and reads are bounded: a page of events and a byte budget per request,
- * with a cursor (`<session_id>:<offset>`) to continue from.
+ * with a cursor (`<session_id>:<offset>`, a logical offset) to continue from.
+ * Every session of the log root is read whole: a rotated one across its
+ * segments, and whole-session archives.
  *
  * @module
  */
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
 import type { ReadEvent, ReadStats } from "../execution/wire/types.ts";
 import { gateName, gatePassed } from "../execution/wire/gate_payload.ts";
@@ -19,6 +21,7 @@ import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { csvLine } from "./csv.ts";
 import { describeEvent } from "./describe.ts";
 import { openForwardReader } from "./forward_events.ts";
+import { listSessionIds } from "./session_listing.ts";
 import { compileTimelineFilter, type TimelineFilter } from "./timeline_query.ts";
 
 /** Most events one telemetry answer holds (the original's cap). */
@@ -41,7 +44,7 @@ export const TELEMETRY_CSV_COLUMNS: readonly string[] = [
 export interface TelemetryCursor {
   /** The session to continue in (sessions are read in id order). */
   sessionId: string;
-  /** The offset in it (a line start). */
+  /** The logical offset in it (a line start). */
   offset: number;
 }
 
@@ -143,20 +146,17 @@ export function parseTelemetryCursor(raw: string): TelemetryCursor {
   return { sessionId: m[1], offset: Number(m[2]) };
 }
 
-/** The session ids of a log root, sorted (files `<id>.jsonl` with a valid id). */
+/**
+ * The session ids of a log root, sorted: active files `<id>.jsonl`, rotated
+ * sessions (`.segments/<id>/`) and whole-session archives `<id>.jsonl.gz`.
+ */
 export async function telemetrySessions(baseDir: string): Promise<string[]> {
-  const ids: string[] = [];
   try {
-    for await (const entry of Deno.readDir(baseDir)) {
-      if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
-      const id = entry.name.slice(0, -".jsonl".length);
-      if (isValidSessionId(id)) ids.push(id);
-    }
+    return await listSessionIds(baseDir);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
-  return ids.sort();
 }
 
 function fieldsOf(payload: unknown): Record<string, unknown> {
@@ -299,7 +299,7 @@ export async function queryTelemetry(options: TelemetryQueryOptions): Promise<Te
   sessions: for (let s = 0; s < sessions.length; s++) {
     const sessionId = sessions[s];
     const from = cursor !== null && sessionId === cursor.sessionId ? cursor.offset : 0;
-    const reader = await openForwardReader(sessionFilePath(baseDir, sessionId), from);
+    const reader = await openForwardReader(baseDir, sessionId, from);
     if (reader === null) continue;
     stats.sessions_read++;
     try {

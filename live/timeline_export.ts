@@ -1,12 +1,14 @@
 /**
  * Exporting the whole filtered view of a session, oldest first, as CSV or
- * JSONL, streamed: the file is read forwards in chunks only as fast as the
+ * JSONL, streamed: the session is read forwards in chunks only as fast as the
  * consumer reads, so a 1,000,000-event export never holds the session in
- * memory. The export covers the file as it was when it started.
+ * memory. A rotated session is exported across every segment (then the
+ * active file), a whole-session archive as well; the export covers the
+ * session as it was when it started.
  *
  * @module
  */
-import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
+import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import type { ReadEvent } from "../execution/wire/types.ts";
 import { csvLine } from "./csv.ts";
 import { openForwardReader } from "./forward_events.ts";
@@ -54,7 +56,7 @@ function jsonRow(event: ReadEvent): string {
  * The export of `sessionId`'s events that `filter` matches, oldest first:
  * CSV (header {@linkcode EXPORT_CSV_COLUMNS}, cells safe against formula
  * injection) or JSONL (one timeline row per line, as `timeline --json`).
- * `null` when the session has no file.
+ * `null` when the session does not exist (no active file, segment or archive).
  *
  * @example
  * ```ts
@@ -70,8 +72,7 @@ export async function exportTimeline(
   format: ExportFormat,
   options: { baseDir?: string } = {},
 ): Promise<ReadableStream<Uint8Array<ArrayBuffer>> | null> {
-  const path = sessionFilePath(options.baseDir ?? DEFAULT_LOG_DIR, sessionId);
-  const reader = await openForwardReader(path, 0);
+  const reader = await openForwardReader(options.baseDir ?? DEFAULT_LOG_DIR, sessionId, 0);
   if (reader === null) return null;
   const matches = compileTimelineFilter(filter);
   let header = format === "csv" ? csvLine(EXPORT_CSV_COLUMNS) : "";

@@ -1,11 +1,17 @@
 /**
  * What a session did in a recent window (intents, blocked gate decisions,
- * execution errors, dropped telemetry events), read from the end of its
- * files and never from the start: a session not written since the window
- * began costs one `lstat`; an active one costs the lines of the window. In a
- * long-running process (the dashboard server) the counts are kept per second
- * and brought up to date from where the last read stopped, so each
- * evaluation reads only the bytes appended since.
+ * execution errors, dropped telemetry events), read from the end of the
+ * session and never from its start: a session not written since the window
+ * began costs one `lstat`; an active one costs the lines of the window. The
+ * session is one logical byte stream across its segments (see
+ * `live/session_view.ts`): a read goes back from the active file into the
+ * closed segments (a compressed one through its gzip members, a segment
+ * whose last event is older than the window not at all) and into a
+ * whole-session archive. In a long-running process (the dashboard server) the
+ * counts are kept per second and brought up to date from the logical offset
+ * where the last read stopped, so each evaluation reads only the bytes
+ * appended since, also across a rotation (the position check is the
+ * aggregates' own, `live/session_position.ts`).
  *
  * @module
  */
@@ -20,10 +26,10 @@ import {
 import { gatePassed } from "../execution/wire/gate_payload.ts";
 import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import { completeLinesEnd, readLinesBackward } from "../live/backward_lines.ts";
-import { fingerprintAt, openSessionFile, sameBytes } from "../live/session_file.ts";
-import type { RegularFile } from "../execution/wire/regular_file.ts";
-import { readCompressedLines } from "./compressed_lines.ts";
-import type { FileFacts, SessionFacts } from "./log_root_inventory.ts";
+import type { PartReader } from "../live/gzip_readers.ts";
+import { openSessionView, type SessionPart, type SessionView } from "../live/session_view.ts";
+import { continuesFrom, markPosition, type SessionMark } from "../live/session_position.ts";
+import type { SessionFacts } from "./log_root_inventory.ts";
 
 setTimestampParser(parseTimestampMicros);
 
@@ -70,11 +76,10 @@ export interface WindowCounts {
 type Counters = [number, number, number, number, number];
 
 interface SessionWindow {
-  ino: number | null;
-  dev: number;
-  /** Offset just after the last complete line counted. */
+  /** Logical offset just after the last complete line counted. */
   consumed: number;
-  fingerprint: Uint8Array;
+  /** What held `consumed` (to tell growth and rotation from a replaced session). */
+  mark: SessionMark | null;
   /** Counts by epoch second. */
   seconds: Map<number, Counters>;
   /** Every event at or after this instant (µs) is counted. */
@@ -175,69 +180,63 @@ function sum(window: SessionWindow, startMicros: number): WindowCounts {
 export class ActivityWindowReader {
   #windows = new Map<string, SessionWindow>();
   #counter = new LineCounter();
+  #bytesRead = 0;
+
+  /** Session bytes read so far (a later evaluation adds only what was appended). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
 
   /**
-   * The session's activity from `sinceMs` (epoch ms) on. Files not modified
-   * since then are not opened.
+   * The session's activity from `sinceMs` (epoch ms) on. A session not
+   * written since then is not opened: its active file's modification time
+   * decides, or without one the newest of its segments and archive (a
+   * rotation always leaves a newer active file).
    */
   async read(session: SessionFacts, sinceMs: number): Promise<WindowCounts> {
     const startMicros = sinceMs * 1000;
-    const active = session.active;
-    if (active === null) {
-      this.#windows.delete(session.session_id);
-      const archive = session.archive;
-      if (archive === null || archive.mtime_ms < sinceMs) return zero();
-      const window = this.#fresh(null, 0, startMicros);
-      await this.#countCompressed(archive, window, startMicros);
-      return sum(window, startMicros);
-    }
-    if (active.mtime_ms < sinceMs) {
-      // Not written since the window began, and rotation always leaves a newer active file.
-      this.#windows.delete(session.session_id);
+    const key = `${session.root}\0${session.session_id}`;
+    const written = session.active?.mtime_ms ?? session.mtime_ms;
+    if (written < sinceMs) {
+      this.#windows.delete(key);
       return zero();
     }
-    const file = await openSessionFile(active.path);
-    if (file === null) return zero();
-    try {
-      const info = await file.stat();
-      const end = await completeLinesEnd(file, info.size);
-      let window = this.#windows.get(session.session_id);
-      const reusable = window !== undefined && window.ino === info.ino &&
-        window.dev === info.dev && end >= window.consumed &&
-        window.coveredFrom <= startMicros - CLOCK_SKEW_MICROS &&
-        sameBytes(await fingerprintAt(file, window.consumed), window.fingerprint);
-      if (reusable) {
-        await this.#countForward(file, window!, end);
-      } else {
-        window = this.#fresh(info.ino, info.dev, startMicros);
-        const reachedStart = await this.#countBackward(file, end, window, startMicros);
-        if (reachedStart) await this.#countSegments(session, window, startMicros);
-        window.consumed = end;
-      }
-      window!.fingerprint = await fingerprintAt(file, window!.consumed);
-      this.#prune(window!, startMicros);
-      this.#remember(session.session_id, window!);
-      return sum(window!, startMicros);
-    } finally {
-      file.close();
+    using view = await openSessionView(session.root, session.session_id);
+    if (!view.found) {
+      this.#windows.delete(key);
+      return zero();
     }
+    const end = await completeEnd(view);
+    let window = this.#windows.get(key);
+    const reusable = window !== undefined && window.mark !== null &&
+      window.coveredFrom <= startMicros - CLOCK_SKEW_MICROS &&
+      await continuesFrom(view, window.mark, window.consumed);
+    if (reusable) {
+      await this.#countForward(view, window!, end);
+    } else {
+      window = this.#fresh(startMicros);
+      await this.#countBackward(view, end, window, startMicros);
+      window.consumed = end;
+    }
+    window!.mark = await markPosition(view, window!.consumed);
+    this.#prune(window!, startMicros);
+    this.#remember(key, window!);
+    return sum(window!, startMicros);
   }
 
-  #fresh(ino: number | null, dev: number, startMicros: number): SessionWindow {
+  #fresh(startMicros: number): SessionWindow {
     return {
-      ino,
-      dev,
       consumed: 0,
-      fingerprint: new Uint8Array(0),
+      mark: null,
       seconds: new Map(),
       coveredFrom: startMicros - CLOCK_SKEW_MICROS,
       partial: false,
     };
   }
 
-  #remember(id: string, window: SessionWindow): void {
-    this.#windows.delete(id);
-    this.#windows.set(id, window); // most recently used last
+  #remember(key: string, window: SessionWindow): void {
+    this.#windows.delete(key);
+    this.#windows.set(key, window); // most recently used last
     if (this.#windows.size > MAX_CACHED_SESSIONS) {
       this.#windows.delete(this.#windows.keys().next().value!);
     }
@@ -250,21 +249,57 @@ export class ActivityWindowReader {
     }
   }
 
-  /** Count from the end back to the window's start; true when the file's start was reached. */
+  /**
+   * Count from the logical `end` back to the window's start, newest part
+   * first: a part that can be read at any position (the active file, a plain
+   * segment, a compressed one through its members) backwards, an archive
+   * front to back. A closed segment whose last event is before the window
+   * (as its manifest says) ends the read: it and every older part hold nothing
+   * in the window.
+   */
   async #countBackward(
-    file: RegularFile,
+    view: SessionView,
     end: number,
     window: SessionWindow,
     startMicros: number,
-  ): Promise<boolean> {
+  ): Promise<void> {
     const stopBefore = startMicros - CLOCK_SKEW_MICROS;
-    for await (const batch of readLinesBackward(file, end)) {
+    for (let p = view.parts.length - 1; p >= 0; p--) {
+      const part = view.parts[p];
+      if (part.start >= end) continue;
+      const lastTs = part.segment?.entry?.last_ts ?? null;
+      if (lastTs !== null && (parseTimestampMicros(lastTs) ?? Infinity) < stopBefore) return;
+      const localEnd = Math.min(end, part.start + part.size) - part.start;
+      const reader = view.openPart(part);
+      if (reader === null) continue; // deleted since the layout was read
+      try {
+        const more = reader.random
+          ? await this.#countPartBackward(reader, part, localEnd, end, window, stopBefore)
+          : await this.#countPartForward(reader, part, localEnd, window, stopBefore);
+        if (!more) return;
+      } finally {
+        reader.close();
+      }
+    }
+  }
+
+  /** One part backwards from `localEnd`; true when its start was reached inside the window. */
+  async #countPartBackward(
+    reader: PartReader,
+    part: SessionPart,
+    localEnd: number,
+    end: number,
+    window: SessionWindow,
+    stopBefore: number,
+  ): Promise<boolean> {
+    for await (const batch of readLinesBackward(reader, localEnd)) {
       for (const line of batch) {
         const seen = this.#counter.classify(line);
+        this.#bytesRead += line.end - line.offset;
         if (seen === null) continue;
         if (seen.ts < stopBefore) return false;
         add(window.seconds, seen.ts, seen.counters);
-        if (end - line.offset > MAX_SCAN_BYTES) {
+        if (end - (part.start + line.offset) > MAX_SCAN_BYTES) {
           window.partial = true;
           window.coveredFrom = seen.ts;
           return false;
@@ -274,87 +309,95 @@ export class ActivityWindowReader {
     return true;
   }
 
-  /** Count the complete lines appended since the last read. */
-  async #countForward(file: RegularFile, window: SessionWindow, end: number): Promise<void> {
-    const splitter = new LineSplitter({ startOffset: window.consumed });
-    const buffer = new Uint8Array(READ_CHUNK_BYTES);
-    let position = window.consumed;
-    while (position < end) {
-      const n = await file.read(
-        position,
-        buffer.subarray(0, Math.min(buffer.length, end - position)),
-      );
-      if (n === 0) break;
-      position += n;
-      splitter.push(buffer.subarray(0, n), (line) => {
+  /**
+   * A part that can only be read front to back (an archive, a compressed
+   * segment without its member list): every line of the window counts; true
+   * when none was older than the window (older parts may hold some too).
+   */
+  async #countPartForward(
+    reader: PartReader,
+    part: SessionPart,
+    localEnd: number,
+    window: SessionWindow,
+    stopBefore: number,
+  ): Promise<boolean> {
+    let older = false;
+    let read = 0;
+    try {
+      await this.#forEachLine(reader, part.start, localEnd, (line) => {
+        read = line.end - part.start;
         const seen = this.#counter.classify(line);
-        if (seen !== null) add(window.seconds, seen.ts, seen.counters);
+        if (seen === null) return true;
+        if (seen.ts < stopBefore) older = true;
+        else add(window.seconds, seen.ts, seen.counters);
+        return read <= MAX_SCAN_BYTES;
       });
+    } catch {
+      // A compressed file that cannot be read is the parse-error check's finding, not this one's.
+      return false;
     }
-    window.consumed = splitter.lineStart;
+    if (read > MAX_SCAN_BYTES) {
+      window.partial = true;
+      return false;
+    }
+    return !older;
+  }
+
+  /** Count the complete lines appended since the last read, up to the logical `end`. */
+  async #countForward(view: SessionView, window: SessionWindow, end: number): Promise<void> {
+    for (const part of view.parts) {
+      const partEnd = Math.min(end, part.start + part.size);
+      if (partEnd <= window.consumed) continue;
+      // Bytes gone before this part (retention) are not there to count.
+      if (window.consumed < part.start) window.consumed = part.start;
+      const reader = view.openPart(part);
+      if (reader === null) continue; // deleted since the layout was read
+      try {
+        await this.#forEachLine(reader, part.start, partEnd - part.start, (line) => {
+          const seen = this.#counter.classify(line);
+          if (seen !== null) add(window.seconds, seen.ts, seen.counters);
+          window.consumed = line.end;
+          return true;
+        }, window.consumed - part.start);
+      } finally {
+        reader.close();
+      }
+    }
   }
 
   /**
-   * The active file began inside the window: the session rotated recently,
-   * so its newest closed segments may hold window events too.
+   * Hand each complete line of `reader` between `from` and `localEnd` (part
+   * positions; lines carry logical offsets; an oversized one without its
+   * bytes) to `take` until it returns false.
    */
-  async #countSegments(
-    session: SessionFacts,
-    window: SessionWindow,
-    startMicros: number,
+  async #forEachLine(
+    reader: PartReader,
+    start: number,
+    localEnd: number,
+    take: (line: ByteLine) => boolean,
+    from = 0,
   ): Promise<void> {
-    const startIso = new Date(Math.floor(startMicros / 1000)).toISOString();
-    const newestFirst = [...session.segments].sort((a, b) => b.index - a.index);
-    const done = new Set<number>();
-    for (const segment of newestFirst) {
-      if (done.has(segment.index)) continue; // a plain copy beside its .gz: read one of them
-      // Manifest timestamps are wire strings (`+00:00`); ISO `Z` compares the same up to there.
-      if (segment.last_ts !== null && segment.last_ts.slice(0, 19) < startIso.slice(0, 19)) break;
-      if (segment.mtime_ms * 1000 < startMicros - CLOCK_SKEW_MICROS && segment.last_ts === null) {
-        break;
-      }
-      done.add(segment.index);
-      if (segment.compressed) await this.#countCompressed(segment, window, startMicros);
-      else await this.#countPlainSegment(segment, window, startMicros);
+    const splitter = new LineSplitter({ startOffset: start + from });
+    const buffer = new Uint8Array(READ_CHUNK_BYTES);
+    let going = true;
+    for (let position = from; going && position < localEnd;) {
+      const n = await reader.read(
+        position,
+        buffer.subarray(0, Math.min(buffer.length, localEnd - position)),
+      );
+      if (n === 0) break;
+      position += n;
+      this.#bytesRead += n;
+      splitter.push(buffer.subarray(0, n), (line) => {
+        if (going) going = take(line);
+      });
     }
   }
+}
 
-  async #countPlainSegment(
-    segment: FileFacts,
-    window: SessionWindow,
-    startMicros: number,
-  ): Promise<void> {
-    const file = await openSessionFile(segment.path);
-    if (file === null) return;
-    try {
-      const end = await completeLinesEnd(file, (await file.stat()).size);
-      await this.#countBackward(file, end, window, startMicros);
-    } finally {
-      file.close();
-    }
-  }
-
-  async #countCompressed(
-    compressed: FileFacts,
-    window: SessionWindow,
-    startMicros: number,
-  ): Promise<void> {
-    const stopBefore = startMicros - CLOCK_SKEW_MICROS;
-    let read = 0;
-    try {
-      for await (const batch of readCompressedLines(compressed.path)) {
-        for (const line of batch) {
-          read = line.end;
-          const seen = this.#counter.classify(line);
-          if (seen !== null && seen.ts >= stopBefore) add(window.seconds, seen.ts, seen.counters);
-        }
-        if (read > MAX_SCAN_BYTES) {
-          window.partial = true;
-          return;
-        }
-      }
-    } catch {
-      // A compressed file that cannot be read is the parse-error check's finding, not this one's.
-    }
-  }
+/** Logical offset just after the last complete line of the session. */
+async function completeEnd(view: SessionView): Promise<number> {
+  const active = view.activePart;
+  if (active === null) return view.end; // closed parts end with whole lines
+  return active.start + await completeLinesEnd(view.active!, active.size);
 }

@@ -1,18 +1,20 @@
 /**
  * One pass over a log root that every health check reads from: the sessions
- * (active file, whole-session archive, rotated segments from the manifest and
- * the directory), the bytes of every file, leftover temporary files and the
- * retention marker. Only metadata is read (directory listings, `lstat`, the
- * manifests), never a session's lines, so it stays fast on a root of
- * thousands of sessions. Symbolic links are neither followed nor counted.
+ * (active file, whole-session archive, rotated segments as every reader sees
+ * them: the one segment layout of `execution/telemetry/segments.ts`, from
+ * the manifest and the directory), the bytes of every file, leftover
+ * temporary files and the retention marker. Only metadata is read (directory
+ * listings, `lstat`, the manifests), never a session's lines, so it stays
+ * fast on a root of thousands of sessions. Symbolic links are neither
+ * followed nor counted.
  *
  * @module
  */
 import { join } from "node:path";
 import { isValidSessionId } from "../execution/session_id.ts";
 import {
-  parseSegmentFileName,
   readSegmentManifest,
+  readSessionLayoutSync,
   SEGMENTS_DIR_NAME,
 } from "../execution/telemetry/segments.ts";
 
@@ -40,14 +42,16 @@ export interface FileFacts {
 }
 
 /**
- * A closed segment of a rotated session.
+ * A closed segment of a rotated session: the file readers read it from (the
+ * plain copy until its compressed one is entered in the manifest), and where
+ * it lies in the session's logical byte stream.
  *
  * @example
  * ```ts
  * import type { SegmentFacts } from "./log_root_inventory.ts";
  * const segment: SegmentFacts = {
  *   path: "logs/execution/.segments/a/000001.jsonl.gz", size: 100, mtime_ms: 0,
- *   index: 1, compressed: true, last_ts: null,
+ *   index: 1, compressed: true, last_ts: null, start_offset: 0, bytes: 512,
  * };
  * ```
  */
@@ -58,6 +62,10 @@ export interface SegmentFacts extends FileFacts {
   compressed: boolean;
   /** Its last event's timestamp from the manifest, or `null`. */
   last_ts: string | null;
+  /** Logical offset of its first byte in the session. */
+  start_offset: number;
+  /** Its uncompressed bytes. */
+  bytes: number;
 }
 
 /**
@@ -67,21 +75,27 @@ export interface SegmentFacts extends FileFacts {
  * ```ts
  * import type { SessionFacts } from "./log_root_inventory.ts";
  * const session: SessionFacts = {
- *   session_id: "a", active: null, archive: null, segments: [], bytes: 0, mtime_ms: 0,
- *   manifest_problem: null,
+ *   root: "logs/execution", session_id: "a", active: null, archive: null, segments: [],
+ *   bytes: 0, mtime_ms: 0, manifest_problem: null,
  * };
  * ```
  */
 export interface SessionFacts {
+  /** The log root holding it. */
+  root: string;
   /** The session id. */
   session_id: string;
   /** `<sid>.jsonl`, the file being written, or `null`. */
   active: FileFacts | null;
   /** `<sid>.jsonl.gz`, a whole-session archive, or `null`. */
   archive: FileFacts | null;
-  /** Closed segments, ascending by index (plain and compressed files as found). */
+  /**
+   * Closed segments, ascending by index, one per segment (a plain copy left
+   * beside its compressed file while it is being compressed counts in `bytes`,
+   * not here).
+   */
   segments: SegmentFacts[];
-  /** Bytes on disk of all of the above. */
+  /** Bytes on disk of all of its files (every segment file, plain and compressed, the manifest). */
   bytes: number;
   /** The newest modification time of its files (epoch ms). */
   mtime_ms: number;
@@ -155,10 +169,11 @@ function walkSize(dir: string, depth: number, temps: FileFacts[]): number {
   return total;
 }
 
-function sessionOf(map: Map<string, SessionFacts>, id: string): SessionFacts {
+function sessionOf(map: Map<string, SessionFacts>, root: string, id: string): SessionFacts {
   let facts = map.get(id);
   if (facts === undefined) {
     facts = {
+      root,
       session_id: id,
       active: null,
       archive: null,
@@ -172,7 +187,11 @@ function sessionOf(map: Map<string, SessionFacts>, id: string): SessionFacts {
   return facts;
 }
 
-/** Read one session's segment directory: its files, and their last timestamps from the manifest. */
+/**
+ * Read one session's segment directory: the size and time of its files, and
+ * its segments as the readers see them (the manifest's, then any it does not
+ * list yet).
+ */
 async function scanSegments(
   root: string,
   id: string,
@@ -181,42 +200,38 @@ async function scanSegments(
 ): Promise<number> {
   const dir = join(root, SEGMENTS_DIR_NAME, id);
   let bytes = 0;
-  const found = new Map<string, SegmentFacts>();
+  const files = new Map<string, FileFacts>();
   for (const entry of readDirSafe(dir)) {
     if (!entry.isFile) continue;
     const path = join(dir, entry.name);
     const file = lstatFacts(path);
     if (file === null) continue;
     bytes += file.size;
-    if (entry.name.endsWith(".tmp")) {
-      temps.push(file);
-      continue;
-    }
-    const name = parseSegmentFileName(entry.name);
-    if (name !== null) {
-      found.set(entry.name, {
-        ...file,
-        index: name.index,
-        compressed: name.compressed,
-        last_ts: null,
-      });
+    if (entry.name.endsWith(".tmp")) temps.push(file);
+    else files.set(path, file);
+  }
+  const layout = readSessionLayoutSync(root, id);
+  if (layout.manifest === null && files.has(join(dir, "manifest.json"))) {
+    // Unreadable: the layout came from the directory; say why.
+    try {
+      await readSegmentManifest(root, id);
+    } catch (err) {
+      facts.manifest_problem = err instanceof Error ? err.message : String(err);
     }
   }
-  try {
-    const manifest = await readSegmentManifest(root, id);
-    for (const entry of manifest?.segments ?? []) {
-      const segment = found.get(entry.file);
-      if (segment !== undefined) segment.last_ts = entry.last_ts;
-      // While a segment is being compressed both files exist; the manifest's ts covers both.
-      const plain = found.get(entry.file.replace(/\.gz$/, ""));
-      if (plain !== undefined && plain.last_ts === null) plain.last_ts = entry.last_ts;
-    }
-  } catch (err) {
-    facts.manifest_problem = err instanceof Error ? err.message : String(err);
+  facts.segments = [];
+  for (const segment of layout.segments) {
+    const file = files.get(segment.path);
+    if (file === undefined) continue; // removed since the listing
+    facts.segments.push({
+      ...file,
+      index: segment.index,
+      compressed: segment.compressed,
+      last_ts: segment.entry?.last_ts ?? null,
+      start_offset: segment.start_offset,
+      bytes: segment.bytes,
+    });
   }
-  facts.segments = [...found.values()].sort((a, b) =>
-    a.index - b.index || Number(a.compressed) - Number(b.compressed)
-  );
   return bytes;
 }
 
@@ -263,7 +278,7 @@ export async function scanLogRoot(root: string): Promise<LogRootInventory> {
           inventory.total_bytes += walkSize(join(path, sessionDir.name), 2, inventory.temp_files);
           continue;
         }
-        const facts = sessionOf(sessions, sessionDir.name);
+        const facts = sessionOf(sessions, root, sessionDir.name);
         const bytes = await scanSegments(root, sessionDir.name, facts, inventory.temp_files);
         facts.bytes += bytes;
         inventory.total_bytes += bytes;
@@ -278,10 +293,10 @@ export async function scanLogRoot(root: string): Promise<LogRootInventory> {
     else if (entry.name.endsWith(".tmp")) inventory.temp_files.push(file);
     else if (entry.name.endsWith(".jsonl.gz")) {
       const id = entry.name.slice(0, -".jsonl.gz".length);
-      if (isValidSessionId(id)) sessionOf(sessions, id).archive = file;
+      if (isValidSessionId(id)) sessionOf(sessions, root, id).archive = file;
     } else if (entry.name.endsWith(".jsonl")) {
       const id = entry.name.slice(0, -".jsonl".length);
-      if (isValidSessionId(id)) sessionOf(sessions, id).active = file;
+      if (isValidSessionId(id)) sessionOf(sessions, root, id).active = file;
     }
   }
   for (const facts of sessions.values()) {

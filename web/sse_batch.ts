@@ -7,9 +7,10 @@
  * Format (docs/live.md): `event: batch`, `id:` = the byte offset just after
  * the last line the batch covers (filtered-out lines included, so a resume
  * never reads them again), `data: {"rows": [...oldest first, each with
- * "end"], "end": <that offset>}`; `event: reset` with `id: 0` and
- * `data: {"reason": ...}`; `event: summary` (no `id:`, so the resume point is
- * unchanged) with the whole-session summary.
+ * "end"], "end": <that offset>}`; `event: reset` with `id:` = where reading
+ * starts again (0 before any rotation, else the logical start of the active
+ * file) and `data: {"reason": ...}`; `event: summary` (no `id:`, so the
+ * resume point is unchanged) with the whole-session summary.
  *
  * @module
  */
@@ -66,7 +67,7 @@ export function batchMessage(
 
 function encode(batch: FollowBatch, matches: (item: FollowEventItem) => boolean): string {
   if (batch.reset !== null) {
-    return `event: reset\nid: 0\ndata: ${JSON.stringify({ reason: batch.reset })}\n\n`;
+    return `event: reset\nid: ${batch.end}\ndata: ${JSON.stringify({ reason: batch.reset })}\n\n`;
   }
   if (batch.summary !== null) return `event: summary\ndata: ${JSON.stringify(batch.summary)}\n\n`;
   const rows: string[] = [];

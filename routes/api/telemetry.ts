@@ -7,12 +7,13 @@
  * `format=csv` is always CSV (the header alone when nothing matches), as the
  * attachment `telemetry_<sid|all>_<type|all>.csv`. Reads are bounded: pass
  * `next_cursor` (also the `X-Next-Cursor` header of a CSV answer) as
- * `cursor` to continue. A `session_id` with no file, or a log root without
- * any session, is a 404 as in the original.
+ * `cursor` to continue. A `session_id` that is no session (no active file,
+ * segment or archive), or a log root without any session, is a 404 as in the
+ * original.
  *
  * @module
  */
-import { sessionFilePath } from "../../execution/log_root.ts";
+import { sessionExists } from "../../live/session_listing.ts";
 import {
   DEFAULT_TELEMETRY_LIMIT,
   MAX_TELEMETRY_LIMIT,
@@ -85,11 +86,8 @@ export const handler: Handlers = {
     }
     const baseDir = ctx.state.logDir;
     if (sessionId !== null) {
-      try {
-        const info = await Deno.lstat(sessionFilePath(baseDir, sessionId));
-        if (!info.isFile) throw new Deno.errors.NotFound();
-      } catch (err) {
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      // Rotated sessions and whole-session archives are sessions too, not only `<id>.jsonl`.
+      if (!(await sessionExists(baseDir, sessionId))) {
         throw new HttpError(404, "session_not_found", `Session log not found: ${sessionId}`);
       }
     } else if ((await telemetrySessions(baseDir)).length === 0) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type FollowBatch, FollowHub, type FollowSubscription } from "../../live/follow_hub.ts";
-import { append, sessionLines, withTempDir } from "./helpers.ts";
+import { append, rotateNow, sessionLines, withTempDir } from "./helpers.ts";
 import { waitFor } from "../routes/fixtures.ts";
 
 /** Take batches until `count` events arrived (skipping summaries), failing after `timeoutMs`. */
@@ -215,4 +215,58 @@ Deno.test("subscribing with a from that is no byte offset is a RangeError", () =
   assert.throws(() => hub.subscribe("s", { from: -1 }), RangeError);
   assert.throws(() => hub.subscribe("s", { from: 1.5 }), RangeError);
   hub.close();
+});
+
+Deno.test("subscribers follow across a rotation: every event once, a late one from inside a segment", async () => {
+  await withTempDir(async (dir) => {
+    const text = sessionLines("s", 10);
+    await append(`${dir}/s.jsonl`, text);
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0, pollIntervalMs: 20 });
+    const sub = hub.subscribe("s", { from: 0 });
+    try {
+      assert.deepEqual(seqsOf(await takeEvents(sub, 10)), range(1, 10));
+      await rotateNow(dir, "s");
+      const more = sessionLines("s", 5, 10);
+      await append(`${dir}/s.jsonl`, more);
+      const batches = await takeEvents(sub, 5);
+      assert.deepEqual(seqsOf(batches), range(11, 15));
+      assert.ok(batches.every((b) => b.reset === null), "a rotation is no reset");
+      const total = new TextEncoder().encode(text + more).length;
+      assert.equal(batches.at(-1)!.end, total, "logical offsets: the one-file offsets");
+      // From the end of event 3, which lies in the closed segment now.
+      const third = new TextEncoder().encode(text.split("\n").slice(0, 3).join("\n") + "\n");
+      const late = hub.subscribe("s", { from: third.length });
+      assert.deepEqual(seqsOf(await takeEvents(late, 12)), range(4, 15));
+      await late.return();
+    } finally {
+      await sub.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a replaced active file of a rotated session resets to the active file's start, not 0", async () => {
+  await withTempDir(async (dir) => {
+    const closed = sessionLines("s", 6);
+    await append(`${dir}/s.jsonl`, closed);
+    await rotateNow(dir, "s");
+    await append(`${dir}/s.jsonl`, sessionLines("s", 2, 6));
+    const base = new TextEncoder().encode(closed).length;
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0, pollIntervalMs: 20 });
+    const sub = hub.subscribe("s");
+    try {
+      await sub.joined;
+      await Deno.writeTextFile(`${dir}/staged`, sessionLines("s", 1, 100));
+      await Deno.rename(`${dir}/staged`, `${dir}/s.jsonl`);
+      const batches = await takeEvents(sub, 1);
+      const reset = batches.find((b) => b.reset !== null);
+      assert.equal(reset?.reset, "replaced");
+      assert.equal(reset?.end, base, "the closed segment was not replaced");
+      assert.deepEqual(seqsOf(batches), [101]);
+      assert.ok(batches.at(-1)!.end > base);
+    } finally {
+      await sub.return();
+      hub.close();
+    }
+  });
 });

@@ -121,3 +121,36 @@ export async function writeRotatedSession(
   }
   await logger.close();
 }
+
+/**
+ * Run `run` with two log roots holding session `session` as the same bytes
+ * (`text`, wire lines with seq 1..n): `rotated`, written through a writer that
+ * rotates every `rotateBytes` into compressed segments, and `reference`, one
+ * plain file. A reader must answer the same for both.
+ */
+export async function withRotatedAndReference(
+  session: string,
+  text: string,
+  rotateBytes: number,
+  run: (rotated: string, reference: string) => Promise<void>,
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const rotated = `${dir}/rotated`;
+    const reference = `${dir}/reference`;
+    await Deno.mkdir(reference);
+    await append(`${reference}/${session}.jsonl`, text);
+    await writeRotatedSession(rotated, text, rotateBytes);
+    await run(rotated, reference);
+  });
+}
+
+/**
+ * Close the active file of `session` in `dir` into a segment now (as the
+ * writer's `rotate()` does, and wait until it is compressed), so that what a
+ * reader read of the active file before lies in a closed segment after.
+ */
+export async function rotateNow(dir: string, session: string): Promise<void> {
+  const logger = new JsonlExecutionLogger({ baseDir: dir });
+  await logger.rotate(session);
+  await logger.close();
+}

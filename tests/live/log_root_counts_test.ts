@@ -3,7 +3,16 @@ import { join } from "node:path";
 import { getExecutionSummary, readExecutionEvents } from "../../mod.ts";
 import { EventCounts } from "../../execution/metrics/event_counts.ts";
 import { LogRootCounts } from "../../live/log_root_counts.ts";
-import { FIXTURES, tsAt, wireLine, withTempDir } from "./helpers.ts";
+import { gzipSync } from "node:zlib";
+import {
+  FIXTURES,
+  rotateNow,
+  sessionLines,
+  tsAt,
+  wireLine,
+  withRotatedAndReference,
+  withTempDir,
+} from "./helpers.ts";
 
 const KINDS = ["intent", "gate", "order", "fill", "error"];
 
@@ -282,5 +291,63 @@ Deno.test("a session file that cannot be read keeps its counts and does not fail
       Deno.lstatSync = lstat;
     }
     assert.equal((await root.refresh()).counts.gateBlockTotal(), 4, "read on once readable");
+  });
+});
+
+Deno.test("a rotated session counts every segment, as the same bytes in one file", async () => {
+  const text = sessionLines("r", 1200);
+  await withRotatedAndReference("r", text, 16 * 1024, async (rotated, reference) => {
+    const got = await new LogRootCounts(rotated).refresh();
+    const want = await new LogRootCounts(reference).refresh();
+    assert.equal(got.counts.eventTotal(), 1200);
+    assert.deepEqual(flat(got.counts), flat(want.counts));
+    assert.ok(near(got.counts.fillNotional, want.counts.fillNotional));
+    assert.equal(got.lastEventSeconds, want.lastEventSeconds);
+    assert.deepEqual(got.sessions, want.sessions);
+    // The segments' bytes are on disk too.
+    const segments = [...Deno.readDirSync(`${rotated}/.segments/r`)]
+      .reduce((n, e) => n + Deno.statSync(`${rotated}/.segments/r/${e.name}`).size, 0);
+    assert.equal(got.logBytes, Deno.statSync(`${rotated}/r.jsonl`).size + segments);
+  });
+});
+
+Deno.test("counts read on across a rotation: a segment that was the active file counts once", async () => {
+  await withTempDir(async (dir) => {
+    const a = join(dir, "a.jsonl");
+    await Deno.writeTextFile(a, gateLine("a", 1, "LotSize", false, "X").repeat(3));
+    const root = new LogRootCounts(dir);
+    assert.equal((await root.refresh()).counts.gateBlockTotal(), 3);
+    await rotateNow(dir, "a");
+    const rotated = await root.refresh();
+    assert.equal(rotated.counts.gateBlockTotal(), 3, "the closed segment is not counted again");
+    const read = root.bytesRead;
+    const more = gateLine("a", 2, "LotSize", false, "X");
+    await Deno.writeTextFile(a, more, { append: true });
+    const grown = await root.refresh();
+    assert.equal(grown.counts.gateBlockTotal(), 4);
+    assert.equal(root.bytesRead - read, new TextEncoder().encode(more).length, "only the new line");
+    // A collector started now (a server restart) counts the same from the segments.
+    assert.equal((await new LogRootCounts(dir).refresh()).counts.gateBlockTotal(), 4);
+  });
+});
+
+Deno.test("a whole-session archive is counted once; archiving a counted session counts nothing twice", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(
+      join(dir, "old.jsonl.gz"),
+      gzipSync(gateLine("old", 1, "LotSize", false, "X").repeat(2)),
+    );
+    const a = join(dir, "a.jsonl");
+    await Deno.writeTextFile(a, gateLine("a", 1, "LotSize", false, "X").repeat(3));
+    const root = new LogRootCounts(dir);
+    const first = await root.refresh();
+    assert.equal(first.counts.gateBlockTotal(), 5);
+    assert.deepEqual(first.sessions, { active: 1, idle: 0, archived: 1 });
+    // The original's retention: the finished session becomes <id>.jsonl.gz, the plain file goes.
+    await Deno.writeFile(join(dir, "a.jsonl.gz"), gzipSync(Deno.readFileSync(a)));
+    await Deno.remove(a);
+    const archived = await root.refresh();
+    assert.equal(archived.counts.gateBlockTotal(), 5);
+    assert.deepEqual(archived.sessions, { active: 0, idle: 0, archived: 2 });
   });
 });

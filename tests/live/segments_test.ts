@@ -15,7 +15,13 @@ import {
 } from "../../execution/telemetry/segments.ts";
 import { JsonlExecutionLogger } from "../../execution/telemetry/logger.ts";
 import type { ExecutionSummary, FollowItem, TimelinePage } from "../../live/types.ts";
-import { append, sessionLines, withTempDir, writeRotatedSession } from "./helpers.ts";
+import {
+  append,
+  sessionLines,
+  withRotatedAndReference as withReferencePair,
+  withTempDir,
+  writeRotatedSession,
+} from "./helpers.ts";
 
 const TEXT = sessionLines("r", 1200);
 const BYTES = new TextEncoder().encode(TEXT);
@@ -23,17 +29,10 @@ const BYTES = new TextEncoder().encode(TEXT);
 const ROTATE = 16 * 1024;
 
 /** A log root with `r` rotated into compressed segments, and `ref` holding the same bytes in one file. */
-async function withRotatedAndReference(
+function withRotatedAndReference(
   run: (rotated: string, reference: string) => Promise<void>,
 ): Promise<void> {
-  await withTempDir(async (dir) => {
-    const rotated = `${dir}/rotated`;
-    const reference = `${dir}/reference`;
-    await Deno.mkdir(reference);
-    await append(`${reference}/r.jsonl`, TEXT);
-    await writeRotatedSession(rotated, TEXT, ROTATE);
-    await run(rotated, reference);
-  });
+  return withReferencePair("r", TEXT, ROTATE, run);
 }
 
 /**

@@ -9,7 +9,15 @@ import {
 import { getExecutionSummary } from "../../live/summary.ts";
 import { countTimelineMatches } from "../../live/match_count.ts";
 import { parseTimelineQuery } from "../../live/timeline_query.ts";
-import { append, sessionLines, tsAt, wireLine, withTempDir } from "./helpers.ts";
+import {
+  append,
+  rotateNow,
+  sessionLines,
+  tsAt,
+  wireLine,
+  withRotatedAndReference,
+  withTempDir,
+} from "./helpers.ts";
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 const SECOND = 1_000_000;
@@ -160,6 +168,76 @@ Deno.test("match counts cover the whole session, per filter, and follow a growin
     assert.deepEqual(
       await countTimelineMatches("none", blocked, { baseDir: dir }),
       { found: false, matching: 0, total: 0 },
+    );
+  });
+});
+
+Deno.test("series of a rotated session cover every segment, as the same bytes in one file", async () => {
+  const text = sessionLines("rs", 1200);
+  await withRotatedAndReference("rs", text, 16 * 1024, async (rotated, reference) => {
+    for (const bucketMs of [undefined, 60_000]) {
+      const got = await getExecutionSeries("rs", { baseDir: rotated, bucketMs });
+      const want = await getExecutionSeries("rs", { baseDir: reference, bucketMs });
+      assert.equal(got.totals.events, 1200);
+      assert.deepEqual(got, want);
+    }
+  });
+});
+
+Deno.test("series and match counts read on across a rotation: nothing lost, nothing twice", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    const blocked = parseTimelineQuery({ blocked: "1" });
+    await append(path, sessionLines("s", 40));
+    assert.equal((await getExecutionSeries("s", { baseDir: dir })).totals.events, 40);
+    assert.deepEqual(await countTimelineMatches("s", blocked, { baseDir: dir }), {
+      found: true,
+      matching: 3,
+      total: 40,
+    });
+    // What was read is in a compressed segment now; new events go to a new active file.
+    await rotateNow(dir, "s");
+    await append(path, sessionLines("s", 8, 40));
+    const series = await getExecutionSeries("s", { baseDir: dir });
+    assert.equal(series.totals.events, 48);
+    assert.equal(sum(Object.values(series.kinds).flat()), 48);
+    assert.deepEqual(await countTimelineMatches("s", blocked, { baseDir: dir }), {
+      found: true,
+      matching: 4,
+      total: 48,
+    });
+    // A cold read of the rotated session agrees.
+    clearSeriesCache();
+    assert.equal((await getExecutionSeries("s", { baseDir: dir })).totals.events, 48);
+  });
+});
+
+Deno.test("match counts of a rotated session cover every segment, per filter", async () => {
+  const text = sessionLines("rm", 1200);
+  await withRotatedAndReference("rm", text, 16 * 1024, async (rotated, reference) => {
+    for (
+      const query of [
+        parseTimelineQuery({ blocked: "1" }),
+        parseTimelineQuery({ kinds: ["fill"], symbol: "eth", symbolMatch: "prefix" }),
+      ]
+    ) {
+      const got = await countTimelineMatches("rm", query, { baseDir: rotated });
+      assert.equal(got.total, 1200);
+      assert.deepEqual(got, await countTimelineMatches("rm", query, { baseDir: reference }));
+    }
+  });
+});
+
+Deno.test("series and match counts read a whole-session archive", async () => {
+  await withTempDir(async (dir) => {
+    const { gzipSync } = await import("node:zlib");
+    await Deno.writeFile(`${dir}/old.jsonl.gz`, gzipSync(sessionLines("old", 40)));
+    const series = await getExecutionSeries("old", { baseDir: dir });
+    assert.equal(series.found, true);
+    assert.equal(series.totals.events, 40);
+    assert.deepEqual(
+      await countTimelineMatches("old", parseTimelineQuery({ blocked: "1" }), { baseDir: dir }),
+      { found: true, matching: 3, total: 40 },
     );
   });
 });

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { ActivityWindowReader } from "../../ops/activity_window.ts";
 import { scanLogRoot } from "../../ops/log_root_inventory.ts";
+import { readSegmentManifest, segmentDir } from "../../execution/telemetry/segments.ts";
+import { rotateNow, writeRotatedSession } from "../live/helpers.ts";
 import {
   decisions,
   errorEvent,
@@ -129,5 +131,64 @@ Deno.test("an old archive is not decompressed", async () => {
     await setMtime(`${root}/old.jsonl.gz`, t - 60 * MINUTE);
     const counts = await readAll(root, new ActivityWindowReader(), t - 15 * MINUTE);
     assert.equal((counts.old as { events: number }).events, 0);
+  });
+});
+
+Deno.test("after a rotation the window reads on from where it stopped, not the closed segment again", async () => {
+  await withRoot(async (root) => {
+    const t = now();
+    await writeSession(root, "s1", decisions("s1", t - 2 * MINUTE, 3, 1));
+    const reader = new ActivityWindowReader();
+    await readAll(root, reader, t - 15 * MINUTE);
+    await rotateNow(root, "s1");
+    // The closed segment is unreadable now: a read that went back into it would miss its events.
+    const manifest = (await readSegmentManifest(root, "s1"))!;
+    const gz = `${segmentDir(root, "s1")}/${manifest.segments[0].file}`;
+    Deno.writeFileSync(gz, new Uint8Array(Deno.statSync(gz).size));
+    const line = intent("s1", t - MINUTE);
+    await writeSession(root, "s1", line);
+    const before = reader.bytesRead;
+    const counts = (await readAll(root, reader, t - 15 * MINUTE)).s1 as {
+      intents: number;
+      blocked: number;
+    };
+    assert.deepEqual([counts.intents, counts.blocked], [4, 1]);
+    assert.equal(reader.bytesRead - before, new TextEncoder().encode(line).length);
+  });
+});
+
+Deno.test("a rotated session's window goes back into its segments, as the same bytes in one file", async () => {
+  await withRoot(async (root) => {
+    const t = now();
+    const text = decisions("r", t - 30 * MINUTE, 40, 10) + decisions("r", t - 5 * MINUTE, 30, 7) +
+      errorEvent("r", t - 4 * MINUTE);
+    await writeRotatedSession(`${root}/rotated`, text, 4096);
+    await Deno.mkdir(`${root}/reference`);
+    await writeSession(`${root}/reference`, "r", text);
+    const reader = new ActivityWindowReader();
+    const got = (await readAll(`${root}/rotated`, reader, t - 15 * MINUTE)).r;
+    assert.deepEqual(got, (await readAll(`${root}/reference`, reader, t - 15 * MINUTE)).r);
+    assert.deepEqual(got, {
+      events: 61,
+      intents: 30,
+      blocked: 7,
+      errors: 1,
+      dropped: 0,
+      partial: false,
+    });
+  });
+});
+
+Deno.test("a session left with closed segments only is read from them", async () => {
+  await withRoot(async (root) => {
+    const t = now();
+    await writeSession(root, "s1", decisions("s1", t - 2 * MINUTE, 3, 2));
+    await rotateNow(root, "s1");
+    await Deno.remove(`${root}/s1.jsonl`);
+    const counts = (await readAll(root, new ActivityWindowReader(), t - 15 * MINUTE)).s1 as {
+      intents: number;
+      blocked: number;
+    };
+    assert.deepEqual([counts.intents, counts.blocked], [3, 2]);
   });
 });

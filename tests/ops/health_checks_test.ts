@@ -168,6 +168,7 @@ Deno.test("telemetry_dropped: 1 dropped event warns, 100 are critical; 0 as a th
 
 function session(id: string, mtime: number | null): SessionFacts {
   return {
+    root: ".",
     session_id: id,
     active: mtime === null ? null : { path: `${id}.jsonl`, size: 1, mtime_ms: mtime },
     archive: null,

@@ -3,6 +3,8 @@ import { gzipSync } from "node:zlib";
 import { emptySegmentManifest, writeSegmentManifest } from "../../execution/telemetry/segments.ts";
 import { scanLogRoot } from "../../ops/log_root_inventory.ts";
 import { DAY, intent, NOW, setMtime, withRoot, writeSession } from "./helpers.ts";
+import { segmentDir } from "../../execution/telemetry/segments.ts";
+import { rotateNow } from "../live/helpers.ts";
 
 Deno.test("a missing log root is an empty inventory", async () => {
   await withRoot(async (root) => {
@@ -114,5 +116,29 @@ Deno.test("an unreadable manifest is reported and the directory listing is used"
     const s1 = inventory.sessions[0];
     assert.match(s1.manifest_problem ?? "", /not JSON/);
     assert.equal(s1.segments.length, 1);
+  });
+});
+
+Deno.test("a segment being compressed is one segment, at its logical place, both files on disk", async () => {
+  await withRoot(async (root) => {
+    const first = intent("s1", NOW).repeat(3);
+    await writeSession(root, "s1", first);
+    await rotateNow(root, "s1");
+    await writeSession(root, "s1", intent("s1", NOW));
+    await rotateNow(root, "s1");
+    // Segment 2's plain copy is still beside its .gz (compaction between its rename and removal).
+    const dir = segmentDir(root, "s1");
+    await Deno.writeTextFile(`${dir}/000002.jsonl`, intent("s1", NOW));
+    const inventory = await scanLogRoot(root);
+    const s1 = inventory.sessions.find((s) => s.session_id === "s1")!;
+    const size = new TextEncoder().encode(first).length;
+    assert.deepEqual(
+      s1.segments.map((s) => [s.index, s.compressed, s.start_offset, s.bytes]),
+      [[1, true, 0, size], [2, true, size, new TextEncoder().encode(intent("s1", NOW)).length]],
+    );
+    let onDisk = Deno.statSync(`${root}/s1.jsonl`).size;
+    for (const entry of Deno.readDirSync(dir)) onDisk += Deno.statSync(`${dir}/${entry.name}`).size;
+    assert.equal(s1.bytes, onDisk, "every file counts on disk, the plain copy too");
+    assert.equal(s1.root, root);
   });
 });

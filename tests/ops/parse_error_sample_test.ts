@@ -3,6 +3,8 @@ import { gzipSync } from "node:zlib";
 import { scanLogRoot } from "../../ops/log_root_inventory.ts";
 import { SAMPLED_LINES_PER_FILE, sampleParseErrors } from "../../ops/parse_error_sample.ts";
 import { DAY, intent, NOW, setMtime, withRoot, writeSession } from "./helpers.ts";
+import { readSegmentManifest, segmentDir } from "../../execution/telemetry/segments.ts";
+import { rotateNow } from "../live/helpers.ts";
 
 Deno.test("blank lines are neither valid nor invalid; garbage and non-objects are invalid", async () => {
   await withRoot(async (root) => {
@@ -54,5 +56,29 @@ Deno.test("a compressed file that cannot be decompressed is reported, not fatal"
     await Deno.writeFile(`${root}/bad.jsonl.gz`, new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
     const sample = await sampleParseErrors(await scanLogRoot(root));
     assert.equal(sample.unreadable.length, 1);
+  });
+});
+
+Deno.test("a compressed segment is sampled from its newest lines, through its gzip members", async () => {
+  await withRoot(async (root) => {
+    // Old garbage at the start of what becomes a compressed segment, then more valid lines.
+    await writeSession(root, "s1", "garbage\n".repeat(10) + intent("s1", NOW).repeat(1500));
+    await rotateNow(root, "s1");
+    const sample = await sampleParseErrors(await scanLogRoot(root));
+    assert.deepEqual([sample.files, sample.lines, sample.invalid], [2, SAMPLED_LINES_PER_FILE, 0]);
+  });
+});
+
+Deno.test("a segment being compressed (its plain copy still beside it) is sampled once", async () => {
+  await withRoot(async (root) => {
+    await writeSession(root, "s1", intent("s1", NOW) + "bad\n");
+    await rotateNow(root, "s1");
+    const manifest = (await readSegmentManifest(root, "s1"))!;
+    const dir = segmentDir(root, "s1");
+    await Deno.writeTextFile(`${dir}/000001.jsonl`, intent("s1", NOW) + "bad\n");
+    assert.ok(manifest.segments[0].file.endsWith(".gz"));
+    const sample = await sampleParseErrors(await scanLogRoot(root));
+    // The active file (empty) and the segment: its two lines once.
+    assert.deepEqual([sample.files, sample.lines, sample.invalid], [2, 2, 1]);
   });
 });

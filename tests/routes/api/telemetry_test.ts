@@ -129,3 +129,17 @@ Deno.test("/api/telemetry refuses a bad limit, format, session id or cursor, and
     assert.equal((await missing.json()).detail, "Session log not found: zzz");
   });
 });
+
+Deno.test("/api/telemetry answers for a session without an active file: rotated or archived", async () => {
+  await withLogDir(async (dir) => {
+    const { gzipSync } = await import("node:zlib");
+    const text = demoEvents("old", 10).map((e) => JSON.stringify(e) + "\n").join("");
+    await Deno.writeFile(`${dir}/old.jsonl.gz`, gzipSync(text));
+    const res = await createApp({ logDir: dir }).request("/api/telemetry?session_id=old&type=fill");
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).summary.total_events, 2, "the fills of ten events");
+    const missing = await createApp({ logDir: dir }).request("/api/telemetry?session_id=none");
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+  });
+});

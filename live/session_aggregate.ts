@@ -1,0 +1,363 @@
+/**
+ * Running aggregates over whole sessions, brought up to date from where they
+ * stopped: the one incremental mechanism behind the summary, the series, the
+ * match counts, the sessions index's activity and the `/metrics` counts.
+ *
+ * An aggregate is a {@linkcode ScanSink} fed the session's events in order,
+ * over its logical byte stream (closed segments in index order, then the
+ * active file; or a whole-session archive; see `session_view.ts`). Its
+ * `consumed` is a logical offset, so a rotation costs nothing: the bytes
+ * already counted stay counted wherever they moved, and reading goes on from
+ * the same offset through the segment that holds it, then the newer parts.
+ * Each part is read once:
+ *
+ * - a closed segment reached at its start counts through the summary its
+ *   manifest holds, for aggregates that can take one (summary states),
+ *   without being decompressed; otherwise it is read once (one gzip member
+ *   at a time);
+ * - the active file is read incrementally: only the bytes appended since;
+ * - a plain range of 32 MiB or more is read on two cores (a worker reads the
+ *   second half) by aggregates that can merge summary states.
+ *
+ * Before reading on, the position is checked (see `session_position.ts`): a
+ * session truncated, rewritten in place or replaced is read again from its
+ * start (`restarted`). Updates of one aggregate are serialised, so no line
+ * counts twice. Internal: not part of the public API.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { readInto, type ScanSink, SummaryState } from "../execution/wire/summary_state.ts";
+import type { PositionalReader } from "../execution/wire/positional_reader.ts";
+import { RegularFile } from "../execution/wire/regular_file.ts";
+import { readAt } from "./backward_lines.ts";
+import { openSessionView, type SessionPart, type SessionView } from "./session_view.ts";
+import { continuesFrom, markPosition, type SessionMark } from "./session_position.ts";
+
+/** Plain ranges at least this large are read on two cores (when the aggregate can merge halves). */
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+/** How far from the middle of a range a line boundary is looked for. */
+const SPLIT_WINDOW_BYTES = 2 * 1024 * 1024;
+/** Parsed segment summaries kept (shared by every aggregate that takes them). */
+const SEGMENT_SUMMARY_ENTRIES = 1024;
+
+/**
+ * One up-to-date read of a session's aggregate.
+ *
+ * @example
+ * ```ts ignore
+ * await aggregates.read("logs/execution", "demo", (read) => {
+ *   if (read !== null) console.log(read.sink.totalLines, read.size, read.torn, read.restarted);
+ * });
+ * ```
+ */
+export interface AggregateRead<S extends ScanSink> {
+  /** The aggregate, up to date with every complete line of the session. */
+  sink: S;
+  /** The session's logical size now (every segment, uncompressed, and the active file). */
+  size: number;
+  /** Whether an incomplete line follows the last complete one (not counted yet). */
+  torn: boolean;
+  /**
+   * Whether the aggregate was thrown away and the session read from its start
+   * because it was truncated, rewritten or replaced (a session seen for the
+   * first time is not "restarted").
+   */
+  restarted: boolean;
+}
+
+/**
+ * Options of {@linkcode SessionAggregates}.
+ *
+ * @example
+ * ```ts ignore
+ * const options: SessionAggregatesOptions<SummaryState> = {
+ *   create: () => new SummaryState(),
+ *   capacity: 64,
+ *   mergeSummary: (sink, part) => sink.absorb(part),
+ * };
+ * ```
+ */
+export interface SessionAggregatesOptions<S extends ScanSink> {
+  /** A new, empty aggregate. */
+  create: () => S;
+  /** Most aggregates kept; the least recently read is forgotten beyond it. */
+  capacity: number;
+  /**
+   * Add the summary state of the part of the session that directly follows
+   * what `sink` covers (a closed segment's manifest summary, or the second
+   * half of a split read). Absent: segments are read, never summarised.
+   */
+  mergeSummary?: (sink: S, part: SummaryState) => void;
+}
+
+/** Parsed manifest summaries by segment file and checksum: a closed segment never changes. */
+const segmentSummaries = new Map<string, SummaryState>();
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
+  map.delete(key);
+  map.set(key, value); // most recently used last
+  if (map.size > limit) map.delete(map.keys().next().value!);
+}
+
+/** The summary state a closed segment's manifest holds, or `null` (none yet, or unusable). */
+function segmentSummary(part: SessionPart): SummaryState | null {
+  const entry = part.segment?.entry ?? null;
+  if (entry === null || entry.summary === null || entry.sha256 === null) return null;
+  const key = `${part.segment!.path}\0${entry.sha256}`;
+  let state = segmentSummaries.get(key);
+  if (state === undefined) {
+    try {
+      state = SummaryState.fromJSON(entry.summary);
+    } catch {
+      return null; // an unusable summary: the segment is read instead
+    }
+  }
+  remember(segmentSummaries, key, state, SEGMENT_SUMMARY_ENTRIES);
+  return state;
+}
+
+/**
+ * Forget every parsed segment summary (the next cold aggregate parses the
+ * manifests' summaries again).
+ *
+ * @example
+ * ```ts ignore
+ * clearSegmentSummaries();
+ * ```
+ */
+export function clearSegmentSummaries(): void {
+  segmentSummaries.clear();
+}
+
+/** `source` with positions shifted: logical offset `start + p` reads its byte `p`. */
+function shifted(source: PositionalReader, start: number): PositionalReader {
+  return { read: (position, into) => source.read(position - start, into) };
+}
+
+interface Entry<S extends ScanSink> {
+  sink: S;
+  /** What held `sink.consumed` at the last read. */
+  mark: SessionMark;
+}
+
+/**
+ * Running aggregates per session (one per `variant`, e.g. per filter), each
+ * brought up to date on request; see the module documentation.
+ *
+ * @example
+ * ```ts ignore
+ * import { SummaryState } from "../execution/wire/summary_state.ts";
+ * const counts = new SessionAggregates({ create: () => new SummaryState(), capacity: 16 });
+ * const events = await counts.read("logs/execution", "demo", (r) => r?.sink.validEvents ?? 0);
+ * ```
+ */
+export class SessionAggregates<S extends ScanSink> {
+  readonly #create: () => S;
+  readonly #capacity: number;
+  readonly #merge: ((sink: S, part: SummaryState) => void) | null;
+  readonly #entries = new Map<string, Entry<S>>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  #bytesRead = 0;
+
+  /** An empty set of aggregates; see {@linkcode SessionAggregatesOptions}. */
+  constructor(options: SessionAggregatesOptions<S>) {
+    this.#create = options.create;
+    this.#capacity = options.capacity;
+    this.#merge = options.mergeSummary ?? null;
+  }
+
+  /** Session bytes read so far (closed segments summarised from their manifest are not read). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /**
+   * Bring the aggregate of `sessionId` in `baseDir` (the one of `variant`,
+   * made by `create` when new) up to date, and give it to `use` (`null` when
+   * the session does not exist) before any other read of it can change it;
+   * returns what `use` returns. Throws `InvalidSessionIdError` for an invalid id.
+   */
+  async read<T>(
+    baseDir: string,
+    sessionId: string,
+    use: (read: AggregateRead<S> | null) => T,
+    variant = "",
+    create: () => S = this.#create,
+  ): Promise<T> {
+    const key = `${resolve(baseDir)}\0${sessionId}\0${variant}`;
+    const step = async (): Promise<T> => use(await this.#update(baseDir, sessionId, key, create));
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const run = previous.then(step, step);
+    const settled = run.then(() => undefined, () => undefined);
+    this.#locks.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(key) === settled) this.#locks.delete(key);
+    }
+  }
+
+  /** Forget the aggregate of `sessionId` in `baseDir` (of `variant`). */
+  delete(baseDir: string, sessionId: string, variant = ""): void {
+    this.#entries.delete(`${resolve(baseDir)}\0${sessionId}\0${variant}`);
+  }
+
+  /** Forget every aggregate (the next read of each session starts from its beginning). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  async #update(
+    baseDir: string,
+    sessionId: string,
+    key: string,
+    create: () => S,
+  ): Promise<AggregateRead<S> | null> {
+    using view = await openSessionView(baseDir, sessionId);
+    if (!view.found) {
+      this.#entries.delete(key);
+      return null;
+    }
+    let entry = this.#entries.get(key);
+    let restarted = false;
+    if (entry !== undefined && !(await continuesFrom(view, entry.mark, entry.sink.consumed))) {
+      entry = undefined; // truncated, rewritten or replaced: read from the start
+      restarted = true;
+    }
+    const sink = entry?.sink ?? create();
+    let torn: boolean;
+    try {
+      torn = await this.#readOn(view, sink);
+    } catch (err) {
+      // Read in part (an unreadable segment): the next read starts from a clean aggregate.
+      this.#entries.delete(key);
+      throw err;
+    }
+    entry = { sink, mark: await markPosition(view, sink.consumed) };
+    remember(this.#entries, key, entry, this.#capacity);
+    return { sink, size: view.end, torn, restarted };
+  }
+
+  /** Feed `sink` every complete line of `view` after its position; true when a torn tail follows. */
+  async #readOn(view: SessionView, sink: S): Promise<boolean> {
+    let torn = false;
+    const last = view.parts.at(-1);
+    for (const part of view.parts) {
+      const end = part.start + part.size;
+      if (end <= sink.consumed) continue;
+      // Bytes before this part that are gone (retention) or were never there (damage): skipped.
+      if (sink.consumed < part.start) sink.consumed = part.start;
+      if (this.#merge !== null && part.kind === "segment" && sink.consumed === part.start) {
+        const summary = segmentSummary(part);
+        if (summary !== null) {
+          this.#merge(sink, summary);
+          sink.consumed = end;
+          continue;
+        }
+      }
+      const from = sink.consumed;
+      const tornHere = await this.#readPart(view, part, sink);
+      this.#bytesRead += sink.consumed - from;
+      // Only the active file is being written: a closed part or an archive ends torn only when
+      // damaged, and its fragment is never completed.
+      if (part === last && part.kind === "active") torn = tornHere;
+    }
+    return torn;
+  }
+
+  /** Read `part` from `sink.consumed` to its end into `sink`. */
+  async #readPart(view: SessionView, part: SessionPart, sink: S): Promise<boolean> {
+    const end = part.start + part.size;
+    if (this.#merge !== null && end - sink.consumed >= PARALLEL_MIN_BYTES) {
+      const plain = part.kind === "active"
+        ? view.active
+        : part.segment !== null && !part.segment.compressed
+        ? RegularFile.open(part.segment.path)
+        : null;
+      if (plain !== null) {
+        try {
+          return await readSplit(plain, part.start, sink, end, this.#merge);
+        } finally {
+          if (plain !== view.active) plain.close();
+        }
+      }
+    }
+    const reader = view.openPart(part);
+    if (reader === null) return false; // deleted since the layout was read: its bytes are gone
+    try {
+      return await readInto(shifted(reader, part.start), sink, end);
+    } finally {
+      reader.close();
+    }
+  }
+}
+
+/** What the worker posts back. */
+type HalfResult = { ok: true; state: Record<string, unknown>; torn: boolean } | {
+  ok: false;
+  error: string;
+};
+
+/** Read `[start, end)` of `file` in a worker (which checks it is the same file). */
+function readHalfInWorker(file: RegularFile, start: number, end: number): Promise<HalfResult> {
+  const { ino, dev } = file.stat();
+  return new Promise((resolveHalf) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./summary_worker.ts", import.meta.url), { type: "module" });
+    } catch (err) {
+      resolveHalf({ ok: false, error: String(err) });
+      return;
+    }
+    worker.onmessage = (event: MessageEvent<HalfResult>) => {
+      worker.terminate();
+      resolveHalf(event.data);
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      worker.terminate();
+      resolveHalf({ ok: false, error: event.message });
+    };
+    worker.postMessage({ path: resolve(file.path), start, end, ino, dev });
+  });
+}
+
+/**
+ * HOT PATH of a cold read: the first half of the plain range (the file
+ * starting at logical `start`, from `sink.consumed` to `end`) is read here
+ * while a worker reads the second half on the other core; the halves then
+ * combine. Falls back to one thread when no line boundary is near the middle
+ * or the worker cannot run.
+ */
+async function readSplit<S extends ScanSink>(
+  file: RegularFile,
+  start: number,
+  sink: S,
+  end: number,
+  merge: (sink: S, part: SummaryState) => void,
+): Promise<boolean> {
+  const logical = shifted(file, start);
+  const from = sink.consumed - start;
+  const size = end - start;
+  const middle = from + Math.floor((size - from) / 2);
+  const window = await readAt(file, middle, Math.min(SPLIT_WINDOW_BYTES, size - middle));
+  const nl = window.indexOf(0x0a);
+  if (nl === -1 || middle + nl + 1 >= size) return await readInto(logical, sink, end);
+  const split = middle + nl + 1;
+  const second = readHalfInWorker(file, split, size);
+  await readInto(logical, sink, start + split);
+  const half = await second;
+  if (!half.ok) return await readInto(logical, sink, end);
+  let later: SummaryState;
+  try {
+    later = SummaryState.fromJSON(half.state);
+  } catch {
+    return await readInto(logical, sink, end);
+  }
+  merge(sink, later);
+  // The worker's position is within the file; the aggregate's is logical.
+  sink.consumed = start + later.consumed;
+  // What the worker saw of a torn tail is not remembered here: it is read again once.
+  return half.torn;
+}
