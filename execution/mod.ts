@@ -9,6 +9,7 @@ export * from "./session_id.ts";
 export * from "./event_kinds.ts";
 export * from "./wire_time.ts";
 export * from "./log_root.ts";
+export * from "./atomic_file.ts";
 export * from "./events.ts";
 export * from "./wire/mod.ts";
 export * from "./emitters.ts";

@@ -15,7 +15,8 @@
  */
 import { join } from "node:path";
 import { isValidHostId } from "../execution/fleet/host_id.ts";
-import { FLEET_STATE_DIR, writeFileAtomicSync } from "../execution/fleet/ship_checkpoint.ts";
+import { FLEET_STATE_DIR } from "../execution/fleet/ship_checkpoint.ts";
+import { writeFileAtomicSync } from "../execution/atomic_file.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
 import { parseShipStatus, type ShipStatus } from "./ship_status.ts";
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../execution/atomic_file.ts";
 
 /** Largest state file read (far beyond 14 days of notifications or 90 days of snapshots). */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
@@ -203,32 +203,7 @@ export async function rewriteJsonl(path: string, records: readonly unknown[]): P
  */
 export async function rewriteLines(path: string, lines: readonly string[]): Promise<void> {
   await refuseLink(path);
-  const dir = dirname(path);
-  const temporary = join(dir, `.${crypto.randomUUID()}.tmp`);
-  const bytes = encoder.encode(lines.map((l) => l + "\n").join(""));
-  try {
-    const file = await Deno.open(temporary, { write: true, createNew: true, mode: 0o644 });
-    try {
-      for (let written = 0; written < bytes.length;) {
-        written += await file.write(bytes.subarray(written));
-      }
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(temporary, path);
-  } catch (err) {
-    await Deno.remove(temporary).catch(() => {});
-    throw err;
-  }
-  try {
-    const handle = await Deno.open(dir, { read: true });
-    try {
-      await handle.sync();
-    } finally {
-      handle.close();
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is atomic all the same.
-  }
+  await writeFileAtomic(path, lines.map((l) => l + "\n").join(""), {
+    temporaryName: () => `.${crypto.randomUUID()}.tmp`,
+  });
 }

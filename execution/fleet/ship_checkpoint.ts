@@ -19,7 +19,8 @@
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
 import { gunzipSync } from "node:zlib";
-import { readSessionLayoutSync, syncDirectory } from "../telemetry/segments.ts";
+import { readSessionLayoutSync } from "../telemetry/segments.ts";
+import { writeFileAtomicSync } from "../atomic_file.ts";
 import { isValidHostId } from "./host_id.ts";
 import { formatLineKey, type LineKey, parseLineKey } from "./line_key.ts";
 
@@ -157,44 +158,6 @@ function readStateFile(path: string): string | null {
   if (!info.isFile) throw new ShipStateError(`${path} is not a regular file`);
   if (info.size > MAX_STATE_BYTES) throw new ShipStateError(`${path} is too large`);
   return Deno.readTextFileSync(path);
-}
-
-/**
- * Write `text` to `path` atomically and durably: a temporary file beside it,
- * fsync, rename, fsync of the directory.
- *
- * @example
- * ```ts
- * import { writeFileAtomicSync } from "@peak-trade/execution";
- * await Deno.mkdir("logs/execution", { recursive: true });
- * writeFileAtomicSync("logs/execution/example.json", "{}\n");
- * ```
- */
-export function writeFileAtomicSync(path: string, text: string): void {
-  const dir = join(path, "..");
-  Deno.mkdirSync(dir, { recursive: true });
-  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    const file = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o644 });
-    try {
-      const bytes = new TextEncoder().encode(text);
-      for (let written = 0; written < bytes.length;) {
-        written += file.writeSync(bytes.subarray(written));
-      }
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    Deno.renameSync(temporary, path);
-  } catch (err) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // never created, or already renamed
-    }
-    throw err;
-  }
-  syncDirectory(dir);
 }
 
 /**

@@ -15,10 +15,10 @@ import {
   type SegmentEntry,
   segmentFileName,
   type SessionLayout,
-  syncDirectory,
   updateSegmentManifestSync,
   withSegmentEntry,
 } from "./segments.ts";
+import { syncDirectory } from "../atomic_file.ts";
 import { crashPoint } from "./crash_points.ts";
 import { countLinesSync, type ReadAtSync, readSegmentBounds } from "./segment_bounds.ts";
 import { RegularFile } from "../wire/regular_file.ts";

@@ -33,12 +33,12 @@ import {
   type SegmentManifest,
   SegmentManifestError,
   type SegmentMember,
-  syncDirectory,
   TEMPORARY_SUFFIX,
   updateSegmentManifest,
   updateSegmentManifestSync,
   withSegmentEntry,
 } from "./segments.ts";
+import { syncDirectory } from "../atomic_file.ts";
 import { crashPoint } from "./crash_points.ts";
 import { describePlainSegment } from "./rotation.ts";
 import { addCompleteLines, SummaryState } from "../wire/summary_state.ts";

@@ -19,9 +19,9 @@ import {
   readSegmentManifestSync,
   segmentDir,
   segmentFileName,
-  syncDirectory,
   updateSegmentManifestSync,
 } from "./segments.ts";
+import { syncDirectory } from "../atomic_file.ts";
 import { whileNotCompacting } from "./segment_compaction.ts";
 
 /** Why a closed segment was not removed (nothing was changed). */

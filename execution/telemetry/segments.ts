@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { writeFileAtomicSync } from "../atomic_file.ts";
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
 import { readRegularFile, readRegularTextFile } from "../wire/regular_file.ts";
@@ -497,55 +498,11 @@ export function writeSegmentManifestSync(
   manifest: SegmentManifest,
   crashPointName = "manifest-write",
 ): void {
-  const dir = segmentDir(baseDir, manifest.session_id);
-  Deno.mkdirSync(dir, { recursive: true });
-  const path = join(dir, MANIFEST_NAME);
-  const temporary = join(dir, `${MANIFEST_NAME}.${crypto.randomUUID()}${TEMPORARY_SUFFIX}`);
-  try {
-    const file = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o644 });
-    try {
-      const bytes = new TextEncoder().encode(serializeSegmentManifest(manifest));
-      for (let written = 0; written < bytes.length;) {
-        written += file.writeSync(bytes.subarray(written));
-      }
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    crashPoint(crashPointName);
-    Deno.renameSync(temporary, path);
-  } catch (err) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // never created, or already renamed
-    }
-    throw err;
-  }
-  syncDirectory(dir);
-}
-
-/**
- * fsync a directory so a rename in it survives a power loss (best effort
- * where a directory cannot be opened or synced; the rename itself is atomic).
- *
- * @example
- * ```ts
- * import { syncDirectory } from "@peak-trade/execution";
- * syncDirectory("logs/execution");
- * ```
- */
-export function syncDirectory(dir: string): void {
-  try {
-    const handle = Deno.openSync(dir, { read: true });
-    try {
-      handle.syncSync();
-    } finally {
-      handle.close();
-    }
-  } catch {
-    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
-  }
+  const path = join(segmentDir(baseDir, manifest.session_id), MANIFEST_NAME);
+  writeFileAtomicSync(path, serializeSegmentManifest(manifest), {
+    temporaryName: (name) => `${name}.${crypto.randomUUID()}${TEMPORARY_SUFFIX}`,
+    beforeRename: () => crashPoint(crashPointName),
+  });
 }
 
 /** The lock file every manifest change holds (a manifest is replaced by rename, so it cannot be locked itself). */

@@ -32,9 +32,9 @@ import {
   readSessionLayoutSync,
   segmentFileName,
   SEGMENTS_DIR_NAME,
-  syncDirectory,
   updateSegmentManifest,
 } from "../../execution/telemetry/segments.ts";
+import { syncDirectory } from "../../execution/atomic_file.ts";
 import type { RetentionFile } from "./inventory.ts";
 import { writeLastRetentionRun } from "./last_run_marker.ts";
 import type { RetentionAction, RetentionPlan } from "./plan.ts";

@@ -19,7 +19,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { syncDirectory } from "../../execution/telemetry/segments.ts";
+import { syncDirectory } from "../../execution/atomic_file.ts";
 import { gunzipChunks } from "../../live/gzip_readers.ts";
 
 /** Runs the commit step of a compression holding the session's write lock. */
