@@ -328,7 +328,9 @@ function putRaw(buffer: LineBuffer, at: number, json: string): number {
  * The bytes are exactly those of `JSON.stringify` of the event with its keys
  * in wire order (non-finite numbers become `null`, extra payload keys are
  * kept in their order, a payload that is not an object is written `{}`). A
- * payload that cannot be serialised (a `bigint`, a cycle) throws.
+ * payload that cannot be serialised (a `bigint`, a cycle) throws. A `ts` that
+ * is not a string is written as the wire timestamp of `micros` (epoch
+ * microseconds), or of now when `micros` is NaN.
  *
  * HOT PATH (once per emit()): known keys and the envelope are copied as
  * prepared bytes, strings and numbers written by `json_bytes.ts`; only
@@ -336,23 +338,71 @@ function putRaw(buffer: LineBuffer, at: number, json: string): number {
  */
 function writeLinePrefix(
   buffer: LineBuffer,
-  event: ExecutionEvent,
+  ts: unknown,
+  micros: number,
+  session: unknown,
+  symbol: unknown,
+  mode: unknown,
+  kind: unknown,
+  payload: unknown,
   envelopes: EnvelopeCache,
 ): number {
-  const ts = event.ts;
-  const tsText = typeof ts === "string" ? ts : formatWireTimestamp(nowEpochMicros());
-  const envelope = envelopes.get(text(event.session_id), text(event.symbol), text(event.mode));
-  let at = buffer.room(buffer.end, TS_KEY.length + stringBound(tsText) + envelope.length);
-  const bytes = buffer.bytes;
-  at = writeJsonString(bytes, copy(bytes, at, TS_KEY), tsText);
-  at = copy(bytes, at, envelope);
-  const kindText = text(event.kind);
+  const envelope = envelopes.get(text(session), text(symbol), text(mode));
+  let at: number;
+  if (typeof ts === "string") {
+    at = buffer.room(buffer.end, TS_KEY.length + stringBound(ts) + envelope.length);
+    const bytes = buffer.bytes;
+    at = writeJsonString(bytes, copy(bytes, at, TS_KEY), ts);
+    at = copy(bytes, at, envelope);
+  } else {
+    at = buffer.room(buffer.end, TS_KEY.length + WIRE_TIMESTAMP_BYTES + envelope.length);
+    const bytes = buffer.bytes;
+    at = writeWireTimestamp(
+      bytes,
+      copy(bytes, at, TS_KEY),
+      micros === micros ? micros : nowEpochMicros(),
+    );
+    at = copy(bytes, at, envelope);
+  }
+  const kindText = text(kind);
   return writePayload(
     buffer,
     at,
-    event.payload,
+    payload,
     KIND_LAYOUTS.get(kindText) ?? kindLayout(kindText, [], null),
   );
+}
+
+/** Bytes of a quoted wire timestamp. */
+const WIRE_TIMESTAMP_BYTES = 34;
+const TIMESTAMP_END = bytesOf('+00:00"');
+/** The quoted date and time up to the `.` of the second last written (one second's events share it). */
+let timestampSecond = Number.NaN;
+let timestampPrefix: Uint8Array = new Uint8Array(0);
+
+/**
+ * `"<wire timestamp>"` of epoch microseconds, as `formatWireTimestamp`
+ * writes it: the date and time are formatted once per second, the six
+ * fractional digits written as bytes.
+ */
+function writeWireTimestamp(bytes: Uint8Array, at: number, micros: number): number {
+  const whole = Math.floor(micros);
+  const second = Math.floor(whole / 1_000_000);
+  if (second !== timestampSecond) {
+    const formatted = formatWireTimestamp(second * 1_000_000);
+    timestampSecond = second;
+    timestampPrefix = bytesOf(`"${formatted.slice(0, formatted.length - 12)}`);
+  }
+  at = copy(bytes, at, timestampPrefix);
+  const fraction = whole - second * 1_000_000;
+  // Six digits, zero-padded, written right to left in integer arithmetic.
+  let rest = fraction | 0;
+  for (let i = 5; i >= 0; i--) {
+    const next = (rest / 10) | 0;
+    bytes[at + i] = 0x30 + rest - next * 10;
+    rest = next;
+  }
+  return copy(bytes, at + 6, TIMESTAMP_END);
 }
 
 /**
@@ -445,7 +495,41 @@ export function writeEventLine(
   seq: number,
   envelopes: EnvelopeCache,
 ): number {
-  let at = writeLinePrefix(buffer, event, envelopes);
+  const at = writeLinePrefix(
+    buffer,
+    event.ts,
+    Number.NaN,
+    event.session_id,
+    event.symbol,
+    event.mode,
+    event.kind,
+    event.payload,
+    envelopes,
+  );
+  return writeSeq(buffer, at, seq);
+}
+
+/**
+ * {@linkcode writeEventLine} of an event given as its fields, its time in
+ * epoch microseconds (the pipeline's fast path, see `timed_emit.ts`): the
+ * bytes are those of the event with `ts: formatWireTimestamp(micros)`.
+ */
+export function writeTimedEventLine(
+  buffer: LineBuffer,
+  micros: number,
+  session: string,
+  symbol: string,
+  mode: string,
+  kind: string,
+  payload: Record<string, unknown>,
+  seq: number,
+  envelopes: EnvelopeCache,
+): number {
+  const at = writeLinePrefix(buffer, null, micros, session, symbol, mode, kind, payload, envelopes);
+  return writeSeq(buffer, at, seq);
+}
+
+function writeSeq(buffer: LineBuffer, at: number, seq: number): number {
   at = buffer.room(at, SEQ_BOUND);
   const bytes = buffer.bytes;
   at = writeUnsigned(bytes, at, seq);
@@ -479,7 +563,17 @@ const scratchEnvelopes = new EnvelopeCache();
  * ```
  */
 export function encodeEventLinePrefix(event: ExecutionEvent): string {
-  const end = writeLinePrefix(scratch, event, scratchEnvelopes);
+  const end = writeLinePrefix(
+    scratch,
+    event.ts,
+    Number.NaN,
+    event.session_id,
+    event.symbol,
+    event.mode,
+    event.kind,
+    event.payload,
+    scratchEnvelopes,
+  );
   return textDecoder.decode(scratch.bytes.subarray(scratch.end, end));
 }
 

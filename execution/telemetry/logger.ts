@@ -32,7 +32,9 @@ import type { ExecutionEvent, ExecutionEventEmitter } from "../events.ts";
 import { sessionFilePath } from "../log_root.ts";
 import { InvalidSessionIdError, isValidSessionId } from "../session_id.ts";
 import { registerExitFlush } from "./exit_hooks.ts";
-import { writeEventLine } from "./line_encoder.ts";
+import { writeEventLine, writeTimedEventLine } from "./line_encoder.ts";
+import { EMIT_TIMED, type TimedEventSink } from "../timed_emit.ts";
+import type { EventKind } from "../event_kinds.ts";
 import {
   type JsonlExecutionLoggerOptions,
   type LoggerSettings,
@@ -71,7 +73,7 @@ type Phase = "open" | "exited" | "closed";
  * console.log(logger.stats.written); // 1
  * ```
  */
-export class JsonlExecutionLogger implements ExecutionEventEmitter {
+export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSink {
   readonly #settings: LoggerSettings;
   readonly #counters = new TelemetryCounters();
   readonly #reporter: ProblemReporter;
@@ -145,6 +147,42 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
    * queue (with the next `seq`), a size check and a commit.
    */
   emit(event: ExecutionEvent): void {
+    this.#enqueue(
+      event.session_id,
+      event,
+      Number.NaN,
+      event.symbol,
+      event.mode,
+      event.kind,
+      event.payload,
+    );
+  }
+
+  /**
+   * The pipeline's fast path (`timed_emit.ts`): the same as `emit()` of the
+   * event with `ts: formatWireTimestamp(micros)`, without building it.
+   */
+  [EMIT_TIMED](
+    micros: number,
+    sessionId: string,
+    symbol: string,
+    mode: string,
+    kind: EventKind,
+    payload: Record<string, unknown>,
+  ): void {
+    this.#enqueue(sessionId, null, micros, symbol, mode, kind, payload);
+  }
+
+  /** Queue an event, given whole (`event`) or as its fields and time (`micros`). */
+  #enqueue(
+    sessionId: unknown,
+    event: ExecutionEvent | null,
+    micros: number,
+    symbol: unknown,
+    mode: unknown,
+    kind: unknown,
+    payload: unknown,
+  ): void {
     const counters = this.#counters;
     try {
       if (this.#phase === "closed") {
@@ -156,8 +194,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         );
         return;
       }
-      const sessionId = event.session_id;
-      let queue = this.#queues.get(sessionId);
+      let queue = this.#queues.get(sessionId as string);
       if (queue === undefined) {
         if (!isValidSessionId(sessionId)) {
           counters.refused++;
@@ -175,7 +212,19 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       // Encoded now (so later mutation of the event changes nothing), behind the queue's last
       // line; it is queued by the commit below.
       const lines = queue.lines;
-      let end = writeEventLine(lines, event, queue.nextSeq, queue.envelopes);
+      let end = event !== null
+        ? writeEventLine(lines, event, queue.nextSeq, queue.envelopes)
+        : writeTimedEventLine(
+          lines,
+          micros,
+          sessionId as string,
+          symbol as string,
+          mode as string,
+          kind as string,
+          payload as Record<string, unknown>,
+          queue.nextSeq,
+          queue.envelopes,
+        );
       let size = end - lines.end;
       const cap = this.#settings.maxBufferedBytes;
       if (counters.bufferedBytes + size > cap) {
@@ -186,7 +235,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         }
         if (counters.bufferedBytes + size > cap) {
           counters.dropped++;
-          queue.noteDrop(String(event.symbol), String(event.mode));
+          queue.noteDrop(String(symbol), String(mode));
           this.#requestFlushTimer();
           return;
         }
@@ -194,7 +243,19 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
       if (end < 0 || queue.hasOpenDrop) {
         // The report of earlier drops goes first, and takes the seq before this event's.
         queue.closeDropRun();
-        end = writeEventLine(lines, event, queue.nextSeq, queue.envelopes);
+        end = event !== null
+          ? writeEventLine(lines, event, queue.nextSeq, queue.envelopes)
+          : writeTimedEventLine(
+            lines,
+            micros,
+            sessionId as string,
+            symbol as string,
+            mode as string,
+            kind as string,
+            payload as Record<string, unknown>,
+            queue.nextSeq,
+            queue.envelopes,
+          );
         size = end - lines.end;
       }
       lines.commit(end);
@@ -206,7 +267,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         this.#writeAllSync();
         return;
       }
-      if (lines.byteLength >= this.#settings.batchBytes && !queue.failing) {
+      if (queue.queuedBytes >= this.#settings.batchBytes && !queue.failing) {
         queue.scheduleDrain();
       } else {
         this.#requestFlushTimer();

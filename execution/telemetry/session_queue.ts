@@ -68,6 +68,9 @@ export class SessionQueue {
   #drop: DropRun | null = null;
   /** The batch handed to the file's stream whose outcome the drain has not collected yet. */
   #writing: LineBatch | null = null;
+  /** Queue lines and bytes of `#writing` until it is settled (0 when none). */
+  #writingLines = 0;
+  #writingBytes = 0;
   /** The running drain; one per session at a time. */
   #draining: Promise<void> | null = null;
   /** A microtask will run (or join) the drain: emit() never writes on the caller's path. */
@@ -96,7 +99,12 @@ export class SessionQueue {
 
   /** Something is queued that no drain has taken yet. */
   get hasPending(): boolean {
-    return this.lines.lines > (this.#writing?.count ?? 0) || this.#drop !== null;
+    return this.lines.lines > this.#writingLines || this.#drop !== null;
+  }
+
+  /** Bytes queued that no drain has taken yet (what `batchBytes` is compared with). */
+  get queuedBytes(): number {
+    return this.lines.byteLength - this.#writingBytes;
   }
 
   /** Events were dropped since the last queued line (their report goes before the next). */
@@ -314,6 +322,8 @@ export class SessionQueue {
       }
       const batch = this.#takeBatch(MAX_WRITE_BYTES, remaining);
       this.#writing = batch;
+      this.#writingLines = batch.count;
+      this.#writingBytes = batch.bytes.length;
       this.lines.pinned = true;
       try {
         await this.file.write(batch);
@@ -374,6 +384,8 @@ export class SessionQueue {
   #settle(batch: LineBatch): number {
     const lines = batch.completeLines();
     this.lines.pinned = false;
+    this.#writingLines = 0;
+    this.#writingBytes = 0;
     const released = this.lines.consume(lines);
     this.#firstSeq += lines;
     const counters = this.#host.counters;
@@ -412,6 +424,8 @@ export class SessionQueue {
     // A batch still out is released with the rest: its drain must not collect it again.
     if (this.#writing !== null) this.#writing.accounted = true;
     this.lines.pinned = false;
+    this.#writingLines = 0;
+    this.#writingBytes = 0;
     const lines = this.lines.lines;
     const released = this.lines.consume(lines);
     this.#firstSeq += lines;
