@@ -161,7 +161,7 @@ try {
   const guardedUrl = new URL(apiPath, guarded.url).href;
   const unguardedUrl = `http://127.0.0.1:${unguarded.addr.port}${apiPath}`;
   // The answer, computed once (the cold summary of the whole file), and what the peer serves.
-  let t = performance.now();
+  const t = performance.now();
   const first = await fetch(guardedUrl);
   const bytes = new Uint8Array(await first.arrayBuffer());
   const coldMs = performance.now() - t;
