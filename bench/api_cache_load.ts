@@ -30,6 +30,12 @@ import { createApp } from "../server/app.ts";
 import { runWrk, type WrkResult } from "./http_load.ts";
 import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
 
+// The child process of the SSE check (see sseFanOut).
+if (Deno.args[0] === "--sse-client") {
+  await sseClientMain(Deno.args[1], Number(Deno.args[2]), Deno.args[3]);
+  Deno.exit(0);
+}
+
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -95,7 +101,47 @@ async function measure(url: string, headers: string[] = []): Promise<Measured> {
   return { wrk, cpuUs: ((cpuMs() - cpu) * 1000) / Math.max(1, requests) };
 }
 
-/** Open `clients` streams, append `line`, and time its arrival at every client. */
+/**
+ * The client side of the SSE check, run in a child process (so the server's
+ * thread does only the server's work): open `clients` streams, print
+ * `ready`, then print, for each client, the wall-clock time (epoch ms) at
+ * which the line with `marker` arrived, one per line.
+ */
+async function sseClientMain(url: string, clients: number, marker: string): Promise<void> {
+  const controller = new AbortController();
+  const readers: ReadableStreamDefaultReader<string>[] = [];
+  await Promise.all(Array.from({ length: clients }, async () => {
+    const res = await fetch(url, { signal: controller.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    readers.push(reader);
+    let text = "";
+    while (!text.includes(": connected")) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error("stream ended before connecting");
+      text += chunk.value;
+    }
+  }));
+  console.log("ready");
+  const timeout = AbortSignal.timeout(10_000);
+  const arrivals = await Promise.all(readers.map(async (reader) => {
+    let text = "";
+    while (!text.includes(marker)) {
+      if (timeout.aborted) return Infinity;
+      const chunk = await reader.read();
+      if (chunk.done) return Infinity;
+      text += chunk.value;
+    }
+    return performance.timeOrigin + performance.now();
+  }));
+  console.log(arrivals.join("\n"));
+  controller.abort();
+  await Promise.allSettled(readers.map((r) => r.cancel()));
+}
+
+/**
+ * Open `clients` streams from a child process, append `line`, and time its
+ * arrival at every client (wall clock: both processes read the same clock).
+ */
 async function sseFanOut(
   baseUrl: string,
   path: string,
@@ -103,43 +149,31 @@ async function sseFanOut(
   line: string,
   clients: number,
 ): Promise<{ times: number[]; received: number }> {
-  const controller = new AbortController();
-  const readers: ReadableStreamDefaultReader<string>[] = [];
-  try {
-    await Promise.all(Array.from({ length: clients }, async () => {
-      const res = await fetch(new URL(`/api/live/execution/${sessionId}/stream`, baseUrl), {
-        signal: controller.signal,
-      });
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      readers.push(reader);
-      let text = "";
-      while (!text.includes(": connected")) {
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error("stream ended before connecting");
-        text += chunk.value;
-      }
-    }));
-    // Let every follower settle (its first look at the file) before the append.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const marker = `"seq":${JSON.parse(line).seq},`;
-    const started = performance.now();
-    await Deno.writeTextFile(path, line, { append: true });
-    const timeout = AbortSignal.timeout(5_000);
-    const times = await Promise.all(readers.map(async (reader) => {
-      let text = "";
-      while (!text.includes(marker)) {
-        if (timeout.aborted) return Infinity;
-        const chunk = await reader.read();
-        if (chunk.done) return Infinity;
-        text += chunk.value;
-      }
-      return performance.now() - started;
-    }));
-    return { times, received: times.filter((t) => Number.isFinite(t)).length };
-  } finally {
-    controller.abort();
-    await Promise.allSettled(readers.map((r) => r.cancel()));
+  const url = new URL(`/api/live/execution/${sessionId}/stream`, baseUrl).href;
+  const marker = `"seq":${JSON.parse(line).seq},`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", import.meta.filename!, "--sse-client", url, String(clients), marker],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("ready\n")) {
+    const chunk = await lines.read();
+    if (chunk.done) throw new Error("the SSE client ended before it was ready");
+    text += chunk.value;
   }
+  // Let every follower settle (its first look at the file) before the append.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const appendedAt = performance.timeOrigin + performance.now();
+  await Deno.writeTextFile(path, line, { append: true });
+  text = text.slice(text.indexOf("ready\n") + 6);
+  for (let chunk = await lines.read(); !chunk.done; chunk = await lines.read()) {
+    text += chunk.value;
+  }
+  await child.status;
+  const times = text.trim().split("\n").map((t) => Number(t) - appendedAt);
+  return { times, received: times.filter((t) => Number.isFinite(t)).length };
 }
 
 const dir = await Deno.makeTempDir({ prefix: "peak-api-cache-" });
