@@ -234,16 +234,21 @@ for (const style of styles) {
   const peerWall = median(peer.map((r) => r.wallMs));
   const oursCpu = median(ours.map((r) => r.cpuMs));
   const peerCpu = median(peer.map((r) => r.cpuMs));
+  // The loop and its yields without a writer: what the harness itself costs.
+  const loopCpu = median(yields.map((r) => r.cpuMs));
+  const loopWall = median(yields.map((r) => r.wallMs));
   console.log(
     `${style}(0) every ${CHUNK}: ours ${fmt(perSecond(oursWall))} ev/s, ${
       usPerEvent(oursCpu).toFixed(3)
-    } µs CPU/event | pino ${fmt(perSecond(peerWall))} ev/s, ${
-      usPerEvent(peerCpu).toFixed(3)
-    } µs CPU/event | ratio ${(peerWall / oursWall).toFixed(2)}x wall, ${
+    } µs CPU/event (${usPerEvent(oursCpu - loopCpu).toFixed(3)} without the loop's own) | pino ${
+      fmt(perSecond(peerWall))
+    } ev/s, ${usPerEvent(peerCpu).toFixed(3)} µs CPU/event (${
+      usPerEvent(peerCpu - loopCpu).toFixed(3)
+    }) | ratio ${(peerWall / oursWall).toFixed(2)}x wall, ${
       (peerCpu / oursCpu).toFixed(2)
-    }x CPU | the yields alone take ${median(yields.map((r) => r.wallMs)).toFixed(0)} ms of ${
-      oursWall.toFixed(0)
-    } ms`,
+    }x CPU | the loop alone: ${loopWall.toFixed(0)} ms, ${
+      usPerEvent(loopCpu).toFixed(3)
+    } µs CPU/event`,
   );
 }
 console.log(`load average at end ${loadAverage()}`);
