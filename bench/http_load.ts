@@ -104,10 +104,10 @@ export interface WrkResult {
   raw: string;
 }
 
-/** Run wrk against `url` with the options' duration, threads and connections. */
+/** Run wrk against `url` with the options' duration, threads and connections (and headers). */
 export async function runWrk(
   url: string,
-  options: Pick<LoadOptions, "duration" | "threads" | "connections">,
+  options: Pick<LoadOptions, "duration" | "threads" | "connections"> & { headers?: string[] },
 ): Promise<WrkResult> {
   const seconds = Number(options.duration.replace(/[smh]$/, "")) *
     (options.duration.endsWith("m") ? 60 : options.duration.endsWith("h") ? 3600 : 1);
@@ -119,6 +119,7 @@ export async function runWrk(
       "--timeout",
       "5s",
       "--latency",
+      ...(options.headers ?? []).flatMap((header) => ["-H", header]),
       url,
     ],
     stdout: "piped",

@@ -17,8 +17,10 @@ import type {
   OrderSide,
 } from "./types.ts";
 import type { ExecutionEvent, ExecutionEventEmitter } from "./events.ts";
+import { NullEmitter } from "./emitters.ts";
+import { EMIT_TIMED, type TimedEventSink, timedSink } from "./timed_emit.ts";
 import type { EventKind } from "./event_kinds.ts";
-import { WireClock } from "./wire_time.ts";
+import { nowEpochMicros, WireClock } from "./wire_time.ts";
 import { formatPythonRepr } from "./python_format.ts";
 import { InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
@@ -42,7 +44,8 @@ export interface ExecutionPipelineOptions {
   adapter?: BrokerAdapter;
   /**
    * Receives `intent`, `gate`, `order`, `fill` and `error` events. Without one
-   * no event object is built.
+   * (or with a {@linkcode NullEmitter}, which drops them) no event object is
+   * built.
    * @default {undefined}
    */
   emitter?: ExecutionEventEmitter;
@@ -102,14 +105,27 @@ export class ExecutionPipeline {
   readonly #gates: readonly Gate[];
   readonly #adapter: BrokerAdapter | undefined;
   readonly #emitter: ExecutionEventEmitter | undefined;
+  /** The emitter's fast path (it formats timestamps itself), or `null`. */
+  readonly #timed: TimedEventSink | null;
   #orderCounter = 0;
   readonly #clock = new WireClock();
+  /** The last session id found valid: a session's executions check it once. */
+  #validSession: string | undefined = undefined;
+  /** The last symbol and its form in client ids (`/` replaced). */
+  #clientSymbol = "";
+  #clientSymbolSafe = "";
 
   /** Create a pipeline; see {@linkcode ExecutionPipelineOptions}. */
   constructor(options: ExecutionPipelineOptions) {
     this.#gates = [...options.gates];
     this.#adapter = options.adapter;
-    this.#emitter = options.emitter;
+    // A NullEmitter drops every event: build none (exactly NullEmitter, not a subclass that may
+    // record something).
+    const emitter = options.emitter;
+    this.#emitter = emitter !== undefined && emitter.constructor === NullEmitter
+      ? undefined
+      : emitter;
+    this.#timed = timedSink(this.#emitter);
   }
 
   /** The gates, in evaluation order. */
@@ -126,7 +142,23 @@ export class ExecutionPipeline {
    * Move the position in `ctx.symbol` from `current` to `target`; see the
    * class description. Resolves with the result; never rejects.
    */
-  async execute(target: number, current: number, ctx: ExecutionContext): Promise<ExecutionResult> {
+  execute(target: number, current: number, ctx: ExecutionContext): Promise<ExecutionResult> {
+    // Not an async function: one would allocate a frame for all of #run's locals on every call
+    // (a third of a plain execution); only an adapter that returns a promise needs one.
+    try {
+      const outcome = this.#run(target, current, ctx);
+      return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The execution, synchronous up to an adapter that answers with a promise. */
+  #run(
+    target: number,
+    current: number,
+    ctx: ExecutionContext,
+  ): ExecutionResult | Promise<ExecutionResult> {
     const context: ExecutionContext = ctx.ts === undefined ? { ...ctx, ts: new Date() } : ctx;
     const emitter = this.#emitter;
     const desiredDelta = target - current;
@@ -147,7 +179,14 @@ export class ExecutionPipeline {
       totalFees: 0,
     };
 
-    const inputProblem = describeInvalidInput(target, current, context.symbol, context.sessionId);
+    const sessionId = context.sessionId;
+    const inputProblem = describeInvalidInput(
+      target,
+      current,
+      context.symbol,
+      sessionId === this.#validSession ? undefined : sessionId,
+    );
+    if (inputProblem === null) this.#validSession = sessionId;
     if (inputProblem === null && desiredDelta === 0) return result;
 
     // Python's comparison makes NaN a sell; keep that for the intent record.
@@ -219,7 +258,8 @@ export class ExecutionPipeline {
       orderType: "market",
       notional: Math.abs(intent.quantity * context.price),
     };
-    result.orders.push(order);
+    // A one-element array, not a push into the empty one (which would reserve 16 slots).
+    result.orders = [order];
     if (emitter !== undefined) {
       this.#emit(context, "order", {
         client_id: order.clientId,
@@ -237,22 +277,33 @@ export class ExecutionPipeline {
       return result;
     }
 
-    let fill: Fill;
+    let outcome: Fill | Promise<Fill>;
     try {
-      const outcome = adapter.executeOrder(order, context);
-      fill = outcome instanceof Promise ? await outcome : outcome;
-      const fillProblem = describeInvalidFill(fill);
-      if (fillProblem !== null) throw new Error(fillProblem);
+      outcome = adapter.executeOrder(order, context);
     } catch (err) {
       return this.#fail(result, err);
     }
-    result.fills.push(fill);
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (fill) => this.#filled(result, fill),
+        (err) => this.#fail(result, err),
+      );
+    }
+    return this.#filled(result, outcome);
+  }
+
+  /** Record the adapter's fill (or fail when it is unusable). */
+  #filled(result: ExecutionResult, fill: Fill): ExecutionResult {
+    const fillProblem = describeInvalidFill(fill);
+    if (fillProblem !== null) return this.#fail(result, new Error(fillProblem));
+    const emitter = this.#emitter;
+    result.fills = [fill];
     result.status = "filled";
     result.totalFilledQty = fill.quantity;
     result.totalNotional = fill.notional;
     result.totalFees = fill.fee;
     if (emitter !== undefined) {
-      this.#emit(context, "fill", {
+      this.#emit(result.context, "fill", {
         client_id: fill.clientId,
         side: fill.side,
         filled_quantity: fill.quantity,
@@ -305,6 +356,19 @@ export class ExecutionPipeline {
 
   #emit(context: ExecutionContext, kind: EventKind, payload: Record<string, unknown>): void {
     try {
+      const timed = this.#timed;
+      if (timed !== null) {
+        // Each event keeps its own clock reading; the emitter formats it as it writes.
+        timed[EMIT_TIMED](
+          nowEpochMicros(),
+          context.sessionId ?? "default",
+          typeof context.symbol === "string" ? context.symbol : String(context.symbol ?? ""),
+          context.mode,
+          kind,
+          payload,
+        );
+        return;
+      }
       const event = {
         ts: this.#clock.now(),
         session_id: context.sessionId ?? "default",
@@ -321,11 +385,23 @@ export class ExecutionPipeline {
 
   #nextClientId(symbol: string): string {
     this.#orderCounter++;
-    const safeSymbol = symbol.includes("/") ? symbol.replaceAll("/", "_") : symbol;
-    const hex = ((Math.random() * 0x1000000) | 0).toString(16);
-    return `exec_${safeSymbol}_${this.#orderCounter}_${"000000".slice(hex.length)}${hex}`;
+    if (symbol !== this.#clientSymbol) {
+      this.#clientSymbol = symbol;
+      this.#clientSymbolSafe = symbol.includes("/") ? symbol.replaceAll("/", "_") : symbol;
+    }
+    const safeSymbol = this.#clientSymbolSafe;
+    const random = (Math.random() * 0x1000000) | 0;
+    return `exec_${safeSymbol}_${this.#orderCounter}_${HEX_PAIRS[random >>> 16]}${
+      HEX_PAIRS[(random >>> 8) & 0xff]
+    }${HEX_PAIRS[random & 0xff]}`;
   }
 }
+
+/** "00" to "ff": the random part of a client id, six lowercase hex digits. */
+const HEX_PAIRS: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
 
 function finiteOrNull(value: number | null | undefined): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;

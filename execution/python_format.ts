@@ -111,22 +111,60 @@ export function roundPythonHalfEven(x: number, ndigits: number): number {
   if (!Number.isFinite(x) || x === 0) return x;
   // Doubles of 2^53 and more are integers; rounding to decimals cannot change them.
   if (Math.abs(x) >= 2 ** 53) return x;
+  if (Number.isInteger(ndigits) && ndigits >= 0 && ndigits < POWERS_OF_TEN.length) {
+    // Fast path: the nearest count of 10^-ndigits units, divided back (both operands exact,
+    // one correctly rounded division: the double nearest to the decimal, as Python's is).
+    const scale = POWERS_OF_TEN[ndigits];
+    const units = nearestUnits(Math.abs(x), scale);
+    if (units >= 0) {
+      const rounded = units / scale;
+      // Keep the sign of zero as Python does (round(-1e-12, 8) is -0.0).
+      return x < 0 ? -rounded : rounded;
+    }
+  }
   const rounded = Number(formatPythonFixed(x, ndigits));
   // Keep the sign of zero as Python does (round(-1e-12, 8) is -0.0).
   return rounded === 0 && x < 0 ? -0 : rounded;
 }
 
-/** Largest magnitude `toFixed` formats in fixed notation (it switches to exponents at 1e21). */
-const TO_FIXED_LIMIT = 1e21;
+/** Exact powers of ten (every one up to 10^22 is a double). */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Scaled values below this have a spacing of at most 1/2: their integer part is exact. */
+const SCALED_LIMIT = 2 ** 52;
 
-/** Fixed notation of a non-negative finite double. Fast path: `toFixed` when no exact tie is possible. */
+/**
+ * `x × scale` (x ≥ 0, scale a power of ten) rounded to the nearest integer,
+ * or -1 when that is not certain from the double product: a value too large,
+ * or one whose fraction lies so close to one half that the product's own
+ * rounding (at most half an ulp, below `scaled × 2^-52`) could decide the
+ * tie. Everywhere else the nearest integer of the product is the nearest
+ * integer of the exact value.
+ */
+function nearestUnits(x: number, scale: number): number {
+  const scaled = x * scale;
+  if (!(scaled < SCALED_LIMIT)) return -1;
+  const floor = Math.floor(scaled);
+  const fraction = scaled - floor;
+  if (Math.abs(fraction - 0.5) <= scaled * 2 ** -52 + 1e-300) return -1;
+  return fraction > 0.5 ? floor + 1 : floor;
+}
+
+/**
+ * Fixed notation of a non-negative finite double. Fast path: the nearest
+ * count of 10^-digits units when no exact tie is possible (see
+ * {@linkcode nearestUnits}), written with its decimal point; else the exact
+ * expansion.
+ */
 function fixedMagnitude(x: number, digits: number): string {
-  if (x < TO_FIXED_LIMIT) {
-    // toFixed is exact except for ties, which it rounds up; a tie needs the scaled value's
-    // fractional part to be exactly one half, so anything visibly away from it is safe.
-    const scaled = x * 10 ** digits;
-    const distance = Math.abs(scaled - Math.floor(scaled) - 0.5);
-    if (distance > scaled * 1e-15 + 1e-300) return x.toFixed(digits);
+  if (digits < POWERS_OF_TEN.length) {
+    const units = nearestUnits(x, POWERS_OF_TEN[digits]);
+    if (units >= 0) {
+      const text = String(units);
+      if (digits === 0) return text;
+      const padded = text.length > digits ? text : "0".repeat(digits + 1 - text.length) + text;
+      const point = padded.length - digits;
+      return `${padded.slice(0, point)}.${padded.slice(point)}`;
+    }
   }
   return exactFixed(x, digits);
 }

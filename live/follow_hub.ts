@@ -1,7 +1,8 @@
 /**
  * Live follow for many readers at once: one follower per followed session,
  * shared by all its subscribers (fan-out), new events coalesced into batches
- * (at most `batchRows` events or `batchMs` milliseconds each), and a bounded
+ * (at most `batchRows` events each and one batch per `batchMs`, the first
+ * after a quiet spell sent at once), and a bounded
  * buffer per subscriber. A subscriber that falls further behind than its
  * buffer is ended ("overflowed"), so a slow reader costs a bounded amount of
  * memory and resumes from the last batch it took instead. A subscriber that
@@ -46,7 +47,9 @@ export interface FollowHubOptions {
    */
   baseDir?: string;
   /**
-   * Longest a new event waits for more to share its batch, in milliseconds.
+   * Shortest time between two batches, in milliseconds: the longest a new
+   * event waits for more to share its batch (one after a quiet spell waits
+   * for nothing).
    * @default {100}
    */
   batchMs?: number;
@@ -134,6 +137,8 @@ class SessionFeed {
   #pending: FollowEventItem[] = [];
   #pendingStart = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last batch went out (performance.now()). */
+  #lastFlushAt = -Infinity;
   #lastSummaryAt = -Infinity;
   #summaryRunning = false;
   #closed = false;
@@ -175,8 +180,15 @@ class SessionFeed {
           continue;
         }
         this.#pending.push(item);
-        if (this.#pending.length >= this.#hub.batchRows) this.#flush();
-        else this.#timer ??= setTimeout(() => this.#flush(), this.#hub.batchMs);
+        if (this.#pending.length >= this.#hub.batchRows) {
+          this.#flush();
+        } else if (this.#timer === null) {
+          // At most one batch per batchMs, but the first after a quiet spell goes out at once
+          // (once the lines of this read are taken): a lone append reaches every subscriber in
+          // a few milliseconds, a steady stream still shares its batches.
+          const wait = Math.max(0, this.#lastFlushAt + this.#hub.batchMs - performance.now());
+          this.#timer = setTimeout(() => this.#flush(), wait);
+        }
       }
     } catch (err) {
       failure = err;
@@ -194,6 +206,7 @@ class SessionFeed {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     if (this.#pending.length === 0) return;
+    this.#lastFlushAt = performance.now();
     const events = this.#pending;
     const end = events[events.length - 1].end;
     this.#pending = [];

@@ -14,6 +14,7 @@ import {
   GUARD_HEADER,
   type HeadRefusal,
   parseRequestHead,
+  type RequestHead,
   type RequestHeadLimits,
 } from "./request_head.ts";
 
@@ -78,8 +79,10 @@ const CR = 0x0d;
 const LF = 0x0a;
 /** Client reads are requests: small. */
 const CLIENT_READ_BYTES = 8 * 1024;
-/** Server reads are answers: large enough for few system calls per answer. */
-const UPSTREAM_READ_BYTES = 32 * 1024;
+/** Server reads are answers: large enough for one read per usual API answer (about 60 KB). */
+const UPSTREAM_READ_BYTES = 64 * 1024;
+/** A head of at most this many bytes is remembered, with its parse, for the next request. */
+const REMEMBERED_HEAD_BYTES = 2048;
 /** How long a refused connection keeps reading, so the client gets the answer, not a reset. */
 const LINGER_MS = 1000;
 
@@ -116,6 +119,15 @@ export function refusalResponse(refusal: HeadRefusal, retryAfterSeconds?: number
     ...(retryAfterSeconds === undefined ? [] : [`retry-after: ${retryAfterSeconds}`]),
   ];
   return encoder.encode(`${head.join("\r\n")}\r\n\r\n${body}`);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Whether two byte arrays hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -156,6 +168,16 @@ export class GuardedConnection {
   #scanFrom = 0;
   #bodyRemaining = 0;
   #refusal: { refusal: HeadRefusal; retryAfter?: number } | null = null;
+  /** The guard's header line for this connection (its values never change). */
+  readonly #guardLine: Uint8Array;
+  /**
+   * The last head forwarded, its parse and the bytes sent for it: a client
+   * that repeats a request (polling, keep-alive) sends the same head, which
+   * then costs one byte comparison instead of a parse and a copy.
+   */
+  #lastHead: Uint8Array | null = null;
+  #lastParsed: RequestHead | null = null;
+  #lastForwarded: Uint8Array | null = null;
   #lingerUntil: number | null = null;
   #clientEnded = false;
   #draining = false;
@@ -169,6 +191,7 @@ export class GuardedConnection {
     const remote = client.remoteAddr;
     this.address = "hostname" in remote ? remote.hostname : "-";
     this.lastActivity = Date.now();
+    this.#guardLine = encoder.encode(`${GUARD_HEADER}: ${owner.secret} ${id} ${this.address}\r\n`);
   }
 
   /**
@@ -329,15 +352,27 @@ export class GuardedConnection {
         return;
       }
       const head = this.#head.subarray(0, end);
-      const parsed = parseRequestHead(head, this.#owner.limits);
-      if ("status" in parsed) {
-        this.#refuse(parsed);
-        return;
+      let parsed: RequestHead | HeadRefusal;
+      let forwarded: Uint8Array;
+      if (this.#lastParsed !== null && sameBytes(head, this.#lastHead!)) {
+        parsed = this.#lastParsed;
+        forwarded = this.#lastForwarded!;
+      } else {
+        parsed = parseRequestHead(head, this.#owner.limits);
+        if ("status" in parsed) {
+          this.#refuse(parsed);
+          return;
+        }
+        forwarded = this.#withGuardHeader(head, parsed.requestLineEnd);
+        const remember = head.length <= REMEMBERED_HEAD_BYTES;
+        this.#lastHead = remember ? head.slice() : null;
+        this.#lastParsed = remember ? parsed : null;
+        this.#lastForwarded = remember ? forwarded : null;
       }
-      const rest = this.#head.slice(end, this.#headLength);
+      const rest = end === this.#headLength ? EMPTY : this.#head.slice(end, this.#headLength);
       // Counted before it is sent: the answer may complete before this continuation runs.
       this.awaiting++;
-      await this.#forward(this.#withGuardHeader(head, parsed.requestLineEnd));
+      await this.#forward(forwarded);
       if (this.#refusal !== null || this.#closed) return;
       this.#headLength = 0;
       this.#scanFrom = 0;
@@ -361,9 +396,7 @@ export class GuardedConnection {
 
   /** `head` with the guard's header after the request line. */
   #withGuardHeader(head: Uint8Array, requestLineEnd: number): Uint8Array {
-    const line = encoder.encode(
-      `${GUARD_HEADER}: ${this.#owner.secret} ${this.id} ${this.address}\r\n`,
-    );
+    const line = this.#guardLine;
     const out = new Uint8Array(head.length + line.length);
     out.set(head.subarray(0, requestLineEnd));
     out.set(line, requestLineEnd);

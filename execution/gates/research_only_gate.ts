@@ -44,6 +44,8 @@ export class ResearchOnlyGate implements Gate {
   /** Gate name used in decisions and block reasons. */
   readonly name = "ResearchOnly";
   readonly #blockResearchInLive: boolean;
+  #reasonMode: unknown = undefined;
+  #modeReason = "";
 
   /** Create the gate; see {@linkcode ResearchOnlyGateOptions}. */
   constructor(options: ResearchOnlyGateOptions = {}) {
@@ -57,8 +59,14 @@ export class ResearchOnlyGate implements Gate {
 
   /** Decide about one intent from `ctx.mode` and `ctx.tags`. */
   check(_intent: OrderIntent, ctx: ExecutionContext): GateDecision {
-    if (ctx.mode !== "live") {
-      return this.#pass("RESEARCH_ALLOWED", `Mode ${ctx.mode} allows research code`);
+    const mode = ctx.mode;
+    if (mode !== "live") {
+      // The mode rarely changes between executions: its reason is built once per change.
+      if (mode !== this.#reasonMode) {
+        this.#reasonMode = mode;
+        this.#modeReason = `Mode ${mode} allows research code`;
+      }
+      return this.#pass("RESEARCH_ALLOWED", this.#modeReason);
     }
     if (!this.#blockResearchInLive) {
       return this.#pass("RESEARCH_ALLOWED", "Research blocking disabled");

@@ -4,16 +4,17 @@
  *
  * @module
  */
-import type { QueuedItem } from "./queued_item.ts";
+import { renumberLines } from "./line_renumber.ts";
 
 const NEWLINE = 0x0a;
 
 /**
- * One chunk of a session file's stream: the lines of queued items
- * `[from, from + count)`, numbered `seqBefore + 1 …`, and the outcome of
- * writing them. The session file renumbers a batch (new `bytes` and
- * `seqBefore`) when another process appended since its last write, and
- * advances `written` as the kernel takes the bytes.
+ * One chunk of a session file's stream: the first `count` lines of a
+ * session's queue (a view of its {@linkcode LineBuffer}, not a copy),
+ * numbered `seqBefore + 1 …`, and the outcome of writing them. The session
+ * file renumbers a batch (new `bytes` and `seqBefore`) when another process
+ * appended since its last write, and advances `written` as the kernel takes
+ * the bytes.
  */
 export class LineBatch {
   /** The encoded lines, each ending in `\n`. */
@@ -24,17 +25,11 @@ export class LineBatch {
   written = 0;
   /** The error of the last write attempt, or `null`. */
   error: unknown = null;
-  /** Its written lines were counted in the logger's counters (by the drain or the sync path). */
+  /** Its written lines were taken off the queue and counted (by the drain or the sync path). */
   accounted = false;
 
-  /** A batch of the lines of `items[from, from + count)`, not yet written. */
-  constructor(
-    bytes: Uint8Array,
-    readonly items: QueuedItem[],
-    readonly from: number,
-    readonly count: number,
-    seqBefore: number,
-  ) {
+  /** A batch of `count` lines, not yet written. */
+  constructor(bytes: Uint8Array, readonly count: number, seqBefore: number) {
     this.bytes = bytes;
     this.seqBefore = seqBefore;
   }
@@ -56,6 +51,12 @@ export class LineBatch {
   /** How many of the batch's lines are completely written. */
   completeLines(): number {
     return this.done ? this.count : countNewlines(this.bytes, this.written);
+  }
+
+  /** Number the (not yet written) lines from `seqBefore + 1`, in a copy of the bytes. */
+  renumber(seqBefore: number): void {
+    this.bytes = renumberLines(this.bytes, this.count, seqBefore + 1).bytes;
+    this.seqBefore = seqBefore;
   }
 }
 

@@ -3,19 +3,19 @@
  * session (`<baseDir>/<session_id>.jsonl`), fast enough to leave on in
  * production and without ever disturbing execution.
  *
- * How it works, in one paragraph: `emit()` encodes the event into a string
- * at once (so later mutation of the event cannot change what is written) and
- * appends it to the session's in-memory queue (`SessionQueue`); nothing else
- * happens on the caller's path. A batch is written when a session has
+ * How it works, in one paragraph: `emit()` encodes the event at once (so
+ * later mutation of the event cannot change what is written), as UTF-8
+ * bytes straight into the session's in-memory queue (`SessionQueue`), with
+ * the next `seq`; nothing else happens on the caller's path. A batch is written when a session has
  * `batchBytes` queued (scheduled as a microtask, so even a loop of `await`s on
  * already-settled promises makes progress) or after `flushIntervalMs`. Each
  * session file (`SessionFile`) has one `WritableStream` whose chunks are
  * batches of whole lines; its sink appends a batch with a single `write(2)` on
  * a file opened with `O_APPEND`, which keeps lines from two processes apart.
- * `seq` is assigned when a batch is built, in file order, continuing from the
- * last `seq` found in the file; the sink writes under an exclusive file lock
- * and renumbers the batch if another process appended since, so `seq` rises
- * over the whole file.
+ * `seq` continues from the last `seq` found in the file (the queue is
+ * renumbered once when the file is first opened); the sink writes under an
+ * exclusive file lock and renumbers the batch if another process appended
+ * since, so `seq` rises over the whole file.
  *
  * Each session file rotates into closed segments (`SessionFile`: by size, at
  * the UTC day boundary, or on `rotate()`), compressed off the hot path by a
@@ -31,16 +31,16 @@
 import type { ExecutionEvent, ExecutionEventEmitter } from "../events.ts";
 import { sessionFilePath } from "../log_root.ts";
 import { InvalidSessionIdError, isValidSessionId } from "../session_id.ts";
-import { BatchEncoder } from "./batch_encoder.ts";
 import { registerExitFlush } from "./exit_hooks.ts";
-import { encodeLinePrefix } from "./line_encoder.ts";
+import { writeEventLine, writeTimedEventLine } from "./line_encoder.ts";
+import { EMIT_TIMED, type TimedEventSink } from "../timed_emit.ts";
+import type { EventKind } from "../event_kinds.ts";
 import {
   type JsonlExecutionLoggerOptions,
   type LoggerSettings,
   resolveLoggerSettings,
 } from "./options.ts";
 import { describeError, ProblemReporter } from "./problem_reporter.ts";
-import { NonAsciiLine } from "./queued_item.ts";
 import { SessionQueue, type SessionQueueHost } from "./session_queue.ts";
 import { TelemetryCounters, type TelemetryStats } from "./stats.ts";
 import { SegmentCompactor } from "./segment_compactor.ts";
@@ -73,7 +73,7 @@ type Phase = "open" | "exited" | "closed";
  * console.log(logger.stats.written); // 1
  * ```
  */
-export class JsonlExecutionLogger implements ExecutionEventEmitter {
+export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSink {
   readonly #settings: LoggerSettings;
   readonly #counters = new TelemetryCounters();
   readonly #reporter: ProblemReporter;
@@ -105,7 +105,6 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
     });
     this.#host = {
       settings,
-      encoder: new BatchEncoder(),
       counters: this.#counters,
       reporter: this.#reporter,
       compactor: this.#compactor,
@@ -142,12 +141,48 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
   }
 
   /**
-   * Queue one event for its session file; `seq` is assigned when it is
-   * written. Synchronous, no I/O, never throws.
+   * Queue one event for its session file. Synchronous, no I/O, never throws.
    *
-   * HOT PATH: one map lookup, one encode, one array push.
+   * HOT PATH: one map lookup, the line written as bytes into the session's
+   * queue (with the next `seq`), a size check and a commit.
    */
   emit(event: ExecutionEvent): void {
+    this.#enqueue(
+      event.session_id,
+      event,
+      Number.NaN,
+      event.symbol,
+      event.mode,
+      event.kind,
+      event.payload,
+    );
+  }
+
+  /**
+   * The pipeline's fast path (`timed_emit.ts`): the same as `emit()` of the
+   * event with `ts: formatWireTimestamp(micros)`, without building it.
+   */
+  [EMIT_TIMED](
+    micros: number,
+    sessionId: string,
+    symbol: string,
+    mode: string,
+    kind: EventKind,
+    payload: Record<string, unknown>,
+  ): void {
+    this.#enqueue(sessionId, null, micros, symbol, mode, kind, payload);
+  }
+
+  /** Queue an event, given whole (`event`) or as its fields and time (`micros`). */
+  #enqueue(
+    sessionId: unknown,
+    event: ExecutionEvent | null,
+    micros: number,
+    symbol: unknown,
+    mode: unknown,
+    kind: unknown,
+    payload: unknown,
+  ): void {
     const counters = this.#counters;
     try {
       if (this.#phase === "closed") {
@@ -159,8 +194,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         );
         return;
       }
-      const sessionId = event.session_id;
-      let queue = this.#queues.get(sessionId);
+      let queue = this.#queues.get(sessionId as string);
       if (queue === undefined) {
         if (!isValidSessionId(sessionId)) {
           counters.refused++;
@@ -175,20 +209,57 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         counters.refused++;
         return;
       }
-      const encoded = encodeLinePrefix(event);
-      const line = encoded.ascii ? encoded.line : new NonAsciiLine(encoded.line);
-      if (counters.bufferedChars + line.length > this.#settings.maxBufferedChars) {
+      // Encoded now (so later mutation of the event changes nothing), behind the queue's last
+      // line; it is queued by the commit below.
+      const lines = queue.lines;
+      let end = event !== null
+        ? writeEventLine(lines, event, queue.nextSeq, queue.envelopes)
+        : writeTimedEventLine(
+          lines,
+          micros,
+          sessionId as string,
+          symbol as string,
+          mode as string,
+          kind as string,
+          payload as Record<string, unknown>,
+          queue.nextSeq,
+          queue.envelopes,
+        );
+      let size = end - lines.end;
+      const cap = this.#settings.maxBufferedBytes;
+      if (counters.bufferedBytes + size > cap) {
         // Backpressure: the caller waits for the disk instead of losing the event.
-        if (this.#settings.onFull === "block") this.#writeHealthySync();
-        if (counters.bufferedChars + line.length > this.#settings.maxBufferedChars) {
+        if (this.#settings.onFull === "block") {
+          this.#writeHealthySync();
+          end = -1; // the queue moved: encode again below
+        }
+        if (counters.bufferedBytes + size > cap) {
           counters.dropped++;
-          queue.noteDrop(String(event.symbol), String(event.mode));
+          queue.noteDrop(String(symbol), String(mode));
           this.#requestFlushTimer();
           return;
         }
       }
-      const queuedChars = queue.push(line);
-      counters.bufferedChars += line.length;
+      if (end < 0 || queue.hasOpenDrop) {
+        // The report of earlier drops goes first, and takes the seq before this event's.
+        queue.closeDropRun();
+        end = event !== null
+          ? writeEventLine(lines, event, queue.nextSeq, queue.envelopes)
+          : writeTimedEventLine(
+            lines,
+            micros,
+            sessionId as string,
+            symbol as string,
+            mode as string,
+            kind as string,
+            payload as Record<string, unknown>,
+            queue.nextSeq,
+            queue.envelopes,
+          );
+        size = end - lines.end;
+      }
+      lines.commit(end);
+      counters.bufferedBytes += size;
       counters.buffered++;
       if (this.#phase === "exited") {
         // After the exit flush (from another `unload` listener, say): no later turn will
@@ -196,7 +267,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter {
         this.#writeAllSync();
         return;
       }
-      if (queuedChars >= this.#settings.batchChars && !queue.failing) {
+      if (queue.queuedBytes >= this.#settings.batchBytes && !queue.failing) {
         queue.scheduleDrain();
       } else {
         this.#requestFlushTimer();

@@ -107,10 +107,10 @@ export interface JsonlExecutionLoggerOptions {
 /** The options with every default applied (see {@linkcode resolveLoggerSettings}). */
 export interface LoggerSettings {
   readonly baseDir: string;
-  /** `batchBytes`, compared with queued UTF-16 code units (see `TelemetryStats.bufferedBytes`). */
-  readonly batchChars: number;
+  /** Queued bytes of encoded lines that start a write. */
+  readonly batchBytes: number;
   readonly flushIntervalMs: number;
-  readonly maxBufferedChars: number;
+  readonly maxBufferedBytes: number;
   readonly onFull: "block" | "drop";
   /** `Infinity` when size rotation is off. */
   readonly rotateBytes: number;
@@ -139,9 +139,9 @@ export function resolveLoggerSettings(options: JsonlExecutionLoggerOptions): Log
   const flushOnExit = options.flushOnExit ?? true;
   return {
     baseDir: options.baseDir ?? DEFAULT_LOG_DIR,
-    batchChars: positive(options.batchBytes, DEFAULT_BATCH_BYTES),
+    batchBytes: positive(options.batchBytes, DEFAULT_BATCH_BYTES),
     flushIntervalMs: positive(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS),
-    maxBufferedChars: positive(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
+    maxBufferedBytes: positive(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
     onFull: options.onFull === "drop" ? "drop" : "block",
     rotateBytes: options.rotateBytes === Infinity
       ? Infinity

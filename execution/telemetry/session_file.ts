@@ -14,13 +14,11 @@
  *
  * @module
  */
-import type { BatchEncoder } from "./batch_encoder.ts";
 import type { LineBatch } from "./line_batch.ts";
 import type { LoggerSettings } from "./options.ts";
 import { describeError, type ProblemReporter } from "./problem_reporter.ts";
 import type { TelemetryCounters } from "./stats.ts";
 import { readTailState } from "./tail_state.ts";
-import type { QueuedItem } from "./queued_item.ts";
 import type { SegmentCompactor } from "./segment_compactor.ts";
 import { closeActiveFileSync, lastClosedSeqSync } from "./rotation.ts";
 import { type RotationTrigger, segmentDir } from "./segments.ts";
@@ -47,7 +45,6 @@ export class UnsafeSessionFileError extends Error {
 /** What the session files of one logger share. */
 export interface SessionFileContext {
   readonly settings: LoggerSettings;
-  readonly encoder: BatchEncoder;
   readonly counters: TelemetryCounters;
   readonly reporter: ProblemReporter;
   /** Compresses closed segments and repairs segment directories off the hot path. */
@@ -78,6 +75,8 @@ export class SessionFile {
   #torn = false;
   /** Size of the file after our last write: if it differs, another process appended. */
   #size = 0;
+  /** Size of the file the path named at the last identity check (under the lock). */
+  #pathSize = 0;
   /** UTC day (days since the epoch) of the file's last modification, for daily rotation. */
   #day = 0;
   /** Lines in the active file when only this writer wrote it since it was created, else `null`. */
@@ -115,10 +114,8 @@ export class SessionFile {
    * @throws {UnsafeSessionFileError} when the path is a symlink or is swapped while opened.
    */
   ensureOpen(beforeOpen: () => void): void {
-    if (this.#open !== null) {
-      if (this.#holdsPath(this.#open)) return;
-      this.closeSync();
-    }
+    // An open file is checked under the lock before each write (see #locked): no lstat here.
+    if (this.#open !== null) return;
     beforeOpen();
     this.#open = this.#openPath();
     this.#writer ??= this.#stream().getWriter();
@@ -128,11 +125,17 @@ export class SessionFile {
     }
   }
 
-  /** The path still names the file `open` holds (not removed, replaced or rotated). */
+  /**
+   * The path still names the file `open` holds (not removed, replaced or
+   * rotated). The same `lstat` gives the file's size (`#pathSize`), so the
+   * locked append needs no `fstat` to see another writer's lines.
+   */
   #holdsPath(open: OpenFile): boolean {
     try {
       const current = Deno.lstatSync(this.path);
-      return current.ino === open.ino && current.dev === open.dev;
+      if (current.ino !== open.ino || current.dev !== open.dev) return false;
+      this.#pathSize = current.size;
+      return true;
     } catch {
       return false; // removed (with its directory, perhaps)
     }
@@ -202,25 +205,25 @@ export class SessionFile {
     }
   }
 
+  /** The last `seq` handed out for this session (the file's, once it was opened). */
+  get seq(): number {
+    return this.#seq;
+  }
+
   /**
-   * Encode `items[from, end)` (up to `maxBytes`, and no more than fits before
-   * the size rotation, so a segment stays within `rotateBytes` unless a
-   * single line is larger) as the next lines of this file, numbered after
-   * the last seq handed out.
+   * How many bytes the next batch may hold: `maxBytes`, and no more than
+   * fits before the size rotation (a segment stays within `rotateBytes`
+   * unless a single line is larger).
    */
-  nextBatch(items: QueuedItem[], from: number, end: number, maxBytes: number): LineBatch {
+  room(maxBytes: number): number {
     const { rotateBytes } = this.#context.settings;
     const room = rotateBytes - Math.max(0, this.#size);
-    const batch = this.#context.encoder.encode(
-      this.sessionId,
-      items,
-      from,
-      end,
-      this.#seq,
-      Math.min(maxBytes, room > 0 ? room : rotateBytes),
-    );
+    return Math.min(maxBytes, room > 0 ? room : rotateBytes);
+  }
+
+  /** `batch` (numbered right after {@linkcode seq}) is the next batch of this file. */
+  claim(batch: LineBatch): void {
     this.#seq = batch.seqAfter;
-    return batch;
   }
 
   /**
@@ -400,6 +403,11 @@ export class SessionFile {
       if (this.#open === null) throw new Error(`${this.path} is not open`);
       this.#locked(() => {
         // A partly written batch keeps its numbers: its first lines are in the file already.
+        if (pos !== 0 && this.#size !== this.#pathSize) {
+          // Resuming a batch: its numbers stay, but the size is what the lock-time check saw.
+          this.#size = this.#pathSize;
+          this.#lines = null;
+        }
         if (pos === 0) {
           this.#catchUp(this.#open!.file, batch);
           const trigger = this.#rotationDue(batch.bytes.length);
@@ -418,8 +426,11 @@ export class SessionFile {
             if (file.writeSync(NEWLINE_BYTES) !== 1) throw new Error("could not write a newline");
             this.#torn = false;
             this.#lines = null;
+            this.#size++;
           }
           const n = file.writeSync(pos === 0 ? bytes : bytes.subarray(pos));
+          // Under the lock with O_APPEND, the file grew by exactly what we wrote: no fstat.
+          this.#size += n;
           const end = pos + n;
           if (end === bytes.length) {
             pos = end;
@@ -431,9 +442,7 @@ export class SessionFile {
           if (lastNewline >= pos) pos = lastNewline + 1;
           this.#lines = null;
         }
-        const info = file.statSync();
-        this.#size = info.size;
-        this.#day = utcDay(info.mtime?.getTime() ?? Date.now());
+        this.#day = utcDay(Date.now());
         if (this.#lines !== null && batch.written === 0 && pos === bytes.length) {
           this.#lines += batch.count;
         } else {
@@ -442,7 +451,8 @@ export class SessionFile {
       });
     } catch (error) {
       batch.error = error;
-      this.#context.counters.errors++;
+      // An unsafe path (a symlink swapped in) is a refusal the queue reports, not a failed write.
+      if (!(error instanceof UnsafeSessionFileError)) this.#context.counters.errors++;
     }
     batch.written = pos;
   }
@@ -453,7 +463,8 @@ export class SessionFile {
    * closed segments', for a file just reopened).
    */
   #catchUp(file: Deno.FsFile, batch: LineBatch | null): void {
-    const size = file.statSync().size;
+    // The size from the identity check just made under the lock (see #holdsPath).
+    const size = this.#pathSize;
     if (size === this.#size) return;
     const tail = readTailState(file, size);
     this.#torn = !tail.endsWithNewline;
@@ -461,7 +472,7 @@ export class SessionFile {
     this.#size = size;
     const latest = Math.max(tail.lastSeq, this.#seqFloor);
     if (batch === null || latest <= batch.seqBefore) return;
-    this.#context.encoder.renumber(this.sessionId, batch, latest);
+    batch.renumber(latest);
     this.#seq = batch.seqAfter;
   }
 

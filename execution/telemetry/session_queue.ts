@@ -1,13 +1,17 @@
 /**
- * `SessionQueue`: one session's encoded lines waiting to be written, and the
- * drain that moves them into its {@linkcode SessionFile} in batches, one write
- * at a time; plus the synchronous write of everything left, for the exit path.
+ * `SessionQueue`: one session's encoded lines waiting to be written (a
+ * {@linkcode LineBuffer} the encoder writes into), and the drain that moves
+ * them into its {@linkcode SessionFile} in batches, one write at a time;
+ * plus the synchronous write of everything left, for the exit path.
  *
  * @module
  */
-import type { LineBatch } from "./line_batch.ts";
+import type { ExecutionEvent } from "../events.ts";
+import { formatWireTimestamp } from "../wire_time.ts";
+import { LineBatch } from "./line_batch.ts";
+import { LineBuffer } from "./line_buffer.ts";
+import { EnvelopeCache, writeEventLine } from "./line_encoder.ts";
 import { describeError } from "./problem_reporter.ts";
-import { DropMarker, type NonAsciiLine, type QueuedItem } from "./queued_item.ts";
 import { SessionFile, type SessionFileContext, UnsafeSessionFileError } from "./session_file.ts";
 
 /** Upper bound of one write: large enough to amortise the syscall, small enough to hold the file lock briefly. */
@@ -21,14 +25,12 @@ export interface SessionQueueHost extends SessionFileContext {
   requestFlushTimer(): void;
 }
 
-/**
- * The items a drain took from the queue and has not encoded into a batch
- * yet: `items[next..]`. They wait for the write before them, so the exit path
- * writes them after the batch being written and before the queue.
- */
-interface Flight {
-  readonly items: QueuedItem[];
-  next: number;
+/** A run of events lost to the memory cap: one `TELEMETRY_DROPPED` line where the gap is. */
+class DropRun {
+  /** Events dropped in this run. */
+  count = 1;
+  /** The symbol and mode of the first dropped event, for the `TELEMETRY_DROPPED` line. */
+  constructor(readonly symbol: string, readonly mode: string) {}
 }
 
 /**
@@ -42,20 +44,33 @@ type Health = "ok" | "failing" | "refused";
 let useClock = 0;
 
 /**
- * One session's queue and drain. At any time its events are, in file order:
- * the batch being written, the rest of the flight, then the queue.
+ * One session's queue and drain. Its lines are in file order: the batch
+ * being written (still at the front until it is written), then the rest.
+ *
+ * Each line carries its `seq` from the moment it is encoded: the next
+ * number after the queue's last line. That is the file's numbering as long
+ * as this writer alone appends to it; when the file's numbering moved (the
+ * file was opened for the first time, or another process appended), the
+ * queued lines are renumbered once before the next batch (see
+ * {@linkcode SessionQueue.nextSeq}).
  */
 export class SessionQueue {
   /** The session's file. */
   readonly file: SessionFile;
+  /** The queued lines, written straight in by the encoder (see the logger's emit()). */
+  readonly lines: LineBuffer = new LineBuffer();
+  /** The encoded envelope of this session's lines, per symbol and mode. */
+  readonly envelopes: EnvelopeCache = new EnvelopeCache();
   readonly #host: SessionQueueHost;
-  /** Queued events and drop markers, oldest first. */
-  #pending: QueuedItem[] = [];
-  /** UTF-16 code units of the queued events, kept for the `batchBytes` check of each emit. */
-  #pendingChars = 0;
-  #flight: Flight | null = null;
+  /** The seq in the first queued line (the next line's when the queue is empty). */
+  #firstSeq = 1;
+  /** Events dropped since the last queued line, not yet reported. */
+  #drop: DropRun | null = null;
   /** The batch handed to the file's stream whose outcome the drain has not collected yet. */
   #writing: LineBatch | null = null;
+  /** Queue lines and bytes of `#writing` until it is settled (0 when none). */
+  #writingLines = 0;
+  #writingBytes = 0;
   /** The running drain; one per session at a time. */
   #draining: Promise<void> | null = null;
   /** A microtask will run (or join) the drain: emit() never writes on the caller's path. */
@@ -67,7 +82,7 @@ export class SessionQueue {
   readonly #makeRoom = (): void => this.#host.makeRoomToOpen(this);
 
   /** The queue of session `sessionId`, writing to `path`. */
-  constructor(sessionId: string, path: string, host: SessionQueueHost) {
+  constructor(readonly sessionId: string, path: string, host: SessionQueueHost) {
     this.#host = host;
     this.file = new SessionFile(sessionId, path, host);
   }
@@ -82,9 +97,19 @@ export class SessionQueue {
     return this.#health === "failing";
   }
 
-  /** Something is queued (not yet taken by a drain). */
+  /** Something is queued that no drain has taken yet. */
   get hasPending(): boolean {
-    return this.#pending.length > 0;
+    return this.lines.lines > this.#writingLines || this.#drop !== null;
+  }
+
+  /** Bytes queued that no drain has taken yet (what `batchBytes` is compared with). */
+  get queuedBytes(): number {
+    return this.lines.byteLength - this.#writingBytes;
+  }
+
+  /** Events were dropped since the last queued line (their report goes before the next). */
+  get hasOpenDrop(): boolean {
+    return this.#drop !== null;
   }
 
   /** No drain runs and no batch is being written: the file may be closed. */
@@ -97,26 +122,41 @@ export class SessionQueue {
     return this.#lastUsed;
   }
 
-  /**
-   * Queue an encoded line; returns the queue's size in UTF-16 code units.
-   *
-   * HOT PATH (once per emit()): one push, one addition.
-   */
-  push(line: string | NonAsciiLine): number {
-    this.#pending.push(line);
-    return this.#pendingChars += line.length;
+  /** The seq the next queued line carries. */
+  get nextSeq(): number {
+    return this.#firstSeq + this.lines.lines;
   }
 
   /** Note an event dropped at the memory cap, where the gap is; writes soon if the disk is healthy. */
   noteDrop(symbol: string, mode: string): void {
-    const last = this.#pending[this.#pending.length - 1];
-    if (last instanceof DropMarker) {
-      last.count++;
+    if (this.#drop !== null) {
+      this.#drop.count++;
     } else {
-      this.#pending.push(new DropMarker(symbol, mode));
+      this.#drop = new DropRun(symbol, mode);
     }
     // The cap was reached while the disk is healthy: write now instead of waiting.
     if (this.#health === "ok" && this.#draining === null) this.scheduleDrain();
+  }
+
+  /** Queue the `TELEMETRY_DROPPED` line of the open drop run, if any (before the next line). */
+  closeDropRun(): void {
+    const run = this.#drop;
+    if (run === null) return;
+    this.#drop = null;
+    const report = {
+      ts: formatWireTimestamp(new Date()),
+      session_id: this.sessionId,
+      symbol: run.symbol,
+      mode: run.mode,
+      kind: "error",
+      payload: {
+        error: `telemetry buffer full: ${run.count} events dropped`,
+        code: "TELEMETRY_DROPPED",
+        stacktrace: null,
+        dropped: run.count,
+      },
+    } as ExecutionEvent;
+    this.lines.commit(writeEventLine(this.lines, report, this.nextSeq, this.envelopes), true);
   }
 
   /** Run (or join) the drain a microtask later, off the caller's path. */
@@ -138,7 +178,7 @@ export class SessionQueue {
       this.#rerun = true;
       return this.#draining;
     }
-    if (this.#pending.length === 0) return Promise.resolve();
+    if (!this.hasPending) return Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#draining = promise;
     void this.#drainLoop(resolve);
@@ -160,56 +200,44 @@ export class SessionQueue {
    * Write every unwritten line synchronously: on the exit path (an `unload`
    * listener cannot wait for a promise), and under backpressure (the memory
    * cap is reached with `onFull: "block"`). The batch being written goes
-   * first, then the rest of the flight, then the queue, so file order stays
-   * seq order. Problems are counted and reported, never thrown; what could
-   * not be written stays queued (and is retried, unless the process exits).
+   * first, then the rest, so file order stays seq order. Problems are
+   * counted and reported, never thrown; what could not be written stays
+   * queued (and is retried, unless the process exits).
    */
   writeAllSync(reason: "exit" | "backpressure" = "exit"): void {
     if (this.#health === "refused") return;
     const { counters, reporter, settings } = this.#host;
     let writeFailed = false;
-    // What an interrupted drain took but has not encoded yet goes before the queue (and
-    // after the batch being written, written first).
-    const flight = this.#flight;
-    this.#flight = null;
-    if (flight !== null && flight.next < flight.items.length) {
-      this.#requeue(flight.items, flight.next);
-      flight.next = flight.items.length;
-    }
     try {
       const writing = this.#writing;
-      if (writing !== null && !writing.done && this.file.isOpen) {
+      if (writing !== null && !writing.done) {
+        this.file.ensureOpen(this.#makeRoom);
         this.file.writeSync(writing);
         // Writing later events after a gap would break seq order: stop here. A failed
         // batch stays not done, so a second exit pass (a signal, then unload) resumes it,
-        // and the drain, when it resumes, puts its unwritten lines back in the queue.
+        // and the drain, when it resumes, collects its outcome.
         writeFailed = writing.error !== null;
         if (writeFailed) throw writing.error;
       }
-      if (writing !== null && writing.done && !writing.accounted) {
-        // Written (by its stream or just now): its memory is free now, not when the drain resumes.
-        this.#accountWritten(writing.items, writing.from, writing.from + writing.count);
-        writing.accounted = true;
-      }
+      // Written (by its stream or just now): its memory is free now, not when the drain resumes.
+      if (writing !== null && !writing.accounted) this.#settle(writing);
+      this.closeDropRun();
       // In as few writes as the size rotation allows (each batch fits the active file).
-      while (this.#pending.length > 0) {
+      while (this.lines.lines > 0) {
         this.file.ensureOpen(this.#makeRoom);
-        const items = this.#pending;
-        const batch = this.file.nextBatch(items, 0, items.length, Infinity);
+        const batch = this.#takeBatch(Infinity, this.lines.lines);
         this.file.writeSync(batch);
-        const lines = batch.completeLines();
-        this.#accountWritten(items, 0, lines);
-        batch.accounted = true;
-        this.#pending = [];
-        this.#pendingChars = 0;
-        this.#requeue(items, lines);
-        this.file.keepWritten(batch);
+        const lines = this.#settle(batch);
         // writeSync counted a failed write already.
         writeFailed = batch.error !== null;
         if (writeFailed) throw batch.error;
         if (settings.fsync && lines > 0) this.file.syncDataSync();
       }
     } catch (error) {
+      if (error instanceof UnsafeSessionFileError) {
+        this.#openFailed(error);
+        return;
+      }
       if (!writeFailed) counters.errors++;
       if (reason === "backpressure") {
         this.#health = "failing";
@@ -227,7 +255,7 @@ export class SessionQueue {
         this.file.path,
         error,
         `could not write ${this.file.path} at exit: ${describeError(error)}; ` +
-          `${this.#pending.length} events lost`,
+          `${this.lines.lines} events lost`,
       );
     }
   }
@@ -258,7 +286,7 @@ export class SessionQueue {
       do {
         this.#rerun = false;
         await this.#drainOnce();
-      } while (this.#rerun && this.#pending.length > 0 && this.#health === "ok");
+      } while (this.#rerun && this.hasPending && this.#health === "ok");
     } catch (error) {
       // A bug, not a disk error (those are handled where they happen): never unhandled.
       counters.errors++;
@@ -269,72 +297,49 @@ export class SessionQueue {
       this.#draining = null;
       done();
     }
-    if (this.#pending.length > 0) this.#host.requestFlushTimer();
-  }
-
-  async #drainOnce(): Promise<void> {
-    if (this.#pending.length === 0 || this.#health === "refused") return;
-    this.#lastUsed = ++useClock;
-    const flight: Flight = { items: this.#pending, next: 0 };
-    this.#pending = [];
-    this.#pendingChars = 0;
-    this.#flight = flight;
-    try {
-      await this.#writeFlight(flight);
-    } finally {
-      if (this.#flight === flight) this.#flight = null;
-    }
+    if (this.hasPending) this.#host.requestFlushTimer();
   }
 
   /**
-   * Write `flight.items[next..]` in batches of at most `MAX_WRITE_BYTES`, one
-   * at a time. `next` moves past a batch when it is encoded, so at any await
-   * the unwritten items are `#writing` followed by `items[next..]`: what the
-   * exit path writes if the process ends here.
+   * Write what is queued now in batches of at most `MAX_WRITE_BYTES`, one at
+   * a time. At any await the unwritten lines are `#writing` followed by the
+   * rest of the queue: what the exit path writes if the process ends here.
    */
-  async #writeFlight(flight: Flight): Promise<void> {
+  async #drainOnce(): Promise<void> {
+    if (this.#health === "refused") return;
+    this.#lastUsed = ++useClock;
     const { counters, reporter, settings } = this.#host;
-    const items = flight.items;
-    while (flight.next < items.length) {
-      const start = flight.next;
+    this.closeDropRun();
+    let remaining = this.lines.lines;
+    while (remaining > 0) {
       try {
         // Before every batch: a batch may follow another by a while (fsync), in which time
-        // the file may have been removed or replaced; then it is reopened (or created).
+        // the file may have been closed (the open-file cap); then it is reopened (or created).
         this.file.ensureOpen(this.#makeRoom);
       } catch (error) {
-        this.#requeue(items, start);
-        flight.next = items.length;
         this.#openFailed(error);
         return;
       }
-      const batch = this.file.nextBatch(items, start, items.length, MAX_WRITE_BYTES);
-      flight.next = start + batch.count;
+      const batch = this.#takeBatch(MAX_WRITE_BYTES, remaining);
       this.#writing = batch;
+      this.#writingLines = batch.count;
+      this.#writingBytes = batch.bytes.length;
+      this.lines.pinned = true;
       try {
         await this.file.write(batch);
       } catch (error) {
         batch.error ??= error;
       }
       this.#writing = null;
-      const lines = batch.completeLines();
-      if (!batch.accounted) {
-        this.#accountWritten(items, start, start + lines);
-        batch.accounted = true;
-      }
-      if (this.#flight !== flight) {
-        // The synchronous path took over the rest of the flight (it is queued or written). If
-        // it stopped at this batch's failure, the batch's unwritten lines go back first.
-        if (batch.error !== null && !batch.done) {
-          this.file.keepWritten(batch);
-          this.#requeue(items, start + lines, start + batch.count);
-          this.#health = "failing";
-        }
+      // The synchronous path took over meanwhile (and wrote the rest, or reported).
+      if (batch.accounted) return;
+      remaining -= this.#settle(batch);
+      if (batch.error instanceof UnsafeSessionFileError) {
+        // The path was swapped for a symlink (or the like) since the file was opened.
+        this.#openFailed(batch.error);
         return;
       }
       if (batch.error !== null) {
-        this.file.keepWritten(batch);
-        this.#requeue(items, start + lines);
-        flight.next = items.length;
         this.#health = "failing";
         reporter.report(
           this.file.path,
@@ -347,6 +352,49 @@ export class SessionQueue {
       }
     }
     this.#health = "ok";
+  }
+
+  /**
+   * The next batch from the front of the queue: at most `limit` lines, about
+   * `maxBytes` and no more than fits before the size rotation (a segment
+   * stays within `rotateBytes` unless a single line is larger). Renumbers
+   * the queue first when the file's numbering moved.
+   */
+  #takeBatch(maxBytes: number, limit: number): LineBatch {
+    const expected = this.file.seq + 1;
+    if (this.#firstSeq !== expected) {
+      this.lines.renumber(0, expected);
+      this.#firstSeq = expected;
+    }
+    const count = this.lines.fit(this.file.room(maxBytes), limit);
+    const batch = new LineBatch(
+      this.lines.front(this.lines.bytesOf(count)),
+      count,
+      this.#firstSeq - 1,
+    );
+    this.file.claim(batch);
+    return batch;
+  }
+
+  /**
+   * Collect a batch's outcome: its complete lines leave the queue and are
+   * counted as written; after a failure the rest keep their place at the
+   * front. Returns the lines written.
+   */
+  #settle(batch: LineBatch): number {
+    const lines = batch.completeLines();
+    this.lines.pinned = false;
+    this.#writingLines = 0;
+    this.#writingBytes = 0;
+    const released = this.lines.consume(lines);
+    this.#firstSeq += lines;
+    const counters = this.#host.counters;
+    counters.written += released.events;
+    counters.buffered -= released.events;
+    counters.bufferedBytes -= released.eventBytes;
+    batch.accounted = true;
+    if (batch.error !== null) this.file.keepWritten(batch);
+    return lines;
   }
 
   #openFailed(error: unknown): void {
@@ -369,41 +417,20 @@ export class SessionQueue {
     );
   }
 
-  /** Put `items[from, to)` back at the front of the queue (a failed or interrupted drain). */
-  #requeue(items: QueuedItem[], from: number, to: number = items.length): void {
-    const rest = items.slice(from, to);
-    for (const item of rest) {
-      if (!(item instanceof DropMarker)) this.#pendingChars += item.length;
-    }
-    this.#pending = rest.concat(this.#pending);
-  }
-
-  /** Count items `[from, to)` as written and release their memory. */
-  #accountWritten(items: QueuedItem[], from: number, to: number): void {
-    const counters = this.#host.counters;
-    for (let i = from; i < to; i++) {
-      const item = items[i];
-      if (!(item instanceof DropMarker)) {
-        counters.written++;
-        counters.buffered--;
-        counters.bufferedChars -= item.length;
-      }
-    }
-  }
-
-  /** Empty the queue; returns how many events it held (drop markers aside). */
+  /** Empty the queue; returns how many events it held (the logger's own reports aside). */
   #releasePending(): number {
     const counters = this.#host.counters;
-    let events = 0;
-    for (const item of this.#pending) {
-      if (!(item instanceof DropMarker)) {
-        events++;
-        counters.bufferedChars -= item.length;
-      }
-    }
-    counters.buffered -= events;
-    this.#pending = [];
-    this.#pendingChars = 0;
-    return events;
+    this.#drop = null;
+    // A batch still out is released with the rest: its drain must not collect it again.
+    if (this.#writing !== null) this.#writing.accounted = true;
+    this.lines.pinned = false;
+    this.#writingLines = 0;
+    this.#writingBytes = 0;
+    const lines = this.lines.lines;
+    const released = this.lines.consume(lines);
+    this.#firstSeq += lines;
+    counters.buffered -= released.events;
+    counters.bufferedBytes -= released.eventBytes;
+    return released.events;
   }
 }

@@ -29,7 +29,7 @@ export interface TelemetryStats {
   refused: number;
   /** Events waiting in memory to be written. */
   buffered: number;
-  /** Approximate size of the events waiting in memory, in bytes (UTF-16 code units). */
+  /** Size of the events waiting in memory, in bytes of their encoded lines. */
   bufferedBytes: number;
   /** Session files currently open. */
   openFiles: number;
@@ -37,7 +37,7 @@ export interface TelemetryStats {
 
 /**
  * The live counters behind {@linkcode TelemetryStats}, shared by a logger and
- * its session queues. `buffered` and `bufferedChars` cover every session's
+ * its session queues. `buffered` and `bufferedBytes` cover every session's
  * queue and in-flight batch: they are what the memory cap is checked against.
  */
 export class TelemetryCounters {
@@ -46,7 +46,7 @@ export class TelemetryCounters {
   errors = 0;
   refused = 0;
   buffered = 0;
-  bufferedChars = 0;
+  bufferedBytes = 0;
 
   /** The public snapshot, with the number of open files (counted by the caller). */
   snapshot(openFiles: number): TelemetryStats {
@@ -56,7 +56,7 @@ export class TelemetryCounters {
       errors: this.errors,
       refused: this.refused,
       buffered: this.buffered,
-      bufferedBytes: this.bufferedChars,
+      bufferedBytes: this.bufferedBytes,
       openFiles,
     };
   }

@@ -151,3 +151,49 @@ Deno.test("formatting matches CPython on 60 random values (python_reference.json
     assert.equal(roundPythonHalfEven(x, 8), Number(rounded8), `round(${input}, 8)`);
   }
 });
+
+/** Python's `format(x, ".Nf")` by exact rational arithmetic (ties to even), for x ≥ 0. */
+function exactReference(x: number, digits: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const biased = (view.getUint32(0) >>> 20) & 0x7ff;
+  let mantissa = (BigInt(view.getUint32(0) & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  if (biased !== 0) mantissa |= 1n << 52n;
+  const exponent = biased === 0 ? -1074 : biased - 1075;
+  let numerator = mantissa * 10n ** BigInt(digits);
+  let denominator = 1n;
+  if (exponent >= 0) numerator <<= BigInt(exponent);
+  else denominator <<= BigInt(-exponent);
+  let units = numerator / denominator;
+  const twice = (numerator - units * denominator) * 2n;
+  if (twice > denominator || (twice === denominator && (units & 1n) === 1n)) units++;
+  const text = units.toString().padStart(digits + 1, "0");
+  return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+Deno.test("formatPythonFixed and roundPythonHalfEven agree with exact arithmetic on random prices, quantities and ties", () => {
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let i = 0; i < 30_000; i++) {
+    const digits = i % 9;
+    const x = i % 3 === 0
+      ? Math.round(next() * 1e9) / 2 ** Math.floor(next() * 12) // exact binary ties
+      : i % 3 === 1
+      ? Math.round(next() * 1e8) / 10 ** Math.floor(next() * 10) * (1 + 0.0002)
+      : next() * 10 ** Math.floor(next() * 18 - 6);
+    assert.equal(
+      formatPythonFixed(x, digits),
+      exactReference(x, digits),
+      `format(${x}, .${digits}f)`,
+    );
+    assert.equal(formatPythonFixed(-x, digits), `-${exactReference(x, digits)}`);
+    assert.equal(
+      roundPythonHalfEven(x, digits),
+      Number(exactReference(x, digits)),
+      `round(${x}, ${digits})`,
+    );
+  }
+});

@@ -139,3 +139,23 @@ Deno.test("undefined, functions, nested values, dates and toJSON are encoded as 
 Deno.test("a bigint in a payload throws like JSON.stringify, so the logger can count it", () => {
   assert.throws(() => encodeEventLine(event("fill", { fill_fee: 1n }), 1), TypeError);
 });
+
+Deno.test("timestamps sharing the last one's date and time are still written exactly, hostile or not", () => {
+  const base = "2026-11-25T09:30:45.";
+  const stamps = [
+    `${base}000001+00:00`,
+    `${base}000002+00:00`,
+    `${base}00"003+00:00`, // same length and prefix, a quote after it
+    `${base}0000\\4+00:00`,
+    `${base}00000→+00:00`,
+    `${base}000005+00:00`,
+    "2026-11-25T09:30:46.000000+00:00", // the next second
+    `${base}000006+00:00`,
+    `${base}000007+00:0`, // one shorter
+    "x".repeat(32),
+  ];
+  for (const ts of stamps) {
+    const e = { ...event("fill", { client_id: "c", side: "buy" }), ts };
+    assert.equal(encodeEventLine(e, 9), reference(e, 9), ts);
+  }
+});

@@ -211,3 +211,20 @@ Deno.test("ASCII and non-ASCII lines written in mixed batches are byte for byte 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bufferedBytes counts the UTF-8 bytes of the queued lines", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const logger = new JsonlExecutionLogger({ baseDir: dir });
+    const [, gate] = oneOfEachKind(); // its reason has a three-byte character
+    logger.emit(gate);
+    logger.emit(gate);
+    const bytes = new TextEncoder().encode(encodeEventLine(gate, 1) + encodeEventLine(gate, 2));
+    assert.equal(logger.stats.bufferedBytes, bytes.length);
+    await logger.close();
+    assert.equal(logger.stats.bufferedBytes, 0);
+    assert.deepEqual(Deno.readFileSync(`${dir}/wire-1.jsonl`), bytes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -48,6 +48,49 @@ Deno.test("seq is counted per session file", async () => {
   }
 });
 
+Deno.test("two loggers appending to one session in turns keep seq rising and every line whole", async () => {
+  // Each logger numbers its lines when they are emitted; after the other appended, its next
+  // batch and everything queued behind it are renumbered after the file's last seq.
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false });
+    const b = new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false });
+    let n = 0;
+    for (let round = 0; round < 6; round++) {
+      const writer = round % 2 === 0 ? a : b;
+      // Queued before the other's flush, written after it: these are renumbered.
+      for (let i = 0; i < 3 + round; i++) writer.emit(fillEvent("shared", n++));
+      await (round % 2 === 0 ? b : a).flush();
+      await writer.flush();
+    }
+    await a.close();
+    await b.close();
+    const lines = readLines(`${dir}/shared.jsonl`).map((line) => JSON.parse(line));
+    assert.equal(lines.length, n);
+    assert.deepEqual(lines.map((l) => l.seq), lines.map((_, i) => i + 1));
+    assert.deepEqual(
+      lines.map((l) => l.payload.client_id).sort(),
+      Array.from({ length: n }, (_, i) => `c-${i}`).sort(),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("events queued before a logger first opens an existing file are numbered after its last seq", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeEvents(dir, "s1", 0, 100);
+    // Queued while the file is not open yet: encoded with seq 1.., renumbered at the first batch.
+    const logger = new JsonlExecutionLogger({ baseDir: dir, batchBytes: 2048 });
+    for (let i = 100; i < 150; i++) logger.emit(fillEvent("s1", i));
+    await logger.close();
+    assert.deepEqual(seqs(`${dir}/s1.jsonl`), Array.from({ length: 150 }, (_, i) => i + 1));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("seq continues across a reopen when the last seq lies beyond a 64 KiB tail of garbage", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -17,8 +17,12 @@ import { timelineReadFilters } from "../../../../live/timeline_extra_filter.ts";
 import { timelineFilterKey } from "../../../../live/timeline_query.ts";
 import { parseOffset, parseSessionId, parseTimelineParams } from "../../../../web/params.ts";
 import type { Handlers } from "../../../../web/route.ts";
+import { cachedJsonAnswer } from "../../../../web/cached_answer.ts";
 
-/** Answers the timeline page and the whole-session summary (cached while the file is unchanged). */
+/**
+ * Answers the timeline page and the whole-session summary (cached while the
+ * file is unchanged; `ETag`, and `304` to a matching `If-None-Match`).
+ */
 export const handler: Handlers = {
   async GET(ctx) {
     const sessionId = parseSessionId(ctx.params.session);
@@ -28,7 +32,7 @@ export const handler: Handlers = {
     const path = sessionFilePath(baseDir, sessionId);
     const { kinds, symbol, since, until, limit } = query;
     const key = JSON.stringify([timelineFilterKey(query), since, until, limit, before]);
-    const body = await ctx.state.responseCache.getOrCompute(path, key, async () => {
+    const answer = await ctx.state.responseCache.answer(path, key, async () => {
       // The summary first: the page then covers every line before `follow_from`.
       const summary = await getExecutionSummary(sessionId, { baseDir });
       const page = await getExecutionTimeline(sessionId, {
@@ -61,8 +65,6 @@ export const handler: Handlers = {
         follow_from: await followStart(path, summary) ?? 0,
       });
     });
-    return new Response(body, {
-      headers: { "content-type": "application/json", "cache-control": "no-store" },
-    });
+    return cachedJsonAnswer(ctx.req, answer);
   },
 };

@@ -230,3 +230,24 @@ Deno.test("timeline API follow_from is where followStart starts, torn tail or no
     }
   });
 });
+
+Deno.test("timeline API answers carry an ETag and answer 304 to If-None-Match until the file changes", async () => {
+  await withLogDir(async (dir) => {
+    await appendEvents(dir, "s1", demoEvents("s1", 5));
+    const app = createApp({ logDir: dir });
+    const url = "/api/live/execution/s1?limit=10";
+    const first = await app.request(url);
+    const etag = first.headers.get("etag");
+    assert.ok(etag !== null && /^"[A-Za-z0-9_-]+"$/.test(etag), String(etag));
+    await first.body?.cancel();
+    const again = await app.request(url, { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304);
+    assert.equal(again.headers.get("etag"), etag);
+    assert.equal(await again.text(), "");
+    await appendEvents(dir, "s1", demoEvents("s1", 1));
+    const changed = await app.request(url, { headers: { "if-none-match": etag } });
+    assert.equal(changed.status, 200);
+    assert.notEqual(changed.headers.get("etag"), etag);
+    assert.equal(((await changed.json()) as TimelineBody).summary.event_count, 6);
+  });
+});

@@ -1,0 +1,295 @@
+/**
+ * The cached API answer against its limit, in one run, on loopback:
+ *
+ * - ours behind the guard: `startDashboardServer` (the connection guard in
+ *   front of the app, as `serve` runs it);
+ * - ours without the guard: the same app on a bare `Deno.serve`;
+ * - the peer: a bare `Deno.serve` answering the very bytes of that answer
+ *   (with its content type), nothing else; and the same with every header
+ *   our answer has (the same response on the wire);
+ *
+ * each measured with `wrk -t<threads> -c<connections>` against
+ * `/api/live/execution/<id>?limit=200` of a session of `--events` events
+ * (the file unchanged during the runs), in rounds that alternate which
+ * server goes first; figures are medians. Besides requests per second, the
+ * CPU time of this process (all three servers live here; wrk is another
+ * process) per request is measured, which other jobs on a shared machine
+ * disturb less. Then the same with `If-None-Match` (our `304`), and the
+ * live follow: `--sse-clients` streams, one append, the slowest arrival.
+ *
+ * Run: deno run -A bench/api_cache_load.ts [--events 1000000] [--duration 5s] [--rounds 3]
+ *      [--connections 32] [--threads 2] [--sse-clients 100]
+ * Smoke: deno run -A bench/api_cache_load.ts --events 10000 --duration 1s --rounds 1 --sse-clients 10
+ *
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { startDashboardServer } from "../server/dashboard_server.ts";
+import { createApp } from "../server/app.ts";
+import { runWrk, type WrkResult } from "./http_load.ts";
+import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
+
+// The child process of the SSE check (see sseFanOut).
+if (Deno.args[0] === "--sse-client") {
+  await sseClientMain(Deno.args[1], Number(Deno.args[2]), Deno.args[3]);
+  Deno.exit(0);
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", default: "1000000" },
+    duration: { type: "string", default: "5s" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "32" },
+    threads: { type: "string", default: "2" },
+    "sse-clients": { type: "string", default: "100" },
+  },
+  strict: true,
+});
+function positive(name: string, text: string): number {
+  const n = Number(text.replaceAll(/[,_]/g, ""));
+  if (!Number.isSafeInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
+    Deno.exit(2);
+  }
+  return n;
+}
+const events = positive("events", values.events);
+const rounds = positive("rounds", values.rounds);
+const sseClients = positive("sse-clients", values["sse-clients"]);
+if (!/^\d+s$/.test(values.duration)) {
+  console.error(`--duration must look like 5s, got ${JSON.stringify(values.duration)}`);
+  Deno.exit(2);
+}
+const wrkOptions = {
+  duration: values.duration,
+  connections: positive("connections", values.connections),
+  threads: positive("threads", values.threads),
+};
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Measured {
+  wrk: WrkResult;
+  /** CPU time of this process per request, µs. */
+  cpuUs: number;
+}
+
+async function measure(url: string, headers: string[] = []): Promise<Measured> {
+  const cpu = cpuMs();
+  const wrk = await runWrk(url, { ...wrkOptions, headers });
+  const requests = wrk.requestsPerSecond * Number(values.duration.slice(0, -1));
+  return { wrk, cpuUs: ((cpuMs() - cpu) * 1000) / Math.max(1, requests) };
+}
+
+/**
+ * The client side of the SSE check, run in a child process (so the server's
+ * thread does only the server's work): open `clients` streams, print
+ * `ready`, then print, for each client, the wall-clock time (epoch ms) at
+ * which the line with `marker` arrived, one per line.
+ */
+async function sseClientMain(url: string, clients: number, marker: string): Promise<void> {
+  const controller = new AbortController();
+  const readers: ReadableStreamDefaultReader<string>[] = [];
+  await Promise.all(Array.from({ length: clients }, async () => {
+    const res = await fetch(url, { signal: controller.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    readers.push(reader);
+    let text = "";
+    while (!text.includes(": connected")) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error("stream ended before connecting");
+      text += chunk.value;
+    }
+  }));
+  console.log("ready");
+  const timeout = AbortSignal.timeout(10_000);
+  const arrivals = await Promise.all(readers.map(async (reader) => {
+    let text = "";
+    while (!text.includes(marker)) {
+      if (timeout.aborted) return Infinity;
+      const chunk = await reader.read();
+      if (chunk.done) return Infinity;
+      text += chunk.value;
+    }
+    return performance.timeOrigin + performance.now();
+  }));
+  console.log(arrivals.join("\n"));
+  controller.abort();
+  await Promise.allSettled(readers.map((r) => r.cancel()));
+}
+
+/**
+ * Open `clients` streams from a child process, append `line`, and time its
+ * arrival at every client (wall clock: both processes read the same clock).
+ */
+async function sseFanOut(
+  baseUrl: string,
+  path: string,
+  sessionId: string,
+  line: string,
+  clients: number,
+): Promise<{ times: number[]; received: number }> {
+  const url = new URL(`/api/live/execution/${sessionId}/stream`, baseUrl).href;
+  const marker = `"seq":${JSON.parse(line).seq},`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", import.meta.filename!, "--sse-client", url, String(clients), marker],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("ready\n")) {
+    const chunk = await lines.read();
+    if (chunk.done) throw new Error("the SSE client ended before it was ready");
+    text += chunk.value;
+  }
+  // Let every follower settle (its first look at the file) before the append.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const appendedAt = performance.timeOrigin + performance.now();
+  await Deno.writeTextFile(path, line, { append: true });
+  text = text.slice(text.indexOf("ready\n") + 6);
+  for (let chunk = await lines.read(); !chunk.done; chunk = await lines.read()) {
+    text += chunk.value;
+  }
+  await child.status;
+  const times = text.trim().split("\n").map((t) => Number(t) - appendedAt);
+  return { times, received: times.filter((t) => Number.isFinite(t)).length };
+}
+
+const dir = await Deno.makeTempDir({ prefix: "peak-api-cache-" });
+const sessionId = "bench-cache";
+const path = `${dir}/${sessionId}.jsonl`;
+const lines = new SessionLineGenerator(sessionId);
+await writeSessionFile(path, events, lines);
+const apiPath = `/api/live/execution/${sessionId}?limit=200`;
+
+const guarded = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
+const closing = new AbortController();
+const app = createApp({ logDir: dir, signal: closing.signal });
+const unguarded = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  (req, info) => app.fetch(req, info),
+);
+let exitCode = 0;
+try {
+  const guardedUrl = new URL(apiPath, guarded.url).href;
+  const unguardedUrl = `http://127.0.0.1:${unguarded.addr.port}${apiPath}`;
+  // The answer, computed once (the cold summary of the whole file), and what the peer serves.
+  const t = performance.now();
+  const first = await fetch(guardedUrl);
+  const bytes = new Uint8Array(await first.arrayBuffer());
+  const coldMs = performance.now() - t;
+  const etag = first.headers.get("etag");
+  const contentType = first.headers.get("content-type") ?? "application/json";
+  await (await fetch(unguardedUrl)).arrayBuffer();
+  // The peer's best: ASCII bytes as a string (Deno.serve sends a one-byte string fastest, and
+  // TextDecoder gives one for ASCII), other bytes as they are (a string holding non-ASCII
+  // characters would be transcoded on every answer).
+  const ascii = bytes.every((byte) => byte < 0x80);
+  const text: BodyInit = ascii ? new TextDecoder().decode(bytes) : bytes;
+  const peer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(text, { headers: { "content-type": contentType } }),
+  );
+  const peerUrl = `http://127.0.0.1:${peer.addr.port}${apiPath}`;
+  // The same, with every header of our answer: the same response bytes on the wire.
+  const ourHeaders = [...first.headers].filter(([name]) =>
+    name !== "date" && name !== "content-length" && name !== "vary"
+  );
+  const peerSameHeaders = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(text, { headers: ourHeaders }),
+  );
+  const peerSameHeadersUrl = `http://127.0.0.1:${peerSameHeaders.addr.port}${apiPath}`;
+  console.log(
+    `${events.toLocaleString("en")} events; answer ${bytes.length.toLocaleString("en")} bytes ` +
+      `(${ascii ? "ASCII" : "UTF-8, non-ASCII"}; first request ${coldMs.toFixed(0)} ms); etag ${
+        etag ?? "none"
+      }; wrk -t${wrkOptions.threads} ` +
+      `-c${wrkOptions.connections} -d${wrkOptions.duration} × ${rounds} rounds; load average ` +
+      loadAverage(),
+  );
+
+  const targets: Record<string, { url: string; headers?: string[] }> = {
+    "peer: bare Deno.serve, same body": { url: peerUrl },
+    "peer: bare Deno.serve, same body and headers": { url: peerSameHeadersUrl },
+    "ours without the guard": { url: unguardedUrl },
+    "ours behind the guard": { url: guardedUrl },
+    ...(etag === null ? {} : {
+      "ours behind the guard, If-None-Match (304)": {
+        url: guardedUrl,
+        headers: [`If-None-Match: ${etag}`],
+      },
+      "ours without the guard, If-None-Match (304)": {
+        url: unguardedUrl,
+        headers: [`If-None-Match: ${etag}`],
+      },
+    }),
+  };
+  const names = Object.keys(targets);
+  const results = new Map<string, Measured[]>(names.map((n) => [n, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + round) % names.length];
+      const { url, headers } = targets[name];
+      const measured = await measure(url, headers);
+      if (measured.wrk.non2xx > 0 && headers === undefined) {
+        throw new Error(`${name}: ${measured.wrk.non2xx} answers were not 2xx`);
+      }
+      results.get(name)!.push(measured);
+    }
+  }
+  const rps = (name: string) => median(results.get(name)!.map((m) => m.wrk.requestsPerSecond));
+  const cpu = (name: string) => median(results.get(name)!.map((m) => m.cpuUs));
+  const p50 = (name: string) => median(results.get(name)!.map((m) => m.wrk.p50Ms));
+  const peerName = names[0];
+  for (const name of names) {
+    console.log(
+      `${name.padEnd(44)} ${Math.round(rps(name)).toLocaleString("en").padStart(7)} req/s  ` +
+        `p50 ${p50(name).toFixed(2)} ms  ${cpu(name).toFixed(1).padStart(6)} µs CPU/request  ` +
+        `ratio ${(rps(name) / rps(peerName)).toFixed(2)}x (CPU ${
+          (cpu(peerName) / cpu(name)).toFixed(2)
+        }x)`,
+    );
+  }
+
+  const sse = await sseFanOut(guarded.url, path, sessionId, lines.next(), sseClients);
+  const sorted = [...sse.times].sort((a, b) => a - b);
+  console.log(
+    `SSE: ${sse.received}/${sseClients} clients got the appended event; first after ${
+      sorted[0].toFixed(1)
+    } ms, median ${median(sorted).toFixed(1)} ms, slowest ${
+      sorted[sorted.length - 1].toFixed(1)
+    } ms (target ≤ 15 ms)`,
+  );
+  if (sse.received !== sseClients) exitCode = 1;
+  console.log(`load average at end ${loadAverage()}`);
+  await peer.shutdown();
+  await peerSameHeaders.shutdown();
+} finally {
+  closing.abort();
+  await unguarded.shutdown();
+  await guarded.shutdown();
+  await Deno.remove(dir, { recursive: true });
+}
+Deno.exit(exitCode);
