@@ -65,6 +65,18 @@ export interface AggregateRead<S extends ScanSink> {
   restarted: boolean;
 }
 
+/** Options of one {@linkcode SessionAggregates.read}. */
+export interface AggregateReadOptions {
+  /**
+   * Read as a one-shot command does, with nothing else waiting for a turn:
+   * on this thread only (no worker, whose isolate costs about 15 MiB) and
+   * with blocking reads.
+   *
+   * @default {false}
+   */
+  foreground?: boolean;
+}
+
 /**
  * Options of {@linkcode SessionAggregates}.
  *
@@ -129,9 +141,18 @@ export function clearSegmentSummaries(): void {
   segmentSummaries.clear();
 }
 
-/** `source` with positions shifted: logical offset `start + p` reads its byte `p`. */
-function shifted(source: PositionalReader, start: number): PositionalReader {
-  return { read: (position, into) => source.read(position - start, into) };
+/**
+ * `source` with positions shifted: logical offset `start + p` reads its byte
+ * `p`. Its blocking reads are passed on only in the foreground (a read that
+ * awaits lets other tasks run in between).
+ */
+function shifted(source: PositionalReader, start: number, foreground = false): PositionalReader {
+  const shift: PositionalReader = { read: (position, into) => source.read(position - start, into) };
+  const readSync = source.readSync?.bind(source);
+  if (foreground && readSync !== undefined) {
+    shift.readSync = (position, into) => readSync(position - start, into);
+  }
+  return shift;
 }
 
 interface Entry<S extends ScanSink> {
@@ -183,9 +204,12 @@ export class SessionAggregates<S extends ScanSink> {
     use: (read: AggregateRead<S> | null) => T,
     variant = "",
     create: () => S = this.#create,
+    options: AggregateReadOptions = {},
   ): Promise<T> {
     const key = `${resolve(baseDir)}\0${sessionId}\0${variant}`;
-    const step = async (): Promise<T> => use(await this.#update(baseDir, sessionId, key, create));
+    const foreground = options.foreground ?? false;
+    const step = async (): Promise<T> =>
+      use(await this.#update(baseDir, sessionId, key, create, foreground));
     const previous = this.#locks.get(key) ?? Promise.resolve();
     const run = previous.then(step, step);
     const settled = run.then(() => undefined, () => undefined);
@@ -212,6 +236,7 @@ export class SessionAggregates<S extends ScanSink> {
     sessionId: string,
     key: string,
     create: () => S,
+    foreground: boolean,
   ): Promise<AggregateRead<S> | null> {
     using view = await openSessionView(baseDir, sessionId);
     if (!view.found) {
@@ -227,7 +252,7 @@ export class SessionAggregates<S extends ScanSink> {
     const sink = entry?.sink ?? create();
     let torn: boolean;
     try {
-      torn = await this.#readOn(view, sink);
+      torn = await this.#readOn(view, sink, foreground);
     } catch (err) {
       // Read in part (an unreadable segment): the next read starts from a clean aggregate.
       this.#entries.delete(key);
@@ -239,7 +264,7 @@ export class SessionAggregates<S extends ScanSink> {
   }
 
   /** Feed `sink` every complete line of `view` after its position; true when a torn tail follows. */
-  async #readOn(view: SessionView, sink: S): Promise<boolean> {
+  async #readOn(view: SessionView, sink: S, foreground: boolean): Promise<boolean> {
     let torn = false;
     const last = view.parts.at(-1);
     for (const part of view.parts) {
@@ -256,7 +281,7 @@ export class SessionAggregates<S extends ScanSink> {
         }
       }
       const from = sink.consumed;
-      const tornHere = await this.#readPart(view, part, sink);
+      const tornHere = await this.#readPart(view, part, sink, foreground);
       this.#bytesRead += sink.consumed - from;
       // Only the active file is being written: a closed part or an archive ends torn only when
       // damaged, and its fragment is never completed.
@@ -266,9 +291,14 @@ export class SessionAggregates<S extends ScanSink> {
   }
 
   /** Read `part` from `sink.consumed` to its end into `sink`. */
-  async #readPart(view: SessionView, part: SessionPart, sink: S): Promise<boolean> {
+  async #readPart(
+    view: SessionView,
+    part: SessionPart,
+    sink: S,
+    foreground: boolean,
+  ): Promise<boolean> {
     const end = part.start + part.size;
-    if (this.#merge !== null && end - sink.consumed >= PARALLEL_MIN_BYTES) {
+    if (!foreground && this.#merge !== null && end - sink.consumed >= PARALLEL_MIN_BYTES) {
       const plain = part.kind === "active"
         ? view.active
         : part.segment !== null && !part.segment.compressed
@@ -285,7 +315,7 @@ export class SessionAggregates<S extends ScanSink> {
     const reader = view.openPart(part);
     if (reader === null) return false; // deleted since the layout was read: its bytes are gone
     try {
-      return await readInto(shifted(reader, part.start), sink, end);
+      return await readInto(shifted(reader, part.start, foreground), sink, end);
     } finally {
       reader.close();
     }

@@ -21,8 +21,10 @@ import {
 
 /** Bytes per piece: a few milliseconds of work, so the two threads finish close together. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
-/** Bytes looked at, at a time, for the newline that ends a piece. */
-const BOUNDARY_WINDOW_BYTES = 64 * 1024;
+/** Bytes looked at first for the newline that ends a piece (events are a few hundred bytes). */
+const BOUNDARY_WINDOW_BYTES = 4 * 1024;
+/** Largest window when a line goes on (windows double). */
+const MAX_BOUNDARY_WINDOW_BYTES = 1024 * 1024;
 const LF = 0x0a;
 
 /** How many pieces the range `[from, size)` has. */
@@ -50,13 +52,15 @@ export async function pieceStart(
   if (index === 0) return from;
   const nominal = from + index * PIECE_BYTES;
   if (nominal >= size) return size;
-  const window = new Uint8Array(BOUNDARY_WINDOW_BYTES);
+  let window = new Uint8Array(BOUNDARY_WINDOW_BYTES);
   // From the byte before: a newline there makes the nominal offset itself a line start.
-  for (let at = nominal - 1; at < size; at += window.length) {
+  for (let at = nominal - 1; at < size;) {
     const n = await readAt(reader, at, window.subarray(0, Math.min(window.length, size - at)));
     if (n === 0) break;
     const nl = window.subarray(0, n).indexOf(LF);
     if (nl !== -1) return at + nl + 1;
+    at += n;
+    if (window.length < MAX_BOUNDARY_WINDOW_BYTES) window = new Uint8Array(2 * window.length);
   }
   return size;
 }
