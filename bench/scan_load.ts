@@ -172,14 +172,21 @@ async function rareTimeline(dir: string, path: string, rounds: number) {
     mine.push(sample);
   }
   if (rows !== lines) throw new Error(`timeline found ${rows} rows, grep ${lines} lines`);
-  row(`timeline kind=error symbol (${rows} rows) vs grep|grep`, medians(mine), medians(peer), "target ≤ 1× wall");
+  row(
+    `timeline kind=error symbol (${rows} rows) vs grep|grep`,
+    medians(mine),
+    medians(peer),
+    "target ≤ 1× wall",
+  );
 }
 
 async function summaryMemory(dir: string) {
   const main = new URL("../main.ts", import.meta.url).pathname;
   const deno = shellQuote(Deno.execPath());
   const summary = await timed(
-    `${deno} run -A ${shellQuote(main)} summary ${SESSION} --log-dir ${shellQuote(dir)} --json > /dev/null`,
+    `${deno} run -A ${shellQuote(main)} summary ${SESSION} --log-dir ${
+      shellQuote(dir)
+    } --json > /dev/null`,
   );
   const floor = await timed(`${deno} run -A ${shellQuote(main)} --version > /dev/null`);
   console.log(

@@ -354,7 +354,10 @@ function startPieceWorker(
       if ("done" in message) return done();
       if ("error" in message) return; // not reported: the main thread reads it
       try {
-        onPiece(message.piece, message.state === null ? null : SummaryState.fromJSON(message.state));
+        onPiece(
+          message.piece,
+          message.state === null ? null : SummaryState.fromJSON(message.state),
+        );
       } catch {
         // An unreadable answer: the main thread reads that piece itself.
       }
@@ -419,7 +422,11 @@ async function readSplit<S extends ScanSink>(
     wake();
   });
   try {
-    for (let piece = Atomics.add(counter, 0, 1); piece < count; piece = Atomics.add(counter, 0, 1)) {
+    for (
+      let piece = Atomics.add(counter, 0, 1);
+      piece < count;
+      piece = Atomics.add(counter, 0, 1)
+    ) {
       done.set(piece, await readPiece(logical, from, end, piece));
       mergeReady();
     }

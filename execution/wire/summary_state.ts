@@ -24,11 +24,10 @@ import {
   FLAG_FEE_TEXT,
   FLAG_NOTIONAL_TEXT,
   FLAG_TS_TEXT,
+  type KernelBuffer,
   KIND_FILL,
   KIND_INTENT,
   KIND_OTHER,
-  type KernelBuffer,
-  type LineClass,
   type LineKernel,
   lineKernel,
   RECORD_FLOATS,
@@ -621,7 +620,9 @@ function addKernelLines(
           if ((flags & FLAG_NOTIONAL_TEXT) !== 0) {
             notional = Number(asciiText(view, ints[at + 6], ints[at + 7]));
           }
-          if ((flags & FLAG_FEE_TEXT) !== 0) fee = Number(asciiText(view, ints[at + 8], ints[at + 9]));
+          if ((flags & FLAG_FEE_TEXT) !== 0) {
+            fee = Number(asciiText(view, ints[at + 8], ints[at + 9]));
+          }
         }
         if (summary !== null) {
           if (classCounts[verdict]++ === 0) countedClasses.push(verdict);

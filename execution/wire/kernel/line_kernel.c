@@ -532,6 +532,12 @@ static double wire_ts_micros(u32 start, u32 stop) {
 
 /* --- captures --- */
 
+/* Whether the line has a byte over 0x7f. The JavaScript scanner leaves such a line to the
+ * general decoder, whose fields differ in two ways: a code and a side are kept whatever the
+ * kind, and a missing gate name is "" rather than null. The kernel reads such a line (valid
+ * UTF-8 in its strings) with the decoder's rules, so either way the result is the same. */
+static int decoder_rules;
+
 static int kind_keeps_code(void) {
   return f_kind == ID_GATE || f_kind == ID_ERROR || f_kind == ID_UNKNOWN;
 }
@@ -596,6 +602,8 @@ static inline u32 cache_field(int capture) {
   }
 }
 
+static int store_other(int capture);
+
 /* Set the field of `capture` to the string [str_start, str_end), whatever came before (a
  * template's hole). 0: unsure. */
 static int assign_string(int capture) {
@@ -634,10 +642,14 @@ static int assign_string(int capture) {
 /* A captured field whose value is a string [str_start, str_end). 0: unsure. */
 static int store_string(int capture) {
   stored = 0;
+  /* A string where a boolean or a number is captured: as any other type. */
+  if (capture == C_PASSED || capture == C_FILL_NOTIONAL || capture == C_FILL_FEE) {
+    return store_other(capture);
+  }
   /* The JavaScript scanner keeps a code for gates and errors only, a side for fills only
    * (or either while the kind is not known yet); a value it would not keep leaves the field. */
-  if (capture == C_CODE && !kind_keeps_code()) return 1;
-  if (capture == C_SIDE && !kind_keeps_side()) return 1;
+  if (!decoder_rules && capture == C_CODE && !kind_keeps_code()) return 1;
+  if (!decoder_rules && capture == C_SIDE && !kind_keeps_side()) return 1;
   if (capture == C_GATE && gate_name_set) return 1;
   if (!assign_string(capture)) return 0;
   stored = 1;
@@ -847,6 +859,16 @@ static int scan_array(int depth) {
   }
 }
 
+/* Whether [start, stop) has a byte over 0x7f. */
+static int has_high_byte(const u8* b, u32 start, u32 stop) {
+  for (u32 p = start; p < stop; p += 16) {
+    u32 bits = (u32)wasm_i8x16_bitmask(wasm_v128_load(b + p));
+    if (stop - p < 16) bits &= (1u << (stop - p)) - 1;
+    if (bits != 0) return 1;
+  }
+  return 0;
+}
+
 /* The class of the line [start, stop) (no line ending), or 0 when unsure. */
 static u32 scan_line(const u8* b, u32 start, u32 stop) {
   buf = b;
@@ -858,9 +880,15 @@ static u32 scan_line(const u8* b, u32 start, u32 stop) {
   v_ts = v_notional = v_fee = nan_value();
   flags = 0;
   if (pos >= end || b[pos] != '{') return 0;
-  if (!scan_object(1, T_TOP)) return 0;
+  decoder_rules = has_high_byte(b, start, stop);
+  int ok = scan_object(1, T_TOP);
   skip_ws();
-  if (pos != end) return 0;
+  if (ok && pos == end && decoder_rules && f_gate == 0) {
+    f_gate = (u16)intern_cached(cache_field(C_GATE), b, 0);
+    if (f_gate == 0) ok = 0;
+  }
+  decoder_rules = 0;
+  if (!ok || pos != end) return 0;
   u16 fields[CLASS_FIELDS] = {f_kind, f_mode, f_symbol, f_gate, f_passed, f_decision, f_code,
                               f_side};
   return intern_class(fields);
