@@ -68,9 +68,8 @@ export interface AggregateRead<S extends ScanSink> {
 /** Options of one {@linkcode SessionAggregates.read}. */
 export interface AggregateReadOptions {
   /**
-   * Read as a one-shot command does, with nothing else waiting for a turn:
-   * on this thread only (no worker, whose isolate costs about 15 MiB) and
-   * with blocking reads.
+   * Read as a one-shot command does: on this thread only, with no worker
+   * (whose isolate costs about 15 MiB) for a big range.
    *
    * @default {false}
    */
@@ -141,17 +140,11 @@ export function clearSegmentSummaries(): void {
   segmentSummaries.clear();
 }
 
-/**
- * `source` with positions shifted: logical offset `start + p` reads its byte
- * `p`. Its blocking reads are passed on only in the foreground (a read that
- * awaits lets other tasks run in between).
- */
-function shifted(source: PositionalReader, start: number, foreground = false): PositionalReader {
+/** `source` with positions shifted: logical offset `start + p` reads its byte `p`. */
+function shifted(source: PositionalReader, start: number): PositionalReader {
   const shift: PositionalReader = { read: (position, into) => source.read(position - start, into) };
   const readSync = source.readSync?.bind(source);
-  if (foreground && readSync !== undefined) {
-    shift.readSync = (position, into) => readSync(position - start, into);
-  }
+  if (readSync !== undefined) shift.readSync = (position, into) => readSync(position - start, into);
   return shift;
 }
 
@@ -315,7 +308,7 @@ export class SessionAggregates<S extends ScanSink> {
     const reader = view.openPart(part);
     if (reader === null) return false; // deleted since the layout was read: its bytes are gone
     try {
-      return await readInto(shifted(reader, part.start, foreground), sink, end);
+      return await readInto(shifted(reader, part.start), sink, end);
     } finally {
       reader.close();
     }

@@ -35,9 +35,8 @@ export interface SummaryOptions {
   baseDir?: string;
   /**
    * Read as a one-shot command does (the CLI's `summary`): on this thread
-   * only, with blocking reads. About 20 MiB less memory for a big session;
-   * by default a cold read of a big session also uses a second core and lets
-   * other tasks (a server's requests) run between its reads.
+   * only. About 20 MiB less memory for a big session; by default a cold read
+   * of a big session also uses a second core (a worker).
    *
    * @default {false}
    */

@@ -44,6 +44,13 @@ const CHUNK_BYTES = 1024 * 1024;
  * (L2) when the kernel scans it, as with `cat`'s 128 KiB reads.
  */
 const SYNC_READ_BYTES = 256 * 1024;
+/**
+ * Longest stretch of blocking reads (ms) before a read is awaited, letting
+ * the event loop run other tasks (a server's requests) in between.
+ */
+const READ_TURN_MS = 8;
+/** When an awaited read last let other tasks run (every reader of this thread counts). */
+let lastTurn = 0;
 const LF = 0x0a;
 const CR = 0x0d;
 /** The `v` of the JSON form this module writes and reads. */
@@ -716,9 +723,11 @@ function addLinesOneByOne(
  * at `size` (torn). The state remembers how far past its last complete line
  * it looked, so an unterminated tail is not read again until it grows, and a
  * tail already over the line cap is only searched for its end. Bytes are
- * read straight into a buffer of the line kernel when one is free, with the
- * source's `readSync` when it has one (a worker's read), else awaiting each
- * read (so a long read lets other tasks run).
+ * read straight into a buffer of the line kernel when one is free. With a
+ * source that has `readSync`, reads block (no round trip through the thread
+ * pool, no copy of the bytes in between) except one awaited read at least
+ * every {@linkcode READ_TURN_MS}, so a long read still lets other tasks run;
+ * without it, every read is awaited.
  */
 export async function readInto(
   source: PositionalReader,
@@ -737,16 +746,21 @@ export async function readInto(
   const length = remaining < big ? remaining : big;
   const kernel = lineKernel();
   const lease = kernel.lease(length);
-  const sync = source.readSync !== undefined;
+  const blocking = source.readSync !== undefined;
   try {
     const buf = lease === null ? new Uint8Array(length) : lease.bytes.subarray(0, length);
     let filled = 0;
     while (remaining > 0) {
+      const sync = blocking && performance.now() - lastTurn < READ_TURN_MS;
       const want = Math.min(buf.length - filled, remaining, sync ? SYNC_READ_BYTES : CHUNK_BYTES);
       const into = buf.subarray(filled, filled + want);
-      const n = sync
-        ? readFullySync(source as Required<PositionalReader>, position + filled, into)
-        : await readFully(source, position + filled, into);
+      let n: number;
+      if (sync) {
+        n = readFullySync(source as Required<PositionalReader>, position + filled, into);
+      } else {
+        n = await readFully(source, position + filled, into);
+        lastTurn = performance.now();
+      }
       if (n === 0) break;
       filled += n;
       remaining -= n;
