@@ -1230,11 +1230,12 @@ static void learn_template(u32 start, u32 stop) {
   u32 text = text_used;
   u32 p = start;
   for (u32 h = 0; h < hole_count; h++) {
-    if (!emit_text(p, hole_start[h]) || ops_used >= OP_POOL) goto undo;
+    /* Text before every hole and after the last (see run_template); never empty in JSON. */
+    if (hole_start[h] <= p || !emit_text(p, hole_start[h]) || ops_used >= OP_POOL) goto undo;
     op_pool[ops_used++] = (Op){hole_op[h], hole_capture[h], 0, 0};
     p = hole_end[h];
   }
-  if (!emit_text(p, stop)) goto undo;
+  if (stop <= p || !emit_text(p, stop)) goto undo;
   {
     Template* t = &templates[template_count];
     t->first_op = first;
@@ -1275,11 +1276,13 @@ static int run_template(const Template* t, u32 start, u32 stop) {
   u32 p = start;
   const Op* op = op_pool + t->first_op;
   const Op* last = op + t->ops;
-  for (; op < last; op++) {
-    if (op->op == OP_LIT) {
-      if (p + op->len > stop || !text_equal(b + p, template_text + op->off, op->len)) return 0;
-      p += op->len;
-    } else if (op->op == OP_STR) {
+  /* A template is text, then pairs of a hole and the text after it (a string's closing quote
+   * or what follows a number always is): no decision on the kind of op for the text. */
+  for (;;) {
+    if (p + op->len > stop || !text_equal(b + p, template_text + op->off, op->len)) return 0;
+    p += op->len;
+    if (++op >= last) break;
+    if (op->op == OP_STR) {
       u32 q = next_quote(p);
       if (q >= stop) return 0;
       if (op->capture != C_NONE) {
@@ -1315,6 +1318,7 @@ static int run_template(const Template* t, u32 start, u32 stop) {
       }
       p = pos;
     }
+    op++;
   }
   return p == stop;
 }
