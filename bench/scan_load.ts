@@ -8,12 +8,13 @@
  * - the rare-filter timeline (`kind=error`, `symbol=BTC-USD`, every match),
  *   in this process, against `grep -F '"kind":"error"' FILE | grep -F
  *   '"symbol":"BTC-USD"'`: target ours ≤ grep (the row counts must agree);
- * - peak resident memory of `main.ts summary` of the largest file in a fresh
- *   process (`/usr/bin/time -f %M`): target ≤ 80 MiB.
+ * - peak resident memory of `main.ts summary` (target ≤ 80 MiB) and of the
+ *   rare-filter `main.ts timeline`, each file, fresh processes (`/usr/bin/time
+ *   -f %M`): the same for every size when reading is flat in memory.
  *
  * Rounds alternate ours and the peer; each figure is the median of the
- * rounds, with CPU time (user + system, every thread; the peer's children
- * included) beside the wall clock. `uptime` is printed before and after: on a
+ * rounds, with CPU time (user + system, every thread; every process of the
+ * peer's pipeline) beside the wall clock; the peer is timed by bash's `time`. `uptime` is printed before and after: on a
  * shared machine the wall-clock ratio moves with the load, the CPU figures
  * much less.
  *
@@ -63,26 +64,40 @@ async function ours<T>(fn: () => Promise<T>): Promise<[Sample, T]> {
 }
 
 /**
- * Run a shell command under `/usr/bin/time`: its wall clock, CPU time (children
- * included), peak RSS of the largest process (KiB) and standard output.
+ * Run a shell command timed by bash's `time` (millisecond resolution, the
+ * command alone): its wall clock, CPU time (every process of it) and standard
+ * output.
  */
-async function timed(command: string): Promise<Sample & { maxRssKib: number; stdout: string }> {
-  const out = await new Deno.Command(TIME, {
-    args: ["-f", "%e %U %S %M", "sh", "-c", command],
+async function timed(command: string): Promise<Sample & { stdout: string }> {
+  const out = await new Deno.Command("bash", {
+    args: ["-c", `TIMEFORMAT='@@ %3R %3U %3S'; time { ${command} ; }`],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
-  const [wall, user, system, rss] = stderr.at(-1)!.split(" ").map(Number);
-  if (!out.success || !Number.isFinite(wall)) {
+  const report = stderr.findLast((l) => l.startsWith("@@ "));
+  if (!out.success || report === undefined) {
     throw new Error(`${command} failed: ${stderr.join(" ")}`);
   }
+  const [wall, user, system] = report.slice(3).split(" ").map(Number);
   return {
     wallMs: wall * 1000,
     cpuMs: (user + system) * 1000,
-    maxRssKib: rss,
     stdout: new TextDecoder().decode(out.stdout),
   };
+}
+
+/** Peak resident memory (KiB) and wall time of a shell command, by `/usr/bin/time -f %M`. */
+async function peakRss(command: string): Promise<{ maxRssKib: number; wallMs: number }> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(TIME, {
+    args: ["-f", "%M", "sh", "-c", command],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const last = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
+  if (!out.success || !/^\d+$/.test(last)) throw new Error(`${command} failed: ${last}`);
+  return { maxRssKib: Number(last), wallMs: performance.now() - t0 };
 }
 
 function shellQuote(text: string): string {
@@ -95,7 +110,7 @@ async function uptime(): Promise<string> {
 }
 
 function row(label: string, ours: Sample, peer: Sample, target: string): void {
-  const ratio = (a: number, b: number) => (a / b).toFixed(2) + "×";
+  const ratio = (a: number, b: number) => b > 0 ? (a / b).toFixed(2) + "×" : "n/a";
   console.log(
     `${label.padEnd(40)} ours ${ours.wallMs.toFixed(0).padStart(6)} ms (cpu ${
       ours.cpuMs.toFixed(0).padStart(6)
@@ -180,19 +195,23 @@ async function rareTimeline(dir: string, path: string, rounds: number) {
   );
 }
 
-async function summaryMemory(dir: string) {
+/** Peak RSS of the CLI's `summary` and rare-filter `timeline` of `dir`'s session, fresh processes. */
+async function cliMemory(dir: string) {
   const main = new URL("../main.ts", import.meta.url).pathname;
-  const deno = shellQuote(Deno.execPath());
-  const summary = await timed(
-    `${deno} run -A ${shellQuote(main)} summary ${SESSION} --log-dir ${
-      shellQuote(dir)
-    } --json > /dev/null`,
+  const cli = `${shellQuote(Deno.execPath())} run -A ${shellQuote(main)}`;
+  const logDir = `--log-dir ${shellQuote(dir)}`;
+  const summary = await peakRss(`${cli} summary ${SESSION} ${logDir} --json`);
+  const timeline = await peakRss(
+    `${cli} timeline ${SESSION} ${logDir} --kind error --symbol ${SYMBOL} --limit 1000000`,
   );
-  const floor = await timed(`${deno} run -A ${shellQuote(main)} --version > /dev/null`);
+  const floor = await peakRss(`${cli} --version`);
+  const mib = (kib: number) => (kib / 1024).toFixed(1) + " MiB";
   console.log(
-    `${"main.ts summary: peak RSS".padEnd(40)} ${(summary.maxRssKib / 1024).toFixed(1)} MiB in ${
+    `${"main.ts summary: peak RSS".padEnd(40)} ${mib(summary.maxRssKib)} in ${
       (summary.wallMs / 1000).toFixed(2)
-    } s (main.ts --version: ${(floor.maxRssKib / 1024).toFixed(1)} MiB)  target ≤ 80 MiB`,
+    } s; rare-filter timeline ${mib(timeline.maxRssKib)} in ${
+      (timeline.wallMs / 1000).toFixed(2)
+    } s (main.ts --version ${mib(floor.maxRssKib)})  target ≤ 80 MiB`,
   );
 }
 
@@ -225,10 +244,8 @@ async function main(): Promise<void> {
           `medians of ${rounds} alternating rounds:`,
       );
       await coldSummary(dir, path, events, rounds);
-      if (events === Math.max(...sizes)) {
-        await rareTimeline(dir, path, rounds);
-        await summaryMemory(dir);
-      }
+      if (events === Math.max(...sizes)) await rareTimeline(dir, path, rounds);
+      await cliMemory(dir);
     }
   } finally {
     if (args.dir === undefined) await Deno.remove(root, { recursive: true });

@@ -1175,6 +1175,8 @@ typedef struct {
   u32 ops;
   u32 quotes;
   u16 fields[CLASS_FIELDS];
+  /* The template (id) of the line that followed one of this template last time, or 0. */
+  u32 successor;
   double ts, notional, fee;
 } Template;
 
@@ -1186,9 +1188,12 @@ static Template templates[MAX_TEMPLATES];
 static u32 template_count;
 static u16 buckets[TEMPLATE_BUCKETS][BUCKET_WAYS]; /* template ids (+1), most recent first */
 static u32 line_quotes; /* quotes in the line found by `find_line` */
+static u32 matched_template;  /* the template (id) the last line fitted, or 0 */
+static u32 previous_template; /* the same for the line before it */
 
 static void reset_templates(void) {
   ops_used = text_used = template_count = 0;
+  matched_template = previous_template = 0;
   for (u32 i = 0; i < TEMPLATE_BUCKETS; i++) {
     for (u32 w = 0; w < BUCKET_WAYS; w++) buckets[i][w] = 0;
   }
@@ -1247,7 +1252,9 @@ static void learn_template(u32 start, u32 stop) {
     t->ts = v_ts;
     t->notional = v_notional;
     t->fee = v_fee;
+    t->successor = 0;
     template_count++;
+    matched_template = template_count;
     u16* ways = buckets[line_quotes & (TEMPLATE_BUCKETS - 1)];
     for (u32 w = BUCKET_WAYS - 1; w > 0; w--) ways[w] = ways[w - 1];
     ways[0] = (u16)template_count;
@@ -1335,6 +1342,7 @@ static u32 template_line(const u8* b, u32 start, u32 stop) {
     if (t->quotes != line_quotes || !run_template(t, start, stop)) continue;
     for (u32 v = w; v > 0; v--) ways[v] = ways[v - 1];
     ways[0] = (u16)id;
+    matched_template = id;
     u16 fields[CLASS_FIELDS] = {f_kind, f_mode, f_symbol, f_gate, f_passed, f_decision, f_code,
                                 f_side};
     return intern_class(fields);
@@ -1355,6 +1363,102 @@ static inline v128_t special_bytes(v128_t v) {
   /* Plain bytes are 0x20..0x7f but the backslash: (v - 0x20) < 0x60 unsigned. */
   v128_t plain = wasm_u8x16_lt(wasm_i8x16_sub(v, wasm_i8x16_splat(0x20)), wasm_i8x16_splat(0x60));
   return wasm_v128_or(wasm_v128_not(plain), wasm_i8x16_eq(v, wasm_i8x16_splat('\\')));
+}
+
+
+/* The offset of the quote ending the plain string content that starts at p, or 0xffffffff
+ * when a backslash, control byte or byte over 0x7f comes first, or nothing before `limit`. */
+static inline u32 string_end(const u8* b, u32 p, u32 limit) {
+  const v128_t quote = wasm_i8x16_splat('"');
+  while (p < limit) {
+    v128_t v = wasm_v128_load(b + p);
+    u32 quotes = (u32)wasm_i8x16_bitmask(wasm_i8x16_eq(v, quote));
+    u32 special = (u32)wasm_i8x16_bitmask(special_bytes(v));
+    if ((quotes | special) != 0) {
+      /* The quote must come before any special byte (0x10000: none in these sixteen). */
+      if (ctz32(quotes | 0x10000) > ctz32(special | 0x10000)) return 0xffffffffu;
+      return p + ctz32(quotes);
+    }
+    p += 16;
+  }
+  return 0xffffffffu;
+}
+
+/* Where the line that fitted `walk_template` stops (before its CR, if any). */
+static u32 walk_stop;
+
+/*
+ * The line starting at `start` read against template t before its end is known (the
+ * template guessed from the line before): its text must match, its string holes end at a
+ * quote with nothing special before it, its number holes are numbers, and a newline (or
+ * CRLF) must follow the template's last text before `to`. Returns the newline's offset (the
+ * fields then set) or -1. Reads nothing past `to` but the sixteen bytes of a wide load.
+ */
+static i32 walk_template(const Template* t, const u8* b, u32 start, u32 to) {
+  buf = b;
+  end = to;
+  f_kind = t->fields[0];
+  f_mode = t->fields[1];
+  f_symbol = t->fields[2];
+  f_gate = t->fields[3];
+  f_passed = t->fields[4];
+  f_decision = t->fields[5];
+  f_code = t->fields[6];
+  f_side = t->fields[7];
+  v_ts = t->ts;
+  v_notional = t->notional;
+  v_fee = t->fee;
+  flags = 0;
+  u32 p = start;
+  const Op* op = op_pool + t->first_op;
+  const Op* last = op + t->ops;
+  for (;;) {
+    if (p + op->len > to || !text_equal(b + p, template_text + op->off, op->len)) return -1;
+    p += op->len;
+    if (++op >= last) break;
+    if (op->op == OP_STR) {
+      u32 q = string_end(b, p, to);
+      if (q >= to) return -1;
+      if (op->capture != C_NONE) {
+        str_start = p;
+        str_end = q;
+        str_non_ascii = 0;
+        if (!assign_string(op->capture)) return -1;
+      }
+      p = q;
+    } else {
+      u8 c = b[p];
+      if (!(is_digit(c) || (c == '-' && is_digit(b[p + 1])))) return -1;
+      pos = p;
+      if (!scan_number()) return -1;
+      if (op->capture != C_NONE) {
+        int text;
+        double value = number_value(p, pos, &text);
+        if (op->capture == C_FILL_NOTIONAL) {
+          v_notional = value;
+          if (text) {
+            flags |= F_NOTIONAL_TEXT;
+            notional_a = p;
+            notional_b = pos;
+          }
+        } else {
+          v_fee = value;
+          if (text) {
+            flags |= F_FEE_TEXT;
+            fee_a = p;
+            fee_b = pos;
+          }
+        }
+      }
+      p = pos;
+    }
+    op++;
+  }
+  if (p >= to) return -1;
+  walk_stop = p;
+  if (b[p] == '\n') return (i32)p;
+  if (b[p] == '\r' && p + 1 < to && b[p + 1] == '\n') return (i32)(p + 1);
+  return -1;
 }
 
 /* The offset of the newline ending the line that starts at i (before `to`), or -1. Meanwhile
@@ -1464,47 +1568,77 @@ u32 scan_lines(u32 base, u32 from, u32 to, u32 max_line) {
   u32 count = 0;
   u32 i = from;
   while (count < RECORD_CAP) {
-    i32 nl = find_line(b, i, to);
-    if (nl < 0) break;
-    u32 stop = (u32)nl;
-    if (stop > i && b[stop - 1] == '\r') stop--;
     i32* r = rec_ints + count * REC_INTS;
     double* f = rec_floats + count * REC_FLOATS;
+    u32 cls = 0;
+    i32 nl = -1;
+    /* Lines follow each other in a pattern (an intent, gates, an order, a fill): the template
+     * that followed the previous line's last time, or the previous line's own, is tried
+     * first, before the line's end is even looked for. */
+    if (previous_template != 0) {
+      const Template* before = &templates[previous_template - 1];
+      u32 guesses[2] = {before->successor, previous_template};
+      for (u32 g = 0; g < 2 && cls == 0; g++) {
+        u32 id = guesses[g];
+        if (id == 0 || (g == 1 && id == guesses[0])) continue;
+        nl = walk_template(&templates[id - 1], b, i, to);
+        if (nl < 0 || walk_stop - i > max_line) {
+          nl = -1;
+          continue;
+        }
+        u16 fields[CLASS_FIELDS] = {f_kind,     f_mode, f_symbol, f_gate,
+                                    f_passed,   f_decision, f_code, f_side};
+        cls = intern_class(fields);
+        if (cls != 0) matched_template = id;
+      }
+    }
+    if (cls == 0) {
+      matched_template = 0;
+      nl = find_line(b, i, to);
+      if (nl < 0) break;
+      u32 stop = (u32)nl;
+      if (stop > i && b[stop - 1] == '\r') stop--;
+      if (stop - i > max_line) {
+        r[0] = V_OVERSIZED;
+      } else {
+        /* A plain line (only a CR may precede the newline) takes the fast path. */
+        if (first_special >= stop && (u32)nl - i <= MAX_FAST_LINE) {
+          cls = template_line(b, i, stop);
+          if (cls == 0) {
+            recording = 1;
+            hole_count = 0;
+            for (u32 h = 0; h < H_FIELDS; h++) field_hits[h] = 0;
+            cls = fast_line(b, i, stop);
+            recording = 0;
+            if (cls != 0) learn_template(i, stop);
+          }
+        }
+        if (cls == 0) {
+          matched_template = 0;
+          cls = scan_line(b, i, stop);
+        }
+        if (cls == 0) r[0] = V_UNSURE;
+      }
+    }
+    if (matched_template != 0 && previous_template != 0) {
+      templates[previous_template - 1].successor = matched_template;
+    }
+    previous_template = matched_template;
     r[1] = (i32)i;
     r[2] = nl;
-    if (stop - i > max_line) {
-      r[0] = V_OVERSIZED;
-    } else {
-      u32 cls = 0;
-      /* A plain line (only a CR may precede the newline) takes the fast path. */
-      if (first_special >= stop && (u32)nl - i <= MAX_FAST_LINE) {
-        cls = template_line(b, i, stop);
-        if (cls == 0) {
-          recording = 1;
-          hole_count = 0;
-          for (u32 h = 0; h < H_FIELDS; h++) field_hits[h] = 0;
-          cls = fast_line(b, i, stop);
-          recording = 0;
-          if (cls != 0) learn_template(i, stop);
-        }
-      }
-      if (cls == 0) cls = scan_line(b, i, stop);
-      if (cls == 0) {
-        r[0] = V_UNSURE;
-      } else {
-        r[0] = (i32)cls;
-        r[3] = (i32)flags;
-        f[0] = v_ts;
-        f[1] = v_notional;
-        f[2] = v_fee;
-        if (flags != 0) {
-          r[4] = (i32)ts_a;
-          r[5] = (i32)ts_b;
-          r[6] = (i32)notional_a;
-          r[7] = (i32)notional_b;
-          r[8] = (i32)fee_a;
-          r[9] = (i32)fee_b;
-        }
+    if (cls != 0) {
+      r[0] = (i32)cls;
+      r[3] = (i32)flags;
+      f[0] = v_ts;
+      f[1] = v_notional;
+      f[2] = v_fee;
+      if (flags != 0) {
+        r[4] = (i32)ts_a;
+        r[5] = (i32)ts_b;
+        r[6] = (i32)notional_a;
+        r[7] = (i32)notional_b;
+        r[8] = (i32)fee_a;
+        r[9] = (i32)fee_b;
       }
     }
     count++;
