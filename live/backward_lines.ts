@@ -144,9 +144,9 @@ export async function retryWhileShrinking<T>(
  * block still to be read. With `mustContain` (ASCII strings), complete lines that contain
  * none of them are not reported: a cheap pre-filter for rare kinds. Then the
  * blocks are read into one reused buffer of the line kernel, searched there
- * for the needles (SIMD), and only the lines reported are copied out; a batch
- * may be empty (a block without a match), so the caller can let other work
- * run between blocks.
+ * for the needles (SIMD), and only the lines reported are copied out. A
+ * batch may be empty (a block without a line handed out): the caller gets a
+ * turn after every block, to let other work run.
  */
 export async function* readLinesBackward(
   source: BackwardSource,
@@ -254,8 +254,9 @@ export async function* readLinesBackward(
         if (batch.length > 0) yield batch;
         return;
       }
-      // Each block gets a turn of the caller (an empty batch when nothing matched in it).
-      if (batch.length > 0 || (lease !== null && !first)) {
+      // Each block read gets a turn of the caller (an empty batch when no line was handed out):
+      // reads that block do not give one, and a long line or a rare needle spans many blocks.
+      if (batch.length > 0 || !first) {
         yield batch;
         batch = [];
       }

@@ -37,13 +37,14 @@ import {
 
 setTimestampParser(parseTimestampMicros);
 
-/** Bytes read per awaited call: large enough to amortise the round trip through the thread pool. */
+/** Bytes of a read buffer beyond the longest line it keeps (see {@linkcode readInto}). */
 const CHUNK_BYTES = 1024 * 1024;
 /**
- * Bytes read per blocking call: what was read is still in the core's cache
- * (L2) when the kernel scans it, as with `cat`'s 128 KiB reads.
+ * Bytes read per call: what was read is still in the core's cache (L2) when
+ * the kernel scans it, as with `cat`'s 128 KiB reads, and the lines of one
+ * read (even garbage, which JavaScript reads) are a few milliseconds of work.
  */
-const SYNC_READ_BYTES = 256 * 1024;
+const READ_BYTES = 256 * 1024;
 /**
  * Longest stretch of blocking reads (ms) before a read is awaited, letting
  * the event loop run other tasks (a server's requests) in between.
@@ -752,7 +753,7 @@ export async function readInto(
     let filled = 0;
     while (remaining > 0) {
       const sync = blocking && performance.now() - lastTurn < READ_TURN_MS;
-      const want = Math.min(buf.length - filled, remaining, sync ? SYNC_READ_BYTES : CHUNK_BYTES);
+      const want = Math.min(buf.length - filled, remaining, READ_BYTES);
       const into = buf.subarray(filled, filled + want);
       let n: number;
       if (sync) {
