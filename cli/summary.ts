@@ -105,7 +105,8 @@ export async function runSummaryCommand(args: string[], io: CliIo): Promise<numb
   const { id, logDir, json } = input;
   const dirState = await readableLogDir(io, "summary", logDir);
   if (dirState === null) return EXIT.USAGE;
-  const summary = await getExecutionSummary(id, { baseDir: logDir });
+  // A one-shot command: one thread (no worker) uses the least memory.
+  const summary = await getExecutionSummary(id, { baseDir: logDir, foreground: true });
   if (!summary.found) return missingSession(io, "summary", logDir, dirState, id);
   io.out(
     json ? `${JSON.stringify(summary)}\n` : humanSummary(io, summary, sessionFilePath(logDir, id)),

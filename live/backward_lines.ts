@@ -12,7 +12,9 @@ import {
   fsFileReader,
   type PositionalReader,
   readFully,
+  readFullySync,
 } from "../execution/wire/positional_reader.ts";
+import { lineKernel } from "../execution/wire/line_kernel.ts";
 import { SessionEnd } from "./session_file.ts";
 
 const LF = 0x0a;
@@ -25,6 +27,8 @@ const SHRINK_ATTEMPTS = 3;
 const MAX_BATCH_LINES = 4096;
 /** Blocks double up to this size when a read goes further back (fewer system calls). */
 const MAX_BLOCK_BYTES = 1024 * 1024;
+/** The same when searching for needles in the kernel's buffer (one search per block). */
+const MAX_SEARCH_BLOCK_BYTES = 1024 * 1024;
 /** Decodes ASCII at native speed; used when the text keeps one character per byte. */
 const utf8 = new TextDecoder();
 /** One character per byte, so indexes in the text are indexes in the bytes. */
@@ -138,7 +142,11 @@ export async function retryWhileShrinking<T>(
  * `torn`; lines longer than `maxLineBytes` as `oversized` without being
  * buffered. Throws {@linkcode FileShrankError} when the file shrinks below a
  * block still to be read. With `mustContain` (ASCII strings), complete lines that contain
- * none of them are not reported: a cheap pre-filter for rare kinds.
+ * none of them are not reported: a cheap pre-filter for rare kinds. Then the
+ * blocks are read into one reused buffer of the line kernel, searched there
+ * for the needles (SIMD), and only the lines reported are copied out. A
+ * batch may be empty (a block without a line handed out): the caller gets a
+ * turn after every block, to let other work run.
  */
 export async function* readLinesBackward(
   source: BackwardSource,
@@ -147,110 +155,141 @@ export async function* readLinesBackward(
   mustContain: readonly string[] | null = null,
 ): AsyncGenerator<ByteLine[]> {
   const file = asReader(source);
-  // Needle positions in `pending`, ascending, found by a native string search over a
-  // one-byte-per-character decoding of the buffer (so string index = byte index).
-  let matches: number[] = [];
-  let mi = -1;
-  const findMatches = (): void => {
-    if (mustContain === null) return;
-    let text = utf8.decode(pending);
-    // Same length means one character per byte (ASCII); otherwise fall back to latin1.
-    if (text.length !== pending.length) text = latin1.decode(pending);
-    matches = [];
-    for (const needle of mustContain) {
-      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
-        matches.push(at);
-      }
-    }
-    matches.sort((a, b) => a - b);
-    mi = matches.length - 1;
-  };
-  /** Whether the line [a, b) of `pending` (b: its `\n`) holds a needle; lines come right to left. */
-  const wanted = (a: number, b: number): boolean => {
-    if (mustContain === null) return true;
-    while (mi >= 0 && matches[mi] >= b) mi--;
-    return mi >= 0 && matches[mi] >= a;
-  };
-  // Lines are handed out in batches (one per block read): a promise per line would dominate.
-  let batch: ByteLine[] = [];
-  // `pending` holds the bytes [bufStart, segEnd): the start of the file region not yet returned.
-  let bufStart = end;
-  let pending: Uint8Array = new Uint8Array(0);
-  let segEnd = end;
-  let skipping = false;
-  let first = true;
-  let blockBytes = FIRST_BLOCK_BYTES;
-  while (true) {
-    if (mustContain !== null && !first && !skipping && segEnd > bufStart) {
-      // Jump over every line that holds no needle: straight to the line of the next match below,
-      // or to the first line of the buffer (which may continue in the block before).
-      const b = segEnd - 1 - bufStart;
-      while (mi >= 0 && matches[mi] >= b) mi--;
-      const t = pending.indexOf(LF, mi >= 0 ? matches[mi] : 0);
-      if (t !== -1 && t < b) {
-        segEnd = bufStart + t + 1;
-        pending = pending.subarray(0, t + 1);
-      }
-    }
-    // Look for the newline that ends the line before [.., segEnd).
-    const searchFrom = first ? segEnd - 1 : segEnd - 2;
-    const k = searchFrom - bufStart >= 0 ? pending.lastIndexOf(LF, searchFrom - bufStart) : -1;
-    if (k !== -1) {
-      const nl = bufStart + k;
-      if (first) {
-        first = false;
-        if (nl !== end - 1) {
-          batch.push({ bytes: new Uint8Array(0), offset: nl + 1, end, status: "torn" });
+  const kernel = mustContain === null ? null : lineKernel();
+  // The block, the kept bytes of the block after it, and the kernel's read padding must fit.
+  const lease = kernel?.lease(MAX_SEARCH_BLOCK_BYTES + maxLineBytes + 2) ?? null;
+  const needles = mustContain?.map((n) => new TextEncoder().encode(n)) ?? [];
+  try {
+    // Needle positions in `pending`, ascending.
+    let matches: number[] = [];
+    let mi = -1;
+    const findMatches = (): void => {
+      if (mustContain === null) return;
+      matches = [];
+      if (lease !== null) {
+        for (const needle of needles) kernel!.findAll(lease, 0, pending.length, needle, matches);
+      } else {
+        // A native string search over a one-byte-per-character decoding (string index = byte).
+        let text = utf8.decode(pending);
+        // Same length means one character per byte (ASCII); otherwise fall back to latin1.
+        if (text.length !== pending.length) text = latin1.decode(pending);
+        for (const needle of mustContain) {
+          for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+            matches.push(at);
+          }
         }
-        segEnd = nl + 1;
+      }
+      matches.sort((a, b) => a - b);
+      mi = matches.length - 1;
+    };
+    /** Whether the line [a, b) of `pending` (b: its `\n`) holds a needle; lines come right to left. */
+    const wanted = (a: number, b: number): boolean => {
+      if (mustContain === null) return true;
+      while (mi >= 0 && matches[mi] >= b) mi--;
+      return mi >= 0 && matches[mi] >= a;
+    };
+    /** A line handed out: a copy when its bytes are in the reused buffer. */
+    const line = (bufStart: number, offset: number, lineEnd: number, skip: boolean): ByteLine => {
+      const made = makeLine(pending, bufStart, offset, lineEnd, skip, maxLineBytes);
+      if (lease !== null && made.bytes.length > 0) made.bytes = made.bytes.slice();
+      return made;
+    };
+    // Lines are handed out in batches (one per block read): a promise per line would dominate.
+    let batch: ByteLine[] = [];
+    // `pending` holds the bytes [bufStart, segEnd): the start of the file region not yet returned.
+    let bufStart = end;
+    let pending: Uint8Array = new Uint8Array(0);
+    let segEnd = end;
+    let skipping = false;
+    let first = true;
+    let blockBytes = FIRST_BLOCK_BYTES;
+    const maxBlockBytes = lease === null ? MAX_BLOCK_BYTES : MAX_SEARCH_BLOCK_BYTES;
+    while (true) {
+      if (mustContain !== null && !first && !skipping && segEnd > bufStart) {
+        // Jump over every line that holds no needle: straight to the line of the next match
+        // below, or to the first line of the buffer (which may continue in the block before).
+        const b = segEnd - 1 - bufStart;
+        while (mi >= 0 && matches[mi] >= b) mi--;
+        const t = pending.indexOf(LF, mi >= 0 ? matches[mi] : 0);
+        if (t !== -1 && t < b) {
+          segEnd = bufStart + t + 1;
+          pending = pending.subarray(0, t + 1);
+        }
+      }
+      // Look for the newline that ends the line before [.., segEnd).
+      const searchFrom = first ? segEnd - 1 : segEnd - 2;
+      const k = searchFrom - bufStart >= 0 ? pending.lastIndexOf(LF, searchFrom - bufStart) : -1;
+      if (k !== -1) {
+        const nl = bufStart + k;
+        if (first) {
+          first = false;
+          if (nl !== end - 1) {
+            batch.push({ bytes: new Uint8Array(0), offset: nl + 1, end, status: "torn" });
+          }
+          segEnd = nl + 1;
+          skipping = false;
+          continue;
+        }
+        if (skipping || wanted(k + 1, segEnd - 1 - bufStart)) {
+          batch.push(line(bufStart, nl + 1, segEnd, skipping));
+          // Hand out long runs of short lines in parts, so the reader can let other work run.
+          if (batch.length === MAX_BATCH_LINES) {
+            yield batch;
+            batch = [];
+          }
+        }
         skipping = false;
+        segEnd = nl + 1;
+        pending = pending.subarray(0, k + 1);
         continue;
       }
-      if (skipping || wanted(k + 1, segEnd - 1 - bufStart)) {
-        batch.push(makeLine(pending, bufStart, nl + 1, segEnd, skipping, maxLineBytes));
-        // Hand out long runs of short lines in parts, so the reader can let other work run.
-        if (batch.length === MAX_BATCH_LINES) {
-          yield batch;
-          batch = [];
+      if (bufStart === 0) {
+        if (first) {
+          if (end > 0) yield [{ bytes: new Uint8Array(0), offset: 0, end, status: "torn" }];
+          return;
         }
-      }
-      skipping = false;
-      segEnd = nl + 1;
-      pending = pending.subarray(0, k + 1);
-      continue;
-    }
-    if (bufStart === 0) {
-      if (first) {
-        if (end > 0) yield [{ bytes: new Uint8Array(0), offset: 0, end, status: "torn" }];
+        if (segEnd > 0 && (skipping || wanted(0, segEnd - 1))) {
+          batch.push(line(0, 0, segEnd, skipping));
+        }
+        if (batch.length > 0) yield batch;
         return;
       }
-      if (segEnd > 0 && (skipping || wanted(0, segEnd - 1))) {
-        batch.push(makeLine(pending, 0, 0, segEnd, skipping, maxLineBytes));
+      // Each block read gets a turn of the caller (an empty batch when no line was handed out):
+      // reads that block do not give one, and a long line or a rare needle spans many blocks.
+      if (batch.length > 0 || !first) {
+        yield batch;
+        batch = [];
       }
-      if (batch.length > 0) yield batch;
-      return;
+      // No line start in the buffer: read the block before it.
+      const blockStart = Math.max(0, bufStart - blockBytes);
+      blockBytes = Math.min(maxBlockBytes, blockBytes * 2);
+      const blockLength = bufStart - blockStart;
+      if (!skipping && segEnd - bufStart > maxLineBytes + 2) {
+        // The line is already longer than the cap: stop keeping its bytes.
+        skipping = true;
+      }
+      // Read the block straight in front of the kept bytes (one buffer, one copy of the carry).
+      const carry = skipping ? 0 : segEnd - bufStart;
+      let joined: Uint8Array;
+      if (lease !== null) {
+        // The kept bytes are at the start of the reused buffer: move them after the block.
+        joined = lease.bytes.subarray(0, blockLength + carry);
+        if (carry > 0) lease.bytes.copyWithin(blockLength, 0, carry);
+      } else {
+        joined = new Uint8Array(blockLength + carry);
+        if (carry > 0) joined.set(pending.subarray(0, carry), blockLength);
+      }
+      const target = joined.subarray(0, blockLength);
+      const filled = file.readSync !== undefined
+        ? readFullySync(file as Required<PositionalReader>, blockStart, target)
+        : await readInto(file, blockStart, target);
+      if (filled !== blockLength) throw new FileShrankError(blockStart);
+      pending = skipping ? joined.subarray(0, blockLength) : joined;
+      bufStart = blockStart;
+      findMatches();
     }
-    if (batch.length > 0) {
-      yield batch;
-      batch = [];
-    }
-    // No line start in the buffer: read the block before it.
-    const blockStart = Math.max(0, bufStart - blockBytes);
-    blockBytes = Math.min(MAX_BLOCK_BYTES, blockBytes * 2);
-    const blockLength = bufStart - blockStart;
-    if (!skipping && segEnd - bufStart > maxLineBytes + 2) {
-      // The line is already longer than the cap: stop keeping its bytes.
-      skipping = true;
-    }
-    // Read the block straight in front of the kept bytes (one buffer, one copy of the carry).
-    const carry = skipping ? 0 : segEnd - bufStart;
-    const joined = new Uint8Array(blockLength + carry);
-    if (carry > 0) joined.set(pending.subarray(0, carry), blockLength);
-    const filled = await readInto(file, blockStart, joined.subarray(0, blockLength));
-    if (filled !== blockLength) throw new FileShrankError(blockStart);
-    pending = skipping ? joined.subarray(0, blockLength) : joined;
-    bufStart = blockStart;
-    findMatches();
+  } finally {
+    lease?.release();
   }
 }
 

@@ -16,8 +16,8 @@
  *   without being decompressed; otherwise it is read once (one gzip member
  *   at a time);
  * - the active file is read incrementally: only the bytes appended since;
- * - a plain range of 32 MiB or more is read on two cores (a worker reads the
- *   second half) by aggregates that can merge summary states.
+ * - a plain range of 32 MiB or more is read on two cores (this thread and a
+ *   worker take its pieces in turn) by aggregates that can merge summary states.
  *
  * Before reading on, the position is checked (see `session_position.ts`): a
  * session truncated, rewritten in place or replaced is read again from its
@@ -30,14 +30,13 @@ import { resolve } from "node:path";
 import { readInto, type ScanSink, SummaryState } from "../execution/wire/summary_state.ts";
 import type { PositionalReader } from "../execution/wire/positional_reader.ts";
 import { RegularFile } from "../execution/wire/regular_file.ts";
-import { readAt } from "./backward_lines.ts";
+import { pieceCount, readPiece } from "./summary_pieces.ts";
+import type { PieceMessage } from "./summary_worker.ts";
 import { openSessionView, type SessionPart, type SessionView } from "./session_view.ts";
 import { continuesFrom, markPosition, type SessionMark } from "./session_position.ts";
 
 /** Plain ranges at least this large are read on two cores (when the aggregate can merge halves). */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
-/** How far from the middle of a range a line boundary is looked for. */
-const SPLIT_WINDOW_BYTES = 2 * 1024 * 1024;
 /** Parsed segment summaries kept (shared by every aggregate that takes them). */
 const SEGMENT_SUMMARY_ENTRIES = 1024;
 
@@ -64,6 +63,17 @@ export interface AggregateRead<S extends ScanSink> {
    * first time is not "restarted").
    */
   restarted: boolean;
+}
+
+/** Options of one {@linkcode SessionAggregates.read}. */
+export interface AggregateReadOptions {
+  /**
+   * Read as a one-shot command does: on this thread only, with no worker
+   * (whose isolate costs about 15 MiB) for a big range.
+   *
+   * @default {false}
+   */
+  foreground?: boolean;
 }
 
 /**
@@ -132,7 +142,10 @@ export function clearSegmentSummaries(): void {
 
 /** `source` with positions shifted: logical offset `start + p` reads its byte `p`. */
 function shifted(source: PositionalReader, start: number): PositionalReader {
-  return { read: (position, into) => source.read(position - start, into) };
+  const shift: PositionalReader = { read: (position, into) => source.read(position - start, into) };
+  const readSync = source.readSync?.bind(source);
+  if (readSync !== undefined) shift.readSync = (position, into) => readSync(position - start, into);
+  return shift;
 }
 
 interface Entry<S extends ScanSink> {
@@ -184,9 +197,12 @@ export class SessionAggregates<S extends ScanSink> {
     use: (read: AggregateRead<S> | null) => T,
     variant = "",
     create: () => S = this.#create,
+    options: AggregateReadOptions = {},
   ): Promise<T> {
     const key = `${resolve(baseDir)}\0${sessionId}\0${variant}`;
-    const step = async (): Promise<T> => use(await this.#update(baseDir, sessionId, key, create));
+    const foreground = options.foreground ?? false;
+    const step = async (): Promise<T> =>
+      use(await this.#update(baseDir, sessionId, key, create, foreground));
     const previous = this.#locks.get(key) ?? Promise.resolve();
     const run = previous.then(step, step);
     const settled = run.then(() => undefined, () => undefined);
@@ -213,6 +229,7 @@ export class SessionAggregates<S extends ScanSink> {
     sessionId: string,
     key: string,
     create: () => S,
+    foreground: boolean,
   ): Promise<AggregateRead<S> | null> {
     using view = await openSessionView(baseDir, sessionId);
     if (!view.found) {
@@ -228,7 +245,7 @@ export class SessionAggregates<S extends ScanSink> {
     const sink = entry?.sink ?? create();
     let torn: boolean;
     try {
-      torn = await this.#readOn(view, sink);
+      torn = await this.#readOn(view, sink, foreground);
     } catch (err) {
       // Read in part (an unreadable segment): the next read starts from a clean aggregate.
       this.#entries.delete(key);
@@ -240,7 +257,7 @@ export class SessionAggregates<S extends ScanSink> {
   }
 
   /** Feed `sink` every complete line of `view` after its position; true when a torn tail follows. */
-  async #readOn(view: SessionView, sink: S): Promise<boolean> {
+  async #readOn(view: SessionView, sink: S, foreground: boolean): Promise<boolean> {
     let torn = false;
     const last = view.parts.at(-1);
     for (const part of view.parts) {
@@ -257,7 +274,7 @@ export class SessionAggregates<S extends ScanSink> {
         }
       }
       const from = sink.consumed;
-      const tornHere = await this.#readPart(view, part, sink);
+      const tornHere = await this.#readPart(view, part, sink, foreground);
       this.#bytesRead += sink.consumed - from;
       // Only the active file is being written: a closed part or an archive ends torn only when
       // damaged, and its fragment is never completed.
@@ -267,9 +284,14 @@ export class SessionAggregates<S extends ScanSink> {
   }
 
   /** Read `part` from `sink.consumed` to its end into `sink`. */
-  async #readPart(view: SessionView, part: SessionPart, sink: S): Promise<boolean> {
+  async #readPart(
+    view: SessionView,
+    part: SessionPart,
+    sink: S,
+    foreground: boolean,
+  ): Promise<boolean> {
     const end = part.start + part.size;
-    if (this.#merge !== null && end - sink.consumed >= PARALLEL_MIN_BYTES) {
+    if (!foreground && this.#merge !== null && end - sink.consumed >= PARALLEL_MIN_BYTES) {
       const plain = part.kind === "active"
         ? view.active
         : part.segment !== null && !part.segment.compressed
@@ -293,42 +315,68 @@ export class SessionAggregates<S extends ScanSink> {
   }
 }
 
-/** What the worker posts back. */
-type HalfResult = { ok: true; state: Record<string, unknown>; torn: boolean } | {
-  ok: false;
-  error: string;
-};
-
-/** Read `[start, end)` of `file` in a worker (which checks it is the same file). */
-function readHalfInWorker(file: RegularFile, start: number, end: number): Promise<HalfResult> {
-  const { ino, dev } = file.stat();
-  return new Promise((resolveHalf) => {
-    let worker: Worker;
-    try {
-      worker = new Worker(new URL("./summary_worker.ts", import.meta.url), { type: "module" });
-    } catch (err) {
-      resolveHalf({ ok: false, error: String(err) });
-      return;
-    }
-    worker.onmessage = (event: MessageEvent<HalfResult>) => {
-      worker.terminate();
-      resolveHalf(event.data);
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      worker.terminate();
-      resolveHalf({ ok: false, error: event.message });
-    };
-    worker.postMessage({ path: resolve(file.path), start, end, ino, dev });
-  });
+/** The worker of a split read: its pieces as they come, and when it is done. */
+interface PieceWorker {
+  /** Resolves once the worker reported every piece it took (or failed, or could not run). */
+  finished: Promise<void>;
+  terminate(): void;
 }
 
 /**
- * HOT PATH of a cold read: the first half of the plain range (the file
- * starting at logical `start`, from `sink.consumed` to `end`) is read here
- * while a worker reads the second half on the other core; the halves then
- * combine. Falls back to one thread when no line boundary is near the middle
- * or the worker cannot run.
+ * Start a worker taking pieces of `[from, size)` of `file` (file offsets)
+ * from `counter`; each piece it summarises goes to `onPiece` (`null`: empty).
+ */
+function startPieceWorker(
+  file: RegularFile,
+  from: number,
+  size: number,
+  counter: Int32Array,
+  onPiece: (piece: number, state: SummaryState | null) => void,
+): PieceWorker {
+  const { ino, dev } = file.stat();
+  let worker: Worker | null = null;
+  const finished = new Promise<void>((done) => {
+    try {
+      worker = new Worker(new URL("./summary_worker.ts", import.meta.url), { type: "module" });
+    } catch {
+      done(); // no worker: the main thread takes every piece
+      return;
+    }
+    worker.onmessage = (event: MessageEvent<PieceMessage>) => {
+      const message = event.data;
+      if ("done" in message) return done();
+      if ("error" in message) return; // not reported: the main thread reads it
+      try {
+        onPiece(
+          message.piece,
+          message.state === null ? null : SummaryState.fromJSON(message.state),
+        );
+      } catch {
+        // An unreadable answer: the main thread reads that piece itself.
+      }
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      done();
+    };
+    worker.postMessage({
+      path: resolve(file.path),
+      ino,
+      dev,
+      from,
+      size,
+      counter: counter.buffer,
+    });
+  });
+  return { finished, terminate: () => (worker as Worker | null)?.terminate() };
+}
+
+/**
+ * HOT PATH of a cold read: the plain range (the file starting at logical
+ * `start`, from `sink.consumed` to `end`) is cut into pieces that this thread
+ * and a worker take in turn from a shared counter (see `summary_pieces.ts`);
+ * the pieces' totals combine in order as they become contiguous. Pieces the
+ * worker took but did not report (it failed, or could not run) are read here.
  */
 async function readSplit<S extends ScanSink>(
   file: RegularFile,
@@ -338,26 +386,53 @@ async function readSplit<S extends ScanSink>(
   merge: (sink: S, part: SummaryState) => void,
 ): Promise<boolean> {
   const logical = shifted(file, start);
-  const from = sink.consumed - start;
-  const size = end - start;
-  const middle = from + Math.floor((size - from) / 2);
-  const window = await readAt(file, middle, Math.min(SPLIT_WINDOW_BYTES, size - middle));
-  const nl = window.indexOf(0x0a);
-  if (nl === -1 || middle + nl + 1 >= size) return await readInto(logical, sink, end);
-  const split = middle + nl + 1;
-  const second = readHalfInWorker(file, split, size);
-  await readInto(logical, sink, start + split);
-  const half = await second;
-  if (!half.ok) return await readInto(logical, sink, end);
-  let later: SummaryState;
+  const from = sink.consumed;
+  const count = pieceCount(from, end);
+  const done = new Map<number, SummaryState | null>();
+  let next = 0;
+  /** Combine the pieces that directly follow what the sink holds. */
+  const mergeReady = (): void => {
+    for (; done.has(next); next++) {
+      const piece = done.get(next)!;
+      done.delete(next);
+      if (piece === null) continue;
+      merge(sink, piece);
+      sink.consumed = piece.consumed;
+    }
+  };
+  let wake = (): void => {};
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const worker = startPieceWorker(file, from - start, end - start, counter, (piece, state) => {
+    // The worker's offsets are the file's; the aggregate's are logical.
+    if (state !== null) state.consumed += start;
+    done.set(piece, state);
+    mergeReady();
+    wake();
+  });
+  let stopped = false;
+  worker.finished.then(() => {
+    stopped = true;
+    wake();
+  });
   try {
-    later = SummaryState.fromJSON(half.state);
-  } catch {
-    return await readInto(logical, sink, end);
+    for (
+      let piece = Atomics.add(counter, 0, 1);
+      piece < count;
+      piece = Atomics.add(counter, 0, 1)
+    ) {
+      done.set(piece, await readPiece(logical, from, end, piece));
+      mergeReady();
+    }
+    // Every piece is taken: wait for those the worker holds, unless it stopped.
+    while (next < count && !stopped) await new Promise<void>((resolve) => wake = resolve);
+    for (let piece = next; piece < count; piece++) {
+      if (!done.has(piece)) done.set(piece, await readPiece(logical, from, end, piece));
+    }
+    mergeReady();
+  } finally {
+    worker.terminate();
   }
-  merge(sink, later);
-  // The worker's position is within the file; the aggregate's is logical.
-  sink.consumed = start + later.consumed;
-  // What the worker saw of a torn tail is not remembered here: it is read again once.
-  return half.torn;
+  // Every complete line is counted; anything after the last one is a torn tail. What the
+  // pieces saw of it is not remembered: it is read again once.
+  return sink.consumed < end;
 }

@@ -130,12 +130,24 @@ export class SessionView implements Disposable {
   }
 }
 
+// Plain files can also be read synchronously: a reader that checks for other work itself
+// (the timeline's search) saves a round trip through the thread pool per block.
 function borrowed(file: RegularFile): PartReader {
-  return { random: true, read: (p, into) => file.read(p, into), close: () => {} };
+  return {
+    random: true,
+    read: (p, into) => file.read(p, into),
+    readSync: (p, into) => file.readSync(p, into),
+    close: () => {},
+  };
 }
 
 function owned(file: RegularFile): PartReader {
-  return { random: true, read: (p, into) => file.read(p, into), close: () => file.close() };
+  return {
+    random: true,
+    read: (p, into) => file.read(p, into),
+    readSync: (p, into) => file.readSync(p, into),
+    close: () => file.close(),
+  };
 }
 
 function openCompressed(segment: SegmentPart): PartReader | null {

@@ -13,6 +13,11 @@ export interface PositionalReader {
    * only at the end of the source, 0 past it).
    */
   read(position: number, into: Uint8Array): Promise<number>;
+  /**
+   * {@linkcode read}, synchronously, where blocking the thread is fine (a
+   * worker reading a piece of a file): readers use it when it is there.
+   */
+  readSync?(position: number, into: Uint8Array): number;
 }
 
 /**
@@ -26,6 +31,21 @@ export async function readFully(
   let filled = 0;
   while (filled < into.length) {
     const n = await source.read(position + filled, into.subarray(filled));
+    if (n <= 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
+/** {@linkcode readFully} with the reader's `readSync`. */
+export function readFullySync(
+  source: PositionalReader & { readSync(position: number, into: Uint8Array): number },
+  position: number,
+  into: Uint8Array,
+): number {
+  let filled = 0;
+  while (filled < into.length) {
+    const n = source.readSync(position + filled, into.subarray(filled));
     if (n <= 0) break;
     filled += n;
   }

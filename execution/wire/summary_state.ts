@@ -12,7 +12,7 @@ import { decodeEventLine } from "./line_decoder.ts";
 import { gateName } from "./gate_payload.ts";
 import { parseTimestampMicros } from "./timestamps.ts";
 import { LatencyDigest } from "./latency_digest.ts";
-import { type PositionalReader, readFully } from "./positional_reader.ts";
+import { type PositionalReader, readFully, readFullySync } from "./positional_reader.ts";
 import {
   newScannedEvent,
   SCAN_VALID,
@@ -20,11 +20,38 @@ import {
   type ScannedEvent,
   setTimestampParser,
 } from "./line_scan.ts";
+import {
+  FLAG_FEE_TEXT,
+  FLAG_NOTIONAL_TEXT,
+  FLAG_TS_TEXT,
+  type KernelBuffer,
+  KIND_FILL,
+  KIND_INTENT,
+  KIND_OTHER,
+  type LineKernel,
+  lineKernel,
+  RECORD_FLOATS,
+  RECORD_INTS,
+  VERDICT_OVERSIZED,
+} from "./line_kernel.ts";
 
 setTimestampParser(parseTimestampMicros);
 
-/** Bytes read per call: large enough to amortise the syscall, small enough for the memory cap. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes of a read buffer beyond the longest line it keeps (see {@linkcode readInto}). */
+const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes read per call: what was read is still in the core's cache (L2) when
+ * the kernel scans it, as with `cat`'s 128 KiB reads, and the lines of one
+ * read (even garbage, which JavaScript reads) are a few milliseconds of work.
+ */
+const READ_BYTES = 256 * 1024;
+/**
+ * Longest stretch of blocking reads (ms) before a read is awaited, letting
+ * the event loop run other tasks (a server's requests) in between.
+ */
+const READ_TURN_MS = 8;
+/** When an awaited read last let other tasks run (every reader of this thread counts). */
+let lastTurn = 0;
 const LF = 0x0a;
 const CR = 0x0d;
 /** The `v` of the JSON form this module writes and reads. */
@@ -41,6 +68,12 @@ const POSITION_FIELDS = new Set(["consumed", "unpaired", "latencies"]);
 
 /** A value a summary field holds: a count or sum, a set of names, or counts by name (nested). */
 type Tally = number | Set<string> | Map<string, unknown>;
+
+/** The string fields of an event, which {@linkcode SummaryState.countClass} counts. */
+export type EventFields = Pick<
+  ScannedEvent,
+  "kind" | "mode" | "symbol" | "gateName" | "passed" | "decision" | "code" | "side"
+>;
 
 /** Counts per first key, then per second key (raw strings as written; `""` when absent). */
 export type NestedCounts = Map<string, Map<string, number>>;
@@ -186,17 +219,29 @@ export class SummaryState implements ScanSink {
 
   /** Count one valid event. */
   add(e: ScannedEvent): void {
-    this.validEvents++;
+    this.countClass(e, 1);
+    this.measure(
+      e.kind === "intent" ? KIND_INTENT : e.kind === "fill" ? KIND_FILL : KIND_OTHER,
+      e.symbol,
+      e.tsMicros,
+      e.fillNotional,
+      e.fillFee,
+    );
+  }
+
+  /**
+   * HOT PATH (once per distinct class in a block of lines): count `n` valid
+   * events that share every string field of `e` (see `LineClass`): everything
+   * {@linkcode add} does but the per-event part ({@linkcode measure}).
+   */
+  countClass(e: EventFields, n: number): void {
+    this.validEvents += n;
     const kind = e.kind;
-    bump(this.kindModes, kind, e.mode ?? "", 1);
-    const ts = e.tsMicros; // NaN when absent: every comparison below is false
-    if (ts < this.#min) this.#min = ts;
-    if (ts > this.#max) this.#max = ts;
+    bump(this.kindModes, kind, e.mode ?? "", n);
     const symbol = e.symbol;
     if (symbol !== null && symbol !== "") this.symbols.add(symbol);
     if (kind === "intent") {
-      this.intents++;
-      if (ts === ts && this.#latency) this.#setLastIntent(symbol ?? "", ts);
+      this.intents += n;
     } else if (kind === "gate") {
       let passed = e.passed;
       if (passed === null) {
@@ -205,18 +250,43 @@ export class SummaryState implements ScanSink {
       }
       const name = e.gateName ?? "";
       if (!passed) {
-        this.blocked++;
-        this.gateBlocks.set(name, (this.gateBlocks.get(name) ?? 0) + 1);
-        bump(this.gateBlockCodes, name, e.code ?? "", 1);
+        this.blocked += n;
+        this.gateBlocks.set(name, (this.gateBlocks.get(name) ?? 0) + n);
+        bump(this.gateBlockCodes, name, e.code ?? "", n);
       } else {
-        this.gatePasses.set(name, (this.gatePasses.get(name) ?? 0) + 1);
+        this.gatePasses.set(name, (this.gatePasses.get(name) ?? 0) + n);
       }
     } else if (kind === "fill") {
-      this.fillCount++;
-      if (Number.isFinite(e.fillNotional)) this.fillNotional += e.fillNotional;
-      if (Number.isFinite(e.fillFee)) this.fillFees += e.fillFee;
+      this.fillCount += n;
       const side = e.side ?? "";
-      this.fillSides.set(side, (this.fillSides.get(side) ?? 0) + 1);
+      this.fillSides.set(side, (this.fillSides.get(side) ?? 0) + n);
+    } else if (kind === "error") {
+      const code = e.code ?? "";
+      this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + n);
+    }
+  }
+
+  /**
+   * HOT PATH (once per valid event, in file order): the part of
+   * {@linkcode add} that depends on the event's own numbers: the first and
+   * last timestamp, the latest intent of its symbol, a fill's amounts and its
+   * latency. `kindCode` is `KIND_INTENT`, `KIND_FILL` or anything else.
+   */
+  measure(
+    kindCode: number,
+    symbol: string | null,
+    ts: number,
+    notional: number,
+    fee: number,
+  ): void {
+    // ts is NaN when absent: every comparison below is false.
+    if (ts < this.#min) this.#min = ts;
+    if (ts > this.#max) this.#max = ts;
+    if (kindCode === KIND_INTENT) {
+      if (ts === ts && this.#latency) this.#setLastIntent(symbol ?? "", ts);
+    } else if (kindCode === KIND_FILL) {
+      if (Number.isFinite(notional)) this.fillNotional += notional;
+      if (Number.isFinite(fee)) this.fillFees += fee;
       if (ts === ts && this.#latency) {
         const key = symbol ?? "";
         const slot = this.#intentSlots.get(key);
@@ -227,9 +297,6 @@ export class SummaryState implements ScanSink {
           this.unpaired.push([key, ts]);
         }
       }
-    } else if (kind === "error") {
-      const code = e.code ?? "";
-      this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
     }
   }
 
@@ -500,6 +567,109 @@ function countLine(
   }
 }
 
+/** Events per class in the block of lines being counted (index: class id). */
+let classCounts = new Int32Array(0);
+/** The classes with a count in {@linkcode classCounts}, in the order first seen. */
+const countedClasses: number[] = [];
+
+/** Text of ASCII bytes (a timestamp or number the kernel left to JavaScript). */
+function asciiText(bytes: Uint8Array, start: number, stop: number): string {
+  return String.fromCharCode.apply(null, bytes.subarray(start, stop) as unknown as number[]);
+}
+
+/**
+ * HOT PATH: count the complete lines of `lease.bytes[from, to)` (the source
+ * offset of byte 0 is `position`) with the line kernel: lines it classifies
+ * are counted by class (a {@linkcode SummaryState}) or handed to `add` one by
+ * one (any other sink); lines it is unsure of go the JavaScript way
+ * ({@linkcode countLine}). Synchronous from the first scan to the last count,
+ * as the kernel's ids require. Returns the offset after the last complete line.
+ */
+function addKernelLines(
+  state: ScanSink,
+  kernel: LineKernel,
+  lease: KernelBuffer,
+  from: number,
+  to: number,
+  position: number,
+  maxLine: number,
+): number {
+  kernel.prepare();
+  const summary = state instanceof SummaryState ? state : null;
+  const view = lease.bytes;
+  const ints = kernel.ints;
+  const floats = kernel.floats;
+  const classes = kernel.classes;
+  const capacity = kernel.recordCapacity;
+  const record = sharedRecord;
+  let i = from;
+  while (true) {
+    const n = kernel.scan(lease, i, to, maxLine);
+    if (classCounts.length < classes.length) {
+      const grown = new Int32Array(Math.max(classes.length, 2 * classCounts.length));
+      grown.set(classCounts);
+      classCounts = grown;
+    }
+    for (let r = 0; r < n; r++) {
+      const at = r * RECORD_INTS;
+      const verdict = ints[at];
+      if (verdict > 0) {
+        state.totalLines++;
+        const c = classes[verdict];
+        const f = r * RECORD_FLOATS;
+        let ts = floats[f];
+        let notional = floats[f + 1];
+        let fee = floats[f + 2];
+        const flags = ints[at + 3];
+        if (flags !== 0) {
+          if ((flags & FLAG_TS_TEXT) !== 0) {
+            ts = parseTimestampMicros(asciiText(view, ints[at + 4], ints[at + 5])) ?? NaN;
+          }
+          if ((flags & FLAG_NOTIONAL_TEXT) !== 0) {
+            notional = Number(asciiText(view, ints[at + 6], ints[at + 7]));
+          }
+          if ((flags & FLAG_FEE_TEXT) !== 0) {
+            fee = Number(asciiText(view, ints[at + 8], ints[at + 9]));
+          }
+        }
+        if (summary !== null) {
+          if (classCounts[verdict]++ === 0) countedClasses.push(verdict);
+          summary.measure(c.kindCode, c.symbol, ts, notional, fee);
+        } else {
+          record.kind = c.kind;
+          record.mode = c.mode;
+          record.symbol = c.symbol;
+          record.gateName = c.gateName;
+          record.passed = c.passed;
+          record.decision = c.decision;
+          record.code = c.code;
+          record.side = c.side;
+          record.tsMicros = ts;
+          record.fillNotional = notional;
+          record.fillFee = fee;
+          state.add(record);
+        }
+      } else if (verdict === VERDICT_OVERSIZED) {
+        state.totalLines++;
+        state.oversizedLines++;
+      } else {
+        countLine(state, view, ints[at + 1], ints[at + 2], position, maxLine);
+      }
+    }
+    i = kernel.nextLine();
+    if (n < capacity) break;
+  }
+  if (summary !== null) {
+    for (const id of countedClasses) {
+      summary.countClass(classes[id], classCounts[id]);
+      classCounts[id] = 0;
+    }
+  }
+  countedClasses.length = 0;
+  state.consumed = position + i;
+  return i;
+}
+
 /**
  * HOT PATH: add every line of `bytes`, which holds whole lines only (each
  * ending in `\n`; `position` is the source offset of `bytes[0]`), and move
@@ -507,6 +677,38 @@ function countLine(
  */
 export function addCompleteLines(state: ScanSink, bytes: Uint8Array, position: number): number {
   const maxLine = DEFAULT_MAX_LINE_BYTES;
+  const kernel = lineKernel();
+  // The kernel reads its own memory: copy the bytes in, a leased buffer at a time.
+  const lease = kernel.lease(Math.min(bytes.length, KERNEL_CHUNK_BYTES));
+  if (lease !== null) {
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        const piece = Math.min(lease.bytes.length, bytes.length - done);
+        lease.bytes.set(bytes.subarray(done, done + piece));
+        const used = addKernelLines(state, kernel, lease, 0, piece, position + done, maxLine);
+        if (used === 0) break; // a line longer than the buffer: the JavaScript way below
+        done += used;
+      }
+      if (done === bytes.length) return done;
+      return done + addLinesOneByOne(state, bytes.subarray(done), position + done, maxLine);
+    } finally {
+      lease.release();
+    }
+  }
+  return addLinesOneByOne(state, bytes, position, maxLine);
+}
+
+/** Bytes copied into the kernel per piece by {@linkcode addCompleteLines}. */
+const KERNEL_CHUNK_BYTES = 512 * 1024;
+
+/** {@linkcode addCompleteLines} the JavaScript way (no kernel buffer free). */
+function addLinesOneByOne(
+  state: ScanSink,
+  bytes: Uint8Array,
+  position: number,
+  maxLine: number,
+): number {
   let i = 0;
   for (let nl = bytes.indexOf(LF); nl !== -1; nl = bytes.indexOf(LF, i)) {
     countLine(state, bytes, i, nl, position, maxLine);
@@ -521,7 +723,12 @@ export function addCompleteLines(state: ScanSink, bytes: Uint8Array, position: n
  * complete line to `state`. Returns whether a fragment without `\n` remains
  * at `size` (torn). The state remembers how far past its last complete line
  * it looked, so an unterminated tail is not read again until it grows, and a
- * tail already over the line cap is only searched for its end.
+ * tail already over the line cap is only searched for its end. Bytes are
+ * read straight into a buffer of the line kernel when one is free. With a
+ * source that has `readSync`, reads block (no round trip through the thread
+ * pool, no copy of the bytes in between) except one awaited read at least
+ * every {@linkcode READ_TURN_MS}, so a long read still lets other tasks run;
+ * without it, every read is awaited.
  */
 export async function readInto(
   source: PositionalReader,
@@ -537,42 +744,68 @@ export async function readInto(
   let remaining = size - position;
   // A small increment (a warm summary) gets a buffer of its size: all of it fits in one read.
   const big = Math.max(CHUNK_BYTES, 2 * maxLine + 2);
-  const buf = new Uint8Array(remaining < big ? remaining : big);
-  let filled = 0;
-  while (remaining > 0) {
-    const want = Math.min(buf.length - filled, remaining);
-    const n = await readFully(source, position + filled, buf.subarray(filled, filled + want));
-    if (n === 0) break;
-    filled += n;
-    remaining -= n;
-    const view = buf.subarray(0, filled);
-    let i = 0;
-    while (i < filled) {
-      const nl = view.indexOf(LF, i);
-      if (nl === -1) break;
-      if (skipping) {
-        state.totalLines++;
-        state.oversizedLines++;
-        skipping = false;
+  const length = remaining < big ? remaining : big;
+  const kernel = lineKernel();
+  const lease = kernel.lease(length);
+  const blocking = source.readSync !== undefined;
+  try {
+    const buf = lease === null ? new Uint8Array(length) : lease.bytes.subarray(0, length);
+    let filled = 0;
+    while (remaining > 0) {
+      const sync = blocking && performance.now() - lastTurn < READ_TURN_MS;
+      const want = Math.min(buf.length - filled, remaining, READ_BYTES);
+      const into = buf.subarray(filled, filled + want);
+      let n: number;
+      if (sync) {
+        n = readFullySync(source as Required<PositionalReader>, position + filled, into);
       } else {
-        countLine(state, view, i, nl, position, maxLine);
+        n = await readFully(source, position + filled, into);
+        lastTurn = performance.now();
       }
-      i = nl + 1;
-      state.consumed = position + i;
+      if (n === 0) break;
+      filled += n;
+      remaining -= n;
+      const view = buf.subarray(0, filled);
+      let i = 0;
+      if (skipping) {
+        const nl = view.indexOf(LF);
+        if (nl !== -1) {
+          state.totalLines++;
+          state.oversizedLines++;
+          skipping = false;
+          i = nl + 1;
+          state.consumed = position + i;
+        }
+      }
+      if (!skipping) {
+        if (lease !== null) {
+          i = addKernelLines(state, kernel, lease, i, filled, position, maxLine);
+        } else {
+          while (i < filled) {
+            const nl = view.indexOf(LF, i);
+            if (nl === -1) break;
+            countLine(state, view, i, nl, position, maxLine);
+            i = nl + 1;
+            state.consumed = position + i;
+          }
+        }
+      }
+      // Keep the unterminated rest for the next read, unless it is already over the cap.
+      const rest = filled - i;
+      if (skipping || rest > maxLine + 1) {
+        skipping = true;
+        position += filled;
+        filled = 0;
+      } else {
+        buf.copyWithin(0, i, filled);
+        position += i;
+        filled = rest;
+      }
     }
-    // Keep the unterminated rest for the next read, unless it is already over the cap.
-    const rest = filled - i;
-    if (skipping || rest > maxLine + 1) {
-      skipping = true;
-      position += filled;
-      filled = 0;
-    } else {
-      buf.copyWithin(0, i, filled);
-      position += i;
-      filled = rest;
-    }
+    const scanned = position + filled;
+    state.rememberTail?.(scanned, skipping);
+    return scanned > state.consumed;
+  } finally {
+    lease?.release();
   }
-  const scanned = position + filled;
-  state.rememberTail?.(scanned, skipping);
-  return scanned > state.consumed;
 }

@@ -7,6 +7,7 @@ import {
 } from "../../live/backward_lines.ts";
 import { SessionLogChangedError } from "../../live/log_changed_error.ts";
 import { append, sessionLines, withTempDir } from "./helpers.ts";
+import { lineKernel } from "../../execution/wire/line_kernel.ts";
 
 Deno.test("readLinesBackward throws FileShrankError when the file shrinks between blocks", async () => {
   await withTempDir(async (dir) => {
@@ -84,5 +85,55 @@ Deno.test("readLinesBackward hands a block of many short lines out in parts, so 
     }
     assert.equal(lines, 200_000);
     assert.ok(largest <= 4096, `a batch of ${largest} lines`);
+  });
+});
+
+/** Every line handed out with `mustContain` (text, offset, status), newest first. */
+async function linesWith(
+  path: string,
+  needles: string[],
+  maxLineBytes?: number,
+): Promise<string[]> {
+  using file = await Deno.open(path, { read: true });
+  const out: string[] = [];
+  for await (
+    const batch of readLinesBackward(file, (await file.stat()).size, maxLineBytes, needles)
+  ) {
+    for (const line of batch) {
+      out.push(`${line.offset}:${line.status}:${new TextDecoder().decode(line.bytes)}`);
+    }
+  }
+  return out;
+}
+
+Deno.test("a needle search gives the same lines with the kernel's buffer and without it", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    const lines = sessionLines("s", 30_000).split("\n").filter((l) => l !== "");
+    // Rare matches across blocks, an escaped kind, a long line and a torn tail.
+    lines[10] = lines[10].replace('"kind":"order"', '"kind":"error"');
+    lines[20_002] = lines[20_002].replace('"kind":"order"', '"kind":"err\\u006fr"');
+    lines[25_000] = `{"kind":"error","payload":"${"y".repeat(300_000)}"}`;
+    lines[29_990] = lines[29_990].replace('"kind":"order"', '"kind":"error"');
+    await append(path, lines.join("\n") + "\n" + '{"kind":"error"');
+    const needles = ['"error"', "\\"];
+    const withKernel = await linesWith(path, needles, 100_000);
+    const kernel = lineKernel();
+    const leased: Array<{ release(): void }> = [];
+    for (let lease = kernel.lease(1); lease !== null; lease = kernel.lease(1)) leased.push(lease);
+    let without: string[];
+    try {
+      without = await linesWith(path, needles, 100_000);
+    } finally {
+      leased.forEach((l) => l.release());
+    }
+    assert.deepEqual(withKernel, without);
+    assert.deepEqual(withKernel.map((l) => l.split(":")[1]), [
+      "torn",
+      "line",
+      "oversized",
+      "line",
+      "line",
+    ]);
   });
 });

@@ -340,6 +340,11 @@ Deno.test("getExecutionSummary of a large file (read on two cores) equals a sing
     assert.equal(s.event_count, 200_000);
     assert.equal(s.torn_lines, 1);
     assertMatchesReference(s, await referenceSummary(path));
+    // The same in the foreground (one thread, blocking reads), as the CLI reads it.
+    clearSummaryCache();
+    const foreground = await getExecutionSummary("big", { baseDir: dir, foreground: true });
+    assert.deepEqual({ ...foreground, fills: null }, { ...s, fills: null });
+    assertMatchesReference(foreground, await referenceSummary(path));
   });
 });
 

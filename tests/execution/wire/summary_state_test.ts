@@ -7,6 +7,7 @@ import {
 } from "../../../execution/wire/summary_state.ts";
 import type { PositionalReader } from "../../../execution/wire/positional_reader.ts";
 import { sessionLines, wireLine } from "../../live/helpers.ts";
+import { lineKernel } from "../../../execution/wire/line_kernel.ts";
 
 const encoder = new TextEncoder();
 
@@ -123,4 +124,80 @@ Deno.test("a torn tail over the line cap is only searched for its end when it gr
   assert.equal(state.oversizedLines, 1);
   assert.equal(state.validEvents, 201);
   assert.equal(state.totalLines, 202);
+});
+
+/** Take every kernel buffer, so readers go the JavaScript way until `release`. */
+function takeKernelBuffers(): { release(): void } {
+  const kernel = lineKernel();
+  const leased: Array<{ release(): void }> = [];
+  for (let lease = kernel.lease(1); lease !== null; lease = kernel.lease(1)) leased.push(lease);
+  return { release: () => leased.forEach((l) => l.release()) };
+}
+
+/** A session with damaged lines, escapes, non-ASCII text and lines of the original's format. */
+function damagedSession(): Uint8Array {
+  const lines = SESSION.split("\n").filter((l) => l !== "");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    out.push(lines[i]);
+    if (i % 5 === 0) out.push(lines[i].slice(0, -3)); // torn inside
+    if (i % 7 === 0) {
+      out.push(lines[i].replace('"kind":"', '"kind": "').replace("BTC", "B\\u0054C"));
+    }
+    if (i % 11 === 0) out.push(lines[i].replace('"payload":{', '"payload":{"note":"qty → 0",'));
+    if (i % 13 === 0) out.push("garbage " + i);
+    if (i % 17 === 0) out.push("");
+  }
+  return encoder.encode(out.join("\n") + "\n");
+}
+
+Deno.test("a summary read through the line kernel equals one read the JavaScript way", async () => {
+  const bytes = damagedSession();
+  const kernelWay = new SummaryState();
+  await readInto(countingReader(bytes), kernelWay, bytes.length);
+  const taken = takeKernelBuffers();
+  const jsWay = new SummaryState();
+  try {
+    await readInto(countingReader(bytes), jsWay, bytes.length);
+  } finally {
+    taken.release();
+  }
+  assert.ok(jsWay.invalidLines > 10, "damaged lines were produced");
+  assert.deepEqual(kernelWay.toJSON(), jsWay.toJSON());
+  assert.deepEqual(kernelWay.latency(), jsWay.latency());
+});
+
+Deno.test("blocking reads (a reader with readSync) give the totals of awaited reads", async () => {
+  const bytes = damagedSession();
+  const awaited = new SummaryState();
+  await readInto(countingReader(bytes), awaited, bytes.length);
+  const reader = countingReader(bytes);
+  let syncReads = 0;
+  const blocking = {
+    read: reader.read,
+    readSync(position: number, into: Uint8Array): number {
+      syncReads++;
+      const n = Math.max(0, Math.min(into.length, bytes.length - position));
+      into.set(bytes.subarray(position, position + n));
+      return n;
+    },
+  };
+  const state = new SummaryState();
+  await readInto(blocking, state, bytes.length);
+  assert.ok(syncReads > 0, "the blocking reads were used");
+  assert.deepEqual(state.toJSON(), awaited.toJSON());
+});
+
+Deno.test("addCompleteLines gives the same totals with the kernel and without", () => {
+  const bytes = damagedSession();
+  const kernelWay = new SummaryState();
+  addCompleteLines(kernelWay, bytes, 0);
+  const taken = takeKernelBuffers();
+  const jsWay = new SummaryState();
+  try {
+    addCompleteLines(jsWay, bytes, 0);
+  } finally {
+    taken.release();
+  }
+  assert.deepEqual(kernelWay.toJSON(), jsWay.toJSON());
 });
