@@ -93,7 +93,15 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
       rejections: rejectionLines(series),
       fills: [
         { label: "notional ($)", values: series.cumulative_notional, color: "--chart-1" },
-        { label: "fees ($)", values: series.cumulative_fees, color: "--chart-2", axis: 1 as const },
+        // Fees are usually a fixed share of notional, so on its own axis the fees line runs along
+        // the notional line: dashed, both stay visible.
+        {
+          label: "fees ($)",
+          values: series.cumulative_fees,
+          color: "--chart-2",
+          axis: 1 as const,
+          dashed: true,
+        },
       ],
       latency: [
         { label: "p50", values: series.latency_ms.p50, color: "--chart-3" },

@@ -30,6 +30,8 @@ export interface ChartSeries {
   style?: "line" | "bars";
   /** Value axis: 0 (left, the default) or 1 (right). */
   axis?: 0 | 1;
+  /** A dashed line (so a series that runs along another stays visible). */
+  dashed?: boolean;
   /** Value shown in the legend and the table (defaults to `values`; e.g. a stack's own count). */
   shown?: (number | null)[];
 }
@@ -157,6 +159,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
           stroke: cssColor(element, s.color),
           fill: s.style === "bars" ? cssColor(element, s.color) : undefined,
           width: s.style === "bars" ? 0 : 2,
+          dash: s.dashed ? [6, 4] : undefined,
           paths: s.style === "bars" ? bars : undefined,
           points: { show: s.style !== "bars", size: 3 },
           scale: s.axis === 1 ? "y2" : "y",
