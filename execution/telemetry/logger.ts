@@ -212,19 +212,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSi
       // Encoded now (so later mutation of the event changes nothing), behind the queue's last
       // line; it is queued by the commit below.
       const lines = queue.lines;
-      let end = event !== null
-        ? writeEventLine(lines, event, queue.nextSeq, queue.envelopes)
-        : writeTimedEventLine(
-          lines,
-          micros,
-          sessionId as string,
-          symbol as string,
-          mode as string,
-          kind as string,
-          payload as Record<string, unknown>,
-          queue.nextSeq,
-          queue.envelopes,
-        );
+      let end = encodeLine(queue, event, micros, sessionId, symbol, mode, kind, payload);
       let size = end - lines.end;
       const cap = this.#settings.maxBufferedBytes;
       if (counters.bufferedBytes + size > cap) {
@@ -243,19 +231,7 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSi
       if (end < 0 || queue.hasOpenDrop) {
         // The report of earlier drops goes first, and takes the seq before this event's.
         queue.closeDropRun();
-        end = event !== null
-          ? writeEventLine(lines, event, queue.nextSeq, queue.envelopes)
-          : writeTimedEventLine(
-            lines,
-            micros,
-            sessionId as string,
-            symbol as string,
-            mode as string,
-            kind as string,
-            payload as Record<string, unknown>,
-            queue.nextSeq,
-            queue.envelopes,
-          );
+        end = encodeLine(queue, event, micros, sessionId, symbol, mode, kind, payload);
         size = end - lines.end;
       }
       lines.commit(end);
@@ -374,4 +350,33 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSi
   #writeAllSync(): void {
     for (const queue of this.#queues.values()) queue.writeAllSync();
   }
+}
+
+/**
+ * An event's line written behind `queue`'s last line, not yet committed (given whole, or as its
+ * fields and time for the pipeline's fast path); returns where the line ends.
+ */
+function encodeLine(
+  queue: SessionQueue,
+  event: ExecutionEvent | null,
+  micros: number,
+  sessionId: unknown,
+  symbol: unknown,
+  mode: unknown,
+  kind: unknown,
+  payload: unknown,
+): number {
+  return event !== null
+    ? writeEventLine(queue.lines, event, queue.nextSeq, queue.envelopes)
+    : writeTimedEventLine(
+      queue.lines,
+      micros,
+      sessionId as string,
+      symbol as string,
+      mode as string,
+      kind as string,
+      payload as Record<string, unknown>,
+      queue.nextSeq,
+      queue.envelopes,
+    );
 }

@@ -3,7 +3,7 @@
 
 /** SHA-256 of `kernel/line_kernel.c` as this module was built from it. */
 export const LINE_KERNEL_SOURCE_SHA256 =
-  "31cf608a8f97144db635da678b85063d5b87d0a78dfd5f72f696bdafe6715487";
+  "478d2caeb34c8857d783c6939a6f8ae904f9273ebfa5bc646a77468776e6d6de";
 
 /** The line kernel's WebAssembly module (22171 bytes), base64. */
 export const LINE_KERNEL_WASM_BASE64 =

@@ -1265,9 +1265,8 @@ undo:
   text_used = text;
 }
 
-/* Whether the plain line [start, stop) fits template t; its fields are then set. */
-static int run_template(const Template* t, u32 start, u32 stop) {
-  const u8* b = buf;
+/* The fields a template fixes, before its holes are read. */
+static inline void start_from_template(const Template* t) {
   f_kind = t->fields[0];
   f_mode = t->fields[1];
   f_symbol = t->fields[2];
@@ -1280,6 +1279,33 @@ static int run_template(const Template* t, u32 start, u32 stop) {
   v_notional = t->notional;
   v_fee = t->fee;
   flags = 0;
+}
+
+/* A fill's notional or fee read from the number hole [a, b). */
+static inline void capture_number(u8 capture, u32 a, u32 b) {
+  int text;
+  double value = number_value(a, b, &text);
+  if (capture == C_FILL_NOTIONAL) {
+    v_notional = value;
+    if (text) {
+      flags |= F_NOTIONAL_TEXT;
+      notional_a = a;
+      notional_b = b;
+    }
+  } else {
+    v_fee = value;
+    if (text) {
+      flags |= F_FEE_TEXT;
+      fee_a = a;
+      fee_b = b;
+    }
+  }
+}
+
+/* Whether the plain line [start, stop) fits template t; its fields are then set. */
+static int run_template(const Template* t, u32 start, u32 stop) {
+  const u8* b = buf;
+  start_from_template(t);
   u32 p = start;
   const Op* op = op_pool + t->first_op;
   const Op* last = op + t->ops;
@@ -1304,25 +1330,7 @@ static int run_template(const Template* t, u32 start, u32 stop) {
       if (!(is_digit(c) || (c == '-' && is_digit(b[p + 1])))) return 0;
       pos = p;
       if (!scan_number()) return 0;
-      if (op->capture != C_NONE) {
-        int text;
-        double value = number_value(p, pos, &text);
-        if (op->capture == C_FILL_NOTIONAL) {
-          v_notional = value;
-          if (text) {
-            flags |= F_NOTIONAL_TEXT;
-            notional_a = p;
-            notional_b = pos;
-          }
-        } else {
-          v_fee = value;
-          if (text) {
-            flags |= F_FEE_TEXT;
-            fee_a = p;
-            fee_b = pos;
-          }
-        }
-      }
+      if (op->capture != C_NONE) capture_number(op->capture, p, pos);
       p = pos;
     }
     op++;
@@ -1397,18 +1405,7 @@ static u32 walk_stop;
 static i32 walk_template(const Template* t, const u8* b, u32 start, u32 to) {
   buf = b;
   end = to;
-  f_kind = t->fields[0];
-  f_mode = t->fields[1];
-  f_symbol = t->fields[2];
-  f_gate = t->fields[3];
-  f_passed = t->fields[4];
-  f_decision = t->fields[5];
-  f_code = t->fields[6];
-  f_side = t->fields[7];
-  v_ts = t->ts;
-  v_notional = t->notional;
-  v_fee = t->fee;
-  flags = 0;
+  start_from_template(t);
   u32 p = start;
   const Op* op = op_pool + t->first_op;
   const Op* last = op + t->ops;
@@ -1431,25 +1428,7 @@ static i32 walk_template(const Template* t, const u8* b, u32 start, u32 to) {
       if (!(is_digit(c) || (c == '-' && is_digit(b[p + 1])))) return -1;
       pos = p;
       if (!scan_number()) return -1;
-      if (op->capture != C_NONE) {
-        int text;
-        double value = number_value(p, pos, &text);
-        if (op->capture == C_FILL_NOTIONAL) {
-          v_notional = value;
-          if (text) {
-            flags |= F_NOTIONAL_TEXT;
-            notional_a = p;
-            notional_b = pos;
-          }
-        } else {
-          v_fee = value;
-          if (text) {
-            flags |= F_FEE_TEXT;
-            fee_a = p;
-            fee_b = pos;
-          }
-        }
-      }
+      if (op->capture != C_NONE) capture_number(op->capture, p, pos);
       p = pos;
     }
     op++;
