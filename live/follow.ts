@@ -10,7 +10,11 @@ import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { assertValidSessionId } from "../execution/session_id.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "../execution/wire/line_stream.ts";
 import { decodeEventLine } from "../execution/wire/line_decoder.ts";
-import { readFully } from "../execution/wire/positional_reader.ts";
+import {
+  type PositionalReader,
+  readFully,
+  readFullySync,
+} from "../execution/wire/positional_reader.ts";
 import { toTimelineRow } from "./timeline.ts";
 import {
   FINGERPRINT_BYTES,
@@ -72,6 +76,8 @@ export interface FollowOptions {
 
 /** Bytes read per look at the file, so a far-behind follower catches up in bounded memory. */
 const READ_BYTES = 4 * 1024 * 1024;
+/** Reads up to this size are synchronous (see `#look`). */
+const SYNC_READ_BYTES = 256 * 1024;
 const DEFAULT_POLL_MS = 250;
 
 /** The follower behind {@linkcode followExecution}. */
@@ -211,7 +217,7 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
       if (part.size < local) return this.#reset("truncated", part.start);
       if (local > 0) {
         // Same file, not shorter: but truncated and regrown, or a new file on a reused inode?
-        const seen = await fingerprintAt(file, local);
+        const seen = fingerprintAt(file, local);
         if (
           this.#fingerprint !== null && this.#fingerprintEnd === position &&
           !sameBytes(seen, this.#fingerprint)
@@ -232,7 +238,12 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     let chunk: Uint8Array;
     try {
       chunk = new Uint8Array(Math.min(READ_BYTES, part.size - local));
-      chunk = chunk.subarray(0, await readFully(reader, local, chunk));
+      // A live tail's few new lines are read in place (a round trip through the thread pool
+      // costs more than the read); a catch-up's big reads stay off the event loop.
+      const filled = chunk.length <= SYNC_READ_BYTES && reader.readSync !== undefined
+        ? readFullySync(reader as Required<PositionalReader>, local, chunk)
+        : await readFully(reader, local, chunk);
+      chunk = chunk.subarray(0, filled);
     } finally {
       reader.close();
     }

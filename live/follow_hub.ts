@@ -12,6 +12,7 @@
  * @module
  */
 import { resolve } from "node:path";
+import { clearImmediate, setImmediate } from "node:timers";
 import { DEFAULT_LOG_DIR, sessionFilePath } from "../execution/log_root.ts";
 import { followExecution } from "./follow.ts";
 import { followStart } from "./follow_start.ts";
@@ -136,7 +137,8 @@ class SessionFeed {
   #stop = new AbortController();
   #pending: FollowEventItem[] = [];
   #pendingStart = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** The pending flush: a timer, or an immediate when the batch may go out now. */
+  #timer: { cancel(): void } | null = null;
   /** When the last batch went out (performance.now()). */
   #lastFlushAt = -Infinity;
   #lastSummaryAt = -Infinity;
@@ -186,8 +188,17 @@ class SessionFeed {
           // At most one batch per batchMs, but the first after a quiet spell goes out at once
           // (once the lines of this read are taken): a lone append reaches every subscriber in
           // a few milliseconds, a steady stream still shares its batches.
-          const wait = Math.max(0, this.#lastFlushAt + this.#hub.batchMs - performance.now());
-          this.#timer = setTimeout(() => this.#flush(), wait);
+          // An immediate, not a timer of 0 ms: timers are clamped to a millisecond or more and
+          // fire late on a busy machine (2 ms and more here), an immediate runs as soon as this
+          // turn's microtasks (the rest of this read's lines) are done.
+          const wait = this.#lastFlushAt + this.#hub.batchMs - performance.now();
+          if (wait <= 0) {
+            const immediate = setImmediate(() => this.#flush());
+            this.#timer = { cancel: () => clearImmediate(immediate) };
+          } else {
+            const timer = setTimeout(() => this.#flush(), wait);
+            this.#timer = { cancel: () => clearTimeout(timer) };
+          }
         }
       }
     } catch (err) {
@@ -203,7 +214,7 @@ class SessionFeed {
 
   /** Send the events waiting as one batch. */
   #flush(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = null;
     if (this.#pending.length === 0) return;
     this.#lastFlushAt = performance.now();

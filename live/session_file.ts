@@ -12,7 +12,7 @@
  */
 import { basename, dirname } from "node:path";
 import { RegularFile } from "../execution/wire/regular_file.ts";
-import { type PositionalReader, readFully } from "../execution/wire/positional_reader.ts";
+import { type PositionalReader, readFullySync } from "../execution/wire/positional_reader.ts";
 import { readSessionLayoutSync } from "../execution/telemetry/segments.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
 import { gzipContentSizeSync } from "./gzip_readers.ts";
@@ -29,20 +29,22 @@ const TAIL_BLOCK_BYTES = 64 * 1024;
 /**
  * The up to {@linkcode FINGERPRINT_BYTES} bytes before `position`: compared
  * later, they tell a file that only grew from one rewritten in place (a
- * truncate and regrow, or a new file on a reused inode).
+ * truncate and regrow, or a new file on a reused inode). A synchronous read
+ * of at most a few KiB of a regular file: cheaper than a round trip through
+ * the thread pool.
  *
  * @example
  * ```ts ignore
- * const seen = await fingerprintAt(file, 4096);
+ * const seen = fingerprintAt(file, 4096);
  * ```
  */
-export async function fingerprintAt(
-  file: PositionalReader,
+export function fingerprintAt(
+  file: PositionalReader & { readSync(position: number, into: Uint8Array): number },
   position: number,
-): Promise<Uint8Array> {
+): Uint8Array {
   const length = Math.min(FINGERPRINT_BYTES, position);
   const out = new Uint8Array(length);
-  const filled = await readFully(file, position - length, out);
+  const filled = readFullySync(file, position - length, out);
   return filled === length ? out : out.subarray(0, filled);
 }
 

@@ -54,7 +54,7 @@ export async function markPosition(view: SessionView, position: number): Promise
   return {
     active: { ino: stat.ino, dev: stat.dev, base: part.start },
     archive: null,
-    fingerprint: local > 0 ? await fingerprintAt(view.active!, local) : new Uint8Array(0),
+    fingerprint: local > 0 ? fingerprintAt(view.active!, local) : new Uint8Array(0),
   };
 }
 
@@ -86,7 +86,7 @@ export async function continuesFrom(
   if (stat.ino === held.ino && stat.dev === held.dev && part.start === held.base) {
     const local = position - held.base;
     if (local <= 0) return true;
-    return sameBytes(await fingerprintAt(view.active!, local), mark.fingerprint);
+    return sameBytes(fingerprintAt(view.active!, local), mark.fingerprint);
   }
   // Another active file: a rotation moves the start on (past what was read); a replacement does not.
   return part.start > held.base && part.start >= position;
