@@ -238,7 +238,7 @@ export class SessionAggregates<S extends ScanSink> {
     }
     let entry = this.#entries.get(key);
     let restarted = false;
-    if (entry !== undefined && !(await continuesFrom(view, entry.mark, entry.sink.consumed))) {
+    if (entry !== undefined && !(continuesFrom(view, entry.mark, entry.sink.consumed))) {
       entry = undefined; // truncated, rewritten or replaced: read from the start
       restarted = true;
     }
@@ -251,7 +251,7 @@ export class SessionAggregates<S extends ScanSink> {
       this.#entries.delete(key);
       throw err;
     }
-    entry = { sink, mark: await markPosition(view, sink.consumed) };
+    entry = { sink, mark: markPosition(view, sink.consumed) };
     remember(this.#entries, key, entry, this.#capacity);
     return { sink, size: view.end, torn, restarted };
   }

@@ -42,7 +42,7 @@ function archiveIdentity(view: SessionView): string | null {
  * The mark of logical offset `position` in `view` (to be checked by
  * {@linkcode continuesFrom} on a later view).
  */
-export async function markPosition(view: SessionView, position: number): Promise<SessionMark> {
+export function markPosition(view: SessionView, position: number): SessionMark {
   const archive = archiveIdentity(view);
   if (archive !== null) return { active: null, archive, fingerprint: new Uint8Array(0) };
   const part = view.activePart;
@@ -71,11 +71,11 @@ export async function markPosition(view: SessionView, position: number): Promise
  *   more (closed segments or an archive of the same bytes left);
  * - an archive read before is still the same file.
  */
-export async function continuesFrom(
+export function continuesFrom(
   view: SessionView,
   mark: SessionMark,
   position: number,
-): Promise<boolean> {
+): boolean {
   if (view.end < position) return false; // truncated, or another, shorter session
   if (mark.archive !== null) return archiveIdentity(view) === mark.archive;
   const part = view.activePart;

@@ -210,7 +210,7 @@ export class ActivityWindowReader {
     let window = this.#windows.get(key);
     const reusable = window !== undefined && window.mark !== null &&
       window.coveredFrom <= startMicros - CLOCK_SKEW_MICROS &&
-      await continuesFrom(view, window.mark, window.consumed);
+      continuesFrom(view, window.mark, window.consumed);
     if (reusable) {
       await this.#countForward(view, window!, end);
     } else {
@@ -218,7 +218,7 @@ export class ActivityWindowReader {
       await this.#countBackward(view, end, window, startMicros);
       window.consumed = end;
     }
-    window!.mark = await markPosition(view, window!.consumed);
+    window!.mark = markPosition(view, window!.consumed);
     this.#prune(window!, startMicros);
     this.#remember(key, window!);
     return sum(window!, startMicros);
