@@ -14,15 +14,13 @@ import {
   usageFailure,
 } from "./arguments.ts";
 import { type CliIo, EXIT } from "./io.ts";
+import { readConfigFlag } from "./config_flag.ts";
 import { formatDryRunReport } from "./dry_run_report.ts";
 import { defaultSessionId, reportTelemetry } from "./dry_run_session.ts";
 import { demoDefaultConfig, runDemoOrders } from "./demo_scenario.ts";
 import {
   buildExecutionPipeline,
-  ConfigError,
   type ExecutionConfig,
-  loadExecutionConfig,
-  parseExecutionConfig,
   telemetryLoggerOptions,
 } from "../execution/config.ts";
 import type { ExecutionPipeline } from "../execution/pipeline.ts";
@@ -106,18 +104,13 @@ export async function runDryRunCommand(args: string[], io: CliIo): Promise<numbe
   );
   if (typeof flags === "number") return flags;
 
-  let config: ExecutionConfig;
+  let config: ExecutionConfig | number;
   try {
-    config = flags.config === undefined
-      ? parseExecutionConfig("")
-      : await loadExecutionConfig(flags.config);
+    config = await readConfigFlag(io, "dry-run", flags.config);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const problem of err.problems) io.err(`peak-trade dry-run: ${problem}\n`);
-      return EXIT.USAGE;
-    }
     return usageFailure(io, "dry-run", err);
   }
+  if (typeof config === "number") return config;
 
   const telemetryOn = config.execution.telemetry.enabled && !flags.noTelemetry;
   const sessionId = flags.session ?? defaultSessionId(new Date());

@@ -8,12 +8,8 @@
  * @module
  */
 import { type CliIo, EXIT } from "./io.ts";
-import {
-  ConfigError,
-  type ExecutionConfig,
-  loadExecutionConfig,
-  parseExecutionConfig,
-} from "../execution/config.ts";
+import { readConfigFlag } from "./config_flag.ts";
+import type { ExecutionConfig } from "../execution/config.ts";
 import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { type OpsSettings, opsSettingsOf } from "../ops/ops_settings.ts";
 import { refusedRootReason } from "../ops/root_guard.ts";
@@ -62,18 +58,8 @@ export async function loadOpsContext(
   flags: { config?: string; logDir?: string },
   needsWritableRoot: boolean,
 ): Promise<OpsContext | number> {
-  let config: ExecutionConfig;
-  try {
-    config = flags.config === undefined
-      ? parseExecutionConfig("")
-      : await loadExecutionConfig(flags.config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const problem of err.problems) io.err(`peak-trade ${command}: ${problem}\n`);
-      return EXIT.USAGE;
-    }
-    throw err;
-  }
+  const config = await readConfigFlag(io, command, flags.config);
+  if (typeof config === "number") return config;
   const root = flags.logDir ??
     (flags.config === undefined ? DEFAULT_LOG_DIR : config.execution.telemetry.base_path);
   if (root === "") return opsUsageFailure(io, command, "--log-dir must not be empty");

@@ -24,9 +24,9 @@ import type { OperatorView } from "./alert_lifecycle.ts";
 import {
   appendJsonl,
   ensureStateDir,
+  pruneLinesBefore,
   readJsonl,
   rewriteJsonl,
-  rewriteLines,
   StateFileError,
 } from "./jsonl_file.ts";
 
@@ -253,32 +253,10 @@ export class AlertStore {
    * cannot be read are kept, so nothing is lost unseen). Returns how many.
    */
   async pruneHistory(retentionMs: number, nowMs: number): Promise<number> {
-    const path = this.#path("history.jsonl");
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return 0;
-      throw err;
-    }
-    const cutoff = (nowMs - retentionMs) * 1000;
-    const kept: string[] = [];
-    let removed = 0;
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let at: number | null = null;
-      try {
-        const value = JSON.parse(line);
-        at = typeof value?.recorded_at === "string"
-          ? parseTimestampMicros(value.recorded_at)
-          : null;
-      } catch {
-        at = null;
-      }
-      if (at !== null && at < cutoff) removed++;
-      else kept.push(line);
-    }
-    if (removed > 0) await rewriteLines(path, kept);
-    return removed;
+    return await pruneLinesBefore(
+      this.#path("history.jsonl"),
+      "recorded_at",
+      (nowMs - retentionMs) * 1000,
+    );
   }
 }

@@ -16,8 +16,8 @@ import type { HealthReport, HealthStatus } from "./health_status.ts";
 import {
   appendJsonl,
   ensureStateDir,
+  pruneLinesBefore,
   readJsonl,
-  rewriteLines,
   StateFileError,
 } from "./jsonl_file.ts";
 
@@ -388,29 +388,7 @@ export async function pruneSnapshots(
   // The oldest snapshot is the first line: when it is recent enough, nothing is read further.
   const first = await firstLineMicros(path);
   if (first === null || first >= cutoff) return 0;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return 0;
-    throw err;
-  }
-  const kept: string[] = [];
-  let removed = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    let micros: number | null = null;
-    try {
-      const value = JSON.parse(line);
-      micros = typeof value?.ts_utc === "string" ? parseTimestampMicros(value.ts_utc) : null;
-    } catch {
-      micros = null;
-    }
-    if (micros !== null && micros < cutoff) removed++;
-    else kept.push(line);
-  }
-  if (removed > 0) await rewriteLines(path, kept);
-  return removed;
+  return await pruneLinesBefore(path, "ts_utc", cutoff);
 }
 
 /** The instant of the file's first parseable line, or `null`. */

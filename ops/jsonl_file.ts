@@ -11,6 +11,7 @@
  * @module
  */
 import { writeFileAtomic } from "../execution/atomic_file.ts";
+import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 
 /** Largest state file read (far beyond 14 days of notifications or 90 days of snapshots). */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
@@ -206,4 +207,49 @@ export async function rewriteLines(path: string, lines: readonly string[]): Prom
   await writeFileAtomic(path, lines.map((l) => l + "\n").join(""), {
     temporaryName: () => `.${crypto.randomUUID()}.tmp`,
   });
+}
+
+/**
+ * Drop the lines of a JSONL file whose timestamp field `field` is before
+ * `cutoffMicros` (epoch µs), keeping every other line (blank lines go);
+ * returns how many were dropped. A missing file drops nothing; the file is
+ * rewritten atomically only when a line was dropped.
+ *
+ * @example
+ * ```ts
+ * import { pruneLinesBefore } from "./jsonl_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/h.jsonl`, '{"at":"2020-01-01T00:00:00+00:00"}\n');
+ * console.log(await pruneLinesBefore(`${dir}/h.jsonl`, "at", Date.now() * 1000)); // 1
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function pruneLinesBefore(
+  path: string,
+  field: string,
+  cutoffMicros: number,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return 0;
+    throw err;
+  }
+  const kept: string[] = [];
+  let removed = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let micros: number | null = null;
+    try {
+      const value = JSON.parse(line);
+      micros = typeof value?.[field] === "string" ? parseTimestampMicros(value[field]) : null;
+    } catch {
+      micros = null;
+    }
+    if (micros !== null && micros < cutoffMicros) removed++;
+    else kept.push(line);
+  }
+  if (removed > 0) await rewriteLines(path, kept);
+  return removed;
 }

@@ -21,6 +21,7 @@ import { assertValidSessionId } from "../session_id.ts";
 import { gunzipSync } from "node:zlib";
 import { readSessionLayoutSync } from "../telemetry/segments.ts";
 import { writeFileAtomicSync } from "../atomic_file.ts";
+import { readStateTextFile } from "../wire/regular_file.ts";
 import { isValidHostId } from "./host_id.ts";
 import { formatLineKey, type LineKey, parseLineKey } from "./line_key.ts";
 
@@ -144,20 +145,12 @@ export function shipCheckpointPath(baseDir: string, sessionId: string): string {
   return join(shipStateDir(baseDir), "sessions", `${sessionId}.json`);
 }
 
-/** The text of a small regular file, or `null` when there is none (never follows a link). */
+/** The text of a checkpoint or marker file, or `null` when there is none (never follows a link). */
 function readStateFile(path: string): string | null {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return null;
-    }
-    throw err;
-  }
-  if (!info.isFile) throw new ShipStateError(`${path} is not a regular file`);
-  if (info.size > MAX_STATE_BYTES) throw new ShipStateError(`${path} is too large`);
-  return Deno.readTextFileSync(path);
+  const read = readStateTextFile(path, MAX_STATE_BYTES);
+  if (read === null) return null;
+  if ("problem" in read) throw new ShipStateError(`${path} is ${read.problem}`);
+  return read.text;
 }
 
 /**

@@ -19,7 +19,7 @@
 import { writeFileAtomicSync } from "../atomic_file.ts";
 import { join } from "node:path";
 import { assertValidSessionId } from "../session_id.ts";
-import { readRegularFile, readRegularTextFile } from "../wire/regular_file.ts";
+import { readRegularFile, readStateTextFile } from "../wire/regular_file.ts";
 import { crashPoint } from "./crash_points.ts";
 import { formatWireTimestamp } from "../wire_time.ts";
 import { gunzipSync } from "node:zlib";
@@ -422,38 +422,10 @@ export function readSegmentManifestSync(
   sessionId: string,
 ): SegmentManifest | null {
   const path = segmentManifestPath(baseDir, sessionId);
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return null;
-    }
-    throw err;
-  }
-  if (!info.isFile) throw new SegmentManifestError(`${path} is not a regular file`);
-  let text: string | null;
-  try {
-    text = readRegularTextFile(path, MAX_MANIFEST_BYTES);
-  } catch (err) {
-    if (err instanceof RangeError) throw new SegmentManifestError(`${path} is too large`);
-    throw err;
-  }
-  // Removed since the lstat: none; replaced by something else: not a manifest.
-  if (text === null) {
-    if (!existsSync(path)) return null;
-    throw new SegmentManifestError(`${path} is not a regular file`);
-  }
-  return parseSegmentManifest(text, sessionId);
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  const read = readStateTextFile(path, MAX_MANIFEST_BYTES);
+  if (read === null) return null;
+  if ("problem" in read) throw new SegmentManifestError(`${path} is ${read.problem}`);
+  return parseSegmentManifest(read.text, sessionId);
 }
 
 /**

@@ -150,3 +150,39 @@ export function readRegularTextFile(path: string, maxBytes: number): string | nu
   const bytes = readRegularFile(path, maxBytes);
   return bytes === null ? null : new TextDecoder().decode(bytes);
 }
+
+/**
+ * The text of a small file of state (a manifest, a checkpoint): `null` when
+ * there is none, else its text, or what is wrong with it — not a regular file
+ * (a link, a directory, a FIFO: never followed or opened) or larger than
+ * `maxBytes`. The caller names the problem in its own error.
+ */
+export function readStateTextFile(
+  path: string,
+  maxBytes: number,
+): { text: string } | { problem: "not a regular file" | "too large" } | null {
+  try {
+    if (!Deno.lstatSync(path).isFile) return { problem: "not a regular file" };
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw err;
+  }
+  let text: string | null;
+  try {
+    text = readRegularTextFile(path, maxBytes);
+  } catch (err) {
+    if (err instanceof RangeError) return { problem: "too large" };
+    throw err;
+  }
+  if (text !== null) return { text };
+  // Changed since the lstat: removed (none), or replaced by something else.
+  try {
+    Deno.lstatSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+  return { problem: "not a regular file" };
+}

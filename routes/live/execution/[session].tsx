@@ -26,6 +26,7 @@ import {
   parseTimelineSwitch,
   parseTimelineSymbol,
   type SymbolMatch,
+  type TimelineQuery,
   TimelineQueryError,
 } from "../../../live/timeline_query.ts";
 import { HttpError } from "../../../web/errors.ts";
@@ -48,20 +49,10 @@ export interface TimelinePageData {
 }
 
 /** The filters a page request asks for, each bad one left out, and the first problem. */
-interface PageFilters {
-  kinds: string[];
-  symbol: string | null;
-  symbolMatch: SymbolMatch;
-  symbolIgnoreCase: boolean;
-  blocked: boolean;
-  gates: string[];
-  codes: string[];
-  since: string | null;
-  until: string | null;
-  limit: number;
+type PageFilters = Omit<TimelineQuery, "sinceMicros" | "untilMicros"> & {
   before: number | null;
   error: string | null;
-}
+};
 
 /**
  * Read the page's filters one by one: a bad filter is reported (the first
