@@ -141,38 +141,34 @@ export function SessionCharts(props: SessionChartsProps): JSX.Element {
         ? <p class="charts-empty">No timed events to chart yet.</p>
         : (
           <div class="chart-grid">
-            <TimeSeriesChart
-              {...common}
-              id="chart-events"
-              title="Events per bucket, stacked by kind"
-              x={series.t}
-              series={derived.kinds}
-              units={["events"]}
-            />
-            <TimeSeriesChart
-              {...common}
-              id="chart-rejections"
-              title="Rejection ratio per gate (% of its decisions)"
-              x={series.t}
-              series={derived.rejections}
-              units={["%"]}
-            />
-            <TimeSeriesChart
-              {...common}
-              id="chart-fills"
-              title="Cumulative fill notional and fees"
-              x={series.t}
-              series={derived.fills}
-              units={["notional $", "fees $"]}
-            />
-            <TimeSeriesChart
-              {...common}
-              id="chart-latency"
-              title="Intent→fill latency (ms)"
-              x={series.t}
-              series={derived.latency}
-              units={["ms"]}
-            />
+            {[
+              ["chart-events", "Events per bucket, stacked by kind", derived.kinds, [
+                "events",
+              ]] as const,
+              [
+                "chart-rejections",
+                "Rejection ratio per gate (% of its decisions)",
+                derived.rejections,
+                ["%"],
+              ] as const,
+              [
+                "chart-fills",
+                "Cumulative fill notional and fees",
+                derived.fills,
+                ["notional $", "fees $"],
+              ] as const,
+              ["chart-latency", "Intent→fill latency (ms)", derived.latency, ["ms"]] as const,
+            ].map(([id, title, lines, units]) => (
+              <TimeSeriesChart
+                {...common}
+                key={id}
+                id={id}
+                title={title}
+                x={series.t}
+                series={lines}
+                units={[...units]}
+              />
+            ))}
           </div>
         )}
     </section>

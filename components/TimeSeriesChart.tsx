@@ -120,8 +120,8 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
   useEffect(() => {
     const element = host.current;
     if (element === null) return;
-    /** When the last drag ended: the click that ends a drag is no bucket pick. */
-    let zoomedAt = -Infinity;
+    /** Where the button went down: the click that ends a drag (it moved) is no bucket pick. */
+    let downX = NaN;
     const bars = uPlot.paths.bars!({ size: [0.9, 64], align: 1 });
     const options: uPlot.Options = {
       width: Math.max(240, element.clientWidth),
@@ -172,7 +172,6 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
           if (u.select.width < 3) return;
           const from = u.posToVal(u.select.left, "x");
           const to = u.posToVal(u.select.left + u.select.width, "x");
-          zoomedAt = performance.now();
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           callbacks.current.onZoom?.(from, to);
         }],
@@ -180,13 +179,18 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
     };
     const chart = new uPlot(options, toData(callbacks.current), element);
     plot.current = chart;
+    const onDown = (event: MouseEvent): void => {
+      downX = event.clientX;
+    };
     const onClick = (event: MouseEvent): void => {
-      if (performance.now() - zoomedAt < 500) return;
+      // The same 3 pixels as a selection: less is a click, more was a drag (and zoomed).
+      if (!(Math.abs(event.clientX - downX) < 3)) return;
       // From the click's own position: the cursor may not have seen a move before it.
       const left = event.clientX - chart.over.getBoundingClientRect().left;
       const idx = chart.posToIdx(left);
       if (idx >= 0 && idx < callbacks.current.x.length) callbacks.current.onPick?.(idx);
     };
+    chart.over.addEventListener("mousedown", onDown);
     chart.over.addEventListener("click", onClick);
     const resize = new ResizeObserver(() => {
       const width = Math.max(240, element.clientWidth);
@@ -195,6 +199,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
     resize.observe(element);
     return () => {
       resize.disconnect();
+      chart.over.removeEventListener("mousedown", onDown);
       chart.over.removeEventListener("click", onClick);
       chart.destroy();
       plot.current = null;
