@@ -161,7 +161,8 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
           width: s.style === "bars" ? 0 : 2,
           dash: s.dashed ? [6, 4] : undefined,
           paths: s.style === "bars" ? bars : undefined,
-          points: { show: s.style !== "bars", size: 3 },
+          // Lines: uPlot shows the points only where they are far enough apart to be seen.
+          points: s.style === "bars" ? { show: false } : { size: 3 },
           scale: s.axis === 1 ? "y2" : "y",
           spanGaps: false,
         })),
