@@ -366,7 +366,9 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     this.#watcher = watcher;
     (async () => {
       try {
-        for await (const _event of watcher) {
+        for await (const event of watcher) {
+          // A read (ours included: every look reads the file) is no change.
+          if (event.kind === "access") continue;
           this.#changed = true;
           this.#wake?.();
         }
