@@ -236,8 +236,9 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     const reader = view.openPart(part);
     if (reader === null) return true; // deleted meanwhile: the next look skips past it
     let chunk: Uint8Array;
+    const requested = Math.min(READ_BYTES, part.size - local);
     try {
-      chunk = new Uint8Array(Math.min(READ_BYTES, part.size - local));
+      chunk = new Uint8Array(requested);
       // A live tail's few new lines are read in place (a round trip through the thread pool
       // costs more than the read); a catch-up's big reads stay off the event loop.
       const filled = chunk.length <= SYNC_READ_BYTES && reader.readSync !== undefined
@@ -254,7 +255,15 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
       return true;
     }
     const queued = this.#take(chunk, position);
-    if (part.kind === "active") this.#rememberConsumed(chunk, position);
+    if (part.kind === "active") {
+      this.#rememberConsumed(chunk, position);
+    } else if (local + chunk.length >= part.size || chunk.length < requested) {
+      // A closed part never grows: a fragment at its end (a crashed session archived, a damaged
+      // segment) is torn, as every reader counts it. Without this, the next look would read the
+      // fragment again, and again: a loop of microtasks that starves the event loop.
+      this.#position = part.start + part.size;
+      this.#skipping = false;
+    }
     return queued || position + chunk.length < part.start + part.size ||
       part.kind !== "active";
   }

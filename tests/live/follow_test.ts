@@ -2,7 +2,21 @@ import assert from "node:assert/strict";
 import { followExecution } from "../../live/follow.ts";
 import { InvalidSessionIdError } from "../../execution/session_id.ts";
 import type { FollowItem } from "../../live/types.ts";
-import { append, REFUSED_SESSION_IDS, sessionLines, wireLine, withTempDir } from "./helpers.ts";
+import { gunzipSync } from "node:zlib";
+import {
+  readSegmentManifest,
+  segmentDir,
+  segmentFileName,
+  writeSegmentManifest,
+} from "../../execution/telemetry/segments.ts";
+import {
+  append,
+  REFUSED_SESSION_IDS,
+  rotateNow,
+  sessionLines,
+  wireLine,
+  withTempDir,
+} from "./helpers.ts";
 
 /** Await `promise`, failing the test if it takes longer than `ms` (a bound, not a sleep). */
 async function within<T>(promise: Promise<T>, ms = 5000): Promise<T> {
@@ -244,6 +258,47 @@ Deno.test("followExecution skips a line longer than its read step and goes on", 
       assert.equal(seqOf(await nextItem(it)), 77);
     } finally {
       await it.return!();
+    }
+  });
+});
+
+Deno.test("followExecution goes past a closed segment that ends in a torn line, without spinning", async () => {
+  await withTempDir(async (dir) => {
+    // A segment whose last line has no newline (a damaged or hand-made segment): its fragment is
+    // torn, as for every other reader, and the follower must go on with the next part.
+    const path = `${dir}/f.jsonl`;
+    await append(path, sessionLines("f", 4));
+    await rotateNow(dir, "f");
+    await append(path, sessionLines("f", 2, 4));
+    const manifest = (await readSegmentManifest(dir, "f"))!;
+    const [segment] = manifest.segments;
+    const segments = segmentDir(dir, "f");
+    const stored = Deno.readFileSync(`${segments}/${segment.file}`);
+    const bytes = segment.file.endsWith(".gz") ? gunzipSync(stored) : stored;
+    assert.equal(bytes.length, segment.bytes);
+    bytes[bytes.length - 1] = 0x20; // the newline of its last line becomes a space
+    Deno.removeSync(`${segments}/${segment.file}`);
+    Deno.writeFileSync(`${segments}/${segmentFileName(segment.index, false)}`, bytes);
+    manifest.segments[0] = {
+      ...segment,
+      file: segmentFileName(segment.index, false),
+      members: [],
+      summary: null,
+      compressed_bytes: null,
+    };
+    await writeSegmentManifest(dir, manifest);
+    // In a worker: a follower that spins on the fragment starves its own event loop, not ours.
+    const worker = new Worker(new URL("./follow_worker.ts", import.meta.url), { type: "module" });
+    try {
+      const answer = new Promise<{ seqs?: number[]; error?: string }>((resolve) => {
+        worker.onmessage = (message) => resolve(message.data);
+      });
+      worker.postMessage({ baseDir: dir, sessionId: "f", from: 0, count: 5 });
+      const { seqs, error } = await within(answer);
+      assert.equal(error, undefined);
+      assert.deepEqual(seqs, [1, 2, 3, 5, 6]);
+    } finally {
+      worker.terminate();
     }
   });
 });
