@@ -169,8 +169,8 @@ export function openSessionFileSync(path: string): SessionEnd | null {
   for (let attempt = 0;; attempt++) {
     const active = RegularFile.open(path);
     const layout = readSessionLayoutSync(dirname(path), sessionId);
-    if (active !== null && attempt < 3 && isNewestSegment(active, layout.segments.at(-1)?.path)) {
-      active.close(); // rotated between the open and the layout: look again
+    if (active !== null && attempt < 3 && movedSinceOpen(active, path)) {
+      active.close(); // rotated (or replaced) between the open and the layout: look again
       continue;
     }
     if (active === null && layout.segments.length === 0) {
@@ -182,15 +182,22 @@ export function openSessionFileSync(path: string): SessionEnd | null {
   }
 }
 
-/** Whether `file` (opened as the active file) is the segment at `segmentPath` (it was rotated). */
-export function isNewestSegment(file: RegularFile, segmentPath: string | undefined): boolean {
-  if (segmentPath === undefined) return false;
+/**
+ * Whether `path` no longer names `file` (opened from it): rotated into a
+ * segment, replaced or removed since. Checked after the segment layout was
+ * read: while the path still names the file, no rotation of it can have
+ * happened before that read (a rotation renames the file before it enters
+ * the manifest), so the layout and the file agree. Comparing with the newest
+ * segment instead missed a segment compressed in between (another inode),
+ * and the rotated file was then read as the active one at the new base.
+ */
+export function movedSinceOpen(file: RegularFile, path: string): boolean {
   let info: Deno.FileInfo;
   try {
-    info = Deno.lstatSync(segmentPath);
+    info = Deno.lstatSync(path);
   } catch {
-    return false;
+    return true;
   }
   const held = file.stat();
-  return info.ino === held.ino && info.dev === held.dev;
+  return info.ino !== held.ino || info.dev !== held.dev;
 }

@@ -23,7 +23,7 @@ import {
   type PartReader,
   SequentialGzipReader,
 } from "./gzip_readers.ts";
-import { isNewestSegment } from "./session_file.ts";
+import { movedSinceOpen } from "./session_file.ts";
 import { sessionFilePath } from "../execution/log_root.ts";
 
 /** One part of a session's byte stream. */
@@ -166,10 +166,11 @@ function openCompressed(segment: SegmentPart): PartReader | null {
 export async function openSessionView(baseDir: string, sessionId: string): Promise<SessionView> {
   for (let attempt = 0;; attempt++) {
     // The layout is read after the active file was opened, so the file's start is known.
-    const active = RegularFile.open(sessionFilePath(baseDir, sessionId));
+    const path = sessionFilePath(baseDir, sessionId);
+    const active = RegularFile.open(path);
     const after = readSessionLayoutSync(baseDir, sessionId);
-    if (active !== null && attempt < 3 && isNewestSegment(active, after.segments.at(-1)?.path)) {
-      active.close(); // rotated between the open and the layout: look again
+    if (active !== null && attempt < 3 && movedSinceOpen(active, path)) {
+      active.close(); // rotated (or replaced) between the open and the layout: look again
       continue;
     }
     const parts: SessionPart[] = after.segments.map((segment) => ({

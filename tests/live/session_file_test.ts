@@ -3,6 +3,8 @@ import { getExecutionTimeline } from "../../live/timeline.ts";
 import { getExecutionSummary } from "../../live/summary.ts";
 import { followExecution } from "../../live/follow.ts";
 import { listSessions } from "../../live/sessions.ts";
+import { movedSinceOpen } from "../../live/session_file.ts";
+import { RegularFile } from "../../execution/wire/regular_file.ts";
 import { append, sessionLines, withTempDir } from "./helpers.ts";
 
 /** A log root holding a link `leak.jsonl` to a session file outside it. */
@@ -51,5 +53,24 @@ Deno.test("a FIFO named like a session reads as absent at once instead of blocki
     assert.equal((await getExecutionTimeline("pipe", { baseDir: dir })).found, false);
     assert.equal((await getExecutionSummary("pipe", { baseDir: dir })).found, false);
     assert.deepEqual(await listSessions(dir), []);
+  });
+});
+
+Deno.test("a session file rotated away and compressed meanwhile counts as moved, so a reader reads the layout again", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.jsonl`;
+    await Deno.writeTextFile(path, "a\n");
+    using held = RegularFile.open(path)!;
+    assert.equal(movedSinceOpen(held, path), false, "still the file at the path");
+    // A rotation renames the file into its segment directory; the writer's next line creates a
+    // new active file; compaction then writes the segment's .gz and removes the plain copy. The
+    // held file is then neither at the path nor the newest segment file.
+    await Deno.mkdir(`${dir}/.segments/s`, { recursive: true });
+    await Deno.rename(path, `${dir}/.segments/s/000001.jsonl`);
+    await Deno.writeTextFile(`${dir}/.segments/s/000001.jsonl.gz`, "x");
+    await Deno.remove(`${dir}/.segments/s/000001.jsonl`);
+    assert.equal(movedSinceOpen(held, path), true, "no active file now");
+    await Deno.writeTextFile(path, "b\n");
+    assert.equal(movedSinceOpen(held, path), true, "a new active file");
   });
 });
