@@ -65,7 +65,7 @@ function event(i: number): ExecutionEvent {
     mode: "paper",
     kind,
     payload,
-  };
+  } as ExecutionEvent;
 }
 
 const args = parseArgs({
@@ -116,9 +116,22 @@ try {
   const seen = new Set<number>();
   let duplicates = 0;
   let writer: Promise<Deno.CommandOutput> | null = null;
+  // A follower that stops delivering (a lost event, a hang) fails the run instead of hanging it:
+  // after 60 s without a line it is killed, its output ends, and the counts below say what arrived.
+  const STALL_MS = 60_000;
+  let stalled = false;
+  let watchdog = setTimeout(() => {
+    stalled = true;
+    follower.kill("SIGKILL");
+  }, STALL_MS);
   while (delivered < events) {
     const { value, done } = await lines.read();
     if (done) break;
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      follower.kill("SIGKILL");
+    }, STALL_MS);
     buffer += value;
     let nl;
     while ((nl = buffer.indexOf("\n")) !== -1) {
@@ -147,8 +160,10 @@ try {
       stderr: "inherit",
     }).output();
   }
+  clearTimeout(watchdog);
   const seconds = (performance.now() - started) / 1000;
-  follower.kill("SIGINT");
+  if (stalled) console.error(`the follower delivered nothing for ${STALL_MS / 1000} s: stopped`);
+  else follower.kill("SIGINT");
   await follower.status;
   await lines.cancel().catch(() => {});
   const wrote = await writer;
