@@ -16,7 +16,7 @@
  * rotation, whose compression then runs in a worker on the same cores.
  */
 import { parseArgs } from "node:util";
-import process from "node:process";
+import { measure, type Run } from "./measure.ts";
 import {
   buildExecutionPipeline,
   type ExecutionContext,
@@ -55,23 +55,6 @@ const ctx: ExecutionContext = {
 };
 // Alternate buys and sells so that positions and client ids vary like a real session.
 const targets = [0.5, 0.1];
-
-interface Run {
-  wallMs: number;
-  cpuMs: number;
-}
-
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
-async function measure(body: () => Promise<void>): Promise<Run> {
-  const cpu = cpuMs();
-  const start = performance.now();
-  await body();
-  return { wallMs: performance.now() - start, cpuMs: cpuMs() - cpu };
-}
 
 async function runPipeline(pipeline: ReturnType<typeof buildExecutionPipeline>): Promise<void> {
   for (let i = 0; i < executions; i++) {

@@ -24,7 +24,7 @@
  * @module
  */
 import pino from "pino";
-import process from "node:process";
+import { measure, type Run } from "./measure.ts";
 import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import { encodeEventLine } from "../execution/telemetry/line_encoder.ts";
@@ -72,24 +72,6 @@ const YIELDS: Record<YieldStyle, () => Promise<void>> = {
   setTimeout: () => new Promise((resolve) => setTimeout(resolve, 0)),
   setImmediate: () => new Promise((resolve) => setImmediate(resolve)),
 };
-
-/** Wall-clock milliseconds and CPU milliseconds (user + system, all threads) of one run. */
-interface Run {
-  wallMs: number;
-  cpuMs: number;
-}
-
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
-async function measure(body: () => Promise<void>): Promise<Run> {
-  const cpu = cpuMs();
-  const start = performance.now();
-  await body();
-  return { wallMs: performance.now() - start, cpuMs: cpuMs() - cpu };
-}
 
 async function runOurs(dir: string, pause: () => Promise<void>): Promise<Run> {
   const logger = new JsonlExecutionLogger({
