@@ -225,7 +225,13 @@ export class ConnectionGuard {
           this.#stats.acceptFailures++;
           // Free a descriptor by closing the connection idle the longest; with none idle, wait
           // (the kernel queues new clients meanwhile) and try again. Never give up.
-          if (this.#evictOne()) continue;
+          if (this.#evictOne()) {
+            // Said every time (the log limits its own rate): an operator sees the limit met.
+            this.#options.log.refused(
+              "new connections: out of file descriptors, closed the connection idle the longest",
+            );
+            continue;
+          }
           backoffMs = Math.min(MAX_ACCEPT_BACKOFF_MS, backoffMs === 0 ? 10 : backoffMs * 2);
           this.#options.log.refused(
             `new connections: out of file descriptors, accepting again in ${backoffMs} ms`,
