@@ -22,6 +22,23 @@ type Address = { transport: "unix"; path: string } | {
   port: number;
 };
 
+/** The private directories of the servers running in this process. */
+const liveDirs = new Set<string>();
+
+/**
+ * The private socket directories of the servers running in this process: the
+ * shutdown watchdog removes them before it kills a stuck process, which
+ * cannot run its own `close()`.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(privateServerDirs()); // [] before a server started
+ * ```
+ */
+export function privateServerDirs(): string[] {
+  return [...liveDirs];
+}
+
 /**
  * A `Deno.serve` on a private address, restarted when it stops on its own.
  *
@@ -64,6 +81,7 @@ export class PrivateHttpServer {
         dir = null; // no write permission: a loopback port instead
       }
     }
+    if (dir !== null) liveDirs.add(dir);
     const server = new PrivateHttpServer(handler, log, dir);
     server.#listen();
     return server;
@@ -93,7 +111,10 @@ export class PrivateHttpServer {
   async close(): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#restartTimer);
-    if (this.#dir !== null) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    if (this.#dir !== null) {
+      liveDirs.delete(this.#dir);
+      await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    }
   }
 
   #listen(): void {

@@ -4,11 +4,12 @@
  * but it runs on the main thread, and a synchronous call that never returns
  * (a platform file watcher closing over a FIFO, say) would keep SIGTERM from
  * ever being handled. A worker thread listens for the same signals and, if
- * the process is still alive some time after one, kills it (exit status
- * 137).
+ * the process is still alive some time after one, removes the private socket
+ * directories of its servers and kills it (exit status 137).
  *
  * @module
  */
+import { privateServerDirs } from "./private_http_server.ts";
 
 /**
  * An armed watchdog; disarm it when the server has stopped.
@@ -53,7 +54,8 @@ export async function armShutdownWatchdog(afterMs: number): Promise<ShutdownWatc
       resolve(false);
     };
   });
-  worker.postMessage({ afterMs, signals });
+  // The private socket directories of this process's servers: a killed process leaves them.
+  worker.postMessage({ afterMs, signals, cleanup: privateServerDirs() });
   if (!(await armed)) {
     worker.terminate();
     return null;

@@ -12,6 +12,8 @@
 interface Arm {
   afterMs: number;
   signals: Deno.Signal[];
+  /** Directories to remove before the kill (the process cannot remove them itself). */
+  cleanup: string[];
 }
 
 const scope = globalThis as unknown as {
@@ -20,7 +22,7 @@ const scope = globalThis as unknown as {
 };
 
 scope.onmessage = (event: MessageEvent<Arm>): void => {
-  const { afterMs, signals } = event.data;
+  const { afterMs, signals, cleanup } = event.data;
   let fired = false;
   const onSignal = (): void => {
     if (fired) return;
@@ -31,6 +33,13 @@ scope.onmessage = (event: MessageEvent<Arm>): void => {
         `dashboard: shutdown did not finish within ${afterMs} ms (the main thread is stuck); ` +
           "killing the process",
       );
+      for (const dir of cleanup) {
+        try {
+          Deno.removeSync(dir, { recursive: true });
+        } catch {
+          // Gone already, or not ours to remove: the kill matters more.
+        }
+      }
       try {
         Deno.kill(Deno.pid, "SIGKILL");
       } catch (err) {

@@ -165,6 +165,10 @@ Deno.test({
         assert.ok(ms < 5000, `ended after ${Math.round(ms)} ms`);
         assert.equal(status.signal, "SIGKILL", "killed by the watchdog");
         assert.match(stderr(), /shutdown did not finish within 4000 ms .*killing the process/);
+        // The private socket directory a killed process cannot remove: the watchdog removed it.
+        const dirs = JSON.parse(/frozen (.*)/.exec(stdout())![1]) as string[];
+        assert.equal(dirs.length, 1, `one private directory: ${dirs}`);
+        assert.throws(() => Deno.lstatSync(dirs[0]), Deno.errors.NotFound);
       } finally {
         try {
           process.kill("SIGKILL");
