@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { launchChromium, skipBrowserTests } from "./chromium.ts";
 import { startDashboardServer } from "../../cli/serve.ts";
-import { appendEvents, wireEvent } from "../routes/fixtures.ts";
+import { appendEvents, parseCsv, wireEvent } from "../routes/fixtures.ts";
 import { tradingDay } from "./session_fixture.ts";
 
 /**
@@ -16,35 +16,6 @@ async function checkPng(path: string): Promise<void> {
   const png = await Deno.readFile(path);
   assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE, "the screenshot is a PNG");
   assert.ok(png.length > 20_000, `the screenshot shows the page (${png.length} bytes)`);
-}
-
-/** A minimal RFC 4180 reader (quoted cells with doubled quotes, CRLF lines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += c;
-  }
-  return rows;
 }
 
 Deno.test({

@@ -1,35 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../../../../../server/app.ts";
-import { appendEvents, demoEvents, wireEvent, withLogDir } from "../../../../fixtures.ts";
-
-/** A minimal RFC 4180 reader (quoted cells with doubled quotes, CRLF lines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
+import { appendEvents, demoEvents, parseCsv, wireEvent, withLogDir } from "../../../../fixtures.ts";
 
 Deno.test("a CSV export holds every filtered event oldest first, as an attachment", async () => {
   await withLogDir(async (dir) => {

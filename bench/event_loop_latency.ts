@@ -1,0 +1,100 @@
+/**
+ * What a live tail's latency is made of on this machine, each beside its
+ * cheaper alternative in the same run (the figures behind "Live follow" in
+ * docs/performance.md):
+ *
+ * - a 0 ms `setTimeout` against `setImmediate` (how the follow hub sends the
+ *   first batch after a quiet spell);
+ * - an awaited `Deno.stat` after a quiet spell (the thread pool wakes up)
+ *   against `Deno.statSync` (how the follower reads a small tail);
+ * - `Deno.watchFs`: from an append to its `modify` event (the limit under all
+ *   of it).
+ *
+ * Usage: deno run -A bench/event_loop_latency.ts [--rounds 50] [--quiet-ms 50]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { setImmediate } from "node:timers";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    rounds: { type: "string", default: "50" },
+    "quiet-ms": { type: "string", default: "50" },
+  },
+});
+const rounds = Number(args.values.rounds);
+const quietMs = Number(args.values["quiet-ms"]);
+if (!(Number.isInteger(rounds) && rounds > 0) || !(quietMs >= 0)) {
+  console.error("--rounds must be a positive integer and --quiet-ms a number ≥ 0");
+  Deno.exit(2);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Median and 90th percentile (ms) of `rounds` timings of `body`, each after a quiet spell. */
+async function timed(body: () => Promise<void>): Promise<{ median: number; p90: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    await sleep(quietMs);
+    const start = performance.now();
+    await body();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[rounds >> 1], p90: times[Math.floor(rounds * 0.9)] };
+}
+
+function row(name: string, t: { median: number; p90: number }, peer?: { median: number }): void {
+  const ratio = peer === undefined ? "" : `  ratio ${(t.median / peer.median).toFixed(1)}x`;
+  console.log(
+    `${name.padEnd(44)} median ${t.median.toFixed(3)} ms  p90 ${t.p90.toFixed(3)} ms${ratio}`,
+  );
+}
+
+const dir = await Deno.makeTempDir({ prefix: "peak-loop-latency-" });
+try {
+  const path = `${dir}/s.jsonl`;
+  await Deno.writeTextFile(path, "{}\n");
+  console.log(`${rounds} rounds, each after ${quietMs} ms of quiet; ${(await uptime()).trim()}`);
+
+  const immediate = await timed(() => new Promise((resolve) => setImmediate(resolve)));
+  const timeout0 = await timed(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  row("setImmediate (peer)", immediate);
+  row("setTimeout(0)", timeout0, immediate);
+
+  const statSync = await timed(() => {
+    Deno.statSync(path);
+    return Promise.resolve();
+  });
+  const statAsync = await timed(async () => {
+    await Deno.stat(path);
+  });
+  row("Deno.statSync (peer)", statSync);
+  row("await Deno.stat", statAsync, statSync);
+
+  // The watcher: from an append to the first modify event.
+  const watcher = Deno.watchFs(path, { recursive: false });
+  const events = watcher[Symbol.asyncIterator]();
+  const watch = await timed(async () => {
+    await Deno.writeTextFile(path, "{}\n", { append: true });
+    for (;;) {
+      const { value } = await events.next();
+      if (value.kind === "modify") break;
+    }
+  });
+  watcher.close();
+  row("append → Deno.watchFs modify event", watch);
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
+
+async function uptime(): Promise<string> {
+  try {
+    const out = await new Deno.Command("uptime", { stdout: "piped" }).output();
+    return new TextDecoder().decode(out.stdout);
+  } catch {
+    return "uptime unavailable";
+  }
+}
