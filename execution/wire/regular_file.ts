@@ -161,14 +161,6 @@ export function readStateTextFile(
   path: string,
   maxBytes: number,
 ): { text: string } | { problem: "not a regular file" | "too large" } | null {
-  try {
-    if (!Deno.lstatSync(path).isFile) return { problem: "not a regular file" };
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return null;
-    }
-    throw err;
-  }
   let text: string | null;
   try {
     text = readRegularTextFile(path, maxBytes);
@@ -177,11 +169,13 @@ export function readStateTextFile(
     throw err;
   }
   if (text !== null) return { text };
-  // Changed since the lstat: removed (none), or replaced by something else.
+  // Not opened: no file there, or something that is not a regular file.
   try {
     Deno.lstatSync(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
     throw err;
   }
   return { problem: "not a regular file" };
