@@ -10,9 +10,10 @@
  */
 import { createApp } from "../server/app.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
+import { benchTempDir } from "./temp_dir.ts";
 
 const KINDS = ["intent", "gate", "order", "fill", "error"];
-const dir = Deno.makeTempDirSync({ prefix: "peak-dashboard-bench-" });
+const dir = benchTempDir("peak-dashboard-bench-");
 const sessionId = "bench";
 let text = "";
 for (let seq = 1; seq <= 10_000; seq++) {
@@ -29,7 +30,6 @@ for (let seq = 1; seq <= 10_000; seq++) {
 Deno.writeTextFileSync(`${dir}/${sessionId}.jsonl`, text);
 const size = Deno.statSync(`${dir}/${sessionId}.jsonl`).size;
 const app = createApp({ logDir: dir });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 let cursor = 0;
 

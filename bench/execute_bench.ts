@@ -12,6 +12,7 @@ import {
   NullEmitter,
   parseExecutionConfig,
 } from "../mod.ts";
+import { benchTempDir } from "./temp_dir.ts";
 
 const config = parseExecutionConfig("");
 // A fixed context time, as a backtest would pass; the pipeline only fills ts in when missing.
@@ -28,17 +29,10 @@ const ctxWithoutTs: ExecutionContext = { mode: "paper", symbol: "BTC-USD", price
 const plain = buildExecutionPipeline(config);
 const nullEmitter = buildExecutionPipeline(config, { emitter: new NullEmitter() });
 
-const logDir = await Deno.makeTempDir({ prefix: "execute_bench_" });
 // Nothing of the bench file needs to survive: no exit flush, the directory is removed at unload.
+const logDir = benchTempDir("execute_bench_");
 const logger = new JsonlExecutionLogger({ baseDir: logDir, flushOnExit: false });
 const logged = buildExecutionPipeline(config, { emitter: logger });
-globalThis.addEventListener("unload", () => {
-  try {
-    Deno.removeSync(logDir, { recursive: true });
-  } catch {
-    // already gone
-  }
-});
 
 Deno.bench({
   name: "execute: default gates + simulated broker, no emitter",

@@ -18,10 +18,10 @@ import { newScannedEvent, scanEventLine } from "../execution/wire/line_scan.ts";
 import { parseTimestampMicros } from "../execution/wire/timestamps.ts";
 import { getExecutionTimeline } from "../live/timeline.ts";
 import { clearSummaryCache, getExecutionSummary } from "../live/summary.ts";
+import { benchTempDir } from "./temp_dir.ts";
 
 const EVENTS = 50_000; // about 13 MB: big enough to show the shapes, quick to generate
-const dir = await Deno.makeTempDir({ prefix: "live_bench_" });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const dir = benchTempDir("live_bench_");
 const SESSION = "bench-1";
 const path = join(dir, `${SESSION}.jsonl`);
 await writeSessionFile(path, EVENTS, new SessionLineGenerator(SESSION));

@@ -20,6 +20,7 @@ import {
   MemoryEmitter,
   parseExecutionConfig,
 } from "../mod.ts";
+import { benchTempDir } from "./temp_dir.ts";
 
 // The seven events of one filled execution, as the pipeline emits them.
 const memory = new MemoryEmitter();
@@ -33,9 +34,8 @@ const execution: ExecutionEvent[] = memory.events.map(({ seq: _seq, ...event }) 
 /** Executions per timed burst (7 events each). */
 const BURST = 1_000;
 
-const dir = Deno.makeTempDirSync({ prefix: "metrics_bench_" });
+const dir = benchTempDir("metrics_bench_");
 const logger = new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 Deno.bench({
   name: "JsonlExecutionLogger.emit(), 1,000 executions (7,000 events)",

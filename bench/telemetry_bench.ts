@@ -16,6 +16,7 @@ import pino from "pino";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
+import { benchTempDir } from "./temp_dir.ts";
 
 const event: ExecutionEvent = {
   ts: formatWireTimestamp(1_795_599_045_123_456),
@@ -38,9 +39,8 @@ const BURST = 1_000;
 /** The peer's buffered lines are released once this much is queued. */
 const DRAIN_AT = 4 * 1024 * 1024;
 
-const dir = Deno.makeTempDirSync({ prefix: "telemetry_bench_" });
+const dir = benchTempDir("telemetry_bench_");
 const logger = new JsonlExecutionLogger({ baseDir: dir, flushOnExit: false });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 Deno.bench({
   name: "JsonlExecutionLogger.emit() x1000",
