@@ -64,7 +64,8 @@ const LIMIT_USAGE = [
   "",
   `Limits (what a client sees at each: docs/operations.md, "Limits"):`,
   "  --max-connections N   client connections at once; one more closes the longest idle one,",
-  "                        or gets 503 (default: from the open-file limit, at most 1024)",
+  "                        or gets 503 (default: from the open-file limit, at most 1024;",
+  "                        a value above what that limit allows is lowered to it)",
   `  --max-streams N       live-follow streams at once (default ${D.maxEventStreams})`,
   `  --idle-timeout S      close a connection idle for S seconds (default ${idleS})`,
   `  --header-timeout S    a request must arrive whole within S seconds (default ${headerS})`,
@@ -375,12 +376,15 @@ export async function listenOrExplain(
   options: DashboardServerOptions,
   io: CliIo,
 ): Promise<DashboardServer | number> {
+  let server: DashboardServer;
   try {
-    return await startDashboardServer(options);
+    server = await startDashboardServer(options);
   } catch (err) {
     io.err(`peak-trade ${command}: ${listenFailure(options, err)}\n`);
     return EXIT.USAGE;
   }
+  for (const warning of server.warnings) io.err(`peak-trade ${command}: warning: ${warning}\n`);
+  return server;
 }
 
 /**

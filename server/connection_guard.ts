@@ -56,6 +56,13 @@ export interface ConnectionGuardOptions {
   connectUpstream: () => Promise<Deno.Conn>;
   /** Most client connections open at once. */
   maxConnections: number;
+  /**
+   * Most refused connections kept open at once after their `503` went out, to
+   * read what the client still sends (each holds a descriptor; beyond it a
+   * refused connection is closed once its answer is written).
+   * @default {64}
+   */
+  maxLingering?: number;
   /** Timeouts and sizes each connection enforces. */
   limits: ConnectionLimits;
   /** Proves to the server that a request came through the guard (sent in its header). */
@@ -92,8 +99,15 @@ function isOutOfFiles(err: unknown): boolean {
   return code === "EMFILE" || code === "ENFILE";
 }
 
-/** Most refused connections kept reading for a moment at once (each holds a descriptor). */
+/** Most refused connections kept reading for a moment at once, unless the options say. */
 const MAX_LINGERING = 64;
+/**
+ * Connections evicted to admit others before the accept loop waits a turn of
+ * the event loop: an evicted socket's descriptor is released only once its
+ * pending read has been cancelled, so a flood would otherwise hold one
+ * descriptor per eviction until the flood ends.
+ */
+const MAX_UNRELEASED = 8;
 /** Longest pause between `accept` attempts while no descriptor is free. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
@@ -133,12 +147,13 @@ export class ConnectionGuard {
   constructor(listener: Deno.TcpListener, options: ConnectionGuardOptions) {
     this.#listener = listener;
     this.#options = options;
+    const maxLingering = options.maxLingering ?? MAX_LINGERING;
     this.#owner = {
       limits: options.limits,
       secret: options.secret,
       log: options.log,
       connectUpstream: options.connectUpstream,
-      mayLinger: () => this.#lingering.size < MAX_LINGERING,
+      mayLinger: () => this.#lingering.size < maxLingering,
       closed: (connection) => {
         this.#connections.delete(connection.id);
         this.#lingering.delete(connection);
@@ -214,6 +229,7 @@ export class ConnectionGuard {
 
   async #acceptLoop(): Promise<void> {
     let backoffMs = 0;
+    let evictedSincePause = 0;
     while (!this.#stopping) {
       let conn: Deno.TcpConn;
       try {
@@ -230,6 +246,9 @@ export class ConnectionGuard {
             this.#options.log.refused(
               "new connections: out of file descriptors, closed the connection idle the longest",
             );
+            // The closed socket's descriptor is released once its pending read is cancelled, on
+            // a later turn of the event loop: accepting before that would evict another.
+            await this.#pause(0);
             continue;
           }
           backoffMs = Math.min(MAX_ACCEPT_BACKOFF_MS, backoffMs === 0 ? 10 : backoffMs * 2);
@@ -244,7 +263,11 @@ export class ConnectionGuard {
         }
         continue; // a client that went away before it was accepted
       }
-      this.#admit(conn);
+      if (this.#admit(conn) && ++evictedSincePause >= MAX_UNRELEASED) {
+        // Each took an evicted connection's place: let their descriptors go (see above).
+        evictedSincePause = 0;
+        await this.#pause(0);
+      }
     }
   }
 
@@ -258,7 +281,8 @@ export class ConnectionGuard {
     });
   }
 
-  #admit(conn: Deno.TcpConn): void {
+  /** Serve `conn`, or refuse it when full; true when a connection was evicted to make room. */
+  #admit(conn: Deno.TcpConn): boolean {
     this.#stats.accepted++;
     // Answers go out in several writes; Nagle's algorithm would hold the last one back until
     // the client's delayed ACK (tens of milliseconds per answer).
@@ -268,7 +292,9 @@ export class ConnectionGuard {
       // The client already went away; reading it will say so.
     }
     const connection = new GuardedConnection(this.#nextId++, conn, this.#owner);
-    if (this.#connections.size >= this.#options.maxConnections && !this.#evictOne()) {
+    const full = this.#connections.size >= this.#options.maxConnections;
+    const evicted = full && this.#evictOne();
+    if (full && !evicted) {
       this.#stats.refused++;
       this.#lingering.add(connection);
       connection.refuseNow({
@@ -277,10 +303,11 @@ export class ConnectionGuard {
         detail: `the server has ${this.#options.maxConnections} connections with requests under ` +
           "way (its limit, --max-connections); retry shortly",
       }, 5);
-      return;
+      return false;
     }
     this.#connections.set(connection.id, connection);
     void connection.run();
+    return evicted;
   }
 
   /** Close the connection idle the longest (or receiving the oldest request); false when none is. */

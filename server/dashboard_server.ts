@@ -27,7 +27,7 @@ import { RefusalLog } from "../web/refusal_log.ts";
 import { createApp } from "./app.ts";
 import { ensureIslandBundle } from "./assets.ts";
 import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
-import { defaultMaxConnections } from "./fd_limit.ts";
+import { fitConnections, lingeringLimit } from "./fd_limit.ts";
 import { PrivateHttpServer } from "./private_http_server.ts";
 import { AnswerDeadline } from "./request_deadline.ts";
 import { GUARD_HEADER } from "./request_head.ts";
@@ -54,7 +54,9 @@ export interface DashboardLimits {
   /**
    * Most client connections at once. One more evicts the connection idle the
    * longest; when none is idle it is answered `503 too_many_connections`.
-   * @default {defaultMaxConnections()} (from the open-file limit, 16 to 1024)
+   * A value the open-file limit cannot hold is lowered to what it can, with a
+   * warning in {@linkcode DashboardServer.warnings} (see `./fd_limit.ts`).
+   * @default {fitConnections().maxConnections} (from the open-file limit, 1 to 1024)
    */
   maxConnections?: number;
   /**
@@ -215,6 +217,12 @@ export interface DashboardServer {
   /** The limits in force (defaults filled in). */
   limits: Readonly<Required<DashboardLimits>>;
   /**
+   * What the operator should know about the limits: a connection limit
+   * lowered to fit the open-file limit, or an open-file limit that allows
+   * very few connections. Empty when all is well.
+   */
+  warnings: readonly string[];
+  /**
    * End open event streams, stop accepting connections, let the requests
    * under way finish for at most `shutdownTimeoutMs`, then close everything.
    */
@@ -244,18 +252,27 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/** The limits with defaults filled in, each checked. */
-function resolveLimits(options: DashboardLimits): Required<DashboardLimits> {
+/**
+ * The limits with defaults filled in, each checked, and the connection limit
+ * fitted to the open-file limit (with a warning when lowered).
+ */
+function resolveLimits(
+  options: DashboardLimits,
+): { limits: Required<DashboardLimits>; warnings: string[] } {
+  const given = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as DashboardLimits;
+  if (given.maxConnections !== undefined) positive("maxConnections", given.maxConnections);
+  const fit = fitConnections(given.maxConnections);
   const limits = {
     ...DASHBOARD_LIMIT_DEFAULTS,
-    maxConnections: defaultMaxConnections(),
-    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    ...given,
+    maxConnections: fit.maxConnections,
   } as Required<DashboardLimits>;
   for (const key of Object.keys(DASHBOARD_LIMIT_DEFAULTS) as (keyof DashboardLimits)[]) {
     positive(key, limits[key]);
   }
-  positive("maxConnections", limits.maxConnections);
-  return limits;
+  return { limits, warnings: fit.warning === null ? [] : [fit.warning] };
 }
 
 /**
@@ -328,7 +345,7 @@ export async function startDashboardServer(
     const problem = tokenProblem(options.metricsToken);
     if (problem !== null) throw new RangeError(`the metrics token ${problem}`);
   }
-  const limits = resolveLimits({
+  const { limits, warnings } = resolveLimits({
     maxConnections: options.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs,
     headerTimeoutMs: options.headerTimeoutMs,
@@ -395,6 +412,7 @@ export async function startDashboardServer(
   guard = new ConnectionGuard(listener, {
     connectUpstream: () => backend.connect(),
     maxConnections: limits.maxConnections,
+    maxLingering: lingeringLimit(limits.maxConnections),
     limits: {
       idleTimeoutMs: limits.idleTimeoutMs,
       headerTimeoutMs: limits.headerTimeoutMs,
@@ -446,6 +464,7 @@ export async function startDashboardServer(
     url: `http://${urlHost(options.hostname)}:${port}/`,
     port,
     limits,
+    warnings,
     shutdown,
     finished,
     connections: () => activeGuard.stats(),

@@ -57,19 +57,66 @@ export function openFileCount(): number | null {
 }
 
 /**
- * The default maximum of concurrent client connections: what the
- * file-descriptor budget left after the files open now and some headroom
- * allows, between 16 and 1024.
+ * Refused connections kept open at most while their `503` goes out (each
+ * holds a descriptor): an eighth of the connection limit, 1 to 64.
  *
  * @example
  * ```ts
- * import { defaultMaxConnections } from "./fd_limit.ts";
- * console.log(defaultMaxConnections()); // 1024 with a soft limit of 4,200 or more
+ * import { lingeringLimit } from "./fd_limit.ts";
+ * console.log(lingeringLimit(1024)); // 64
  * ```
  */
-export function defaultMaxConnections(): number {
-  const limit = openFileLimit() ?? ASSUMED_LIMIT;
+export function lingeringLimit(maxConnections: number): number {
+  return Math.max(1, Math.min(64, Math.floor(maxConnections / 8)));
+}
+
+/** What {@linkcode fitConnections} decided. */
+export interface ConnectionFit {
+  /** The connection limit to use. */
+  maxConnections: number;
+  /** Why it is lower than asked for, or why it is so low; `null` when all is well. */
+  warning: string | null;
+}
+
+/**
+ * The connection limit that fits the file-descriptor budget: what the soft
+ * limit leaves after the files open now and some headroom, at four
+ * descriptors a connection plus its share of refused connections still
+ * being answered. `requested` is kept when it fits (or the limit is
+ * unknown), else lowered to the budget with a warning: at the limit the
+ * process could not open a session file, and Deno 2.9 itself can panic
+ * when a descriptor is refused to it. Without `requested`: the budget,
+ * 1 to 1024.
+ *
+ * @example
+ * ```ts
+ * import { fitConnections } from "./fd_limit.ts";
+ * const { maxConnections, warning } = fitConnections(100_000);
+ * console.log(maxConnections, warning); // the budget, and why
+ * ```
+ */
+export function fitConnections(requested?: number): ConnectionFit {
+  const known = openFileLimit();
+  const limit = known ?? ASSUMED_LIMIT;
   const used = openFileCount() ?? 32;
-  const fit = Math.floor((limit - used - HEADROOM) / PER_CONNECTION);
-  return Math.max(16, Math.min(1024, fit));
+  const fit = Math.floor((limit - used - HEADROOM) / (PER_CONNECTION + 1 / 8));
+  const budget = `the open-file limit of ${limit} (${used} open now, ${HEADROOM} kept spare, ` +
+    `about ${PER_CONNECTION} a connection)`;
+  const raise = "raise it (ulimit -n, or LimitNOFILE= under systemd) to allow more";
+  if (requested !== undefined) {
+    if (known === null || requested <= fit) return { maxConnections: requested, warning: null };
+    const maxConnections = Math.max(1, fit);
+    return {
+      maxConnections,
+      warning: `a limit of ${requested} connections does not fit ${budget}: using ` +
+        `${maxConnections}; ${raise}`,
+    };
+  }
+  const maxConnections = Math.max(1, Math.min(1024, fit));
+  return {
+    maxConnections,
+    warning: maxConnections < 16
+      ? `${budget} allows only ${maxConnections} connections; ${raise}`
+      : null,
+  };
 }

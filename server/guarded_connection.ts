@@ -195,12 +195,13 @@ export class GuardedConnection {
   }
 
   /**
-   * Whether the guard may close this connection to make room: nothing is under way on it, or
-   * it is only lingering after its refusal was sent.
+   * Whether the guard may close this connection to make room: nothing is under way on it, it
+   * is only lingering after its refusal was sent, or its client has stopped sending (a browser
+   * that closed a live stream's tab is noticed only at the stream's next write otherwise).
    */
   get evictable(): boolean {
     if (this.#closed) return false;
-    if (this.#lingerUntil !== null) return true;
+    if (this.#lingerUntil !== null || this.#clientEnded) return true;
     return this.#refusal === null && this.awaiting === 0 && this.writingSince === null;
   }
 

@@ -142,6 +142,35 @@ Deno.test("when every connection has a request under way, one more gets 503 with
   });
 });
 
+Deno.test("at the connection limit, a live stream whose client stopped sending makes room", async () => {
+  await withServer({ maxConnections: 2 }, async (server) => {
+    const streams: Deno.TcpConn[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const conn = await rawConnect(server.port, get("/api/live/execution/s1/stream"));
+        streams.push(conn);
+        await readUntil(conn, (t) => t.includes(": connected"));
+      }
+      // A closed tab: the client's FIN arrives, while the stream would only notice at its next
+      // heartbeat (15 s) that nobody reads it any more.
+      await streams[0].closeWrite();
+      await waitFor(
+        () => server.connections().open === 2 && server.connections().evicted === 0,
+        10_000,
+        "both streams still open",
+      );
+      const newcomer = await rawConnect(server.port, get("/healthz"));
+      streams.push(newcomer);
+      assert.equal(status((await readUntil(newcomer, (t) => t.endsWith("}"))).text), 200);
+      assert.ok((await readUntil(streams[0], () => false)).closed, "the ended stream was closed");
+      assert.equal(server.connections().evicted, 1);
+      assert.equal(server.connections().refused, 0);
+    } finally {
+      streams.forEach(closeQuietly);
+    }
+  });
+});
+
 Deno.test("malformed Host, userinfo and absolute-form requests get 400 before the app, one line each", async () => {
   await withServer({}, async (server, lines) => {
     const requests = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DASHBOARD_LIMIT_DEFAULTS, startDashboardServer } from "../../server/dashboard_server.ts";
-import { defaultMaxConnections, openFileLimit } from "../../server/fd_limit.ts";
+import { fitConnections, openFileLimit } from "../../server/fd_limit.ts";
 import { FailureBudget } from "../../web/failure_budget.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
 import { withLogDir } from "../routes/fixtures.ts";
@@ -28,7 +28,8 @@ Deno.test("without limit options the server runs with the documented defaults", 
     try {
       const { maxConnections, ...rest } = server.limits;
       assert.deepEqual(rest, DASHBOARD_LIMIT_DEFAULTS);
-      assert.equal(maxConnections, defaultMaxConnections());
+      assert.equal(maxConnections, fitConnections().maxConnections);
+      assert.deepEqual(server.warnings, []);
       const res = await fetch(new URL("/healthz", server.url));
       assert.equal(res.status, 200);
       await res.body?.cancel();
@@ -39,11 +40,36 @@ Deno.test("without limit options the server runs with the documented defaults", 
   });
 });
 
-Deno.test("the default connection limit fits the open-file limit, between 16 and 1024", () => {
-  const max = defaultMaxConnections();
-  assert.ok(max >= 16 && max <= 1024, String(max));
+Deno.test("the default connection limit fits the open-file limit, between 1 and 1024", () => {
+  const { maxConnections: max, warning } = fitConnections();
+  assert.ok(max >= 1 && max <= 1024, String(max));
+  assert.equal(warning, null, "this machine's limit allows 16 connections or more");
   const limit = openFileLimit();
   if (limit !== null && limit < 4096) assert.ok(max * 4 < limit, `${max} × 4 < ${limit}`);
+});
+
+Deno.test("a connection limit the open-file limit cannot hold is lowered, with a warning", async () => {
+  const limit = openFileLimit();
+  assert.ok(limit !== null, "/proc/self/limits is readable here");
+  const asked = limit * 2;
+  await withLogDir(async (dir) => {
+    const server = await startDashboardServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      logDir: dir,
+      maxConnections: asked,
+    });
+    try {
+      assert.ok(server.limits.maxConnections * 4 < limit, String(server.limits.maxConnections));
+      assert.equal(server.warnings.length, 1);
+      assert.match(
+        server.warnings[0],
+        new RegExp(`a limit of ${asked} connections does not fit the open-file limit of ${limit} `),
+      );
+    } finally {
+      await server.shutdown();
+    }
+  });
 });
 
 Deno.test("over HTTP, wrong bearer tokens are slowed down per client address", async () => {

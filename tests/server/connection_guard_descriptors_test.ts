@@ -1,0 +1,119 @@
+// The connection guard when file descriptors run short: `accept` failing with EMFILE, simulated
+// by a listener that fails an accept the way the kernel does, leaving the client queued.
+import assert from "node:assert/strict";
+import { ConnectionGuard } from "../../server/connection_guard.ts";
+import { RefusalLog } from "../../web/refusal_log.ts";
+import { waitFor } from "../routes/fixtures.ts";
+import { closeQuietly, rawConnect, readUntil } from "./raw_http.ts";
+
+const LIMITS = {
+  idleTimeoutMs: 60_000,
+  headerTimeoutMs: 60_000,
+  maxHeadBytes: 16_384,
+  maxHeaders: 100,
+  maxBodyBytes: 65_536,
+};
+
+/**
+ * A real listener whose next `accept` can be made to fail with EMFILE: the client that arrived
+ * stays queued (as in the kernel) and is handed out by the accept after.
+ */
+class ShortOfDescriptors {
+  readonly real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  failures = 0;
+  #queued: Deno.TcpConn | null = null;
+
+  async accept(): Promise<Deno.TcpConn> {
+    const conn = this.#queued ?? await this.real.accept();
+    this.#queued = null;
+    if (this.failures > 0) {
+      this.failures--;
+      this.#queued = conn;
+      throw Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" });
+    }
+    return conn;
+  }
+  get addr(): Deno.NetAddr {
+    return this.real.addr;
+  }
+  close(): void {
+    this.#queued?.close();
+    this.real.close();
+  }
+}
+
+/** Run `body` with a guard over `listener` in front of a plain HTTP server, log lines collected. */
+async function withGuard(
+  listener: Deno.TcpListener | ShortOfDescriptors,
+  options: { maxConnections: number; maxLingering?: number },
+  body: (guard: ConnectionGuard, lines: string[], port: number) => Promise<void>,
+): Promise<void> {
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("ok"),
+  );
+  const lines: string[] = [];
+  const guard = new ConnectionGuard(listener as Deno.TcpListener, {
+    connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: upstream.addr.port }),
+    limits: LIMITS,
+    secret: "test-secret",
+    log: new RefusalLog({ write: (line) => lines.push(line), maxPerSecond: 10_000 }),
+    ...options,
+  });
+  try {
+    await body(guard, lines, (listener.addr as Deno.NetAddr).port);
+  } finally {
+    guard.closeAll();
+    await guard.accepting;
+    await upstream.shutdown();
+  }
+}
+
+Deno.test("accept failing with EMFILE closes the connection idle the longest and accepts the waiting client", async () => {
+  const listener = new ShortOfDescriptors();
+  await withGuard(listener, { maxConnections: 10 }, async (guard, lines, port) => {
+    const idle = await rawConnect(port);
+    try {
+      await waitFor(() => guard.stats().open === 1, 10_000, "the first connection accepted");
+      listener.failures = 1;
+      const next = await rawConnect(port);
+      try {
+        assert.ok((await readUntil(idle, () => false)).closed, "the idle connection was closed");
+        await waitFor(() => guard.stats().accepted === 2, 10_000, "the waiting client accepted");
+        const stats = guard.stats();
+        assert.equal(stats.acceptFailures, 1);
+        assert.equal(stats.evicted, 1);
+        assert.equal(stats.open, 1);
+        assert.ok(
+          lines.some((l) =>
+            /out of file descriptors, closed the connection idle the longest/.test(l)
+          ),
+          lines.join("\n"),
+        );
+      } finally {
+        closeQuietly(next);
+      }
+    } finally {
+      closeQuietly(idle);
+    }
+  });
+});
+
+Deno.test("accept failing with EMFILE and nothing idle: the guard waits, says so, and accepts again", async () => {
+  const listener = new ShortOfDescriptors();
+  await withGuard(listener, { maxConnections: 10 }, async (guard, lines, port) => {
+    listener.failures = 3;
+    const conn = await rawConnect(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    try {
+      await waitFor(() => guard.stats().accepted === 1, 10_000, "accepted after the failures");
+      assert.equal(guard.stats().acceptFailures, 3);
+      assert.deepEqual(
+        lines.map((l) => /accepting again in (\d+) ms/.exec(l)?.[1]),
+        ["10", "20", "40"],
+        "the pause doubles",
+      );
+    } finally {
+      closeQuietly(conn);
+    }
+  });
+});

@@ -1,0 +1,34 @@
+// Test suite: gates, broker, pipeline, the telemetry writer and the wire format.
+// One `deno test` worker runs every file imported here (see tests/suites/README.md).
+import "../execution/config_test.ts";
+import "../execution/duration_test.ts";
+import "../execution/emitters_test.ts";
+import "../execution/execution_metrics_test.ts";
+import "../execution/gates_test.ts";
+import "../execution/metrics_emitter_test.ts";
+import "../execution/ops_config_test.ts";
+import "../execution/pipeline_events_test.ts";
+import "../execution/pipeline_test.ts";
+import "../execution/python_format_test.ts";
+import "../execution/simulated_broker_test.ts";
+import "../execution/space_threshold_test.ts";
+import "../execution/telemetry/crash_test.ts";
+import "../execution/telemetry/json_bytes_test.ts";
+import "../execution/telemetry/line_buffer_test.ts";
+import "../execution/telemetry/line_encoder_test.ts";
+import "../execution/telemetry/logger_errors_test.ts";
+import "../execution/telemetry/logger_paths_test.ts";
+import "../execution/telemetry/logger_process_test.ts";
+import "../execution/telemetry/logger_property_test.ts";
+import "../execution/telemetry/logger_wire_test.ts";
+import "../execution/telemetry/rotation_test.ts";
+import "../execution/telemetry/segment_compaction_repair_test.ts";
+import "../execution/telemetry/segment_compaction_test.ts";
+import "../execution/telemetry/segment_removal_test.ts";
+import "../execution/telemetry/segments_test.ts";
+import "../execution/telemetry/session_file_test.ts";
+import "../execution/timed_emit_test.ts";
+import "../execution/wire/latency_digest_test.ts";
+import "../execution/wire/line_decoder_test.ts";
+import "../execution/wire/line_kernel_test.ts";
+import "../execution/wire/summary_state_test.ts";
