@@ -57,12 +57,14 @@ export interface ConnectionGuardOptions {
   /** Most client connections open at once. */
   maxConnections: number;
   /**
-   * Most refused connections kept open at once after their `503` went out, to
-   * read what the client still sends (each holds a descriptor; beyond it a
-   * refused connection is closed once its answer is written).
+   * Most refused connections open at once (their `503` being written, or
+   * read from for a moment afterwards so the client does not lose it to a
+   * reset). Each holds a descriptor: with this many open, the guard accepts
+   * no one until one is done (newcomers wait in the kernel's queue), and only
+   * half of them may stay to be read from.
    * @default {64}
    */
-  maxLingering?: number;
+  maxRefusing?: number;
   /** Timeouts and sizes each connection enforces. */
   limits: ConnectionLimits;
   /** Proves to the server that a request came through the guard (sent in its header). */
@@ -99,8 +101,8 @@ function isOutOfFiles(err: unknown): boolean {
   return code === "EMFILE" || code === "ENFILE";
 }
 
-/** Most refused connections kept reading for a moment at once, unless the options say. */
-const MAX_LINGERING = 64;
+/** Most refused connections open at once, unless the options say. */
+const MAX_REFUSING = 64;
 /**
  * Connections evicted to admit others before the accept loop waits a turn of
  * the event loop: an evicted socket's descriptor is released only once its
@@ -134,7 +136,11 @@ export class ConnectionGuard {
   #listener: Deno.TcpListener;
   #options: ConnectionGuardOptions;
   #connections = new Map<number, GuardedConnection>();
-  #lingering = new Set<GuardedConnection>();
+  /** Refused connections not yet closed: their answer being written, or lingering after it. */
+  #refusing = new Set<GuardedConnection>();
+  #maxRefusing: number;
+  /** Resolves the accept loop's wait for a refused connection to close. */
+  #refusalDone: (() => void) | null = null;
   #owner: ConnectionOwner;
   #nextId = 1;
   #stopping = false;
@@ -147,16 +153,21 @@ export class ConnectionGuard {
   constructor(listener: Deno.TcpListener, options: ConnectionGuardOptions) {
     this.#listener = listener;
     this.#options = options;
-    const maxLingering = options.maxLingering ?? MAX_LINGERING;
+    this.#maxRefusing = Math.max(1, options.maxRefusing ?? MAX_REFUSING);
+    const maxLingering = Math.max(1, Math.floor(this.#maxRefusing / 2));
     this.#owner = {
       limits: options.limits,
       secret: options.secret,
       log: options.log,
       connectUpstream: options.connectUpstream,
-      mayLinger: () => this.#lingering.size < maxLingering,
+      mayLinger: () => {
+        let lingering = 0;
+        for (const connection of this.#refusing) if (connection.lingering) lingering++;
+        return lingering < maxLingering;
+      },
       closed: (connection) => {
         this.#connections.delete(connection.id);
-        this.#lingering.delete(connection);
+        if (this.#refusing.delete(connection)) this.#refusalDone?.();
       },
     };
     const { idleTimeoutMs, headerTimeoutMs } = options.limits;
@@ -211,6 +222,7 @@ export class ConnectionGuard {
       clearTimeout(this.#backoff.timer);
       this.#backoff.wake();
     }
+    this.#refusalDone?.();
   }
 
   /** Close idle connections now, and the others once their answers under way are out. */
@@ -222,7 +234,7 @@ export class ConnectionGuard {
   closeAll(): void {
     this.stopAccepting();
     clearInterval(this.#sweep);
-    for (const connection of [...this.#connections.values(), ...this.#lingering]) {
+    for (const connection of [...this.#connections.values(), ...this.#refusing]) {
       connection.close();
     }
   }
@@ -231,6 +243,14 @@ export class ConnectionGuard {
     let backoffMs = 0;
     let evictedSincePause = 0;
     while (!this.#stopping) {
+      // Each refused connection holds a descriptor until it is closed: with as many open as
+      // allowed, newcomers wait in the kernel's queue instead of taking descriptors (under a
+      // flood on a busy machine the answers go out more slowly than clients arrive).
+      if (this.#refusing.size >= this.#maxRefusing) {
+        await new Promise<void>((resolve) => this.#refusalDone = resolve);
+        this.#refusalDone = null;
+        continue;
+      }
       let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
@@ -296,7 +316,7 @@ export class ConnectionGuard {
     const evicted = full && this.#evictOne();
     if (full && !evicted) {
       this.#stats.refused++;
-      this.#lingering.add(connection);
+      this.#refusing.add(connection);
       connection.refuseNow({
         status: 503,
         code: "too_many_connections",
@@ -330,7 +350,7 @@ export class ConnectionGuard {
 
   #check(): void {
     const now = Date.now();
-    for (const connection of [...this.#connections.values(), ...this.#lingering]) {
+    for (const connection of [...this.#connections.values(), ...this.#refusing]) {
       connection.check(now);
     }
   }

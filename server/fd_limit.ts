@@ -12,10 +12,19 @@
 
 /** The soft limit assumed when the system does not say (the usual Linux and macOS default). */
 const ASSUMED_LIMIT = 1024;
-/** Descriptors kept for session files, watchers, the island build and the runtime's own. */
+/**
+ * Descriptors kept for session files, watchers, refused connections being
+ * answered ({@linkcode REFUSING_CONNECTIONS}), and the runtime's own.
+ */
 const HEADROOM = 64;
 /** Descriptors one forwarded connection may use: three sockets and, say, one open file. */
 const PER_CONNECTION = 4;
+/**
+ * Refused connections the dashboard keeps open at once (their `503` going
+ * out), out of {@linkcode HEADROOM}: enough to answer a burst politely,
+ * few enough that a flood cannot take the descriptors the readers need.
+ */
+export const REFUSING_CONNECTIONS = 16;
 
 /**
  * The soft limit on open files of this process, or `null` when unknown.
@@ -56,20 +65,6 @@ export function openFileCount(): number | null {
   }
 }
 
-/**
- * Refused connections kept open at most while their `503` goes out (each
- * holds a descriptor): an eighth of the connection limit, 1 to 64.
- *
- * @example
- * ```ts
- * import { lingeringLimit } from "./fd_limit.ts";
- * console.log(lingeringLimit(1024)); // 64
- * ```
- */
-export function lingeringLimit(maxConnections: number): number {
-  return Math.max(1, Math.min(64, Math.floor(maxConnections / 8)));
-}
-
 /** What {@linkcode fitConnections} decided. */
 export interface ConnectionFit {
   /** The connection limit to use. */
@@ -81,8 +76,7 @@ export interface ConnectionFit {
 /**
  * The connection limit that fits the file-descriptor budget: what the soft
  * limit leaves after the files open now and some headroom, at four
- * descriptors a connection plus its share of refused connections still
- * being answered. `requested` is kept when it fits (or the limit is
+ * descriptors a connection. `requested` is kept when it fits (or the limit is
  * unknown), else lowered to the budget with a warning: at the limit the
  * process could not open a session file, and Deno 2.9 itself can panic
  * when a descriptor is refused to it. Without `requested`: the budget,
@@ -99,7 +93,7 @@ export function fitConnections(requested?: number): ConnectionFit {
   const known = openFileLimit();
   const limit = known ?? ASSUMED_LIMIT;
   const used = openFileCount() ?? 32;
-  const fit = Math.floor((limit - used - HEADROOM) / (PER_CONNECTION + 1 / 8));
+  const fit = Math.floor((limit - used - HEADROOM) / PER_CONNECTION);
   const budget = `the open-file limit of ${limit} (${used} open now, ${HEADROOM} kept spare, ` +
     `about ${PER_CONNECTION} a connection)`;
   const raise = "raise it (ulimit -n, or LimitNOFILE= under systemd) to allow more";

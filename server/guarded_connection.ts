@@ -194,6 +194,11 @@ export class GuardedConnection {
     this.#guardLine = encoder.encode(`${GUARD_HEADER}: ${owner.secret} ${id} ${this.address}\r\n`);
   }
 
+  /** Whether its refusal was sent and it is being read from for a moment before it closes. */
+  get lingering(): boolean {
+    return this.#lingerUntil !== null && !this.#closed;
+  }
+
   /**
    * Whether the guard may close this connection to make room: nothing is under way on it, it
    * is only lingering after its refusal was sent, or its client has stopped sending (a browser

@@ -210,9 +210,13 @@ Deno.test({
 
       await t.step("the page is readable on a phone width (no horizontal scrolling)", async () => {
         await page.setViewportSize({ width: 390, height: 844 });
-        const overflow = await page.evaluate(() =>
-          document.documentElement.scrollWidth - document.documentElement.clientWidth
-        );
+        // The charts follow the new width when their ResizeObserver fires (a frame or more later
+        // on a busy machine): wait for the layout to settle, then measure.
+        const overflowOf = () =>
+          document.documentElement.scrollWidth - document.documentElement.clientWidth;
+        await page.waitForFunction(`(${overflowOf})() <= 1`, null, { timeout: 10_000 })
+          .catch(() => {});
+        const overflow = await page.evaluate(overflowOf);
         assert.ok(overflow <= 1, `page overflows a phone width by ${overflow}px`);
         await page.setViewportSize({ width: 1280, height: 900 });
       });

@@ -85,6 +85,11 @@ export async function runScenario(
   };
   const logger = testLogger(hostRoot, options.writer);
   let writing = true;
+  // The writer holds its second half back until the fault's wait is over, so the fault always
+  // lands while there is still writing to do, however slowly a loaded machine starts the
+  // shipper and the collector.
+  let faultDue!: () => void;
+  const faultIsDue = new Promise<void>((resolve) => faultDue = resolve);
   const ctx: ScenarioContext = {
     server,
     ship: spawn(shipArgs),
@@ -101,6 +106,7 @@ export async function runScenario(
         for (const s of SESSIONS) total += await sessionEnd(central, `${HOST}.${s}`);
         return total >= bytes;
       });
+      faultDue();
     },
     rotate: (session) => logger.rotate(session),
     writing: () => writing,
@@ -108,6 +114,10 @@ export async function runScenario(
   try {
     const writer = (async () => {
       for (let i = 0; i < options.events; i++) {
+        if (i === Math.floor(options.events / 2)) {
+          await logger.flush();
+          await faultIsDue;
+        }
         for (const s of SESSIONS) logger.emit(testEvent(s, i));
         if (i % STEP === STEP - 1) {
           await logger.flush();
@@ -117,7 +127,7 @@ export async function runScenario(
       await logger.close();
       writing = false;
     })();
-    await Promise.all([writer, options.fault(ctx)]);
+    await Promise.all([writer, options.fault(ctx).finally(faultDue)]);
     await waitForCentral(central, { [HOST]: hostRoot }, SESSIONS);
     for (const s of SESSIONS) {
       const source = await sessionBytes(hostRoot, s);

@@ -45,7 +45,7 @@ class ShortOfDescriptors {
 /** Run `body` with a guard over `listener` in front of a plain HTTP server, log lines collected. */
 async function withGuard(
   listener: Deno.TcpListener | ShortOfDescriptors,
-  options: { maxConnections: number; maxLingering?: number },
+  options: { maxConnections: number; maxRefusing?: number },
   body: (guard: ConnectionGuard, lines: string[], port: number) => Promise<void>,
 ): Promise<void> {
   const upstream = Deno.serve(
