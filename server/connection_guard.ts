@@ -79,12 +79,25 @@ export interface ConnectionGuardOptions {
  * @example
  * ```ts
  * import type { ConnectionStats } from "./connection_guard.ts";
- * const stats: ConnectionStats = { open: 3, accepted: 10, evicted: 0, refused: 0, acceptFailures: 0 };
+ * const stats: ConnectionStats = {
+ *   open: 3,
+ *   ended: 0,
+ *   accepted: 10,
+ *   evicted: 0,
+ *   refused: 0,
+ *   acceptFailures: 0,
+ * };
  * ```
  */
 export interface ConnectionStats {
   /** Client connections open now. */
   open: number;
+  /**
+   * Of those, how many clients have stopped sending while an answer is still
+   * going out (a closed tab's live stream, until its next write fails):
+   * the first to be closed to make room.
+   */
+  ended: number;
   /** Connections accepted since the start. */
   accepted: number;
   /** Idle connections closed to make room for a new one. */
@@ -206,7 +219,9 @@ export class ConnectionGuard {
 
   /** What the guard has done so far. */
   stats(): ConnectionStats {
-    return { open: this.#connections.size, ...this.#stats };
+    let ended = 0;
+    for (const connection of this.#connections.values()) if (connection.clientEnded) ended++;
+    return { open: this.#connections.size, ended, ...this.#stats };
   }
 
   /** Stop accepting: close the listener (connections already open carry on). */

@@ -194,6 +194,11 @@ export class GuardedConnection {
     this.#guardLine = encoder.encode(`${GUARD_HEADER}: ${owner.secret} ${id} ${this.address}\r\n`);
   }
 
+  /** Whether the client has stopped sending (FIN) while the connection is still open. */
+  get clientEnded(): boolean {
+    return this.#clientEnded && !this.#closed;
+  }
+
   /** Whether its refusal was sent and it is being read from for a moment before it closes. */
   get lingering(): boolean {
     return this.#lingerUntil !== null && !this.#closed;
