@@ -81,7 +81,8 @@ export interface ConnectionGuardOptions {
  * import type { ConnectionStats } from "./connection_guard.ts";
  * const stats: ConnectionStats = {
  *   open: 3,
- *   ended: 0,
+ *   halfClosed: 0,
+ *   endedStreams: 0,
  *   accepted: 10,
  *   evicted: 0,
  *   refused: 0,
@@ -92,12 +93,13 @@ export interface ConnectionGuardOptions {
 export interface ConnectionStats {
   /** Client connections open now. */
   open: number;
+  /** Of those, how many clients have stopped sending (FIN) while answers still go out. */
+  halfClosed: number;
   /**
-   * Of those, how many clients have stopped sending while an answer is still
-   * going out (a closed tab's live stream, until its next write fails):
-   * the first to be closed to make room.
+   * Of those, live streams whose client has stopped sending (a closed tab, until the stream's
+   * next write fails): the first to be closed to make room, after refusals lingering.
    */
-  ended: number;
+  endedStreams: number;
   /** Connections accepted since the start. */
   accepted: number;
   /** Idle connections closed to make room for a new one. */
@@ -167,7 +169,7 @@ export class ConnectionGuard {
     this.#listener = listener;
     this.#options = options;
     this.#maxRefusing = Math.max(1, options.maxRefusing ?? MAX_REFUSING);
-    const maxLingering = Math.max(1, Math.floor(this.#maxRefusing / 2));
+    const maxLingering = Math.floor(this.#maxRefusing / 2);
     this.#owner = {
       limits: options.limits,
       secret: options.secret,
@@ -212,6 +214,14 @@ export class ConnectionGuard {
     return { connection: Number(id), client };
   }
 
+  /**
+   * The answer under way on `connection` (its id from {@linkcode identify}) is a live stream:
+   * once its client stops sending, the connection may be closed to make room.
+   */
+  streaming(connection: number): void {
+    this.#connections.get(connection)?.streaming();
+  }
+
   /** The server finished answering one request of `connection` (its id from {@linkcode identify}). */
   responded(connection: number): void {
     this.#connections.get(connection)?.responded();
@@ -219,9 +229,13 @@ export class ConnectionGuard {
 
   /** What the guard has done so far. */
   stats(): ConnectionStats {
-    let ended = 0;
-    for (const connection of this.#connections.values()) if (connection.clientEnded) ended++;
-    return { open: this.#connections.size, ended, ...this.#stats };
+    let halfClosed = 0;
+    let endedStreams = 0;
+    for (const connection of this.#connections.values()) {
+      if (connection.halfClosed) halfClosed++;
+      if (connection.endedStream) endedStreams++;
+    }
+    return { open: this.#connections.size, halfClosed, endedStreams, ...this.#stats };
   }
 
   /** Stop accepting: close the listener (connections already open carry on). */
@@ -345,16 +359,21 @@ export class ConnectionGuard {
     return evicted;
   }
 
-  /** Close the connection idle the longest (or receiving the oldest request); false when none is. */
+  /**
+   * Close one connection to make room: one lingering after its refusal, else a live stream
+   * whose client has gone, else the one idle the longest (or receiving the oldest request);
+   * false when none may be closed.
+   */
   #evictOne(): boolean {
     let oldest: GuardedConnection | null = null;
-    let oldestSince = Infinity;
+    let best = { rank: Infinity, since: Infinity };
     for (const connection of this.#connections.values()) {
-      if (!connection.evictable) continue;
+      const rank = connection.evictionRank;
+      if (rank === null || rank > best.rank) continue;
       const since = connection.receivingSince ?? connection.lastActivity;
-      if (since < oldestSince) {
+      if (rank < best.rank || since < best.since) {
         oldest = connection;
-        oldestSince = since;
+        best = { rank, since };
       }
     }
     if (oldest === null) return false;

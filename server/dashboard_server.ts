@@ -393,8 +393,17 @@ export async function startDashboardServer(
       const done = (): void => guard?.responded(from.connection);
       info.completed.then(done, done);
     }
+    const answer = Promise.resolve(app.fetch(req, env));
+    if (from !== null) {
+      // A live stream ends only when its client goes: the guard may then close it for room.
+      answer.then((res) => {
+        if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+          guard?.streaming(from.connection);
+        }
+      }, () => {});
+    }
     return deadline.within(
-      Promise.resolve(app.fetch(req, env)),
+      answer,
       () =>
         refusals.refused(
           `503 request_timeout from ${from?.client ?? "-"}: ${req.method} ` +

@@ -97,20 +97,17 @@ export function fitConnections(requested?: number): ConnectionFit {
   const budget = `the open-file limit of ${limit} (${used} open now, ${HEADROOM} kept spare, ` +
     `about ${PER_CONNECTION} a connection)`;
   const raise = "raise it (ulimit -n, or LimitNOFILE= under systemd) to allow more";
-  if (requested !== undefined) {
-    if (known === null || requested <= fit) return { maxConnections: requested, warning: null };
-    const maxConnections = Math.max(1, fit);
-    return {
-      maxConnections,
-      warning: `a limit of ${requested} connections does not fit ${budget}: using ` +
-        `${maxConnections}; ${raise}`,
-    };
+  if (requested !== undefined && (known === null || requested <= fit)) {
+    return { maxConnections: requested, warning: null };
   }
-  const maxConnections = Math.max(1, Math.min(1024, fit));
-  return {
-    maxConnections,
-    warning: maxConnections < 16
-      ? `${budget} allows only ${maxConnections} connections; ${raise}`
-      : null,
-  };
+  const maxConnections = Math.max(1, Math.min(requested ?? 1024, fit));
+  let warning: string | null = null;
+  if (fit < 1) warning = `${budget} leaves no room for a connection; ${raise}`;
+  else if (requested !== undefined) {
+    warning = `a limit of ${requested} connections does not fit ${budget}: using ` +
+      `${maxConnections}; ${raise}`;
+  } else if (maxConnections < 16) {
+    warning = `${budget} allows only ${maxConnections} connections; ${raise}`;
+  }
+  return { maxConnections, warning };
 }

@@ -180,6 +180,7 @@ export class GuardedConnection {
   #lastForwarded: Uint8Array | null = null;
   #lingerUntil: number | null = null;
   #clientEnded = false;
+  #streaming = false;
   #draining = false;
   #closed = false;
 
@@ -195,8 +196,21 @@ export class GuardedConnection {
   }
 
   /** Whether the client has stopped sending (FIN) while the connection is still open. */
-  get clientEnded(): boolean {
+  get halfClosed(): boolean {
     return this.#clientEnded && !this.#closed;
+  }
+
+  /**
+   * Whether this is a live stream whose client has stopped sending (FIN): a closed tab,
+   * noticed otherwise only when the stream's next write fails.
+   */
+  get endedStream(): boolean {
+    return this.halfClosed && this.#streaming;
+  }
+
+  /** The answer under way is a live stream (it ends only when the client goes). */
+  streaming(): void {
+    this.#streaming = true;
   }
 
   /** Whether its refusal was sent and it is being read from for a moment before it closes. */
@@ -205,14 +219,16 @@ export class GuardedConnection {
   }
 
   /**
-   * Whether the guard may close this connection to make room: nothing is under way on it, it
-   * is only lingering after its refusal was sent, or its client has stopped sending (a browser
-   * that closed a live stream's tab is noticed only at the stream's next write otherwise).
+   * Whether and how readily the guard may close this connection to make room, or `null` when
+   * it may not: `0` lingering after its refusal was sent, `1` a live stream whose client has
+   * stopped sending ({@linkcode endedStream}), `2` nothing under way. A client that half-closes
+   * after an ordinary request still waits for its answer: that connection is not evictable.
    */
-  get evictable(): boolean {
-    if (this.#closed) return false;
-    if (this.#lingerUntil !== null || this.#clientEnded) return true;
-    return this.#refusal === null && this.awaiting === 0 && this.writingSince === null;
+  get evictionRank(): number | null {
+    if (this.#closed) return null;
+    if (this.#lingerUntil !== null) return 0;
+    if (this.endedStream) return 1;
+    return this.#refusal === null && this.awaiting === 0 && this.writingSince === null ? 2 : null;
   }
 
   /** Read requests until the client goes away or is refused. */
@@ -254,6 +270,7 @@ export class GuardedConnection {
   /** The server finished answering one request of this connection. */
   responded(): void {
     this.awaiting = Math.max(0, this.awaiting - 1);
+    if (this.awaiting === 0) this.#streaming = false;
     if (this.awaiting > 0) return;
     if (this.#refusal !== null || this.#clientEnded || this.#draining) this.#finishUpstream();
   }

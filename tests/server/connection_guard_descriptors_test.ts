@@ -1,10 +1,11 @@
-// The connection guard when file descriptors run short: `accept` failing with EMFILE, simulated
-// by a listener that fails an accept the way the kernel does, leaving the client queued.
+// The connection guard alone, in front of a plain HTTP server: when file descriptors run short
+// (`accept` failing with EMFILE, simulated by a listener that fails an accept the way the kernel
+// does, leaving the client queued), and what it may close to make room at its limit.
 import assert from "node:assert/strict";
 import { ConnectionGuard } from "../../server/connection_guard.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
 import { waitFor } from "../routes/fixtures.ts";
-import { closeQuietly, rawConnect, readUntil } from "./raw_http.ts";
+import { closeQuietly, get, rawConnect, readUntil } from "./raw_http.ts";
 
 const LIMITS = {
   idleTimeoutMs: 60_000,
@@ -47,11 +48,9 @@ async function withGuard(
   listener: Deno.TcpListener | ShortOfDescriptors,
   options: { maxConnections: number; maxRefusing?: number },
   body: (guard: ConnectionGuard, lines: string[], port: number) => Promise<void>,
+  handler: (req: Request) => Response | Promise<Response> = () => new Response("ok"),
 ): Promise<void> {
-  const upstream = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response("ok"),
-  );
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
   const lines: string[] = [];
   const guard = new ConnectionGuard(listener as Deno.TcpListener, {
     connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: upstream.addr.port }),
@@ -116,4 +115,40 @@ Deno.test("accept failing with EMFILE and nothing idle: the guard waits, says so
       closeQuietly(conn);
     }
   });
+});
+
+Deno.test("at the limit, a client that half-closed after its request is not evicted: it gets its answer", async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let arrived!: () => void;
+  const slowArrived = new Promise<void>((resolve) => arrived = resolve);
+  const handler = async (req: Request): Promise<Response> => {
+    if (new URL(req.url).pathname === "/slow") {
+      arrived();
+      await released;
+    }
+    return new Response("answer");
+  };
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await withGuard(listener, { maxConnections: 1 }, async (guard, _lines, port) => {
+    // An HTTP/1.0-style client: the request, then FIN, then it waits for the answer.
+    const waiting = await rawConnect(port, "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    let newcomer: Deno.TcpConn | null = null;
+    try {
+      await slowArrived;
+      await waiting.closeWrite();
+      await waitFor(() => guard.stats().halfClosed === 1, 10_000, "the guard to see the FIN");
+      newcomer = await rawConnect(port, get("/fast"));
+      const refused = await readUntil(newcomer, () => false);
+      assert.match(refused.text, /^HTTP\/1\.1 503 /, "the newcomer is refused, not served");
+      assert.equal(guard.stats().evicted, 0);
+      release();
+      const answer = await readUntil(waiting, (t) => t.includes("answer"));
+      assert.match(answer.text, /^HTTP\/1\.1 200 /);
+    } finally {
+      release();
+      if (newcomer !== null) closeQuietly(newcomer);
+      closeQuietly(waiting);
+    }
+  }, handler);
 });

@@ -155,7 +155,11 @@ Deno.test("at the connection limit, a live stream whose client stopped sending m
       // A closed tab: the client's FIN arrives, while the stream would only notice at its next
       // heartbeat (15 s) that nobody reads it any more.
       await streams[0].closeWrite();
-      await waitFor(() => server.connections().ended === 1, 10_000, "the guard to see the FIN");
+      await waitFor(
+        () => server.connections().endedStreams === 1,
+        10_000,
+        "the guard to see the FIN",
+      );
       assert.equal(server.connections().open, 2, "the ended stream is still open");
       const newcomer = await rawConnect(server.port, get("/healthz"));
       streams.push(newcomer);
@@ -165,6 +169,31 @@ Deno.test("at the connection limit, a live stream whose client stopped sending m
       assert.equal(server.connections().refused, 0);
     } finally {
       streams.forEach(closeQuietly);
+    }
+  });
+});
+
+Deno.test("to make room, a live stream whose client has gone is closed before an idle connection", async () => {
+  await withServer({ maxConnections: 2 }, async (server) => {
+    // Idle the longest: a keep-alive connection answered once, before the stream opens.
+    const idle = await rawConnect(server.port, get("/healthz"));
+    const conns = [idle];
+    try {
+      assert.equal(status((await readUntil(idle, (t) => t.endsWith("}"))).text), 200);
+      const [stream] = await openStreams(server, 1);
+      conns.push(stream);
+      await stream.closeWrite();
+      await waitFor(() => server.connections().endedStreams === 1, 10_000, "the FIN seen");
+      const newcomer = await rawConnect(server.port, get("/healthz"));
+      conns.push(newcomer);
+      assert.equal(status((await readUntil(newcomer, (t) => t.endsWith("}"))).text), 200);
+      assert.ok((await readUntil(stream, () => false)).closed, "the gone stream was closed");
+      assert.equal(server.connections().evicted, 1);
+      await idle.write(new TextEncoder().encode(get("/healthz")));
+      const again = await readUntil(idle, (t) => t.endsWith("}"));
+      assert.equal(status(again.text), 200, "the idle connection was kept");
+    } finally {
+      conns.forEach(closeQuietly);
     }
   });
 });
