@@ -29,6 +29,8 @@ import { startDashboardServer } from "../server/dashboard_server.ts";
 import { createApp } from "../server/app.ts";
 import { runWrk, type WrkResult } from "./http_load.ts";
 import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
+import { markerArrivals, openSseStreams } from "./sse_clients.ts";
+import { loadAverage, median } from "./measure.ts";
 
 // The child process of the SSE check (see sseFanOut).
 if (Deno.args[0] === "--sse-client") {
@@ -74,20 +76,6 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
-function loadAverage(): string {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 interface Measured {
   wrk: WrkResult;
   /** CPU time of this process per request, µs. */
@@ -108,34 +96,11 @@ async function measure(url: string, headers: string[] = []): Promise<Measured> {
  * which the line with `marker` arrived, one per line.
  */
 async function sseClientMain(url: string, clients: number, marker: string): Promise<void> {
-  const controller = new AbortController();
-  const readers: ReadableStreamDefaultReader<string>[] = [];
-  await Promise.all(Array.from({ length: clients }, async () => {
-    const res = await fetch(url, { signal: controller.signal });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    readers.push(reader);
-    let text = "";
-    while (!text.includes(": connected")) {
-      const chunk = await reader.read();
-      if (chunk.done) throw new Error("stream ended before connecting");
-      text += chunk.value;
-    }
-  }));
+  const streams = await openSseStreams(url, clients);
   console.log("ready");
-  const timeout = AbortSignal.timeout(10_000);
-  const arrivals = await Promise.all(readers.map(async (reader) => {
-    let text = "";
-    while (!text.includes(marker)) {
-      if (timeout.aborted) return Infinity;
-      const chunk = await reader.read();
-      if (chunk.done) return Infinity;
-      text += chunk.value;
-    }
-    return performance.timeOrigin + performance.now();
-  }));
-  console.log(arrivals.join("\n"));
-  controller.abort();
-  await Promise.allSettled(readers.map((r) => r.cancel()));
+  const arrivals = await markerArrivals(streams, marker, 10_000);
+  console.log(arrivals.map((t) => performance.timeOrigin + t).join("\n"));
+  await streams.close();
 }
 
 /**

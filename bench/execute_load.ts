@@ -16,7 +16,7 @@
  * rotation, whose compression then runs in a worker on the same cores.
  */
 import { parseArgs } from "node:util";
-import { measure, type Run } from "./measure.ts";
+import { loadAverage, measure, median, type Run } from "./measure.ts";
 import {
   buildExecutionPipeline,
   type ExecutionContext,
@@ -126,20 +126,6 @@ const cases: Record<string, () => Promise<Run>> = {
     measure(() => runPipeline(buildExecutionPipeline(config, { emitter: new NullEmitter() }))),
   logger: runLogged,
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function loadAverage(): string {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-}
 
 console.log(
   `${

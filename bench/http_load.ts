@@ -21,6 +21,7 @@
  */
 import { startDashboardServer } from "../cli/serve.ts";
 import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
+import { markerArrivals, openSseStreams } from "./sse_clients.ts";
 
 interface LoadOptions {
   events: number;
@@ -146,44 +147,22 @@ async function sseFanOut(
   line: string,
   clients: number,
 ): Promise<{ maxMs: number; received: number }> {
-  const controller = new AbortController();
-  const readers: ReadableStreamDefaultReader<string>[] = [];
+  // Connect every client and wait for its greeting, so all follow before the append.
+  const streams = await openSseStreams(
+    new URL(`/api/live/execution/${sessionId}/stream`, baseUrl),
+    clients,
+  );
   try {
-    // Connect every client and wait for its greeting, so all follow before the append.
-    await Promise.all(Array.from({ length: clients }, async () => {
-      const res = await fetch(new URL(`/api/live/execution/${sessionId}/stream`, baseUrl), {
-        signal: controller.signal,
-      });
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      readers.push(reader);
-      let text = "";
-      while (!text.includes(": connected")) {
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error("stream ended before connecting");
-        text += chunk.value;
-      }
-    }));
     const marker = `"seq":${JSON.parse(line).seq},`;
     const started = performance.now();
     await Deno.writeTextFile(path, line, { append: true });
-    const timeout = AbortSignal.timeout(5_000);
-    const times = await Promise.all(readers.map(async (reader) => {
-      let text = "";
-      while (!text.includes(marker)) {
-        if (timeout.aborted) return Infinity;
-        const chunk = await reader.read();
-        if (chunk.done) return Infinity;
-        text += chunk.value;
-      }
-      return performance.now() - started;
-    }));
+    const times = (await markerArrivals(streams, marker, 5_000)).map((t) => t - started);
     return {
       maxMs: Math.max(...times),
       received: times.filter((t) => Number.isFinite(t)).length,
     };
   } finally {
-    controller.abort();
-    await Promise.allSettled(readers.map((r) => r.cancel()));
+    await streams.close();
   }
 }
 

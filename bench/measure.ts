@@ -1,6 +1,6 @@
 /**
- * What the alternating benchmarks share: a run's wall-clock and CPU time
- * (user + system, every thread of this process).
+ * What the load benchmarks share: a run's wall-clock and CPU time
+ * (user + system, every thread of this process), medians and the load average.
  *
  * @module
  */
@@ -24,4 +24,20 @@ export async function measure(body: () => Promise<void>): Promise<Run> {
   const start = performance.now();
   await body();
   return { wallMs: performance.now() - start, cpuMs: cpuMs() - cpu };
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them ("n/a" elsewhere). */
+export function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
 }

@@ -33,6 +33,7 @@ import { join } from "node:path";
 import { SessionLineGenerator, writeSessionFile } from "./live_fixture.ts";
 import { clearSummaryCache, getExecutionSummary } from "../live/summary.ts";
 import { getExecutionTimeline } from "../live/timeline.ts";
+import { median } from "./measure.ts";
 
 const SESSION = "load-1";
 const TIME = "/usr/bin/time";
@@ -43,11 +44,6 @@ const SYMBOL_NEEDLE = `"symbol":"${SYMBOL}"`;
 interface Sample {
   wallMs: number;
   cpuMs: number;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {

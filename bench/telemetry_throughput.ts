@@ -24,7 +24,7 @@
  * @module
  */
 import pino from "pino";
-import { measure, type Run } from "./measure.ts";
+import { loadAverage, measure, median, type Run } from "./measure.ts";
 import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import { encodeEventLine } from "../execution/telemetry/line_encoder.ts";
@@ -155,20 +155,6 @@ async function countLines(path: string): Promise<number> {
     for (let i = view.indexOf(10); i !== -1; i = view.indexOf(10, i + 1)) lines++;
   }
   return lines;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function loadAverage(): string {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
 }
 
 const poolBytes = new TextEncoder().encode(pool.map((e, i) => encodeEventLine(e, i + 1)).join(""));

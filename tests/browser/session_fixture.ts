@@ -3,6 +3,7 @@
 // hour), orders and fills with a latency that drifts, and the odd error.
 import { formatWireTimestamp } from "../../execution/wire_time.ts";
 import { BASE_MICROS, type WireEvent } from "../routes/fixtures.ts";
+import { seededRandom } from "../seeded_random.ts";
 
 const GATES = [
   ["PriceSanity", "PRICE_OUT_OF_BAND"],
@@ -12,21 +13,9 @@ const GATES = [
 ] as const;
 const SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "ETH-EUR"];
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run draws the same session. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `intents` order attempts of `sessionId`, one every ~4 s from the fixtures' base time. */
 export function tradingDay(sessionId: string, intents: number, seed = 11): WireEvent[] {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const events: WireEvent[] = [];
   let seq = 0;
   let micros = BASE_MICROS;

@@ -6,6 +6,7 @@ import {
   writeJsonString,
   writeUnsigned,
 } from "../../../execution/telemetry/json_bytes.ts";
+import { seededRandom } from "../../seeded_random.ts";
 
 const decoder = new TextDecoder();
 
@@ -17,16 +18,6 @@ function numberText(x: number): string {
 function stringText(text: string): string {
   const bytes = new Uint8Array(text.length * JSON_STRING_BYTES_PER_UNIT + 2);
   return decoder.decode(bytes.subarray(0, writeJsonString(bytes, 0, text)));
-}
-
-/** A seeded generator (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("numbers at the edges of their notation are written as JSON.stringify writes them", () => {
@@ -65,7 +56,7 @@ Deno.test("NaN and the infinities are written as null", () => {
 });
 
 Deno.test("random doubles of every shape and their neighbours are written as JSON.stringify writes them", () => {
-  const next = random(11);
+  const next = seededRandom(11);
   const bits = new Float64Array(1);
   const words = new Uint32Array(bits.buffer);
   const neighbours = new BigUint64Array(bits.buffer);
@@ -133,7 +124,7 @@ Deno.test("strings are escaped exactly where JSON.stringify escapes them, as UTF
 });
 
 Deno.test("random strings of any UTF-16 units are written as JSON.stringify writes them", () => {
-  const next = random(5);
+  const next = seededRandom(5);
   for (let i = 0; i < 20_000; i++) {
     let text = "";
     const length = Math.floor(next() * 10);

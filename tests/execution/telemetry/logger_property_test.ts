@@ -14,16 +14,7 @@ import type { EventKind } from "../../../execution/event_kinds.ts";
 import { EMIT_TIMED } from "../../../execution/timed_emit.ts";
 import { formatWireTimestamp } from "../../../execution/wire_time.ts";
 import { BASE_MICROS } from "./fixtures.ts";
-
-/** A seeded generator (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../seeded_random.ts";
 
 const HOSTILE_STRINGS = [
   "",
@@ -211,7 +202,7 @@ function reference(
 Deno.test("random events through emit() and the timed path are written as JSON.stringify writes them", async () => {
   const dir = await Deno.makeTempDir({ prefix: "peak-wire-property-" });
   try {
-    const gen = new Generator(random(20261125));
+    const gen = new Generator(seededRandom(20261125));
     const logger = new JsonlExecutionLogger({
       baseDir: dir,
       flushOnExit: false,

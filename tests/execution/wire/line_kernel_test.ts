@@ -17,21 +17,10 @@ import { decodeEventLine } from "../../../execution/wire/line_decoder.ts";
 import { gateName } from "../../../execution/wire/gate_payload.ts";
 import { SessionLineGenerator } from "../../../bench/live_fixture.ts";
 import { FIXTURES, sessionLines, wireLine } from "../../live/helpers.ts";
+import { seededRandom } from "../../seeded_random.ts";
 
 const encoder = new TextEncoder();
 const MAX_LINE = 1024 * 1024;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface KernelLine {
   verdict: number;
@@ -269,7 +258,7 @@ Deno.test("mutated lines: the kernel never disagrees with the JavaScript reader 
   ].filter((l) => l !== "");
   const edits = [...'"\\{}[],: \t\r0123456789.eE-+ntfNIaz', "\u00e9", "\u2192", "\u0001", "\u007f"];
   for (const seed of [20261125, 7, 1234567]) {
-    const rand = random(seed);
+    const rand = seededRandom(seed);
     const lines: string[] = [];
     for (let round = 0; round < 12; round++) {
       for (const line of base) {
@@ -343,7 +332,7 @@ Deno.test("many distinct strings: the tables are forgotten between scans and lin
 });
 
 Deno.test("findAll finds every occurrence of a needle, overlapping ones and those at the edges", () => {
-  const rand = random(7);
+  const rand = seededRandom(7);
   const kernel = lineKernel();
   const lease = kernel.lease(1 << 16)!;
   try {

@@ -1,0 +1,19 @@
+/**
+ * Deterministic pseudo-random numbers for the property tests and generated
+ * fixtures: the same seed draws the same sequence, so a failure can be
+ * replayed and a generated session is the same in every run.
+ *
+ * @module
+ */
+
+/** A mulberry32 generator of numbers in [0, 1) from `seed`. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
