@@ -7,13 +7,8 @@
 import { readableLogDir, UsageError, usageFailure } from "./arguments.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
-import {
-  ConfigError,
-  type ExecutionConfig,
-  loadExecutionConfig,
-  parseExecutionConfig,
-  telemetryRetentionSettings,
-} from "../execution/config.ts";
+import { telemetryRetentionSettings } from "../execution/config.ts";
+import { readConfigFlag } from "./config_flag.ts";
 import type { TelemetryRetentionSettings } from "../execution/retention_settings.ts";
 import { formatDuration, parseDuration } from "../execution/duration.ts";
 import {
@@ -334,21 +329,13 @@ export async function parseDashboardCommand(
     return EXIT.OK;
   }
   const { config: configPath, snapshot, alerts, retention, retentionConfig } = parsed.schedule;
-  let config: ExecutionConfig;
+  const config = await readConfigFlag(io, command, configPath);
+  if (typeof config === "number") return config;
   let retentionSettings: TelemetryRetentionSettings | undefined;
-  try {
-    config = configPath === undefined
-      ? parseExecutionConfig("")
-      : await loadExecutionConfig(configPath);
-    if (retentionConfig !== undefined) {
-      retentionSettings = telemetryRetentionSettings(await loadExecutionConfig(retentionConfig));
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const problem of err.problems) io.err(`peak-trade ${command}: ${problem}\n`);
-      return EXIT.USAGE;
-    }
-    throw err;
+  if (retentionConfig !== undefined) {
+    const retentionFile = await readConfigFlag(io, command, retentionConfig);
+    if (typeof retentionFile === "number") return retentionFile;
+    retentionSettings = telemetryRetentionSettings(retentionFile);
   }
   const settings = opsSettingsOf(config);
   const alertsDefault = configPath !== undefined && settings.alerts.enabled

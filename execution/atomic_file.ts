@@ -141,5 +141,19 @@ export async function writeFileAtomic(
     await Deno.remove(temporary).catch(() => {});
     throw err;
   }
-  syncDirectory(dir);
+  await syncDirectoryAsync(dir);
+}
+
+/** {@linkcode syncDirectory} without blocking the event loop while the disk works. */
+async function syncDirectoryAsync(dir: string): Promise<void> {
+  try {
+    const handle = await Deno.open(dir, { read: true });
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
+  }
 }

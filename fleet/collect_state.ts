@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { isValidHostId } from "../execution/fleet/host_id.ts";
 import { FLEET_STATE_DIR } from "../execution/fleet/ship_checkpoint.ts";
 import { writeFileAtomicSync } from "../execution/atomic_file.ts";
+import { readRegularTextFile } from "../execution/wire/regular_file.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
 import { parseShipStatus, type ShipStatus } from "./ship_status.ts";
 
@@ -80,11 +81,11 @@ export function collectStateDir(baseDir: string): string {
   return join(baseDir, FLEET_STATE_DIR, "collect");
 }
 
+/** The JSON of a small regular file; `null` when missing, a link, too large or not JSON. */
 function readSmallJson(path: string): unknown {
   try {
-    const info = Deno.lstatSync(path);
-    if (!info.isFile || info.size > MAX_FILE_BYTES) return null;
-    return JSON.parse(Deno.readTextFileSync(path));
+    const text = readRegularTextFile(path, MAX_FILE_BYTES);
+    return text === null ? null : JSON.parse(text);
   } catch {
     return null;
   }

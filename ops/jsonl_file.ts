@@ -63,11 +63,20 @@ export class StateFileError extends Error {
  * ```
  */
 export async function readJsonl(path: string): Promise<JsonlRead> {
+  const text = await readStateText(path);
+  return text === null ? { records: [], corrupt: 0, missing: true } : parseJsonl(text);
+}
+
+/**
+ * The text of a state file; `null` when it is missing. A link, a directory or
+ * a file over {@linkcode MAX_READ_BYTES} is a {@linkcode StateFileError}.
+ */
+async function readStateText(path: string): Promise<string | null> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.lstat(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return { records: [], corrupt: 0, missing: true };
+    if (err instanceof Deno.errors.NotFound) return null;
     throw err;
   }
   if (!info.isFile) {
@@ -76,14 +85,12 @@ export async function readJsonl(path: string): Promise<JsonlRead> {
   if (info.size > MAX_READ_BYTES) {
     throw new StateFileError(`${path} is larger than ${MAX_READ_BYTES} bytes; move it aside`);
   }
-  let text: string;
   try {
-    text = new TextDecoder().decode(await Deno.readFile(path));
+    return new TextDecoder().decode(await Deno.readFile(path));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return { records: [], corrupt: 0, missing: true };
+    if (err instanceof Deno.errors.NotFound) return null;
     throw err;
   }
-  return parseJsonl(text);
 }
 
 /**
@@ -229,13 +236,8 @@ export async function pruneLinesBefore(
   field: string,
   cutoffMicros: number,
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return 0;
-    throw err;
-  }
+  const text = await readStateText(path);
+  if (text === null) return 0;
   const kept: string[] = [];
   let removed = 0;
   for (const line of text.split("\n")) {

@@ -29,6 +29,7 @@
  * @module
  */
 import type { RefusalLog } from "../web/refusal_log.ts";
+import { REFUSING_CONNECTIONS } from "./fd_limit.ts";
 import {
   type ConnectionLimits,
   type ConnectionOwner,
@@ -62,7 +63,7 @@ export interface ConnectionGuardOptions {
    * reset). Each holds a descriptor: with this many open, the guard accepts
    * no one until one is done (newcomers wait in the kernel's queue), and only
    * half of them may stay to be read from.
-   * @default {64}
+   * @default {REFUSING_CONNECTIONS} (16)
    */
   maxRefusing?: number;
   /** Timeouts and sizes each connection enforces. */
@@ -116,8 +117,6 @@ function isOutOfFiles(err: unknown): boolean {
   return code === "EMFILE" || code === "ENFILE";
 }
 
-/** Most refused connections open at once, unless the options say. */
-const MAX_REFUSING = 64;
 /**
  * Connections evicted to admit others before the accept loop waits a turn of
  * the event loop: an evicted socket's descriptor is released only once its
@@ -168,7 +167,7 @@ export class ConnectionGuard {
   constructor(listener: Deno.TcpListener, options: ConnectionGuardOptions) {
     this.#listener = listener;
     this.#options = options;
-    this.#maxRefusing = Math.max(1, options.maxRefusing ?? MAX_REFUSING);
+    this.#maxRefusing = Math.max(1, options.maxRefusing ?? REFUSING_CONNECTIONS);
     const maxLingering = Math.floor(this.#maxRefusing / 2);
     this.#owner = {
       limits: options.limits,

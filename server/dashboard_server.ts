@@ -27,7 +27,7 @@ import { RefusalLog } from "../web/refusal_log.ts";
 import { createApp } from "./app.ts";
 import { ensureIslandBundle } from "./assets.ts";
 import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
-import { fitConnections, REFUSING_CONNECTIONS } from "./fd_limit.ts";
+import { fitConnections } from "./fd_limit.ts";
 import { PrivateHttpServer } from "./private_http_server.ts";
 import { AnswerDeadline } from "./request_deadline.ts";
 import { GUARD_HEADER } from "./request_head.ts";
@@ -421,7 +421,6 @@ export async function startDashboardServer(
   guard = new ConnectionGuard(listener, {
     connectUpstream: () => backend.connect(),
     maxConnections: limits.maxConnections,
-    maxRefusing: REFUSING_CONNECTIONS,
     limits: {
       idleTimeoutMs: limits.idleTimeoutMs,
       headerTimeoutMs: limits.headerTimeoutMs,

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { sameBytes } from "../live/session_file.ts";
 import type { RefusalLog } from "../web/refusal_log.ts";
 import {
   findHeadEnd,
@@ -122,13 +123,6 @@ export function refusalResponse(refusal: HeadRefusal, retryAfterSeconds?: number
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** Whether two byte arrays hold the same bytes. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   let written = 0;

@@ -472,7 +472,6 @@ export function writeSegmentManifestSync(
 ): void {
   const path = join(segmentDir(baseDir, manifest.session_id), MANIFEST_NAME);
   writeFileAtomicSync(path, serializeSegmentManifest(manifest), {
-    temporaryName: (name) => `${name}.${crypto.randomUUID()}${TEMPORARY_SUFFIX}`,
     beforeRename: () => crashPoint(crashPointName),
   });
 }
