@@ -126,6 +126,16 @@ class Slots {
   }
 }
 
+/**
+ * Bytes handed out in one turn of the event loop (a batch's file bytes times
+ * its subscribers): the rest of a broadcast goes on in the next turns (see
+ * `SessionFeed.#broadcast`). A lone append reaches 100 subscribers in one
+ * turn; a 150 KB batch reaches about 13 per turn.
+ */
+const DELIVERY_TURN_BYTES = 2 * 1024 * 1024;
+/** What a batch weighs for that budget at least (a reset or a summary covers no bytes). */
+const DELIVERY_MIN_BYTES = 4096;
+
 /** The shared follower of one session and its subscribers. */
 class SessionFeed {
   readonly sessionId: string;
@@ -144,6 +154,9 @@ class SessionFeed {
   #lastSummaryAt = -Infinity;
   #summaryRunning = false;
   #closed = false;
+  /** Batches being handed out, oldest first, each to the subscribers it was broadcast to. */
+  #deliveries: { batch: FollowBatch; to: FollowSubscription[]; next: number }[] = [];
+  #deliveryImmediate: ReturnType<typeof setImmediate> | null = null;
 
   constructor(sessionId: string, hub: HubSettings, onIdle: () => void) {
     this.sessionId = sessionId;
@@ -206,6 +219,7 @@ class SessionFeed {
     } finally {
       this.#flush();
       this.#closed = true;
+      this.#deliverAll();
       for (const sub of this.subscribers) sub.finish(failure);
       this.subscribers.clear();
       this.#onIdle();
@@ -234,8 +248,45 @@ class SessionFeed {
     this.#maybeSummarise();
   }
 
+  /**
+   * Hand `batch` to every subscriber, about {@linkcode DELIVERY_TURN_BYTES}
+   * per turn of the event loop: what each hand-out sets off (the message, the
+   * write, the guard's copy) is then spread over several turns, and a request
+   * that arrives meanwhile (`/healthz`) waits for one slice, not for all 200
+   * streams of a busy session. Every subscriber gets its batches in order.
+   */
   #broadcast(batch: FollowBatch): void {
-    for (const sub of this.subscribers) sub.offer(batch);
+    const idle = this.#deliveries.length === 0;
+    this.#deliveries.push({ batch, to: [...this.subscribers], next: 0 });
+    // The first slice at once: a session with few viewers gets its batch with no delay.
+    if (idle) this.#deliverSlice();
+  }
+
+  #deliverSlice(): void {
+    this.#deliveryImmediate = null;
+    let budget = DELIVERY_TURN_BYTES;
+    while (budget > 0 && this.#deliveries.length > 0) {
+      const delivery = this.#deliveries[0];
+      const weight = Math.max(delivery.batch.bytes, DELIVERY_MIN_BYTES);
+      while (budget > 0 && delivery.next < delivery.to.length) {
+        delivery.to[delivery.next++].offer(delivery.batch);
+        budget -= weight;
+      }
+      if (delivery.next === delivery.to.length) this.#deliveries.shift();
+    }
+    if (this.#deliveries.length > 0) {
+      this.#deliveryImmediate = setImmediate(() => this.#deliverSlice());
+    }
+  }
+
+  /** Hand out what is still being delivered, now (before the subscribers are finished). */
+  #deliverAll(): void {
+    if (this.#deliveryImmediate !== null) clearImmediate(this.#deliveryImmediate);
+    this.#deliveryImmediate = null;
+    for (const delivery of this.#deliveries) {
+      for (let i = delivery.next; i < delivery.to.length; i++) delivery.to[i].offer(delivery.batch);
+    }
+    this.#deliveries = [];
   }
 
   /** After a batch, at most once per `summaryMs`: a fresh summary for every subscriber. */

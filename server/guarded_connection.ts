@@ -82,6 +82,12 @@ const LF = 0x0a;
 const CLIENT_READ_BYTES = 8 * 1024;
 /** Server reads are answers: large enough for one read per usual API answer (about 60 KB). */
 const UPSTREAM_READ_BYTES = 64 * 1024;
+/**
+ * A connection whose answers fill the read buffer (a live stream's batches of a busy session,
+ * ~150 KB each at 5,000 events/s) reads in this size instead: one read and one write per batch,
+ * fewer turns of the event loop for every other request to wait behind.
+ */
+const LARGE_UPSTREAM_READ_BYTES = 256 * 1024;
 /** A head of at most this many bytes is remembered, with its parse, for the next request. */
 const REMEMBERED_HEAD_BYTES = 2048;
 /** How long a refused connection keeps reading, so the client gets the answer, not a reset. */
@@ -454,7 +460,7 @@ export class GuardedConnection {
 
   /** Copy the server's answers to the client until the server closes. */
   async #pumpAnswers(upstream: Deno.Conn): Promise<void> {
-    const buf = new Uint8Array(UPSTREAM_READ_BYTES);
+    let buf = new Uint8Array(UPSTREAM_READ_BYTES);
     try {
       while (true) {
         const n = await upstream.read(buf);
@@ -463,6 +469,9 @@ export class GuardedConnection {
         await writeAll(this.#client, buf.subarray(0, n));
         this.writingSince = null;
         this.lastActivity = Date.now();
+        if (n === buf.length && n < LARGE_UPSTREAM_READ_BYTES) {
+          buf = new Uint8Array(LARGE_UPSTREAM_READ_BYTES);
+        }
       }
     } catch {
       // Either side went away: close both below.

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { type FollowBatch, FollowHub, type FollowSubscription } from "../../live/follow_hub.ts";
 import { append, rotateNow, sessionLines, withTempDir } from "./helpers.ts";
 import { waitFor } from "../routes/fixtures.ts";
@@ -266,6 +267,57 @@ Deno.test("a replaced active file of a rotated session resets to the active file
       assert.ok(batches.at(-1)!.end > base);
     } finally {
       await sub.return();
+      hub.close();
+    }
+  });
+});
+
+Deno.test("a large batch reaches many subscribers over several turns, every one in order", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, "");
+    // batchMs 0: the batches of one read are broadcast back to back, the second while the
+    // first is still being handed out.
+    const hub = new FollowHub({ baseDir: dir, batchMs: 0, summaryMs: 0 });
+    const subs = Array.from({ length: 60 }, () => hub.subscribe("s", { from: 0 }));
+    // A turn counter: one immediate per turn of the event loop.
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    try {
+      await Promise.all(subs.map((s) => s.joined));
+      setImmediate(tick);
+      await append(`${dir}/s.jsonl`, sessionLines("s", 2_000)); // ≈ 4 batches of ≈ 100 KB
+      const leaving = subs.pop()!;
+      const results = await Promise.all([
+        ...subs.map(async (sub) => {
+          const first = await sub.next();
+          const arrivedAt = turn;
+          assert.equal(first.done, false);
+          const rest = await takeEvents(sub, 2_000 - first.value!.events.length);
+          return { arrivedAt, batches: [first.value as FollowBatch, ...rest] };
+        }),
+        (async () => {
+          await leaving.next(); // one leaves in the middle of the broadcasts
+          await leaving.return();
+          return null;
+        })(),
+      ]);
+      const arrivals = new Set<number>();
+      for (const result of results) {
+        if (result === null) continue;
+        assert.deepEqual(seqsOf(result.batches), range(1, 2_000));
+        arrivals.add(result.arrivedAt);
+      }
+      assert.ok(
+        arrivals.size >= 2,
+        `the first batch reached all ${subs.length} subscribers in one turn`,
+      );
+    } finally {
+      ticking = false;
+      await Promise.all(subs.map((s) => s.return()));
       hub.close();
     }
   });
