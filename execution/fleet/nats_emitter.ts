@@ -26,7 +26,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ExecutionEvent, ExecutionEventEmitter } from "../events.ts";
 import { isValidSessionId } from "../session_id.ts";
-import { encodeEventLinePrefix } from "../telemetry/line_encoder.ts";
+import { EnvelopeCache, writeEventLine } from "../telemetry/line_encoder.ts";
+import { LineBuffer } from "../telemetry/line_buffer.ts";
 import {
   describeError,
   ProblemReporter,
@@ -116,6 +117,7 @@ export interface NatsEmitterStats {
 }
 
 interface Batch {
+  /** The batch's lines (a copy of the front of the session's line buffer). */
   data: Uint8Array;
   lines: number;
   msgId: string;
@@ -126,14 +128,21 @@ interface Batch {
 interface EmitterSession {
   id: string;
   subject: string;
-  queue: string[];
-  queuedBytes: number;
+  /**
+   * The complete lines waiting, the batch in flight first, encoded straight
+   * into one buffer (as the JSONL logger queues them). Until the stream's
+   * last key is known (`last` is `null`) they are numbered from 1, and once
+   * renumbered after it.
+   */
+  lines: LineBuffer;
+  /** The session's encoded line envelopes (one cache per session, as the logger keeps). */
+  envelopes: EnvelopeCache;
+  /** The `seq` of the next emitted event. */
+  nextSeq: number;
   inFlight: Batch | null;
   /** The key of the last line handed to a batch; `null` until looked up in the stream. */
   last: LineKey | null;
 }
-
-const encoder = new TextEncoder();
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
 
@@ -219,8 +228,23 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
         this.#reporter.report(null, null, `refused an event: invalid session id`);
         return;
       }
-      const prefix = encodeEventLinePrefix(event);
-      if (this.#bufferedBytes + prefix.length > this.#maxBuffered) {
+      let session = this.#sessions.get(sessionId);
+      if (session === undefined) {
+        session = {
+          id: sessionId,
+          subject: fleetSubject(this.#options.hostId, sessionId),
+          lines: new LineBuffer(),
+          envelopes: new EnvelopeCache(),
+          nextSeq: 1,
+          inFlight: null,
+          last: null,
+        };
+        this.#sessions.set(sessionId, session);
+      }
+      const lines = session.lines;
+      const end = writeEventLine(lines, event, session.nextSeq, session.envelopes);
+      const size = end - lines.end;
+      if (this.#bufferedBytes + size > this.#maxBuffered) {
         this.#stats.dropped++;
         this.#reporter.report(
           null,
@@ -230,25 +254,13 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
         );
         return;
       }
-      let session = this.#sessions.get(sessionId);
-      if (session === undefined) {
-        session = {
-          id: sessionId,
-          subject: fleetSubject(this.#options.hostId, sessionId),
-          queue: [],
-          queuedBytes: 0,
-          inFlight: null,
-          last: null,
-        };
-        this.#sessions.set(sessionId, session);
-      }
-      session.queue.push(prefix);
-      session.queuedBytes += prefix.length;
-      this.#bufferedBytes += prefix.length;
+      lines.commit(end);
+      session.nextSeq++;
+      this.#bufferedBytes += size;
       this.#buffered++;
       this.#stats.emitted++;
       this.#start();
-      if (session.queuedBytes >= this.#batchBytes) this.#signal();
+      if (lines.byteLength >= this.#batchBytes) this.#signal();
       else this.#armTimer();
     } catch (error) {
       this.#stats.refused++;
@@ -303,9 +315,10 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
       );
     }
     for (const session of this.#sessions.values()) {
-      session.queue = [];
+      session.lines = new LineBuffer();
       session.inFlight = null;
     }
+    this.#bufferedBytes = 0;
     this.#settle(true);
     try {
       await this.#nc?.close();
@@ -415,10 +428,16 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
 
   /** Publish the session's batch in flight, or its next one; true when one was acknowledged. */
   async #publishNext(nc: NatsConnection, session: EmitterSession): Promise<boolean> {
-    if (session.inFlight === null && session.queue.length === 0) return false;
+    if (session.inFlight === null && session.lines.lines === 0) return false;
     const js = await import("@nats-io/jetstream");
     const nats = await import("@nats-io/transport-node");
-    if (session.last === null) session.last = await this.#lastKey(nc, session.subject);
+    if (session.last === null) {
+      const last = await this.#lastKey(nc, session.subject);
+      // The lines queued meanwhile were numbered from 1: number them after the stream's last.
+      if (last.seq !== 0 && session.lines.lines > 0) session.lines.renumber(0, last.seq + 1);
+      session.nextSeq = last.seq + 1 + session.lines.lines;
+      session.last = last;
+    }
     if (session.inFlight === null) session.inFlight = this.#nextBatch(session, session.last);
     const batch = session.inFlight;
     const headers = nats.headers();
@@ -430,6 +449,8 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
     });
     if (ack.duplicate) this.#stats.duplicates++;
     session.inFlight = null;
+    const released = session.lines.consume(batch.lines);
+    this.#bufferedBytes -= released.eventBytes;
     this.#stats.acknowledged += batch.lines;
     this.#buffered -= batch.lines;
     this.#settle();
@@ -447,20 +468,11 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
 
   /** Cut the next batch off the session's queue, numbering its lines after `previous`. */
   #nextBatch(session: EmitterSession, previous: LineKey): Batch {
-    let text = "";
-    let lines = 0;
-    let seq = previous.seq;
-    let bytes = 0;
-    while (lines < session.queue.length && (lines === 0 || bytes < this.#batchBytes)) {
-      const prefix = session.queue[lines];
-      seq++;
-      text += prefix + seq + "}\n";
-      bytes += prefix.length;
-      lines++;
-    }
-    session.queue.splice(0, lines);
-    session.queuedBytes -= bytes;
-    this.#bufferedBytes -= bytes;
+    const queued = session.lines;
+    const lines = queued.fit(this.#batchBytes, queued.lines);
+    // A copy: a retry must publish the same bytes, whatever the buffer does meanwhile.
+    const data = queued.front(queued.bytesOf(lines)).slice();
+    const seq = previous.seq + lines;
     const first = { seq: previous.seq + 1, n: 0 };
     const last = { seq, n: 0 };
     session.last = last;
@@ -474,7 +486,7 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
       offset: null,
     };
     return {
-      data: encoder.encode(text),
+      data,
       lines,
       msgId: fleetBatchMessageId(this.#options.hostId, session.id, first, last),
       headers: fleetBatchHeaders(description),

@@ -49,6 +49,60 @@ Deno.test("events published by the emitter reach the central root, and a restart
   }
 });
 
+Deno.test("interleaved sessions emitted while batches are in flight arrive whole, each in seq order", async () => {
+  const dir = await Deno.makeTempDir();
+  await using server = await startNatsServer();
+  const stop = new AbortController();
+  const collector = new Collector({
+    baseDir: dir,
+    stream: { stream: "PEAK_EXEC" },
+    durable: "c",
+    filterSubject: "peak.exec.>",
+    connection: { servers: server.url },
+  });
+  const running = collector.run(stop.signal);
+  // Small batches: most events are queued behind a batch that is being published.
+  const emitter = new NatsExecutionEmitter({
+    servers: server.url,
+    hostId: "proc-2",
+    batchBytes: 4096,
+  });
+  try {
+    const sessions = ["a", "b", "c"];
+    for (let i = 0; i < 3000; i++) {
+      emitter.emit(testEvent(sessions[i % 3], i));
+      if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await emitter.flush();
+    assert.equal(emitter.stats.acknowledged, 3000);
+    const expected = Array.from({ length: 1000 }, (_, i) => i + 1);
+    for (const session of sessions) {
+      const name = `proc-2.${session}`;
+      await waitFor(`1000 events of ${name}`, async () => {
+        try {
+          return seqs(await sessionBytes(dir, name)).length === 1000;
+        } catch {
+          return false;
+        }
+      }, 30_000);
+      const bytes = await sessionBytes(dir, name);
+      assert.deepEqual(seqs(bytes), expected);
+      // Every line is the event as emitted (the i-th event of the session is testEvent(…, 3i + k)).
+      const lines = new TextDecoder().decode(bytes).trimEnd().split("\n");
+      const k = sessions.indexOf(session);
+      for (const [n, line] of lines.entries()) {
+        const { seq: _seq, ...event } = JSON.parse(line);
+        assert.deepEqual(event, testEvent(session, 3 * n + k));
+      }
+    }
+  } finally {
+    await emitter.close();
+    stop.abort();
+    await running;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("without a server, the emitter keeps events in memory, flush gives up at its timeout, close counts them lost", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
