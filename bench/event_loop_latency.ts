@@ -12,7 +12,10 @@
  * - the first system call after a quiet spell against the same call right
  *   after it, and the follower's look at a session (`openSessionView`: about
  *   nine system calls) the same way: on a virtual machine the first calls
- *   after a quiet spell can cost far more than the next ones.
+ *   after a quiet spell can cost far more than the next ones;
+ * - an append to the batch the follow hub hands its one subscriber (the
+ *   server side of a live tail before any socket is written); each append
+ *   after more than the hub's 100 ms between batches.
  *
  * Usage: deno run -A bench/event_loop_latency.ts [--rounds 50] [--quiet-ms 50]
  *
@@ -21,6 +24,7 @@
 import { parseArgs } from "node:util";
 import { setImmediate } from "node:timers";
 import { openSessionView } from "../live/session_view.ts";
+import { FollowHub } from "../live/follow_hub.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -35,6 +39,11 @@ if (!(Number.isInteger(rounds) && rounds > 0) || !(quietMs >= 0)) {
   console.error("--rounds must be a positive integer and --quiet-ms a number ≥ 0");
   Deno.exit(2);
 }
+
+/** A valid wire line (the follower passes on events only). */
+const EVENT_LINE = '{"ts":"2026-11-25T09:30:45.123456+00:00","session_id":"s","symbol":"BTC-USD",' +
+  '"mode":"paper","kind":"intent","payload":{"side":"buy","quantity":0.25,' +
+  '"current_price":100000,"strategy_key":null},"seq":1}\n';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -122,6 +131,30 @@ try {
   });
   row("openSessionView right after another (peer)", viewNext);
   row("openSessionView, first after the quiet", viewFirst, viewNext);
+
+  // The follow hub: an append to the batch its subscriber receives.
+  const hub = new FollowHub({ baseDir: dir, summaryMs: 0 });
+  const subscription = hub.subscribe("s");
+  try {
+    await subscription.joined;
+    const hubTimes: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      await sleep(Math.max(quietMs, 110)); // past the hub's batchMs: the batch goes out at once
+      const start = performance.now();
+      Deno.writeTextFileSync(path, EVENT_LINE, { append: true });
+      const next = await subscription.next();
+      if (next.done) throw new Error("the hub ended the subscription");
+      hubTimes.push(performance.now() - start);
+    }
+    hubTimes.sort((a, b) => a - b);
+    row("append → follow hub batch (one subscriber)", {
+      median: hubTimes[rounds >> 1],
+      p90: hubTimes[Math.floor(rounds * 0.9)],
+    });
+  } finally {
+    await subscription.return();
+    hub.close();
+  }
 } finally {
   await Deno.remove(dir, { recursive: true });
 }
