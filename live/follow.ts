@@ -24,6 +24,7 @@ import {
   type SessionEnd,
 } from "./session_file.ts";
 import { openSessionView, type SessionPart, type SessionView } from "./session_view.ts";
+import type { RegularFile } from "../execution/wire/regular_file.ts";
 
 /** The part holding logical offset `position` (the last part starting at or before it). */
 function partAt(view: SessionView, position: number): SessionPart | null {
@@ -80,6 +81,23 @@ const READ_BYTES = 4 * 1024 * 1024;
 const SYNC_READ_BYTES = 256 * 1024;
 const DEFAULT_POLL_MS = 250;
 
+/**
+ * `length` bytes from `position` (fewer at the end). A live tail's few new
+ * lines are read in place (a round trip through the thread pool costs more
+ * than the read); a catch-up's big reads stay off the event loop.
+ */
+async function readAt(
+  reader: PositionalReader,
+  position: number,
+  length: number,
+): Promise<Uint8Array> {
+  const chunk = new Uint8Array(length);
+  const filled = length <= SYNC_READ_BYTES && reader.readSync !== undefined
+    ? readFullySync(reader as Required<PositionalReader>, position, chunk)
+    : await readFully(reader, position, chunk);
+  return chunk.subarray(0, filled);
+}
+
 /** The follower behind {@linkcode followExecution}. */
 class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   #baseDir: string;
@@ -105,6 +123,15 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   #watcher: Deno.FsWatcher | null = null;
   /** The inode the watcher watches. */
   #watchedIno: number | null = null;
+  /** The session file's name as the last `#ensureWatcher` saw it: a regular file's identity. */
+  #named: { ino: number; dev: number } | null = null;
+  /**
+   * The active file, held open between looks with its identity and logical
+   * start: while the name still points to it, a look reads its new bytes
+   * without opening the session again (no rotation or replacement can have
+   * happened: an inode is not reused while it is open).
+   */
+  #held: { file: RegularFile; ino: number; dev: number; base: number } | null = null;
   #busy: Promise<unknown> = Promise.resolve();
 
   constructor(baseDir: string, sessionId: string, options: FollowOptions) {
@@ -186,6 +213,17 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
    * one (no segment was closed in between) replaced it.
    */
   async #look(): Promise<boolean> {
+    const held = this.#held;
+    const named = this.#named;
+    if (
+      held !== null && named !== null && named.ino === held.ino && named.dev === held.dev &&
+      (this.#position ?? 0) >= held.base
+    ) {
+      // The usual look at a live tail: an fstat and a read, instead of the six or more system
+      // calls of opening the session (on a virtual machine each costs most after a quiet spell).
+      return await this.#readActive(held.file, held.base, held.file.stat().size);
+    }
+    this.#release();
     using view = await openSessionView(this.#baseDir, this.#sessionId);
     if (!view.found) return false;
     const active = view.activePart;
@@ -211,61 +249,75 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
       position = next.start;
       this.#position = position;
     }
-    const local = position - part.start;
     if (part.kind === "active") {
-      const file = view.active!;
-      if (part.size < local) return this.#reset("truncated", part.start);
-      if (local > 0) {
-        // Same file, not shorter: but truncated and regrown, or a new file on a reused inode?
-        const seen = fingerprintAt(file, local);
-        if (
-          this.#fingerprint !== null && this.#fingerprintEnd === position &&
-          !sameBytes(seen, this.#fingerprint)
-        ) {
-          return this.#reset("truncated", part.start);
-        }
-        this.#fingerprint = seen;
-        this.#fingerprintEnd = position;
-      }
-    } else {
-      // Closed parts never change: nothing to fingerprint.
-      this.#fingerprint = null;
-      this.#fingerprintEnd = -1;
+      const file = view.keepActive()!;
+      this.#held = { file, ino: stat!.ino, dev: stat!.dev, base: part.start };
+      return await this.#readActive(file, part.start, part.size);
     }
+    // A closed part never changes: nothing to fingerprint.
+    this.#fingerprint = null;
+    this.#fingerprintEnd = -1;
+    const local = position - part.start;
     if (part.size === local) return false;
     const reader = view.openPart(part);
     if (reader === null) return true; // deleted meanwhile: the next look skips past it
     let chunk: Uint8Array;
     const requested = Math.min(READ_BYTES, part.size - local);
     try {
-      chunk = new Uint8Array(requested);
-      // A live tail's few new lines are read in place (a round trip through the thread pool
-      // costs more than the read); a catch-up's big reads stay off the event loop.
-      const filled = chunk.length <= SYNC_READ_BYTES && reader.readSync !== undefined
-        ? readFullySync(reader as Required<PositionalReader>, local, chunk)
-        : await readFully(reader, local, chunk);
-      chunk = chunk.subarray(0, filled);
+      chunk = await readAt(reader, local, requested);
     } finally {
       reader.close();
     }
     if (chunk.length === 0) {
       // A closed part shorter than its manifest says (damaged): go past it instead of spinning.
-      if (part.kind === "active") return false;
       this.#position = part.start + part.size;
       return true;
     }
-    const queued = this.#take(chunk, position);
-    if (part.kind === "active") {
-      this.#rememberConsumed(chunk, position);
-    } else if (local + chunk.length >= part.size || chunk.length < requested) {
+    this.#take(chunk, position);
+    if (local + chunk.length >= part.size || chunk.length < requested) {
       // A closed part never grows: a fragment at its end (a crashed session archived, a damaged
       // segment) is torn, as every reader counts it. Without this, the next look would read the
       // fragment again, and again: a loop of microtasks that starves the event loop.
       this.#position = part.start + part.size;
       this.#skipping = false;
     }
-    return queued || position + chunk.length < part.start + part.size ||
-      part.kind !== "active";
+    return true;
+  }
+
+  /**
+   * Read the active file's new bytes (`size` now, its logical start `base`)
+   * from the position on; true when something was queued or more is
+   * readable now. A file shorter than the position, or whose bytes before
+   * it changed, was truncated (and maybe regrown): reset.
+   */
+  async #readActive(file: RegularFile, base: number, size: number): Promise<boolean> {
+    const position = Math.max(this.#position ?? 0, base);
+    const local = position - base;
+    if (size < local) return this.#reset("truncated", base);
+    if (local > 0) {
+      // Same file, not shorter: but truncated and regrown, or a new file on a reused inode?
+      const seen = fingerprintAt(file, local);
+      if (
+        this.#fingerprint !== null && this.#fingerprintEnd === position &&
+        !sameBytes(seen, this.#fingerprint)
+      ) {
+        return this.#reset("truncated", base);
+      }
+      this.#fingerprint = seen;
+      this.#fingerprintEnd = position;
+    }
+    if (size === local) return false;
+    const chunk = await readAt(file, local, Math.min(READ_BYTES, size - local));
+    if (chunk.length === 0) return false;
+    const queued = this.#take(chunk, position);
+    this.#rememberConsumed(chunk, position);
+    return queued || position + chunk.length < base + size;
+  }
+
+  /** Close the active file held between looks. */
+  #release(): void {
+    this.#held?.file.close();
+    this.#held = null;
   }
 
   /** After `#take`: the fingerprint of the new position, from the bytes just read. */
@@ -356,9 +408,13 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   #ensureWatcher(): void {
     if (this.#stopped) return;
     let ino: number | null = null;
+    this.#named = null;
     try {
       const info = Deno.lstatSync(this.#path);
-      if (info.isFile) ino = info.ino;
+      if (info.isFile) {
+        ino = info.ino;
+        if (info.ino !== null && info.dev !== null) this.#named = { ino: info.ino, dev: info.dev };
+      }
     } catch {
       // No active file (yet): the poll covers it.
     }
@@ -401,6 +457,7 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
     this.#stopped = true;
     this.#userSignal?.removeEventListener("abort", this.#onAbort);
     this.#closeWatcher();
+    this.#release();
     this.#wake?.();
   }
 }

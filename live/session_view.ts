@@ -52,6 +52,7 @@ export class SessionView implements Disposable {
   readonly layout: SessionLayout;
   readonly #archive: RegularFile | null;
   readonly #baseDir: string;
+  #activeKept = false;
 
   /** A view of `layout` (read in `baseDir`) with its parts and open files. */
   constructor(
@@ -118,9 +119,18 @@ export class SessionView implements Disposable {
     return openCompressed(segment);
   }
 
+  /**
+   * The open active file, handed over: the caller closes it, `close()` no
+   * longer does (a follower keeps it between looks). `null` without one.
+   */
+  keepActive(): RegularFile | null {
+    this.#activeKept = this.active !== null;
+    return this.active;
+  }
+
   /** Close the files the view holds. */
   close(): void {
-    this.active?.close();
+    if (!this.#activeKept) this.active?.close();
     this.#archive?.close();
   }
 

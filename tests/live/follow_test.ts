@@ -175,6 +175,47 @@ Deno.test("followExecution yields a replaced reset when the file is swapped for 
   });
 });
 
+Deno.test("followExecution that has read a file notices it replaced, though it keeps the old one open", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/f.jsonl`;
+    await append(path, sessionLines("f", 2));
+    const it = followExecution("f", { baseDir: dir, pollIntervalMs: 10 });
+    try {
+      await append(path, sessionLines("f", 1, 2));
+      assert.equal(seqOf(await nextItem(it)), 3); // read: the follower holds this file now
+      await append(path, sessionLines("f", 1, 3));
+      assert.equal(seqOf(await nextItem(it)), 4); // and reads it through the held descriptor
+      await Deno.writeTextFile(`${dir}/next.tmp`, sessionLines("f", 40, 200));
+      await Deno.rename(`${dir}/next.tmp`, path);
+      const reset = await nextItem(it);
+      assert.equal(reset.type === "reset" && reset.reason, "replaced");
+      assert.equal(seqOf(await nextItem(it)), 201);
+    } finally {
+      await it.return!();
+    }
+  });
+});
+
+Deno.test({
+  name: "followExecution closes the file it holds when it stops",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await withTempDir(async (dir) => {
+      const path = `${dir}/f.jsonl`;
+      await append(path, sessionLines("f", 1));
+      const openFiles = () => [...Deno.readDirSync("/proc/self/fd")].length;
+      const before = openFiles();
+      for (let i = 0; i < 20; i++) {
+        const it = followExecution("f", { baseDir: dir, pollIntervalMs: 10 });
+        await append(path, sessionLines("f", 1, i + 1));
+        assert.equal(seqOf(await nextItem(it)), i + 2);
+        await it.return!();
+      }
+      assert.ok(openFiles() <= before + 2, `${openFiles() - before} descriptors left open`);
+    });
+  },
+});
+
 Deno.test("followExecution waits for a file that does not exist yet and reads it from 0", async () => {
   await withTempDir(async (dir) => {
     const logDir = `${dir}/not-yet`;
