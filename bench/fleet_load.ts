@@ -32,6 +32,7 @@ import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { openSessionView } from "../live/session_view.ts";
 import { readFully } from "../execution/wire/positional_reader.ts";
 import { startNatsServer } from "../tests/fleet/nats_server.ts";
+import { fillEvent } from "./fill_event.ts";
 
 function flag(name: string, fallback: number): number {
   const at = Deno.args.indexOf(`--${name}`);
@@ -57,21 +58,7 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
 
 /** A fill event of `session` (about 250 bytes on the wire), stamped now. */
 function fill(session: string, i: number): ExecutionEvent {
-  return {
-    ts: formatWireTimestamp(new Date()),
-    session_id: session,
-    symbol: i % 3 === 0 ? "ETH-USD" : "BTC-USD",
-    mode: "paper",
-    kind: "fill",
-    payload: {
-      client_id: `exec_BTC-USD_${i}_a1b2c3`,
-      side: i % 2 === 0 ? "buy" : "sell",
-      filled_quantity: 0.4,
-      fill_price: 100_020.5 + (i % 1000),
-      fill_notional: 40_008.2,
-      fill_fee: 4.0008,
-    },
-  };
+  return fillEvent(session, i, formatWireTimestamp(new Date()));
 }
 
 /**

@@ -39,6 +39,7 @@ import { encodeEventLine } from "../execution/telemetry/line_encoder.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { startNatsServer } from "../tests/fleet/nats_server.ts";
+import { fillEvent } from "./fill_event.ts";
 import { cpuMs, loadAverage, median } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -66,21 +67,7 @@ const HIGH_WATER = 40_000;
 const encoder = new TextEncoder();
 
 function fill(sessionId: string, i: number): ExecutionEvent {
-  return {
-    ts: formatWireTimestamp(1_795_599_045_123_456 + i),
-    session_id: sessionId,
-    symbol: "BTC-USD",
-    mode: "paper",
-    kind: "fill",
-    payload: {
-      client_id: `exec_BTC-USD_${i}_a1b2c3`,
-      side: i % 2 === 0 ? "buy" : "sell",
-      filled_quantity: 0.4,
-      fill_price: 100_020.5 + (i % 100),
-      fill_notional: 40_008.2,
-      fill_fee: 4.0008,
-    },
-  };
+  return fillEvent(sessionId, i, formatWireTimestamp(1_795_599_045_123_456 + i));
 }
 
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -3,29 +3,26 @@
 import assert from "node:assert/strict";
 import { connect, headers } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Collector } from "../../fleet/collector.ts";
 import { readCentralSessionMeta } from "../../fleet/collect_state.ts";
 import { fleetBatchHeaders } from "../../execution/fleet/batch_message.ts";
 import { fleetSubject } from "../../execution/fleet/subjects.ts";
 import { ensureFleetStream } from "../../execution/fleet/fleet_stream.ts";
 import { startNatsServer } from "./nats_server.ts";
-import { makeBatch, seqLine, sessionBytes, waitFor } from "./helpers.ts";
+import {
+  makeBatch,
+  runCollector,
+  type RunningCollector,
+  seqLine,
+  sessionBytes,
+  waitFor,
+} from "./helpers.ts";
 
 Deno.test("collect reports and records a gap in seq, writes on after it, and skips repeated lines", async () => {
   const dir = await Deno.makeTempDir();
   await using server = await startNatsServer();
   const nc = await connect({ servers: server.url });
   const logged: string[] = [];
-  const stop = new AbortController();
-  const collector = new Collector({
-    baseDir: dir,
-    stream: { stream: "PEAK_EXEC" },
-    durable: "c",
-    filterSubject: "peak.exec.>",
-    connection: { servers: server.url },
-    log: (line) => logged.push(line),
-  });
-  const running = collector.run(stop.signal);
+  const { collector, stop } = runCollector(dir, server.url, (line) => logged.push(line));
   try {
     await ensureFleetStream(nc, { stream: "PEAK_EXEC" }, fleetSubject("h1", "s1"));
     const js = jetstream(nc);
@@ -56,8 +53,7 @@ Deno.test("collect reports and records a gap in seq, writes on after it, and ski
     assert.equal(collector.stats.duplicateLines, 2);
     assert.equal(collector.stats.gaps, 1);
   } finally {
-    stop.abort();
-    await running;
+    await stop();
     await nc.close();
     await Deno.remove(dir, { recursive: true });
   }
@@ -67,8 +63,7 @@ Deno.test("a batch delivered before the one it follows is preceded by that one, 
   const dir = await Deno.makeTempDir();
   await using server = await startNatsServer();
   const nc = await connect({ servers: server.url });
-  const stop = new AbortController();
-  let running: Promise<void> | null = null;
+  let running: RunningCollector | null = null;
   try {
     await ensureFleetStream(nc, { stream: "PEAK_EXEC" }, fleetSubject("h1", "s1"));
     const js = jetstream(nc);
@@ -93,14 +88,8 @@ Deno.test("a batch delivered before the one it follows is preceded by that one, 
     });
     const taken = await (await js.consumers.get("PEAK_EXEC", "c")).fetch({ max_messages: 1 });
     for await (const m of taken) assert.equal(m.info.streamSequence, 1);
-    const collector = new Collector({
-      baseDir: dir,
-      stream: { stream: "PEAK_EXEC" },
-      durable: "c",
-      filterSubject: "peak.exec.>",
-      connection: { servers: server.url },
-    });
-    running = collector.run(stop.signal);
+    running = runCollector(dir, server.url);
+    const { collector } = running;
     const expected = [1, 2, 3, 4].map((s) => `${seqLine(s)}\n`).join("");
     await waitFor("all four lines, in order", async () => {
       try {
@@ -112,8 +101,7 @@ Deno.test("a batch delivered before the one it follows is preceded by that one, 
     assert.equal(collector.stats.filled, 1);
     assert.equal(collector.stats.gaps, 0);
   } finally {
-    stop.abort();
-    await running;
+    await running?.stop();
     await nc.close();
     await Deno.remove(dir, { recursive: true });
   }

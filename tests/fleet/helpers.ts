@@ -20,6 +20,7 @@ import {
 } from "../../execution/fleet/batch_message.ts";
 import { type LineKey, START_LINE_KEY } from "../../execution/fleet/line_key.ts";
 import { fleetSubject } from "../../execution/fleet/subjects.ts";
+import { Collector } from "../../fleet/collector.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -277,4 +278,34 @@ export async function waitForCentral(
     return true;
   }, timeoutMs);
   return performance.now() - started;
+}
+
+/** A collector started by {@linkcode runCollector}. */
+export interface RunningCollector extends AsyncDisposable {
+  collector: Collector;
+  /** Stop it and wait until it has. */
+  stop(): Promise<void>;
+}
+
+/** `collect` of the whole fleet stream (`PEAK_EXEC`, durable `c`) into `baseDir`, running until stopped. */
+export function runCollector(
+  baseDir: string,
+  servers: string,
+  log?: (line: string) => void,
+): RunningCollector {
+  const abort = new AbortController();
+  const collector = new Collector({
+    baseDir,
+    stream: { stream: "PEAK_EXEC" },
+    durable: "c",
+    filterSubject: "peak.exec.>",
+    connection: { servers },
+    ...(log === undefined ? {} : { log }),
+  });
+  const running = collector.run(abort.signal);
+  const stop = async (): Promise<void> => {
+    abort.abort();
+    await running;
+  };
+  return { collector, stop, [Symbol.asyncDispose]: stop };
 }

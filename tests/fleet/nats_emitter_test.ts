@@ -4,9 +4,8 @@
 import assert from "node:assert/strict";
 import { NatsExecutionEmitter } from "../../execution/fleet/nats_emitter.ts";
 import type { TelemetryErrorReport } from "../../execution/telemetry/problem_reporter.ts";
-import { Collector } from "../../fleet/collector.ts";
 import { startNatsServer } from "./nats_server.ts";
-import { sessionBytes, testEvent, waitFor } from "./helpers.ts";
+import { runCollector, sessionBytes, testEvent, waitFor } from "./helpers.ts";
 
 function seqs(bytes: Uint8Array): number[] {
   return [...new TextDecoder().decode(bytes).matchAll(/"seq":(\d+)\}\n/g)].map((m) => Number(m[1]));
@@ -15,15 +14,7 @@ function seqs(bytes: Uint8Array): number[] {
 Deno.test("events published by the emitter reach the central root, and a restarted emitter continues the seq", async () => {
   const dir = await Deno.makeTempDir();
   await using server = await startNatsServer();
-  const stop = new AbortController();
-  const collector = new Collector({
-    baseDir: dir,
-    stream: { stream: "PEAK_EXEC" },
-    durable: "c",
-    filterSubject: "peak.exec.>",
-    connection: { servers: server.url },
-  });
-  const running = collector.run(stop.signal);
+  const collector = runCollector(dir, server.url);
   try {
     for (const round of [0, 1]) {
       const emitter = new NatsExecutionEmitter({ servers: server.url, hostId: "proc-1" });
@@ -43,8 +34,7 @@ Deno.test("events published by the emitter reach the central root, and a restart
     }, 30_000);
     assert.deepEqual(seqs(await sessionBytes(dir, "proc-1.live-1")), expected);
   } finally {
-    stop.abort();
-    await running;
+    await collector.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -52,15 +42,7 @@ Deno.test("events published by the emitter reach the central root, and a restart
 Deno.test("interleaved sessions emitted while batches are in flight arrive whole, each in seq order", async () => {
   const dir = await Deno.makeTempDir();
   await using server = await startNatsServer();
-  const stop = new AbortController();
-  const collector = new Collector({
-    baseDir: dir,
-    stream: { stream: "PEAK_EXEC" },
-    durable: "c",
-    filterSubject: "peak.exec.>",
-    connection: { servers: server.url },
-  });
-  const running = collector.run(stop.signal);
+  const collector = runCollector(dir, server.url);
   // Small batches: most events are queued behind a batch that is being published.
   const emitter = new NatsExecutionEmitter({
     servers: server.url,
@@ -97,8 +79,7 @@ Deno.test("interleaved sessions emitted while batches are in flight arrive whole
     }
   } finally {
     await emitter.close();
-    stop.abort();
-    await running;
+    await collector.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
