@@ -72,6 +72,19 @@ function line(seq: number, nowMicros: number): string {
 const NEWLINE = 10;
 const decoder = new TextDecoder();
 
+/** `pieces` as one array. */
+function concat(pieces: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
 /** Child mode: `count` SSE clients from `from`, until `total` events each or `deadlineMs`. */
 async function runClients(url: string, count: number, total: number, deadlineMs: number) {
   const report: ClientReport = {
@@ -152,9 +165,7 @@ async function runClients(url: string, count: number, total: number, deadlineMs:
             if (before === NEWLINE) {
               pieces.push(bytes.subarray(from, newline + 1));
               const receivedAt = Date.now() * 1000;
-              let message = "";
-              for (const piece of pieces) message += decoder.decode(piece, { stream: true });
-              message += decoder.decode();
+              const message = decoder.decode(pieces.length === 1 ? pieces[0] : concat(pieces));
               pieces = [];
               from = newline + 1;
               if (message.startsWith("event: batch")) checkBatch(message, receivedAt);
