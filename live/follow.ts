@@ -132,6 +132,8 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
    * happened: an inode is not reused while it is open).
    */
   #held: { file: RegularFile; ino: number; dev: number; base: number } | null = null;
+  /** A look is under way (it may be reading the held file). */
+  #looking = false;
   #busy: Promise<unknown> = Promise.resolve();
 
   constructor(baseDir: string, sessionId: string, options: FollowOptions) {
@@ -213,6 +215,17 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
    * one (no segment was closed in between) replaced it.
    */
   async #look(): Promise<boolean> {
+    this.#looking = true;
+    try {
+      return await this.#lookOnce();
+    } finally {
+      this.#looking = false;
+      // A stop during the look left the held file to it: a read may have been under way.
+      if (this.#stopped) this.#release();
+    }
+  }
+
+  async #lookOnce(): Promise<boolean> {
     const held = this.#held;
     const named = this.#named;
     if (
@@ -453,11 +466,12 @@ class ExecutionFollower implements AsyncIterableIterator<FollowItem> {
   }
 
   #stop(): void {
+    // Not during a look: a read of the held file may be under way (the look releases it).
+    if (!this.#looking) this.#release();
     if (this.#stopped && this.#watcher === null) return;
     this.#stopped = true;
     this.#userSignal?.removeEventListener("abort", this.#onAbort);
     this.#closeWatcher();
-    this.#release();
     this.#wake?.();
   }
 }

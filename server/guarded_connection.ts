@@ -465,12 +465,19 @@ export class GuardedConnection {
       while (true) {
         const n = await upstream.read(buf);
         if (n === null) break;
-        this.writingSince = Date.now();
-        await writeAll(this.#client, buf.subarray(0, n));
+        // "Writing since" is since the last progress: a client that reads slowly but steadily
+        // is not cut as one that reads nothing.
+        for (let written = 0; written < n;) {
+          this.writingSince = Date.now();
+          written += await this.#client.write(buf.subarray(written, n));
+        }
         this.writingSince = null;
         this.lastActivity = Date.now();
         if (n === buf.length && n < LARGE_UPSTREAM_READ_BYTES) {
           buf = new Uint8Array(LARGE_UPSTREAM_READ_BYTES);
+        } else if (n < UPSTREAM_READ_BYTES / 2 && buf.length > UPSTREAM_READ_BYTES) {
+          // The big answers are over (a stream's heartbeat, a small answer): give it back.
+          buf = new Uint8Array(UPSTREAM_READ_BYTES);
         }
       }
     } catch {

@@ -228,6 +228,10 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
         this.#reporter.report(null, null, `refused an event: invalid session id`);
         return;
       }
+      if (this.#bufferedBytes >= this.#maxBuffered) {
+        this.#dropForCap();
+        return;
+      }
       let session = this.#sessions.get(sessionId);
       if (session === undefined) {
         session = {
@@ -245,13 +249,7 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
       const end = writeEventLine(lines, event, session.nextSeq, session.envelopes);
       const size = end - lines.end;
       if (this.#bufferedBytes + size > this.#maxBuffered) {
-        this.#stats.dropped++;
-        this.#reporter.report(
-          null,
-          null,
-          `dropped an event: ${this.#bufferedBytes} bytes wait for NATS already ` +
-            `(maxBufferedBytes); is the server reachable?`,
-        );
+        this.#dropForCap();
         return;
       }
       lines.commit(end);
@@ -266,6 +264,16 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
       this.#stats.refused++;
       this.#reporter.report(null, error, `could not encode an event (${describeError(error)})`);
     }
+  }
+
+  #dropForCap(): void {
+    this.#stats.dropped++;
+    this.#reporter.report(
+      null,
+      null,
+      `dropped an event: ${this.#bufferedBytes} bytes wait for NATS already ` +
+        `(maxBufferedBytes); is the server reachable?`,
+    );
   }
 
   /**
@@ -433,8 +441,13 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
     const nats = await import("@nats-io/transport-node");
     if (session.last === null) {
       const last = await this.#lastKey(nc, session.subject);
-      // The lines queued meanwhile were numbered from 1: number them after the stream's last.
-      if (last.seq !== 0 && session.lines.lines > 0) session.lines.renumber(0, last.seq + 1);
+      // The lines queued meanwhile were numbered from 1: number them after the stream's last
+      // (longer numbers: the bytes waiting are counted again).
+      if (last.seq !== 0 && session.lines.lines > 0) {
+        const before = session.lines.byteLength;
+        session.lines.renumber(0, last.seq + 1);
+        this.#bufferedBytes += session.lines.byteLength - before;
+      }
       session.nextSeq = last.seq + 1 + session.lines.lines;
       session.last = last;
     }
@@ -451,6 +464,9 @@ export class NatsExecutionEmitter implements ExecutionEventEmitter {
     session.inFlight = null;
     const released = session.lines.consume(batch.lines);
     this.#bufferedBytes -= released.eventBytes;
+    // A drained queue gives its memory back: a process with many sessions, each idle most of
+    // the time, must not keep a buffer (64 KiB or more) for every session it ever had.
+    if (session.lines.lines === 0) session.lines = new LineBuffer();
     this.#stats.acknowledged += batch.lines;
     this.#buffered -= batch.lines;
     this.#settle();

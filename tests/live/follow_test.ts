@@ -216,6 +216,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "followExecution stopped while a look is under way closes the file that look opened",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await withTempDir(async (dir) => {
+      await append(`${dir}/f.jsonl`, sessionLines("f", 3));
+      const openOnFile = () =>
+        [...Deno.readDirSync("/proc/self/fd")].filter((entry) => {
+          try {
+            return Deno.readLinkSync(`/proc/self/fd/${entry.name}`).endsWith("f.jsonl");
+          } catch {
+            return false;
+          }
+        }).length;
+      const stop = new AbortController();
+      const it = followExecution("f", { baseDir: dir, from: 0, signal: stop.signal });
+      const pending = it.next(); // the look starts in the next microtask
+      await Promise.resolve().then(() => stop.abort()); // and is stopped while it opens the session
+      await pending;
+      await it.return!();
+      assert.equal(openOnFile(), 0, "the session file is still open after the stop");
+    });
+  },
+});
+
 Deno.test("followExecution waits for a file that does not exist yet and reads it from 0", async () => {
   await withTempDir(async (dir) => {
     const logDir = `${dir}/not-yet`;
