@@ -473,11 +473,10 @@ export class GuardedConnection {
         }
         this.writingSince = null;
         this.lastActivity = Date.now();
+        // Kept once grown (a pending read holds it anyway): shrinking after a small read cost a
+        // busy stream an allocation per batch; an idle connection is closed at the idle timeout.
         if (n === buf.length && n < LARGE_UPSTREAM_READ_BYTES) {
           buf = new Uint8Array(LARGE_UPSTREAM_READ_BYTES);
-        } else if (n < UPSTREAM_READ_BYTES / 2 && buf.length > UPSTREAM_READ_BYTES) {
-          // The big answers are over (a stream's heartbeat, a small answer): give it back.
-          buf = new Uint8Array(UPSTREAM_READ_BYTES);
         }
       }
     } catch {
