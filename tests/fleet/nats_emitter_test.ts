@@ -5,7 +5,15 @@ import assert from "node:assert/strict";
 import { NatsExecutionEmitter } from "../../execution/fleet/nats_emitter.ts";
 import type { TelemetryErrorReport } from "../../execution/telemetry/problem_reporter.ts";
 import { startNatsServer } from "./nats_server.ts";
-import { runCollector, sessionBytes, testEvent, waitFor } from "./helpers.ts";
+import { makeBatch, runCollector, seqLine, sessionBytes, testEvent, waitFor } from "./helpers.ts";
+import { connect, headers } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { ensureFleetStream } from "../../execution/fleet/fleet_stream.ts";
+import { fleetBatchHeaders } from "../../execution/fleet/batch_message.ts";
+import { fleetSubject } from "../../execution/fleet/subjects.ts";
+import { encodeEventLine } from "../../execution/telemetry/line_encoder.ts";
+
+const encoder = new TextEncoder();
 
 function seqs(bytes: Uint8Array): number[] {
   return [...new TextDecoder().decode(bytes).matchAll(/"seq":(\d+)\}\n/g)].map((m) => Number(m[1]));
@@ -81,6 +89,47 @@ Deno.test("interleaved sessions emitted while batches are in flight arrive whole
     await emitter.close();
     await collector.stop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the memory cap holds after the queue was renumbered to continue a long stream", async () => {
+  await using server = await startNatsServer();
+  // The stream holds this host's session up to seq 10^12: queued lines get 13-digit numbers.
+  const nc = await connect({ servers: server.url });
+  try {
+    await ensureFleetStream(nc, { stream: "PEAK_EXEC" }, fleetSubject("proc-3", "long"));
+    const batch = makeBatch("proc-3", "long", [seqLine(1e12)], { seq: 1e12 - 1, n: 0 });
+    const h = headers();
+    for (const [name, value] of fleetBatchHeaders(batch)) h.set(name, value);
+    await jetstream(nc).publish(fleetSubject("proc-3", "long"), batch.body, { headers: h });
+  } finally {
+    await nc.close();
+  }
+  const cap = 40_000;
+  const emitter = new NatsExecutionEmitter({
+    servers: server.url,
+    hostId: "proc-3",
+    maxBufferedBytes: cap,
+    timeoutMs: 200,
+    onError: () => {},
+  });
+  try {
+    // Queued before the stream's last key is known (numbered 1, 2, …), renumbered after it.
+    for (let i = 0; i < 100; i++) emitter.emit(testEvent("long", i));
+    await emitter.flush();
+    assert.equal(emitter.stats.acknowledged, 100);
+    // Now fill the memory in one synchronous burst (nothing is published meanwhile): what is
+    // accepted must fit the cap.
+    let i = 100;
+    while (emitter.stats.dropped === 0) emitter.emit(testEvent("long", i++));
+    let bytes = 0;
+    for (let k = 100; k < i - 1; k++) {
+      bytes += encoder.encode(encodeEventLine(testEvent("long", k), 1e12 + k + 1)).length;
+    }
+    assert.ok(bytes <= cap, `${bytes} bytes accepted under a cap of ${cap}`);
+    assert.ok(bytes > cap - 1_000, `only ${bytes} bytes accepted under a cap of ${cap}`);
+  } finally {
+    await emitter.close({ timeoutMs: 100 });
   }
 });
 
