@@ -157,6 +157,10 @@ class SessionFeed {
   /** Batches being handed out, oldest first, each to the subscribers it was broadcast to. */
   #deliveries: { batch: FollowBatch; to: FollowSubscription[]; next: number }[] = [];
   #deliveryImmediate: ReturnType<typeof setImmediate> | null = null;
+  /** File bytes of the batches being handed out (the follower waits above `maxBufferedBytes`). */
+  deliveryBytes = 0;
+  /** The follower's wait for the hand-out to catch up. */
+  #onDelivered: (() => void) | null = null;
 
   constructor(sessionId: string, hub: HubSettings, onIdle: () => void) {
     this.sessionId = sessionId;
@@ -181,6 +185,11 @@ class SessionFeed {
         pollIntervalMs: this.#hub.pollIntervalMs,
       });
       for await (const item of follower) {
+        if (this.deliveryBytes > this.#hub.maxBufferedBytes) {
+          // A burst is read faster than it is handed out: read on once the hand-out caught up,
+          // so the feed holds a bounded backlog, as each subscriber does.
+          await new Promise<void>((resolve) => this.#onDelivered = resolve);
+        }
         if (item.type === "reset") {
           this.#flush();
           this.#broadcast({
@@ -258,6 +267,7 @@ class SessionFeed {
   #broadcast(batch: FollowBatch): void {
     const idle = this.#deliveries.length === 0;
     this.#deliveries.push({ batch, to: [...this.subscribers], next: 0 });
+    this.deliveryBytes += batch.bytes;
     // The first slice at once: a session with few viewers gets its batch with no delay.
     if (idle) this.#deliverSlice();
   }
@@ -272,11 +282,15 @@ class SessionFeed {
         delivery.to[delivery.next++].offer(delivery.batch);
         budget -= weight;
       }
-      if (delivery.next === delivery.to.length) this.#deliveries.shift();
+      if (delivery.next === delivery.to.length) {
+        this.#deliveries.shift();
+        this.deliveryBytes -= delivery.batch.bytes;
+      }
     }
     if (this.#deliveries.length > 0) {
       this.#deliveryImmediate = setImmediate(() => this.#deliverSlice());
     }
+    if (this.deliveryBytes <= this.#hub.maxBufferedBytes) this.#delivered();
   }
 
   /** Hand out what is still being delivered, now (before the subscribers are finished). */
@@ -287,6 +301,14 @@ class SessionFeed {
       for (let i = delivery.next; i < delivery.to.length; i++) delivery.to[i].offer(delivery.batch);
     }
     this.#deliveries = [];
+    this.deliveryBytes = 0;
+    this.#delivered();
+  }
+
+  #delivered(): void {
+    const resolve = this.#onDelivered;
+    this.#onDelivered = null;
+    resolve?.();
   }
 
   /** After a batch, at most once per `summaryMs`: a fresh summary for every subscriber. */
@@ -703,7 +725,18 @@ export class FollowHub {
     return this.#feeds.size;
   }
 
-  /** Subscribers now, over every session. */
+  /**
+   * File bytes of the batches still being handed out to subscribers, over
+   * all sessions: at most about `maxBufferedBytes` per followed session (a
+   * burst is read on only as fast as it is handed out).
+   */
+  get deliveryBacklogBytes(): number {
+    let n = 0;
+    for (const feed of this.#feeds.values()) n += feed.deliveryBytes;
+    return n;
+  }
+
+  /** Subscribers over all sessions. */
   get subscriberCount(): number {
     let n = 0;
     for (const feed of this.#feeds.values()) n += feed.subscribers.size;

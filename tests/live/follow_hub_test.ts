@@ -322,3 +322,32 @@ Deno.test("a large batch reaches many subscribers over several turns, every one 
     }
   });
 });
+
+Deno.test("a burst is read on only as fast as it is handed out: the hub's backlog stays bounded", async () => {
+  await withTempDir(async (dir) => {
+    await append(`${dir}/s.jsonl`, "");
+    const limit = 1024 * 1024;
+    const hub = new FollowHub({ baseDir: dir, summaryMs: 0, maxBufferedBytes: limit });
+    const subs = Array.from({ length: 40 }, () => hub.subscribe("s", { from: 0 }));
+    let most = 0;
+    let sampling = true;
+    const sample = (): void => {
+      most = Math.max(most, hub.deliveryBacklogBytes);
+      if (sampling) setImmediate(sample);
+    };
+    try {
+      await Promise.all(subs.map((s) => s.joined));
+      setImmediate(sample);
+      const burst = sessionLines("s", 20_000); // ≈ 4 MiB: read in one look, 40 batches
+      await append(`${dir}/s.jsonl`, burst);
+      const all = await Promise.all(subs.map((sub) => takeEvents(sub, 20_000, 20_000)));
+      for (const batches of all) assert.deepEqual(seqsOf(batches), range(1, 20_000));
+      assert.ok(burst.length > 3 * limit, "the burst is several times the limit");
+      assert.ok(most <= limit + 256 * 1024, `${most} bytes waited to be handed out`);
+    } finally {
+      sampling = false;
+      await Promise.all(subs.map((s) => s.return()));
+      hub.close();
+    }
+  });
+});
