@@ -47,17 +47,25 @@ const EVENT_LINE = '{"ts":"2026-11-25T09:30:45.123456+00:00","session_id":"s","s
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Median and 90th percentile (ms) of `rounds` timings of `body`, each after a quiet spell. */
-async function timed(body: () => Promise<void>): Promise<{ median: number; p90: number }> {
+/** Median and 90th percentile (ms) of `rounds` timings. */
+function spread(times: number[]): { median: number; p90: number } {
+  times.sort((a, b) => a - b);
+  return { median: times[rounds >> 1], p90: times[Math.floor(rounds * 0.9)] };
+}
+
+/** {@linkcode spread} of `rounds` timings of `body`, each after `quiet` ms of quiet. */
+async function timed(
+  body: () => Promise<void>,
+  quiet = quietMs,
+): Promise<{ median: number; p90: number }> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    await sleep(quietMs);
+    await sleep(quiet);
     const start = performance.now();
     await body();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return { median: times[rounds >> 1], p90: times[Math.floor(rounds * 0.9)] };
+  return spread(times);
 }
 
 function row(name: string, t: { median: number; p90: number }, peer?: { median: number }): void {
@@ -116,11 +124,7 @@ try {
       next.push(performance.now() - t1);
       first.push(t1 - t0);
     }
-    const stats = (times: number[]) => {
-      times.sort((a, b) => a - b);
-      return { median: times[rounds >> 1], p90: times[Math.floor(rounds * 0.9)] };
-    };
-    return [stats(first), stats(next)];
+    return [spread(first), spread(next)];
   };
   const [lstatFirst, lstatNext] = await firstAndNext(() => Deno.lstatSync(path));
   row("Deno.lstatSync right after another (peer)", lstatNext);
@@ -137,20 +141,12 @@ try {
   const subscription = hub.subscribe("s");
   try {
     await subscription.joined;
-    const hubTimes: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      await sleep(Math.max(quietMs, 110)); // past the hub's batchMs: the batch goes out at once
-      const start = performance.now();
+    const hubBatch = await timed(async () => {
       Deno.writeTextFileSync(path, EVENT_LINE, { append: true });
       const next = await subscription.next();
       if (next.done) throw new Error("the hub ended the subscription");
-      hubTimes.push(performance.now() - start);
-    }
-    hubTimes.sort((a, b) => a - b);
-    row("append → follow hub batch (one subscriber)", {
-      median: hubTimes[rounds >> 1],
-      p90: hubTimes[Math.floor(rounds * 0.9)],
-    });
+    }, Math.max(quietMs, 110)); // past the hub's batchMs: the batch goes out at once
+    row("append → follow hub batch (one subscriber)", hubBatch);
   } finally {
     await subscription.return();
     hub.close();

@@ -7,23 +7,13 @@
  * @module
  */
 
+import { seededRandom } from "../tests/seeded_random.ts";
+
 const SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD", "XRP-USD"];
 const GATES = ["PriceSanity", "ResearchOnly", "LotSize", "MinNotional"];
 /** One `error` event per this many events: the "rare kind" of the benchmarks. */
 export const RARE_EVERY = 10_000;
 const encoder = new TextEncoder();
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run writes the same file. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function ts(micros: number): string {
   const d = new Date(Math.floor(micros / 1000));
@@ -45,7 +35,7 @@ export class SessionLineGenerator {
   constructor(sessionId: string, startMicros = 1_795_599_045_000_000, seed = 7) {
     this.#sessionId = sessionId;
     this.#micros = startMicros;
-    this.#rand = random(seed);
+    this.#rand = seededRandom(seed); // the same file in every run
   }
 
   #line(symbol: string, kind: string, payload: string): string {

@@ -33,6 +33,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { cpuMs } from "./measure.ts";
 
 const SESSION = "fanout-1";
 const TICK_MS = 10;
@@ -46,6 +47,8 @@ interface ClientReport {
   violations: string[];
   maxLatencyMs: number;
   latencies: number[];
+  /** CPU time of the client process, whole run (ms, every thread). */
+  cpuMs: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -94,6 +97,7 @@ async function runClients(url: string, count: number, total: number, deadlineMs:
     violations: [],
     maxLatencyMs: 0,
     latencies: [],
+    cpuMs: 0,
   };
   const stop = AbortSignal.timeout(deadlineMs);
   async function client(index: number): Promise<void> {
@@ -190,6 +194,7 @@ async function runClients(url: string, count: number, total: number, deadlineMs:
   // Keep the report small: a sample of latencies is enough for the percentiles.
   const step = Math.max(1, Math.floor(report.latencies.length / 20_000));
   report.latencies = report.latencies.filter((_, i) => i % step === 0);
+  report.cpuMs = cpuMs();
   console.log(JSON.stringify(report));
 }
 
@@ -212,6 +217,17 @@ async function startServer(dir: string): Promise<{ url: string; child: Deno.Chil
     while (!(await reader.read()).done) { /* discard */ }
   })();
   return { url: /http:\/\/127\.0\.0\.1:\d+/.exec(text)![0], child };
+}
+
+/** CPU time (user + system, ms) of process `pid` so far, from /proc (Linux; NaN elsewhere). */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid: number): number {
@@ -302,6 +318,8 @@ async function main(): Promise<void> {
 
     console.error(`${clients} clients connected; writing ${total} events`);
     let maxRss = rssMb(server.pid);
+    const serverCpuStart = processCpuMs(server.pid);
+    const loadStart = performance.now();
     const healthMs: number[] = [];
     let probing = true;
     const prober = (async () => {
@@ -363,12 +381,16 @@ async function main(): Promise<void> {
           violations: [`client process ${p} did not finish`],
           maxLatencyMs: Infinity,
           latencies: [],
+          cpuMs: NaN,
         });
       }
     }
     clearTimeout(killer);
     probing = false;
     await prober;
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const serverCpu = processCpuMs(server.pid) - serverCpuStart;
+    const clientCpu = reports.reduce((n, r) => n + r.cpuMs, 0);
 
     const complete = reports.reduce((n, r) => n + r.complete, 0);
     const rows = reports.reduce((n, r) => n + r.rows, 0);
@@ -379,6 +401,15 @@ async function main(): Promise<void> {
     console.log(
       `writer: ${total.toLocaleString("en-US")} events in ${writeSeconds.toFixed(1)} s ` +
         `(${(total / writeSeconds).toFixed(0)}/s, worst tick lag ${lag.toFixed(0)} ms)`,
+    );
+    // Where the 2 cores went: the server from the first write to the last client's report, the
+    // client processes over their whole run (their start and connecting are a small part).
+    console.log(
+      `CPU: server ${(serverCpu / 1000).toFixed(1)} s (${
+        (serverCpu / 1000 / loadSeconds).toFixed(2)
+      } cores over ${loadSeconds.toFixed(1)} s), client processes ${
+        (clientCpu / 1000).toFixed(1)
+      } s (${(clientCpu / 1000 / loadSeconds).toFixed(2)} cores)`,
     );
     const row = (label: string, value: string, target: string, ok: boolean) =>
       console.log(`${label.padEnd(40)} ${value.padStart(16)}  ${target} ${ok ? "ok" : "MISSED"}`);

@@ -130,9 +130,17 @@ export function refusalResponse(refusal: HeadRefusal, retryAfterSeconds?: number
 
 const EMPTY = new Uint8Array(0);
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+/** Write all of `bytes`; `beforeEach` runs before every write (each partial write is progress). */
+async function writeAll(
+  conn: Deno.Conn,
+  bytes: Uint8Array,
+  beforeEach?: () => void,
+): Promise<void> {
   let written = 0;
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+  while (written < bytes.length) {
+    beforeEach?.();
+    written += await conn.write(bytes.subarray(written));
+  }
 }
 
 /**
@@ -458,6 +466,10 @@ export class GuardedConnection {
     await writeAll(this.#upstream, bytes);
   }
 
+  #markWriting = (): void => {
+    this.writingSince = Date.now();
+  };
+
   /** Copy the server's answers to the client until the server closes. */
   async #pumpAnswers(upstream: Deno.Conn): Promise<void> {
     let buf = new Uint8Array(UPSTREAM_READ_BYTES);
@@ -467,10 +479,7 @@ export class GuardedConnection {
         if (n === null) break;
         // "Writing since" is since the last progress: a client that reads slowly but steadily
         // is not cut as one that reads nothing.
-        for (let written = 0; written < n;) {
-          this.writingSince = Date.now();
-          written += await this.#client.write(buf.subarray(written, n));
-        }
+        await writeAll(this.#client, buf.subarray(0, n), this.#markWriting);
         this.writingSince = null;
         this.lastActivity = Date.now();
         // Kept once grown (a pending read holds it anyway): shrinking after a small read cost a
