@@ -25,6 +25,7 @@ import { securityHeaders } from "../web/security_headers.ts";
 import { DashboardMetrics } from "../web/dashboard_metrics.ts";
 import { requestDuration } from "../web/request_metrics.ts";
 import { METRICS_PATH } from "../routes/metrics.ts";
+import type { AnswerDoor } from "./answer_door.ts";
 import { readStaticAsset } from "./assets.ts";
 import { errorAnswer, htmlErrorPages } from "./error_answers.ts";
 import { LOGIN_ROUTE, ROUTES } from "./manifest.ts";
@@ -91,6 +92,13 @@ export interface CreateAppOptions {
    * @default {43200}
    */
   loginTtlSeconds?: number;
+  /**
+   * The connection guard's door (`startDashboardServer` passes it): the app
+   * teaches it which cache entry a request target reads, and it answers
+   * repeats from the app's cache, metrics and token.
+   * @default {undefined}
+   */
+  door?: AnswerDoor;
 }
 
 /** A manifest route's method handler as a Hono handler, given the route context it expects. */
@@ -178,7 +186,13 @@ export function createApp(options: CreateAppOptions): Hono {
     authFailures: options.authFailures ?? new FailureBudget(),
     refusals: options.refusals ?? new RefusalLog(),
     followHub: new FollowHub({ baseDir: options.logDir }),
+    door: options.door,
   };
+  options.door?.serveFrom({
+    cache: state.responseCache,
+    histogram: state.metrics.requestDuration,
+    token: guard === null ? null : { guard, failures: state.authFailures },
+  });
   // A shutdown ends every live stream: the hub's followers stop with it.
   options.signal?.addEventListener("abort", () => state.followHub.close(), { once: true });
   const app = new Hono();

@@ -29,6 +29,7 @@
  * @module
  */
 import type { RefusalLog } from "../web/refusal_log.ts";
+import type { AnswerDoor } from "./answer_door.ts";
 import { REFUSING_CONNECTIONS } from "./fd_limit.ts";
 import {
   type ConnectionLimits,
@@ -72,6 +73,12 @@ export interface ConnectionGuardOptions {
   secret: string;
   /** Where refusals are logged, one line each. */
   log: RefusalLog;
+  /**
+   * Answers the guard gives itself (repeated reads of cached API answers),
+   * written straight to the client; without it every request is forwarded.
+   * @default {undefined}
+   */
+  door?: AnswerDoor;
 }
 
 /**
@@ -88,6 +95,7 @@ export interface ConnectionGuardOptions {
  *   evicted: 0,
  *   refused: 0,
  *   acceptFailures: 0,
+ *   answeredAtDoor: 0,
  * };
  * ```
  */
@@ -109,6 +117,8 @@ export interface ConnectionStats {
   refused: number;
   /** `accept` calls that failed for want of file descriptors. */
   acceptFailures: number;
+  /** Requests the guard answered itself from the app's cache (its door, `answer_door.ts`). */
+  answeredAtDoor: number;
 }
 
 /** Whether `err` is "too many open files" (of the process, or of the whole system). */
@@ -160,7 +170,7 @@ export class ConnectionGuard {
   #stopping = false;
   #sweep: ReturnType<typeof setInterval>;
   #backoff: { timer: ReturnType<typeof setTimeout>; wake: () => void } | null = null;
-  #stats = { accepted: 0, evicted: 0, refused: 0, acceptFailures: 0 };
+  #stats = { accepted: 0, evicted: 0, refused: 0, acceptFailures: 0, answeredAtDoor: 0 };
   #accepting: Promise<void>;
 
   /** Start accepting on `listener` (the guard owns it from now on). */
@@ -174,6 +184,8 @@ export class ConnectionGuard {
       secret: options.secret,
       log: options.log,
       connectUpstream: options.connectUpstream,
+      door: options.door ?? null,
+      answeredAtDoor: () => void this.#stats.answeredAtDoor++,
       mayLinger: () => {
         let lingering = 0;
         for (const connection of this.#refusing) if (connection.lingering) lingering++;
@@ -234,7 +246,12 @@ export class ConnectionGuard {
       if (connection.halfClosed) halfClosed++;
       if (connection.endedStream) endedStreams++;
     }
-    return { open: this.#connections.size, halfClosed, endedStreams, ...this.#stats };
+    return {
+      open: this.#connections.size,
+      halfClosed,
+      endedStreams,
+      ...this.#stats,
+    };
   }
 
   /** Stop accepting: close the listener (connections already open carry on). */

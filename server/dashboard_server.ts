@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { AnswerDoor } from "./answer_door.ts";
 import {
   type ExecutionConfig,
   parseExecutionConfig,
@@ -196,6 +197,13 @@ export interface DashboardServerOptions extends DashboardLimits {
    * @default {new RefusalLog()} (standard error, at most 20 lines a second)
    */
   refusals?: RefusalLog;
+  /**
+   * Let the connection guard answer repeated reads of cached API answers
+   * itself (`server/answer_door.ts`): the same bytes, without the hop
+   * through the HTTP server behind it. `false` forwards every request.
+   * @default {true}
+   */
+  doorAnswers?: boolean;
 }
 
 /**
@@ -369,7 +377,9 @@ export async function startDashboardServer(
   const telemetry = new TelemetryMonitor(options.logDir, settings);
   let schedule: { stop(): Promise<void> } | null = null;
   let retentionSchedule: RetentionSchedule | null = null;
+  const door = options.doorAnswers === false ? undefined : new AnswerDoor();
   const app = createApp({
+    door,
     logDir: options.logDir,
     token: options.token,
     metricsToken: options.metricsToken,
@@ -431,6 +441,7 @@ export async function startDashboardServer(
     },
     secret: crypto.randomUUID(),
     log: refusals,
+    door,
   });
   const activeGuard = guard;
 

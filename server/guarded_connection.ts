@@ -10,6 +10,7 @@
  */
 import { sameBytes } from "../live/session_file.ts";
 import type { RefusalLog } from "../web/refusal_log.ts";
+import type { AnswerDoor, DoorTicket } from "./answer_door.ts";
 import {
   findHeadEnd,
   GUARD_HEADER,
@@ -69,6 +70,10 @@ export interface ConnectionOwner {
   readonly log: RefusalLog;
   /** Open a connection to the HTTP server behind the guard. */
   connectUpstream(): Promise<Deno.Conn>;
+  /** Answers the guard gives itself, or `null` to forward every request. */
+  readonly door?: AnswerDoor | null;
+  /** Called once for each answer the door gave, when it has been written. */
+  answeredAtDoor?(): void;
   /** Whether a refused connection may stay open a moment to read what the client still sends. */
   mayLinger(): boolean;
   /** Called once when the connection has closed. */
@@ -186,6 +191,12 @@ export class GuardedConnection {
   #lastHead: Uint8Array | null = null;
   #lastParsed: RequestHead | null = null;
   #lastForwarded: Uint8Array | null = null;
+  /** What the door made of the last head (`undefined`: not asked yet). */
+  #lastTicket: DoorTicket | null | undefined = undefined;
+  /** The copy loop of the server connection's answers, while there is one. */
+  #pumping: Promise<void> = Promise.resolve();
+  /** The server connection is being let go so the door can answer (see `#retireUpstream`). */
+  #retiring = false;
   #lingerUntil: number | null = null;
   #clientEnded = false;
   #streaming = false;
@@ -390,8 +401,9 @@ export class GuardedConnection {
       const head = this.#head.subarray(0, end);
       let parsed: RequestHead | HeadRefusal;
       let forwarded: Uint8Array;
-      if (this.#lastParsed !== null && sameBytes(head, this.#lastHead!)) {
-        parsed = this.#lastParsed;
+      const repeated = this.#lastParsed !== null && sameBytes(head, this.#lastHead!);
+      if (repeated) {
+        parsed = this.#lastParsed!;
         forwarded = this.#lastForwarded!;
       } else {
         parsed = parseRequestHead(head, this.#owner.limits);
@@ -404,8 +416,21 @@ export class GuardedConnection {
         this.#lastHead = remember ? head.slice() : null;
         this.#lastParsed = remember ? parsed : null;
         this.#lastForwarded = remember ? forwarded : null;
+        this.#lastTicket = undefined;
       }
       const rest = end === this.#headLength ? EMPTY : this.#head.slice(end, this.#headLength);
+      if (this.#owner.door && this.awaiting === 0 && parsed.method === "GET") {
+        const answered = await this.#answerAtDoor(this.#owner.door, parsed, repeated);
+        if (this.#refusal !== null || this.#closed) return;
+        if (answered) {
+          this.#headLength = 0;
+          this.#scanFrom = 0;
+          if (this.#head.length > CLIENT_READ_BYTES) this.#head = new Uint8Array(0);
+          this.receivingSince = null;
+          data = rest;
+          continue;
+        }
+      }
       // Counted before it is sent: the answer may complete before this continuation runs.
       this.awaiting++;
       await this.#forward(forwarded);
@@ -417,6 +442,48 @@ export class GuardedConnection {
       if (this.#bodyRemaining === 0) this.receivingSince = null;
       data = rest;
     }
+  }
+
+  /**
+   * Answer the request here when the door can (true once its answer is written): a server
+   * connection with nothing under way is let go first, so no answer of the server's can still
+   * be on its way behind the door's.
+   */
+  async #answerAtDoor(door: AnswerDoor, parsed: RequestHead, repeated: boolean): Promise<boolean> {
+    let ticket = repeated ? this.#lastTicket : undefined;
+    if (ticket === undefined) {
+      ticket = await door.ticket(parsed);
+      if (this.#lastParsed === parsed) this.#lastTicket = ticket;
+    }
+    if (ticket === null || this.#closed) return false;
+    const answer = door.answer(ticket, this.address);
+    if (answer === null) return false;
+    if (this.#upstream !== null && !(await this.#retireUpstream())) return false;
+    if (this.#refusal !== null || this.#closed) return false;
+    this.writingSince = Date.now();
+    // One write takes a whole answer almost always; the rest, if any, as any answer's.
+    const written = await this.#client.write(answer);
+    if (written < answer.length) {
+      await writeAll(this.#client, answer.subarray(written), this.#markWriting);
+    }
+    this.writingSince = null;
+    this.lastActivity = Date.now();
+    this.#owner.answeredAtDoor?.();
+    return true;
+  }
+
+  /**
+   * Let the server connection go: it closes once its last answer is written, and the copy loop
+   * copies that answer out first. True when the connection is still open, with no server
+   * connection (the next request that needs the server opens a new one).
+   */
+  async #retireUpstream(): Promise<boolean> {
+    this.#retiring = true;
+    const pumping = this.#pumping;
+    this.#finishUpstream();
+    await pumping;
+    this.#retiring = false;
+    return this.#upstream === null && !this.#closed;
   }
 
   #appendHead(data: Uint8Array): void {
@@ -461,7 +528,7 @@ export class GuardedConnection {
         this.#upstream.close();
         return;
       }
-      void this.#pumpAnswers(this.#upstream);
+      this.#pumping = this.#pumpAnswers(this.#upstream);
     }
     await writeAll(this.#upstream, bytes);
   }
@@ -494,6 +561,16 @@ export class GuardedConnection {
     this.writingSince = null;
     if (this.#refusal !== null && !this.#closed) {
       await this.#sendRefusal();
+      return;
+    }
+    if (this.#retiring && !this.#closed && !this.#draining && !this.#clientEnded) {
+      // Let go for the door (`#retireUpstream`): the client connection carries on.
+      try {
+        upstream.close();
+      } catch {
+        // Already closed by the server.
+      }
+      this.#upstream = null;
       return;
     }
     this.close();

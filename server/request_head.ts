@@ -20,6 +20,8 @@ import { parseHostHeader } from "../web/host_header.ts";
  * const head: RequestHead = {
  *   method: "GET",
  *   version: "1.1",
+ *   target: "/healthz",
+ *   headers: [["host", "127.0.0.1:8000"]],
  *   requestLineEnd: 16,
  *   bodyLength: 0,
  * };
@@ -30,6 +32,13 @@ export interface RequestHead {
   method: string;
   /** The HTTP version. */
   version: "1.0" | "1.1";
+  /** The request target as sent (origin form: the path and query; or `*`). */
+  target: string;
+  /**
+   * The header lines in order: each name lower-cased, each value without the
+   * spaces around it.
+   */
+  headers: ReadonlyArray<readonly [string, string]>;
   /** Offset just after the request line's line break (where the guard adds its own header). */
   requestLineEnd: number;
   /** Bytes of body that follow the head (`Content-Length`, 0 without). */
@@ -177,6 +186,7 @@ export function parseRequestHead(
 
   const hosts: string[] = [];
   const lengths: string[] = [];
+  const headers: [string, string][] = [];
   let chunked = false;
   const headerLines = lines.slice(1, -2); // the head ends with its empty line (two "" entries)
   if (headerLines.length > limits.maxHeaders) {
@@ -196,7 +206,9 @@ export function parseRequestHead(
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
       return refuse(400, "invalid_header", `the ${name} header holds a control character`);
     }
-    switch (name.toLowerCase()) {
+    const lower = name.toLowerCase();
+    headers.push([lower, value]);
+    switch (lower) {
       case "host":
         hosts.push(value);
         break;
@@ -237,5 +249,5 @@ export function parseRequestHead(
       );
     }
   }
-  return { method, version, requestLineEnd, bodyLength };
+  return { method, version, target, headers, requestLineEnd, bodyLength };
 }

@@ -215,6 +215,16 @@ export class ResponseCache {
     return flight;
   }
 
+  /**
+   * The answer cached for `key` of the file at `path` while that file is
+   * unchanged (one `lstat`), else `undefined`; never computes. The
+   * connection guard answers repeated reads with it (`server/answer_door.ts`).
+   */
+  current(path: string, key: string): CachedAnswer | undefined {
+    const version = currentVersion(path);
+    return version === null ? undefined : this.#entry(`${path}\u0000${key}`, version);
+  }
+
   /** Number of entries held. */
   get size(): number {
     return this.#entries.size;

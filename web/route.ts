@@ -67,6 +67,29 @@ export interface AppState {
   refusals: RefusalLog;
   /** Live follow: one follower per followed session, shared by its event streams (one per app). */
   followHub: FollowHub;
+  /**
+   * The connection guard's door, taught which cache entry a request target
+   * reads so the guard can answer repeats itself; absent without a guard.
+   */
+  door?: DoorRegistry;
+}
+
+/**
+ * What a route tells the connection guard's door (`server/answer_door.ts`):
+ * the request for `url` was answered from cache entry `key` of the file at
+ * `path`, under the route pattern `route`.
+ *
+ * @example
+ * ```ts
+ * import type { DoorRegistry } from "./route.ts";
+ * const taught: string[] = [];
+ * const door: DoorRegistry = { remember: (url) => void taught.push(url) };
+ * door.remember("http://127.0.0.1/api/live/execution/s1", "/api/live/execution/:session", "logs/s1.jsonl", "k");
+ * ```
+ */
+export interface DoorRegistry {
+  /** Remember which cache entry the request target of `url` reads. */
+  remember(url: string, route: string, path: string, key: string): void;
 }
 
 /**

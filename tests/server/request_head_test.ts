@@ -32,6 +32,8 @@ Deno.test("an origin-form request with one valid Host is taken, with its body le
   assert.deepEqual(parse("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"), {
     method: "GET",
     version: "1.1",
+    target: "/healthz",
+    headers: [["host", "127.0.0.1:8000"]],
     requestLineEnd: 23,
     bodyLength: 0,
   });

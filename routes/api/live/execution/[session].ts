@@ -19,6 +19,9 @@ import { parseOffset, parseSessionId, parseTimelineParams } from "../../../../we
 import type { Handlers } from "../../../../web/route.ts";
 import { cachedJsonAnswer } from "../../../../web/cached_answer.ts";
 
+/** This route's pattern in the manifest (the `route` label of its request metrics). */
+const ROUTE_PATTERN = "/api/live/execution/:session";
+
 /**
  * Answers the timeline page and the whole-session summary (cached while the
  * file is unchanged; `ETag`, and `304` to a matching `If-None-Match`).
@@ -65,6 +68,8 @@ export const handler: Handlers = {
         follow_from: await followStart(path, summary) ?? 0,
       });
     });
+    // The guard may answer the same request target itself while this entry is current.
+    ctx.state.door?.remember(ctx.req.url, ROUTE_PATTERN, path, key);
     return cachedJsonAnswer(ctx.req, answer);
   },
 };
