@@ -9,6 +9,8 @@
  * - the peer: a bare `Deno.serve` answering the very bytes of that answer
  *   (with its content type), nothing else; and the same with every header
  *   our answer has (the same response on the wire);
+ * - the limit of a socket written from JavaScript: `Deno.listen`, every
+ *   request answered with the same response bytes, prepared once;
  *
  * each measured with `wrk -t<threads> -c<connections>` against
  * `/api/live/execution/<id>?limit=200` of a session of `--events` events
@@ -143,6 +145,52 @@ async function sseFanOut(
   return { times, received: times.filter((t) => Number.isFinite(t)).length };
 }
 
+/** A server that answers every read of a connection with `head` and `body`, in one write. */
+function rawBytesServer(head: Uint8Array, body: Uint8Array): { port: number; close(): void } {
+  const answer = new Uint8Array(head.length + body.length);
+  answer.set(head);
+  answer.set(body, head.length);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  (async () => {
+    for await (const conn of listener) {
+      conn.setNoDelay(true);
+      open.add(conn);
+      (async () => {
+        const buf = new Uint8Array(8192);
+        try {
+          while ((await conn.read(buf)) !== null) {
+            for (let written = 0; written < answer.length;) {
+              written += await conn.write(answer.subarray(written));
+            }
+          }
+        } catch {
+          // The client went away.
+        }
+        open.delete(conn);
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      })();
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    close() {
+      listener.close();
+      for (const conn of open) {
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      }
+    },
+  };
+}
+
 const dir = await Deno.makeTempDir({ prefix: "peak-api-cache-" });
 const sessionId = "bench-cache";
 const path = `${dir}/${sessionId}.jsonl`;
@@ -197,6 +245,17 @@ try {
     () => new Response(text, { headers: ourHeaders }),
   );
   const peerSameHeadersUrl = `http://127.0.0.1:${peerSameHeaders.addr.port}${apiPath}`;
+  // What a socket written from JavaScript can do: the very response bytes, prepared once, written
+  // to every request over `Deno.listen` (wrk sends one request at a time on each connection).
+  const rawPeer = rawBytesServer(
+    new TextEncoder().encode(
+      `HTTP/1.1 200 OK\r\n${
+        ourHeaders.map(([name, value]) => `${name}: ${value}\r\n`).join("")
+      }content-length: ${bytes.length}\r\ndate: ${new Date().toUTCString()}\r\n\r\n`,
+    ),
+    bytes,
+  );
+  const rawPeerUrl = `http://127.0.0.1:${rawPeer.port}${apiPath}`;
   console.log(
     `${events.toLocaleString("en")} events; answer ${bytes.length.toLocaleString("en")} bytes ` +
       `(${ascii ? "ASCII" : "UTF-8, non-ASCII"}; first request ${coldMs.toFixed(0)} ms); etag ${
@@ -209,6 +268,7 @@ try {
   const targets: Record<string, { url: string; headers?: string[] }> = {
     "peer: bare Deno.serve, same body": { url: peerUrl },
     "peer: bare Deno.serve, same body and headers": { url: peerSameHeadersUrl },
+    "limit: Deno.listen, same bytes from JS": { url: rawPeerUrl },
     "ours without the guard": { url: unguardedUrl },
     "ours behind the guard": { url: guardedUrl },
     "ours behind the guard, no door": { url: doorlessUrl },
@@ -276,6 +336,7 @@ try {
   console.log(`load average at end ${loadAverage()}`);
   await peer.shutdown();
   await peerSameHeaders.shutdown();
+  rawPeer.close();
 } finally {
   closing.abort();
   await unguarded.shutdown();

@@ -101,6 +101,32 @@ export interface AnswerDoorOptions {
   now?: () => number;
 }
 
+/**
+ * An answer of the door: its bytes, and what the request metrics record
+ * once they are written ({@linkcode AnswerDoor.delivered}).
+ *
+ * @example
+ * ```ts
+ * import type { DoorAnswer } from "./answer_door.ts";
+ * const answer: DoorAnswer = {
+ *   bytes: new TextEncoder().encode("HTTP/1.1 304 Not Modified\r\n\r\n"),
+ *   route: "/api/live/execution/:session",
+ *   statusClass: "3xx",
+ *   ms: 0.01,
+ * };
+ * ```
+ */
+export interface DoorAnswer {
+  /** The complete HTTP response. */
+  readonly bytes: Uint8Array;
+  /** The route pattern it answers (the `route` label). */
+  readonly route: string;
+  /** `2xx` or `3xx` (the `status_class` label). */
+  readonly statusClass: "2xx" | "3xx";
+  /** Milliseconds the door took to find it. */
+  readonly ms: number;
+}
+
 interface Lesson {
   route: string;
   path: string;
@@ -262,8 +288,9 @@ export class AnswerDoor implements DoorRegistry {
    * The complete answer to a request with `ticket` from `client`, or `null`
    * when the app must answer it (nothing taught for the target, the entry
    * not current, or the client's address held back by the failure budget).
+   * Call {@linkcode delivered} once its bytes are written.
    */
-  answer(ticket: DoorTicket, client: string): Uint8Array | null {
+  answer(ticket: DoorTicket, client: string): DoorAnswer | null {
     const source = this.#source;
     if (source === null) return null;
     const lesson = this.#lessons.get(ticket.target);
@@ -278,12 +305,25 @@ export class AnswerDoor implements DoorRegistry {
       return null; // the app says what is wrong with the file
     }
     if (cached === undefined || cached.etag === "") return null;
-    token?.failures.succeed(client);
     const wire = this.#wire(cached);
     if (wire === null) return null;
     const notModified = ifNoneMatches(ticket.ifNoneMatch, cached.etag);
-    this.#observe(lesson.route, notModified ? "3xx" : "2xx", performance.now() - start);
-    return notModified ? wire.notModified : wire.full;
+    return {
+      bytes: notModified ? wire.notModified : wire.full,
+      route: lesson.route,
+      statusClass: notModified ? "3xx" : "2xx",
+      ms: performance.now() - start,
+    };
+  }
+
+  /**
+   * `answer` was written to `client`: it is counted in the route's
+   * request-duration series, and a token it carried counts as a success
+   * for the client's failure budget (as the app's token check does).
+   */
+  delivered(answer: DoorAnswer, client: string): void {
+    this.#source?.token?.failures.succeed(client);
+    this.#observe(answer.route, answer.statusClass, answer.ms);
   }
 
   async #isToken(guard: TokenGuard, bearer: string): Promise<boolean> {

@@ -197,6 +197,8 @@ export class GuardedConnection {
   #pumping: Promise<void> = Promise.resolve();
   /** The server connection is being let go so the door can answer (see `#retireUpstream`). */
   #retiring = false;
+  /** A request is being answered by the door (not idle: neither evicted nor timed out as idle). */
+  #atDoor = false;
   #lingerUntil: number | null = null;
   #clientEnded = false;
   #streaming = false;
@@ -247,7 +249,10 @@ export class GuardedConnection {
     if (this.#closed) return null;
     if (this.#lingerUntil !== null) return 0;
     if (this.endedStream) return 1;
-    return this.#refusal === null && this.awaiting === 0 && this.writingSince === null ? 2 : null;
+    return this.#refusal === null && this.awaiting === 0 && this.writingSince === null &&
+        !this.#atDoor
+      ? 2
+      : null;
   }
 
   /** Read requests until the client goes away or is refused. */
@@ -336,7 +341,9 @@ export class GuardedConnection {
       }
       return;
     }
-    if (this.awaiting === 0 && now - this.lastActivity > idleTimeoutMs) this.close();
+    if (this.awaiting === 0 && !this.#atDoor && now - this.lastActivity > idleTimeoutMs) {
+      this.close();
+    }
   }
 
   /** Close both sides now. */
@@ -419,14 +426,24 @@ export class GuardedConnection {
         this.#lastTicket = undefined;
       }
       const rest = end === this.#headLength ? EMPTY : this.#head.slice(end, this.#headLength);
-      if (this.#owner.door && this.awaiting === 0 && parsed.method === "GET") {
-        const answered = await this.#answerAtDoor(this.#owner.door, parsed, repeated);
+      if (
+        this.#owner.door && this.awaiting === 0 && parsed.method === "GET" &&
+        parsed.bodyLength === 0
+      ) {
+        // The request has arrived whole: no header timeout while it is answered.
+        this.receivingSince = null;
+        this.#atDoor = true;
+        let answered: boolean;
+        try {
+          answered = await this.#answerAtDoor(this.#owner.door, parsed, repeated);
+        } finally {
+          this.#atDoor = false;
+        }
         if (this.#refusal !== null || this.#closed) return;
         if (answered) {
           this.#headLength = 0;
           this.#scanFrom = 0;
           if (this.#head.length > CLIENT_READ_BYTES) this.#head = new Uint8Array(0);
-          this.receivingSince = null;
           data = rest;
           continue;
         }
@@ -460,14 +477,16 @@ export class GuardedConnection {
     if (answer === null) return false;
     if (this.#upstream !== null && !(await this.#retireUpstream())) return false;
     if (this.#refusal !== null || this.#closed) return false;
+    const bytes = answer.bytes;
     this.writingSince = Date.now();
     // One write takes a whole answer almost always; the rest, if any, as any answer's.
-    const written = await this.#client.write(answer);
-    if (written < answer.length) {
-      await writeAll(this.#client, answer.subarray(written), this.#markWriting);
+    const written = await this.#client.write(bytes);
+    if (written < bytes.length) {
+      await writeAll(this.#client, bytes.subarray(written), this.#markWriting);
     }
     this.writingSince = null;
     this.lastActivity = Date.now();
+    door.delivered(answer, this.address);
     this.#owner.answeredAtDoor?.();
     return true;
   }

@@ -280,8 +280,8 @@ Deno.test("the door forgets the least recently taught target past its limit", as
     const answerTo = (key: string) =>
       door.answer({ target: `/x?${key}`, ifNoneMatch: null }, "127.0.0.1");
     assert.equal(answerTo("a"), null);
-    assert.match(new TextDecoder().decode(answerTo("c")!), /\{"key":"c"\}$/);
-    assert.match(new TextDecoder().decode(answerTo("b")!), /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(new TextDecoder().decode(answerTo("c")!.bytes), /\{"key":"c"\}$/);
+    assert.match(new TextDecoder().decode(answerTo("b")!.bytes), /^HTTP\/1\.1 200 OK\r\n/);
     await Deno.writeTextFile(path, "\n", { append: true });
     assert.equal(answerTo("b"), null, "a changed file is never answered from the old entry");
   });
@@ -351,6 +351,74 @@ Deno.test("an answer of the server still on its way goes out before the guard's 
       guard.closeAll();
       server.close();
       await serving;
+    }
+  });
+});
+
+Deno.test("an answer is counted in the request metrics once delivered, not when found", async () => {
+  await withLogDir(async (dir) => {
+    await appendEvents(dir, "s1", demoEvents("s1", 3));
+    const path = `${dir}/s1.jsonl`;
+    const cache = new ResponseCache();
+    const histogram = new DashboardMetrics({ logDir: dir }).requestDuration;
+    const door = new AnswerDoor();
+    door.serveFrom({ cache, histogram, token: null });
+    await cache.answer(path, "k", () => Promise.resolve("{}"));
+    door.remember("http://127.0.0.1/x", "/x", path, "k");
+    const count = async (): Promise<number> =>
+      (await histogram.get()).values.find((v) =>
+        v.metricName === "peak_exec_http_request_duration_seconds_count" && v.labels.route === "/x"
+      )?.value ?? 0;
+    const answer = door.answer({ target: "/x", ifNoneMatch: null }, "127.0.0.1")!;
+    assert.equal(answer.statusClass, "2xx");
+    assert.equal(await count(), 0, "an answer never written (the client went away) is not counted");
+    door.delivered(answer, "127.0.0.1");
+    assert.equal(await count(), 1);
+  });
+});
+
+Deno.test("a large answer read slowly is delivered whole, never cut by the header timeout", async () => {
+  await withLogDir(async (dir) => {
+    await appendEvents(dir, "s1", demoEvents("s1", 3));
+    const path = `${dir}/s1.jsonl`;
+    const cache = new ResponseCache();
+    const door = new AnswerDoor();
+    door.serveFrom({
+      cache,
+      histogram: new DashboardMetrics({ logDir: dir }).requestDuration,
+      token: null,
+    });
+    // Larger than the kernel's socket buffers, so its write waits for the client to read.
+    const body = `{"pad":"${"x".repeat(6 * 1024 * 1024)}"}`;
+    await cache.answer(path, "big", () => Promise.resolve(body));
+    door.remember("http://127.0.0.1/big", "/big", path, "big");
+    const refusals: string[] = [];
+    const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
+      connectUpstream: () => Promise.reject(new Error("no server: the door answers")),
+      maxConnections: 8,
+      limits: {
+        idleTimeoutMs: 30_000,
+        headerTimeoutMs: 100,
+        maxHeadBytes: 16_384,
+        maxHeaders: 100,
+        maxBodyBytes: 65_536,
+      },
+      secret: "door-slow-reader-test",
+      log: new RefusalLog({ write: (line) => refusals.push(line) }),
+      door,
+    });
+    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    try {
+      // The slow client: it reads nothing for three header timeouts (the sweep runs every 25 ms).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const [answer] = await readAnswers(client, 1);
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body, body);
+      assert.deepEqual(refusals, []);
+      assert.equal(guard.stats().answeredAtDoor, 1);
+    } finally {
+      closeQuietly(client);
+      guard.closeAll();
     }
   });
 });
