@@ -90,6 +90,16 @@ function undated(answer: Answer): string {
   return `${answer.head.replace(/\r\ndate: [^\r]*/i, "")}\r\n\r\n${answer.body}`;
 }
 
+/** A door over the response cache of a three-event session `s1` in `dir`, nothing taught yet. */
+async function doorOverSession(dir: string, maxTargets?: number) {
+  await appendEvents(dir, "s1", demoEvents("s1", 3));
+  const cache = new ResponseCache();
+  const histogram = new DashboardMetrics({ logDir: dir }).requestDuration;
+  const door = new AnswerDoor({ maxTargets });
+  door.serveFrom({ cache, histogram, token: null });
+  return { path: `${dir}/s1.jsonl`, cache, histogram, door };
+}
+
 async function ask(server: DashboardServer, request: string): Promise<Answer> {
   const conn = await rawConnect(server.port, request);
   try {
@@ -264,15 +274,7 @@ Deno.test("requestTarget is the target exactly as sent", () => {
 
 Deno.test("the door forgets the least recently taught target past its limit", async () => {
   await withLogDir(async (dir) => {
-    await appendEvents(dir, "s1", demoEvents("s1", 3));
-    const path = `${dir}/s1.jsonl`;
-    const cache = new ResponseCache();
-    const door = new AnswerDoor({ maxTargets: 2 });
-    door.serveFrom({
-      cache,
-      histogram: new DashboardMetrics({ logDir: dir }).requestDuration,
-      token: null,
-    });
+    const { path, cache, door } = await doorOverSession(dir, 2);
     for (const key of ["a", "b", "c"]) {
       await cache.answer(path, key, () => Promise.resolve(`{"key":"${key}"}`));
       door.remember(`http://127.0.0.1/x?${key}`, "/x", path, key);
@@ -289,15 +291,7 @@ Deno.test("the door forgets the least recently taught target past its limit", as
 
 Deno.test("an answer of the server still on its way goes out before the guard's own", async () => {
   await withLogDir(async (dir) => {
-    await appendEvents(dir, "s1", demoEvents("s1", 3));
-    const path = `${dir}/s1.jsonl`;
-    const cache = new ResponseCache();
-    const door = new AnswerDoor();
-    door.serveFrom({
-      cache,
-      histogram: new DashboardMetrics({ logDir: dir }).requestDuration,
-      token: null,
-    });
+    const { path, cache, door } = await doorOverSession(dir);
     await cache.answer(path, "a", () => Promise.resolve('{"from":"door"}'));
     door.remember("http://127.0.0.1/taught", "/taught", path, "a");
 
@@ -357,12 +351,7 @@ Deno.test("an answer of the server still on its way goes out before the guard's 
 
 Deno.test("an answer is counted in the request metrics once delivered, not when found", async () => {
   await withLogDir(async (dir) => {
-    await appendEvents(dir, "s1", demoEvents("s1", 3));
-    const path = `${dir}/s1.jsonl`;
-    const cache = new ResponseCache();
-    const histogram = new DashboardMetrics({ logDir: dir }).requestDuration;
-    const door = new AnswerDoor();
-    door.serveFrom({ cache, histogram, token: null });
+    const { path, cache, histogram, door } = await doorOverSession(dir);
     await cache.answer(path, "k", () => Promise.resolve("{}"));
     door.remember("http://127.0.0.1/x", "/x", path, "k");
     const count = async (): Promise<number> =>
@@ -379,15 +368,7 @@ Deno.test("an answer is counted in the request metrics once delivered, not when 
 
 Deno.test("a large answer read slowly is delivered whole, never cut by the header timeout", async () => {
   await withLogDir(async (dir) => {
-    await appendEvents(dir, "s1", demoEvents("s1", 3));
-    const path = `${dir}/s1.jsonl`;
-    const cache = new ResponseCache();
-    const door = new AnswerDoor();
-    door.serveFrom({
-      cache,
-      histogram: new DashboardMetrics({ logDir: dir }).requestDuration,
-      token: null,
-    });
+    const { path, cache, door } = await doorOverSession(dir);
     // Larger than the kernel's socket buffers, so its write waits for the client to read.
     const body = `{"pad":"${"x".repeat(6 * 1024 * 1024)}"}`;
     await cache.answer(path, "big", () => Promise.resolve(body));
