@@ -33,7 +33,7 @@ import { ifNoneMatches } from "../web/cached_answer.ts";
 import type { FailureBudget } from "../web/failure_budget.ts";
 import { isLoopbackHost } from "../web/host_check.ts";
 import { parseHostHeader } from "../web/host_header.ts";
-import type { RequestLabel } from "../web/request_metrics.ts";
+import { type RequestLabel, RequestSeries } from "../web/request_metrics.ts";
 import type { CachedAnswer, ResponseCache } from "../web/response_cache.ts";
 import type { DoorRegistry } from "../web/route.ts";
 import { SECURITY_HEADERS } from "../web/security_headers.ts";
@@ -211,7 +211,7 @@ export class AnswerDoor implements DoorRegistry {
   #now: () => number;
   #wires = new WeakMap<CachedAnswer, Wire>();
   #checkedBearers = new Map<string, boolean>();
-  #series = new Map<string, { observe(value: number): void }>();
+  #series: RequestSeries | null = null;
 
   /** A door that answers nothing until {@linkcode serveFrom} and {@linkcode remember}. */
   constructor(options: AnswerDoorOptions = {}) {
@@ -222,6 +222,7 @@ export class AnswerDoor implements DoorRegistry {
   /** Answer from `source` (the app calls this once, when it is built). */
   serveFrom(source: DoorSource): void {
     this.#source = source;
+    this.#series = new RequestSeries(source.histogram);
   }
 
   /**
@@ -323,7 +324,7 @@ export class AnswerDoor implements DoorRegistry {
    */
   delivered(answer: DoorAnswer, client: string): void {
     this.#source?.token?.failures.succeed(client);
-    this.#observe(answer.route, answer.statusClass, answer.ms);
+    this.#series?.observe(answer.route, METHOD, answer.statusClass, answer.ms / 1000);
   }
 
   async #isToken(guard: TokenGuard, bearer: string): Promise<boolean> {
@@ -363,15 +364,5 @@ export class AnswerDoor implements DoorRegistry {
     const wire = { second, full, notModified };
     this.#wires.set(cached, wire);
     return wire;
-  }
-
-  #observe(route: string, statusClass: string, ms: number): void {
-    const key = `${route} ${statusClass}`;
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      series = this.#source!.histogram.labels({ route, method: METHOD, status_class: statusClass });
-      this.#series.set(key, series);
-    }
-    series.observe(ms / 1000);
   }
 }

@@ -42,6 +42,46 @@ export function routePattern(c: Context): string {
 }
 
 /**
+ * Observes a request-duration histogram through the labelled series of each
+ * (route, method, status class), found once: observing through it skips
+ * prom-client's hashing of the label set on every request. The middleware
+ * and the connection guard's door (which answers some requests itself) share it.
+ *
+ * @example
+ * ```ts
+ * import { Histogram, Registry } from "prom-client";
+ * import { RequestSeries } from "./request_metrics.ts";
+ * const histogram = new Histogram({
+ *   name: "request_seconds",
+ *   help: "Request durations.",
+ *   labelNames: ["route", "method", "status_class"] as const,
+ *   registers: [new Registry()],
+ * });
+ * new RequestSeries(histogram).observe("/healthz", "GET", "2xx", 0.001);
+ * ```
+ */
+export class RequestSeries {
+  #histogram: Histogram<RequestLabel>;
+  #series = new Map<string, { observe(value: number): void }>();
+
+  /** Observe into `histogram`. */
+  constructor(histogram: Histogram<RequestLabel>) {
+    this.#histogram = histogram;
+  }
+
+  /** Record one request of `route` and `method` answered with `statusClass` in `seconds`. */
+  observe(route: string, method: string, statusClass: string, seconds: number): void {
+    const key = `${route} ${method} ${statusClass}`;
+    let child = this.#series.get(key);
+    if (child === undefined) {
+      child = this.#histogram.labels({ route, method, status_class: statusClass });
+      this.#series.set(key, child);
+    }
+    child.observe(seconds);
+  }
+}
+
+/**
  * Middleware that observes each request's duration (until the response
  * headers are ready; a live-follow stream counts until it starts) in
  * `histogram`, labelled `route` (pattern), `method` (the usual methods, else
@@ -64,9 +104,7 @@ export function routePattern(c: Context): string {
  * ```
  */
 export function requestDuration(histogram: Histogram<RequestLabel>): MiddlewareHandler {
-  // The labelled series of each (route, method, status class), found once: observing through
-  // it skips prom-client's hashing of the label set on every request.
-  const series = new Map<string, { observe(value: number): void }>();
+  const series = new RequestSeries(histogram);
   return async (c, next) => {
     const start = performance.now();
     try {
@@ -77,13 +115,7 @@ export function requestDuration(histogram: Histogram<RequestLabel>): MiddlewareH
       const route = routePattern(c);
       const method = METHODS.has(c.req.method) ? c.req.method : "other";
       const statusClass = `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
-      const key = `${route} ${method} ${statusClass}`;
-      let child = series.get(key);
-      if (child === undefined) {
-        child = histogram.labels({ route, method, status_class: statusClass });
-        series.set(key, child);
-      }
-      child.observe((performance.now() - start) / 1000);
+      series.observe(route, method, statusClass, (performance.now() - start) / 1000);
     }
   };
 }
