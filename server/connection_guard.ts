@@ -30,6 +30,7 @@
  */
 import type { RefusalLog } from "../web/refusal_log.ts";
 import type { AnswerDoor } from "./answer_door.ts";
+import type { ServedHere } from "./guarded_connection.ts";
 import { REFUSING_CONNECTIONS } from "./fd_limit.ts";
 import {
   type ConnectionLimits,
@@ -79,6 +80,12 @@ export interface ConnectionGuardOptions {
    * @default {undefined}
    */
   door?: AnswerDoor;
+  /**
+   * Requests the guard hands to the app in this process, writing their answers to the client
+   * itself (live streams); without it every request is forwarded.
+   * @default {undefined}
+   */
+  servedHere?: ServedHere;
 }
 
 /**
@@ -96,6 +103,7 @@ export interface ConnectionGuardOptions {
  *   refused: 0,
  *   acceptFailures: 0,
  *   answeredAtDoor: 0,
+ *   servedHere: 0,
  * };
  * ```
  */
@@ -119,6 +127,8 @@ export interface ConnectionStats {
   acceptFailures: number;
   /** Requests the guard answered itself from the app's cache (its door, `answer_door.ts`). */
   answeredAtDoor: number;
+  /** Requests the guard handed to the app itself and answered itself (live streams). */
+  servedHere: number;
 }
 
 /** Whether `err` is "too many open files" (of the process, or of the whole system). */
@@ -170,7 +180,14 @@ export class ConnectionGuard {
   #stopping = false;
   #sweep: ReturnType<typeof setInterval>;
   #backoff: { timer: ReturnType<typeof setTimeout>; wake: () => void } | null = null;
-  #stats = { accepted: 0, evicted: 0, refused: 0, acceptFailures: 0, answeredAtDoor: 0 };
+  #stats = {
+    accepted: 0,
+    evicted: 0,
+    refused: 0,
+    acceptFailures: 0,
+    answeredAtDoor: 0,
+    servedHere: 0,
+  };
   #accepting: Promise<void>;
 
   /** Start accepting on `listener` (the guard owns it from now on). */
@@ -185,6 +202,14 @@ export class ConnectionGuard {
       log: options.log,
       connectUpstream: options.connectUpstream,
       door: options.door ?? null,
+      servedHere: options.servedHere === undefined ? null : {
+        takes: (target) => options.servedHere!.takes(target),
+        answer: (req, client) => options.servedHere!.answer(req, client),
+        served: () => {
+          this.#stats.servedHere++;
+          options.servedHere!.served?.();
+        },
+      },
       answeredAtDoor: () => void this.#stats.answeredAtDoor++,
       mayLinger: () => {
         let lingering = 0;

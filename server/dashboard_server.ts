@@ -31,6 +31,7 @@ import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
 import { fitConnections } from "./fd_limit.ts";
 import { PrivateHttpServer } from "./private_http_server.ts";
 import { AnswerDeadline } from "./request_deadline.ts";
+import { isLiveStreamTarget } from "../routes/api/live/execution/[session]/stream.ts";
 import { GUARD_HEADER } from "./request_head.ts";
 import {
   MAX_RETENTION_INTERVAL_MS,
@@ -204,6 +205,14 @@ export interface DashboardServerOptions extends DashboardLimits {
    * @default {true}
    */
   doorAnswers?: boolean;
+  /**
+   * Let the connection guard hand live-stream requests (SSE) to the app in
+   * this process and write the stream to its client itself: no HTTP server
+   * connection and copy loop in between (`ServedHere` in
+   * `guarded_connection.ts`). `false` forwards them like any request.
+   * @default {true}
+   */
+  guardWritesStreams?: boolean;
 }
 
 /**
@@ -378,6 +387,7 @@ export async function startDashboardServer(
   let schedule: { stop(): Promise<void> } | null = null;
   let retentionSchedule: RetentionSchedule | null = null;
   const door = options.doorAnswers === false ? undefined : new AnswerDoor();
+  const writeStreams = options.guardWritesStreams !== false;
   const app = createApp({
     door,
     logDir: options.logDir,
@@ -442,6 +452,24 @@ export async function startDashboardServer(
     secret: crypto.randomUUID(),
     log: refusals,
     door,
+    servedHere: writeStreams
+      ? {
+        takes: isLiveStreamTarget,
+        answer: (req, client) =>
+          // As `handler` answers a forwarded request: the client's address, the same deadline.
+          deadline.within(
+            Promise.resolve(app.fetch(req, {
+              remoteAddr: { transport: "tcp", hostname: client, port: 0 },
+            })),
+            () =>
+              refusals.refused(
+                `503 request_timeout from ${client}: GET ${
+                  new URL(req.url).pathname.slice(0, 200)
+                } took over ${limits.requestTimeoutMs} ms`,
+              ),
+          ),
+      }
+      : undefined,
   });
   const activeGuard = guard;
 

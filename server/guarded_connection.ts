@@ -74,10 +74,38 @@ export interface ConnectionOwner {
   readonly door?: AnswerDoor | null;
   /** Called once for each answer the door gave, when it has been written. */
   answeredAtDoor?(): void;
+  /**
+   * Requests the guard hands to the app itself, in this process, and whose answers it writes
+   * to the client itself (live streams: no server connection and copy loop in between), or
+   * `null` to forward every request.
+   */
+  readonly servedHere?: ServedHere | null;
   /** Whether a refused connection may stay open a moment to read what the client still sends. */
   mayLinger(): boolean;
   /** Called once when the connection has closed. */
   closed(connection: GuardedConnection): void;
+}
+
+/**
+ * Requests a guarded connection hands to the app in this process (see
+ * {@linkcode ConnectionOwner.servedHere}).
+ *
+ * @example
+ * ```ts
+ * import type { ServedHere } from "./guarded_connection.ts";
+ * const servedHere: ServedHere = {
+ *   takes: (target) => target.endsWith("/stream"),
+ *   answer: (req, client) => Promise.resolve(new Response(`hello ${client}`)),
+ * };
+ * ```
+ */
+export interface ServedHere {
+  /** Whether a plain `GET` of `target` (the path and query, as sent) is served here. */
+  takes(target: string): boolean;
+  /** The app's answer to `req` from `client` (an IP address). */
+  answer(req: Request, client: string): Promise<Response>;
+  /** Called once for each request served here, when its answer has started. */
+  served?(): void;
 }
 
 const encoder = new TextEncoder();
@@ -99,7 +127,16 @@ const REMEMBERED_HEAD_BYTES = 2048;
 const LINGER_MS = 1000;
 
 const REASONS: Readonly<Record<number, string>> = {
+  200: "OK",
+  204: "No Content",
+  304: "Not Modified",
   400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
   408: "Request Timeout",
   411: "Length Required",
   413: "Content Too Large",
@@ -134,6 +171,65 @@ export function refusalResponse(refusal: HeadRefusal, retryAfterSeconds?: number
 }
 
 const EMPTY = new Uint8Array(0);
+/** Headers about the framing of an answer, which `answerHead` decides. */
+const FRAMING_HEADERS = new Set([
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+]);
+/** The end of a chunked body. */
+const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+
+/**
+ * The status line and header lines of `res` as `Deno.serve` would send them for a body
+ * of unknown length (header names in the `Headers` order; the body chunked, then the
+ * connection closed), or with no body at all for a `204` or `304`.
+ *
+ * @example
+ * ```ts
+ * import { answerHead } from "./guarded_connection.ts";
+ * const res = new Response("", { headers: { "content-type": "text/event-stream" } });
+ * console.log(new TextDecoder().decode(answerHead(res, 0)).split("\r\n")[0]); // "HTTP/1.1 200 OK"
+ * ```
+ */
+export function answerHead(res: Response, now: number = Date.now()): Uint8Array {
+  let head = `HTTP/1.1 ${res.status} ${REASONS[res.status] ?? (res.statusText || "Unknown")}\r\n`;
+  for (const [name, value] of res.headers) {
+    // The framing is decided here, whatever the app's headers say.
+    if (!FRAMING_HEADERS.has(name)) head += `${name}: ${value}\r\n`;
+  }
+  if (!hasNoBody(res)) head += "transfer-encoding: chunked\r\n";
+  head += `connection: close\r\ndate: ${new Date(now).toUTCString()}\r\n\r\n`;
+  return encoder.encode(head);
+}
+
+/** A status whose answer never has a body. */
+function hasNoBody(res: Response): boolean {
+  return res.status === 204 || res.status === 304;
+}
+
+/** The request `parsed` describes, as `Deno.serve` would build it (scheme `http`, `Host`). */
+function requestOf(parsed: RequestHead): Request {
+  const headers = new Headers();
+  let host = "";
+  for (const [name, value] of parsed.headers) {
+    headers.append(name, value);
+    if (name === "host") host = value;
+  }
+  return new Request(`http://${host}${parsed.target}`, { headers });
+}
+
+/** `bytes` as one chunk of a chunked body, in one buffer (one write). */
+function chunkOf(bytes: Uint8Array): Uint8Array {
+  const size = encoder.encode(`${bytes.length.toString(16)}\r\n`);
+  const out = new Uint8Array(size.length + bytes.length + 2);
+  out.set(size);
+  out.set(bytes, size.length);
+  out[out.length - 2] = CR;
+  out[out.length - 1] = LF;
+  return out;
+}
 
 /** Write all of `bytes`; `beforeEach` runs before every write (each partial write is progress). */
 async function writeAll(
@@ -202,6 +298,10 @@ export class GuardedConnection {
   #lingerUntil: number | null = null;
   #clientEnded = false;
   #streaming = false;
+  /** A request is served in this process (`#serveHere`): the connection closes after it. */
+  #servingHere = false;
+  /** The body of its answer, while it is written. */
+  #bodyReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #draining = false;
   #closed = false;
 
@@ -250,7 +350,7 @@ export class GuardedConnection {
     if (this.#lingerUntil !== null) return 0;
     if (this.endedStream) return 1;
     return this.#refusal === null && this.awaiting === 0 && this.writingSince === null &&
-        !this.#atDoor
+        !this.#atDoor && !this.#servingHere
       ? 2
       : null;
   }
@@ -269,11 +369,13 @@ export class GuardedConnection {
       if (n === null) {
         // The client is done sending; answers under way still go out (`responded` ends it).
         this.#clientEnded = true;
-        if (this.awaiting === 0) this.#end();
+        // An answer served here is still written (a live stream whose client has gone ends at
+        // its next write, or when the guard needs the room: `endedStream`).
+        if (this.awaiting === 0 && !this.#servingHere) this.#end();
         return;
       }
       this.lastActivity = Date.now();
-      if (this.#draining && this.awaiting === 0) {
+      if (this.#draining && this.awaiting === 0 && !this.#servingHere) {
         this.#end();
         return;
       }
@@ -302,7 +404,8 @@ export class GuardedConnection {
   /** Close once the answers under way are out (shutdown): now, when nothing is under way. */
   drain(): void {
     this.#draining = true;
-    if (this.awaiting === 0) this.#end();
+    // An answer served here ends on its own (a live stream at the app's shutdown signal).
+    if (this.awaiting === 0 && !this.#servingHere) this.#end();
   }
 
   /** Apply the timeouts at time `now` (ms); called by the guard's periodic sweep. */
@@ -341,7 +444,10 @@ export class GuardedConnection {
       }
       return;
     }
-    if (this.awaiting === 0 && !this.#atDoor && now - this.lastActivity > idleTimeoutMs) {
+    if (
+      this.awaiting === 0 && !this.#atDoor && !this.#servingHere &&
+      now - this.lastActivity > idleTimeoutMs
+    ) {
       this.close();
     }
   }
@@ -360,11 +466,16 @@ export class GuardedConnection {
     } catch {
       // Already closed by the server.
     }
+    // A stream written here is released now (its follower, its heartbeat), not at its next write.
+    this.#bodyReader?.cancel().catch(() => {});
     this.#owner.closed(this);
   }
 
   /** Take the bytes the client sent: heads are checked and forwarded, bodies passed on. */
   async #receive(chunk: Uint8Array): Promise<void> {
+    // A request served here owns the connection until it closes after the answer: what the
+    // client sends meanwhile is not a request anyone could answer in order.
+    if (this.#servingHere) return;
     let data = chunk;
     while (data.length > 0 && !this.#closed && this.#refusal === null) {
       if (this.#bodyRemaining > 0) {
@@ -426,6 +537,20 @@ export class GuardedConnection {
         this.#lastTicket = undefined;
       }
       const rest = end === this.#headLength ? EMPTY : this.#head.slice(end, this.#headLength);
+      const here = this.#owner.servedHere;
+      if (
+        here && this.awaiting === 0 && parsed.method === "GET" && parsed.version === "1.1" &&
+        parsed.bodyLength === 0 &&
+        here.takes(parsed.target)
+      ) {
+        // Arrived whole. The connection belongs to this request until it closes after it; the
+        // client is still read meanwhile, so a closed tab's FIN is seen (`endedStream`).
+        this.receivingSince = null;
+        this.#servingHere = true;
+        this.#streaming = true;
+        void this.#serveHere(here, parsed);
+        return;
+      }
       if (
         this.#owner.door && this.awaiting === 0 && parsed.method === "GET" &&
         parsed.bodyLength === 0
@@ -503,6 +628,51 @@ export class GuardedConnection {
     await pumping;
     this.#retiring = false;
     return this.#upstream === null && !this.#closed;
+  }
+
+  /**
+   * Hand `parsed` to the app in this process and write its answer here: a live stream chunk
+   * by chunk as the app yields it, straight to the client. A server connection with nothing
+   * under way is let go first, so every earlier answer is out before this one. The connection
+   * closes after the answer; what the client sends meanwhile is not read as requests.
+   */
+  async #serveHere(here: ServedHere, parsed: RequestHead): Promise<void> {
+    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    try {
+      if (this.#upstream !== null && !(await this.#retireUpstream())) return;
+      if (this.#refusal !== null || this.#closed) return;
+      const res = await here.answer(requestOf(parsed), this.address);
+      if (this.#closed) {
+        await res.body?.cancel().catch(() => {});
+        return;
+      }
+      here.served?.();
+      reader = hasNoBody(res) ? null : res.body?.getReader() ?? null;
+      if (reader === null) await res.body?.cancel();
+      this.#bodyReader = reader;
+      this.writingSince = Date.now();
+      await writeAll(this.#client, answerHead(res), this.#markWriting);
+      this.writingSince = null;
+      this.lastActivity = Date.now();
+      while (reader !== null && !this.#closed) {
+        const next = await reader.read();
+        if (next.done) break;
+        if (next.value.length === 0) continue;
+        this.writingSince = Date.now();
+        await writeAll(this.#client, chunkOf(next.value), this.#markWriting);
+        this.writingSince = null;
+        this.lastActivity = Date.now();
+      }
+      if (!this.#closed && !hasNoBody(res)) {
+        await writeAll(this.#client, LAST_CHUNK, this.#markWriting);
+      }
+    } catch {
+      // The client went away, or the answer failed: closed below.
+    } finally {
+      this.writingSince = null;
+      reader?.cancel().catch(() => {});
+      this.close();
+    }
   }
 
   #appendHead(data: Uint8Array): void {

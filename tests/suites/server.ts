@@ -1,6 +1,7 @@
 // Test suite: the dashboard server: connections, limits, shutdown.
 // One `deno test` worker runs every file imported here (see tests/suites/README.md).
 import "../server/answer_door_test.ts";
+import "../server/stream_here_test.ts";
 import "../server/app_test.ts";
 import "../server/assets_test.ts";
 import "../server/connection_guard_descriptors_test.ts";

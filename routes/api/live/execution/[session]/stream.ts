@@ -32,6 +32,24 @@ import type { Handlers } from "../../../../../web/route.ts";
 import { createEventStream, openEventStreamCount } from "../../../../../web/sse.ts";
 import { batchMessage } from "../../../../../web/sse_batch.ts";
 
+const STREAM_TARGET = /^\/api\/live\/execution\/[^/?#]+\/stream(?:\?|$)/;
+
+/**
+ * Whether a request target (path and query, as sent) names this route: the
+ * connection guard hands such requests to the app in its own process and
+ * writes the stream itself (`guardWritesStreams`).
+ *
+ * @example
+ * ```ts
+ * import { isLiveStreamTarget } from "./stream.ts";
+ * console.log(isLiveStreamTarget("/api/live/execution/s1/stream?kind=fill")); // true
+ * console.log(isLiveStreamTarget("/api/live/execution/s1")); // false
+ * ```
+ */
+export function isLiveStreamTarget(target: string): boolean {
+  return STREAM_TARGET.test(target);
+}
+
 /** No caching, no transformation (compression) by proxies, no proxy buffering. */
 const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream; charset=utf-8",
