@@ -5,41 +5,17 @@
 import assert from "node:assert/strict";
 import { AnswerDoor, requestTarget } from "../../server/answer_door.ts";
 import { ConnectionGuard } from "../../server/connection_guard.ts";
-import {
-  type DashboardServer,
-  type DashboardServerOptions,
-  startDashboardServer,
-} from "../../server/dashboard_server.ts";
+import type { DashboardServer } from "../../server/dashboard_server.ts";
 import { DashboardMetrics } from "../../web/dashboard_metrics.ts";
 import { FailureBudget } from "../../web/failure_budget.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
 import { ResponseCache } from "../../web/response_cache.ts";
 import { appendEvents, demoEvents, withLogDir } from "../routes/fixtures.ts";
 import { closeQuietly, get, rawConnect, readUntil } from "./raw_http.ts";
+import { withAnswerOnItsWay, withServer } from "./guard_fixtures.ts";
 
 const API = "/api/live/execution/s1?limit=20";
 const TOKEN = "door-test-token-0123456789";
-
-async function withServer(
-  options: Partial<DashboardServerOptions>,
-  body: (server: DashboardServer, dir: string) => Promise<void>,
-): Promise<void> {
-  await withLogDir(async (dir) => {
-    await appendEvents(dir, "s1", demoEvents("s1", 50));
-    const server = await startDashboardServer({
-      port: 0,
-      hostname: "127.0.0.1",
-      logDir: dir,
-      refusals: new RefusalLog({ write: () => {}, maxPerSecond: 10_000 }),
-      ...options,
-    });
-    try {
-      await body(server, dir);
-    } finally {
-      await server.shutdown();
-    }
-  });
-}
 
 /** One complete answer: its head and body as text (bodies are sent with a Content-Length). */
 interface Answer {
@@ -110,7 +86,7 @@ async function ask(server: DashboardServer, request: string): Promise<Answer> {
 }
 
 Deno.test("a repeated read is answered by the guard with the app's own bytes", async () => {
-  await withServer({}, async (server) => {
+  await withServer(50, {}, async (server) => {
     // Browser-like header lines: the app does not compress these answers, nor may the door.
     const request = get(API, "Accept: application/json\r\nAccept-Encoding: gzip, br\r\n");
     const fromApp = await ask(server, request);
@@ -125,7 +101,7 @@ Deno.test("a repeated read is answered by the guard with the app's own bytes", a
 });
 
 Deno.test("an append is seen by the very next request, and the guard answers again after it", async () => {
-  await withServer({}, async (server, dir) => {
+  await withServer(50, {}, async (server, dir) => {
     const conn = await rawConnect(server.port);
     try {
       const request = new TextEncoder().encode(get(API));
@@ -153,11 +129,11 @@ Deno.test("an append is seen by the very next request, and the guard answers aga
 });
 
 Deno.test("If-None-Match with the current tag is answered 304 by the guard, as the app answers it", async () => {
-  await withServer({}, async (server) => {
+  await withServer(50, {}, async (server) => {
     const first = await ask(server, get(API));
     const etag = /\r\netag: ([^\r]+)/i.exec(first.head)![1];
     const conditional = get(API, `If-None-Match: ${etag}\r\n`);
-    await withServer({ doorAnswers: false }, async (plain) => {
+    await withServer(50, { doorAnswers: false }, async (plain) => {
       // The same session (the same events), so the same tag, from the app of a server without a door.
       const fromApp = await ask(plain, conditional);
       const fromDoor = await ask(server, conditional);
@@ -173,7 +149,7 @@ Deno.test("If-None-Match with the current tag is answered 304 by the guard, as t
 });
 
 Deno.test("requests the app must judge still reach it", async () => {
-  await withServer({}, async (server) => {
+  await withServer(50, {}, async (server) => {
     await ask(server, get(API)); // taught
     const cases: [string, string, number][] = [
       ["another host", `GET ${API} HTTP/1.1\r\nHost: attacker.example\r\n\r\n`, 403],
@@ -203,7 +179,7 @@ Deno.test("requests the app must judge still reach it", async () => {
 });
 
 Deno.test("pipelined requests are answered in the order asked, whoever answers each", async () => {
-  await withServer({}, async (server) => {
+  await withServer(50, {}, async (server) => {
     await ask(server, get(API)); // taught
     const conn = await rawConnect(
       server.port,
@@ -225,6 +201,7 @@ Deno.test("pipelined requests are answered in the order asked, whoever answers e
 
 Deno.test("with a token, only the right bearer from an address not locked out is answered by the guard", async () => {
   await withServer(
+    50,
     { token: TOKEN, authFailures: new FailureBudget({ freeFailures: 1 }) },
     async (server) => {
       const right = get(API, `Authorization: Bearer ${TOKEN}\r\n`);
@@ -243,7 +220,7 @@ Deno.test("with a token, only the right bearer from an address not locked out is
 });
 
 Deno.test("the guard's answers are counted in the route's request-duration series", async () => {
-  await withServer({}, async (server) => {
+  await withServer(50, {}, async (server) => {
     const series =
       /peak_exec_http_request_duration_seconds_count\{route="\/api\/live\/execution\/:session",method="GET",status_class="2xx"\} (\d+)/;
     const count = async (): Promise<number> => {
@@ -260,7 +237,7 @@ Deno.test("the guard's answers are counted in the route's request-duration serie
 });
 
 Deno.test("with doorAnswers false every request reaches the app", async () => {
-  await withServer({ doorAnswers: false }, async (server) => {
+  await withServer(50, { doorAnswers: false }, async (server) => {
     for (let i = 0; i < 3; i++) assert.equal((await ask(server, get(API))).status, 200);
     assert.equal(server.connections().answeredAtDoor, 0);
   });
@@ -295,57 +272,12 @@ Deno.test("an answer of the server still on its way goes out before the guard's 
     await cache.answer(path, "a", () => Promise.resolve('{"from":"door"}'));
     door.remember("http://127.0.0.1/taught", "/taught", path, "a");
 
-    // A stand-in for the HTTP server: it reports its answer done before the answer is written
-    // (as `Deno.serve` may, with the bytes still in the socket), and writes it only once the
-    // guard lets the connection go.
-    const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const responded = Promise.withResolvers<void>();
-    let guard: ConnectionGuard | null = null;
-    const serving = (async () => {
-      const conn = await server.accept();
-      try {
-        const { text } = await readUntil(conn, (t) => t.includes("\r\n\r\n"));
-        guard!.responded(Number(/x-peak-guard: \S+ (\d+)/.exec(text)![1]));
-        responded.resolve();
-        const { closed } = await readUntil(conn, () => false);
-        assert.ok(closed, "the guard closes its side before answering itself");
-        const body = '{"from":"server"}';
-        await conn.write(
-          new TextEncoder().encode(
-            `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
-          ),
-        );
-      } finally {
-        closeQuietly(conn);
-      }
-    })();
-    guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
-      connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }),
-      maxConnections: 8,
-      limits: {
-        idleTimeoutMs: 30_000,
-        headerTimeoutMs: 10_000,
-        maxHeadBytes: 16_384,
-        maxHeaders: 100,
-        maxBodyBytes: 65_536,
-      },
-      secret: "door-order-test",
-      log: new RefusalLog({ write: () => {} }),
-      door,
-    });
-    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/not-taught"));
-    try {
-      await responded.promise;
+    await withAnswerOnItsWay({ door }, async (client, guard) => {
       await client.write(new TextEncoder().encode(get("/taught")));
       const answers = await readAnswers(client, 2);
       assert.deepEqual(answers.map((a) => JSON.parse(a.body).from), ["server", "door"]);
       assert.equal(guard.stats().answeredAtDoor, 1);
-    } finally {
-      closeQuietly(client);
-      guard.closeAll();
-      server.close();
-      await serving;
-    }
+    });
   });
 });
 

@@ -4,41 +4,15 @@
 // connection arrives first and whole, a closed tab releases its follower, answers that are not
 // streams are framed and end the connection, and a shutdown ends the stream properly.
 import assert from "node:assert/strict";
-import { ConnectionGuard } from "../../server/connection_guard.ts";
 import { answerHead } from "../../server/guarded_connection.ts";
-import {
-  type DashboardServer,
-  type DashboardServerOptions,
-  startDashboardServer,
-} from "../../server/dashboard_server.ts";
-import { RefusalLog } from "../../web/refusal_log.ts";
+import { type DashboardServer, startDashboardServer } from "../../server/dashboard_server.ts";
 import { openEventStreamCount } from "../../web/sse.ts";
 import { appendEvents, demoEvents, waitFor, withLogDir } from "../routes/fixtures.ts";
 import { closeQuietly, get, rawConnect, readUntil, readUntilClosed } from "./raw_http.ts";
+import { STAND_IN_BODY, withAnswerOnItsWay, withServer } from "./guard_fixtures.ts";
 
 const STREAM = "/api/live/execution/s1/stream";
 const TOKEN = "stream-here-token-0123456789";
-
-async function withServer(
-  options: Partial<DashboardServerOptions>,
-  body: (server: DashboardServer, dir: string) => Promise<void>,
-): Promise<void> {
-  await withLogDir(async (dir) => {
-    await appendEvents(dir, "s1", demoEvents("s1", 5));
-    const server = await startDashboardServer({
-      port: 0,
-      hostname: "127.0.0.1",
-      logDir: dir,
-      refusals: new RefusalLog({ write: () => {}, maxPerSecond: 10_000 }),
-      ...options,
-    });
-    try {
-      await body(server, dir);
-    } finally {
-      await server.shutdown();
-    }
-  });
-}
 
 /** An answer's status and header lines (names lower-cased), from the text of its head. */
 function parseHead(text: string): { status: number; headers: Map<string, string> } {
@@ -67,7 +41,7 @@ async function openStream(server: DashboardServer, extra = ""): Promise<{
 }
 
 Deno.test("the guard writes a live stream itself: the app's status, headers and events", async () => {
-  await withServer({}, async (ours, dir) => {
+  await withServer(5, {}, async (ours, dir) => {
     const forwarding = await startDashboardServer({
       port: 0,
       hostname: "127.0.0.1",
@@ -104,7 +78,7 @@ Deno.test("the guard writes a live stream itself: the app's status, headers and 
 });
 
 Deno.test("an answer asked for before a stream on the same connection arrives whole and first", async () => {
-  await withServer({}, async (server) => {
+  await withServer(5, {}, async (server) => {
     const conn = await rawConnect(server.port, get("/api/live/execution/s1?limit=2"));
     try {
       const first = await readUntil(conn, (t) => {
@@ -129,65 +103,23 @@ Deno.test("an answer asked for before a stream on the same connection arrives wh
 });
 
 Deno.test("a stream waits for the server's answer still on its way before it", async () => {
-  // A stand-in for the HTTP server: it reports its answer done before writing it (as
-  // `Deno.serve` may, with the bytes still in the socket), and writes it only once the guard
-  // lets the connection go.
-  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const responded = Promise.withResolvers<void>();
-  let guard: ConnectionGuard | null = null;
-  const serving = (async () => {
-    const conn = await server.accept();
-    try {
-      const { text } = await readUntil(conn, (t) => t.includes("\r\n\r\n"));
-      guard!.responded(Number(/x-peak-guard: \S+ (\d+)/.exec(text)![1]));
-      responded.resolve();
-      const { closed } = await readUntil(conn, () => false);
-      assert.ok(closed, "the guard closes its side before serving the stream");
-      await conn.write(
-        new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nserver"),
-      );
-    } finally {
-      closeQuietly(conn);
-    }
-  })();
-  guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
-    connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }),
-    maxConnections: 8,
-    limits: {
-      idleTimeoutMs: 30_000,
-      headerTimeoutMs: 10_000,
-      maxHeadBytes: 16_384,
-      maxHeaders: 100,
-      maxBodyBytes: 65_536,
-    },
-    secret: "stream-order-test",
-    log: new RefusalLog({ write: () => {} }),
-    servedHere: {
-      takes: (target) => target === "/stream",
-      answer: () => Promise.resolve(new Response("here")),
-    },
-  });
-  const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/first"));
-  try {
-    await responded.promise;
+  const servedHere = {
+    takes: (target: string) => target === "/stream",
+    answer: () => Promise.resolve(new Response("here")),
+  };
+  await withAnswerOnItsWay({ servedHere }, async (client, guard) => {
     await client.write(new TextEncoder().encode(get("/stream")));
     const text = await readUntilClosed(client);
-    assert.match(
-      text,
-      /^HTTP\/1\.1 200 OK\r\ncontent-length: 6\r\n\r\nserverHTTP\/1\.1 200 OK\r\n/,
-    );
+    const first =
+      `HTTP/1.1 200 OK\r\ncontent-length: ${STAND_IN_BODY.length}\r\n\r\n${STAND_IN_BODY}`;
+    assert.ok(text.startsWith(`${first}HTTP/1.1 200 OK\r\n`), JSON.stringify(text));
     assert.ok(text.endsWith("\r\n\r\n4\r\nhere\r\n0\r\n\r\n"), JSON.stringify(text));
     assert.equal(guard.stats().servedHere, 1);
-  } finally {
-    closeQuietly(client);
-    guard.closeAll();
-    server.close();
-    await serving;
-  }
+  });
 });
 
 Deno.test("a stream request pipelined behind another goes through the server and streams", async () => {
-  await withServer({}, async (server, dir) => {
+  await withServer(5, {}, async (server, dir) => {
     const conn = await rawConnect(server.port, get("/api/live/execution/s1?limit=2") + get(STREAM));
     try {
       const greeted = await readUntil(conn, (t) => t.includes(": connected"));
@@ -203,7 +135,7 @@ Deno.test("a stream request pipelined behind another goes through the server and
 });
 
 Deno.test("a client that goes away releases its stream at the stream's next write", async () => {
-  await withServer({}, async (server, dir) => {
+  await withServer(5, {}, async (server, dir) => {
     const before = openEventStreamCount();
     const { conn } = await openStream(server);
     assert.equal(openEventStreamCount(), before + 1);
@@ -226,7 +158,7 @@ Deno.test("a client that goes away releases its stream at the stream's next writ
 });
 
 Deno.test("an answer to a stream request that is not a stream is framed whole, then the connection closes", async () => {
-  await withServer({ token: TOKEN }, async (server) => {
+  await withServer(5, { token: TOKEN }, async (server) => {
     const conn = await rawConnect(server.port, get(STREAM));
     const text = await readUntilClosed(conn);
     closeQuietly(conn);
@@ -252,7 +184,7 @@ Deno.test("an answer to a stream request that is not a stream is framed whole, t
 });
 
 Deno.test("what a client sends during a stream written by the guard is not taken as a request", async () => {
-  await withServer({}, async (server, dir) => {
+  await withServer(5, {}, async (server, dir) => {
     const { conn } = await openStream(server);
     try {
       await conn.write(new TextEncoder().encode(get("/api/live/execution/s1?limit=2")));
