@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { type CliIo, EXIT } from "./io.ts";
 import { loadOpsContext, type OpsContext, opsUsageFailure } from "./ops_context.ts";
+import { parseArgs } from "./parse_args.ts";
 import {
   ALERT_RULE_IDS,
   ALERT_SEVERITIES,
@@ -412,7 +412,6 @@ export async function runAlertsCommand(
           : {}),
       },
       allowPositionals: true,
-      strict: true,
     }));
   } catch (err) {
     return opsUsageFailure(io, command, err instanceof Error ? err.message : String(err));

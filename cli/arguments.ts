@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { type OptionSpecs, parseArgs, type ParseArgsResult } from "./parse_args.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { DEFAULT_LOG_DIR } from "../execution/log_root.ts";
 import { InvalidSessionIdError, isValidSessionId } from "../execution/session_id.ts";
@@ -35,7 +35,7 @@ export function commandHint(io: Pick<CliIo, "program">, command: string, rest = 
 /** Report a usage problem on one line with a pointer to the command's help; returns exit 2. */
 export function usageFailure(io: CliIo, command: string, problem: unknown): number {
   const message = problem instanceof Error ? problem.message : String(problem);
-  // node:util's messages span lines; the report stays one line.
+  // A message may span lines (a config error, an OS error); the report stays one line.
   io.err(
     `peak-trade ${command}: ${message.replace(/\s*\n\s*/g, " ")} ` +
       `(see ${commandHint(io, command, "--help")})\n`,
@@ -103,8 +103,9 @@ export function translateOriginalFlags(
 const NEGATIVE_NUMBER = /^-(\d|\.\d|inf|nan)/i;
 
 /**
- * `--limit -1` → `--limit=-1`: node:util reads a negative number after a flag
- * as a missing value; joined, the flag's own check can say what is wrong.
+ * `--limit -1` → `--limit=-1`: the parser takes no value that starts with `-`
+ * from the next argument (it may be a flag); joined, the flag's own check can
+ * say what is wrong with a negative number.
  */
 function joinNegativeValues(args: readonly string[]): string[] {
   const joined: string[] = [];
@@ -121,7 +122,7 @@ function joinNegativeValues(args: readonly string[]): string[] {
 }
 
 /** What {@linkcode readCommandArgs} parsed: flag values and positionals. */
-export type ParsedArgs = ReturnType<typeof parseArgs>;
+export type ParsedArgs = ParseArgsResult<OptionSpecs>;
 
 /** How a command's arguments are read. */
 export interface CommandArgsSpec {
@@ -130,7 +131,7 @@ export interface CommandArgsSpec {
   /** The `--help` text. */
   help: string;
   /** The command's own options (`--log-dir` and `--help` are added). */
-  options: ParseArgsOptionsConfig;
+  options: OptionSpecs;
   /** Whether positional arguments (the SESSION) are allowed. */
   positionals: boolean;
   /**
@@ -162,7 +163,6 @@ export function readCommandArgs<T>(
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: spec.positionals,
-      strict: true,
     });
   } catch (err) {
     return usageFailure(io, spec.command, err);

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { type CliIo, EXIT } from "./io.ts";
 import { loadOpsContext, opsUsageFailure } from "./ops_context.ts";
+import { parseArgs } from "./parse_args.ts";
 import { formatDuration } from "../execution/duration.ts";
 import type { FreeSpaceResult } from "../ops/free_space.ts";
 import { computeHealth } from "../ops/health_report.ts";
@@ -124,7 +124,6 @@ export async function runHealthCommand(
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
-      strict: true,
     }));
   } catch (err) {
     return opsUsageFailure(io, "health", err instanceof Error ? err.message : String(err));

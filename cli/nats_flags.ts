@@ -6,16 +6,16 @@
  *
  * @module
  */
-import type { ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "./arguments.ts";
 import type { CliIo } from "./io.ts";
 import type { NatsConnectionOptions } from "../execution/fleet/nats_connection.ts";
 import { DEFAULT_FLEET_STREAM, isValidStreamName } from "../execution/fleet/subjects.ts";
 import type { FleetStreamOptions } from "../execution/fleet/fleet_stream.ts";
 import type { ParsedArgs } from "./arguments.ts";
+import type { OptionSpecs } from "./parse_args.ts";
 
-/** The parseArgs options of the shared flags. */
-export const NATS_OPTIONS: ParseArgsOptionsConfig = {
+/** The options of the shared flags (see `parse_args.ts`). */
+export const NATS_OPTIONS: OptionSpecs = {
   nats: { type: "string" },
   stream: { type: "string" },
   replicas: { type: "string" },

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { UsageError, usageFailure } from "./arguments.ts";
 import { type CliIo, EXIT } from "./io.ts";
+import { parseArgs } from "./parse_args.ts";
 import {
   ConfigError,
   loadExecutionConfig,
@@ -99,7 +99,10 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 
-/** `--max-age-days -1` → `--max-age-days=-1` (node:util would read -1 as a missing value). */
+/**
+ * `--max-age-days -1` → `--max-age-days=-1` (the parser takes no value that
+ * starts with `-` from the next argument).
+ */
 function joinNegativeValues(args: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -135,7 +138,6 @@ async function readInput(args: string[]): Promise<RetentionInput | "help"> {
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
-      strict: true,
     });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "./paths.ts";
 import { assertValidSessionId } from "./session_id.ts";
 
 /**

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { createGunzip, gunzipSync } from "node:zlib";
-import { Readable } from "node:stream";
+import { type GunzipStream, gunzipStream, gunzipSync } from "../execution/gunzip.ts";
 import type { SegmentMember } from "../execution/telemetry/segments.ts";
 import { RegularFile } from "../execution/wire/regular_file.ts";
 import { type PositionalReader, readFully } from "../execution/wire/positional_reader.ts";
@@ -100,7 +99,7 @@ export class GzipMemberReader implements PartReader {
 export class SequentialGzipReader implements PartReader {
   readonly random = false;
   readonly #file: RegularFile;
-  #stream: Readable | null = null;
+  #stream: GunzipStream | null = null;
   #chunks: AsyncIterator<Uint8Array> | null = null;
   /** Uncompressed offset of `#chunk[0]`. */
   #position = 0;
@@ -124,9 +123,9 @@ export class SequentialGzipReader implements PartReader {
         yield buf.subarray(0, n);
       }
     }
-    const gunzip = Readable.from(compressed()).pipe(createGunzip());
+    const gunzip = gunzipStream(compressed());
     this.#stream = gunzip;
-    this.#chunks = (gunzip as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    this.#chunks = gunzip[Symbol.asyncIterator]();
     this.#position = 0;
     this.#chunk = new Uint8Array(0);
     this.#ended = false;

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { resolve } from "../execution/paths.ts";
 import { readInto, type ScanSink, SummaryState } from "../execution/wire/summary_state.ts";
 import type { PositionalReader } from "../execution/wire/positional_reader.ts";
 import { RegularFile } from "../execution/wire/regular_file.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "../execution/paths.ts";
 import { RegularFile } from "../execution/wire/regular_file.ts";
 import { type PositionalReader, readFullySync } from "../execution/wire/positional_reader.ts";
 import { readSessionLayoutSync } from "../execution/telemetry/segments.ts";

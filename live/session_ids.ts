@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../execution/paths.ts";
 import { isValidSessionId } from "../execution/session_id.ts";
 import { SEGMENTS_DIR_NAME } from "../execution/telemetry/segments.ts";
 

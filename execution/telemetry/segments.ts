@@ -17,12 +17,12 @@
  * @module
  */
 import { writeFileAtomicSync } from "../atomic_file.ts";
-import { join } from "node:path";
+import { join } from "../paths.ts";
 import { assertValidSessionId } from "../session_id.ts";
 import { readRegularFile, readStateTextFile } from "../wire/regular_file.ts";
 import { crashPoint } from "./crash_points.ts";
 import { formatWireTimestamp } from "../wire_time.ts";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync } from "../gunzip.ts";
 
 /**
  * The directory under the log root that holds every rotated session's segments.

@@ -9,6 +9,7 @@ import "../cli/dry_run_session_test.ts";
 import "../cli/dry_run_test.ts";
 import "../cli/health_test.ts";
 import "../cli/main_test.ts";
+import "../cli/parse_args_test.ts";
 import "../cli/retention_archive_test.ts";
 import "../cli/retention_test.ts";
 import "../cli/serve_metrics_token_test.ts";
