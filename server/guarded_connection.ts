@@ -209,15 +209,24 @@ function hasNoBody(res: Response): boolean {
   return res.status === 204 || res.status === 304;
 }
 
-/** The request `parsed` describes, as `Deno.serve` would build it (scheme `http`, `Host`). */
-function requestOf(parsed: RequestHead): Request {
-  const headers = new Headers();
-  let host = "";
-  for (const [name, value] of parsed.headers) {
-    headers.append(name, value);
-    if (name === "host") host = value;
+/**
+ * The request `parsed` describes, with the very URL `Deno.serve` would give it (`http://`, the
+ * `Host` and the target as sent), or `null` when a `Request` cannot carry that URL unchanged:
+ * the URL parser would rewrite the host (a default port, IPv6, a name that reads as a number) or
+ * the path (dot segments, backslashes), and the app must judge the same URL on either path.
+ */
+function requestOf(parsed: RequestHead): Request | null {
+  let host: string | null = null;
+  for (const [name, value] of parsed.headers) if (name === "host") host = value;
+  if (host === null) return null;
+  const url = `http://${host}${parsed.target}`;
+  let request: Request;
+  try {
+    request = new Request(url, { headers: parsed.headers as [string, string][] });
+  } catch {
+    return null;
   }
-  return new Request(`http://${host}${parsed.target}`, { headers });
+  return request.url === url ? request : null;
 }
 
 /** `bytes` as one chunk of a chunked body, in one buffer (one write). */
@@ -538,17 +547,17 @@ export class GuardedConnection {
       }
       const rest = end === this.#headLength ? EMPTY : this.#head.slice(end, this.#headLength);
       const here = this.#owner.servedHere;
-      if (
-        here && this.awaiting === 0 && parsed.method === "GET" && parsed.version === "1.1" &&
-        parsed.bodyLength === 0 &&
-        here.takes(parsed.target)
-      ) {
+      const request = here && this.awaiting === 0 && parsed.method === "GET" &&
+          parsed.version === "1.1" && parsed.bodyLength === 0 && here.takes(parsed.target)
+        ? requestOf(parsed)
+        : null;
+      if (here && request !== null) {
         // Arrived whole. The connection belongs to this request until it closes after it; the
         // client is still read meanwhile, so a closed tab's FIN is seen (`endedStream`).
         this.receivingSince = null;
         this.#servingHere = true;
         this.#streaming = true;
-        void this.#serveHere(here, parsed);
+        void this.#serveHere(here, request);
         return;
       }
       if (
@@ -636,12 +645,28 @@ export class GuardedConnection {
    * under way is let go first, so every earlier answer is out before this one. The connection
    * closes after the answer; what the client sends meanwhile is not read as requests.
    */
-  async #serveHere(here: ServedHere, parsed: RequestHead): Promise<void> {
+  async #serveHere(here: ServedHere, request: Request): Promise<void> {
     let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    let started = false;
     try {
       if (this.#upstream !== null && !(await this.#retireUpstream())) return;
       if (this.#refusal !== null || this.#closed) return;
-      const res = await here.answer(requestOf(parsed), this.address);
+      let res: Response;
+      try {
+        res = await here.answer(request, this.address);
+      } catch (err) {
+        // As `Deno.serve` does with a handler that throws: a 500, and the error on record.
+        this.#owner.log.refused(
+          `500 internal_error from ${this.address}: GET ${
+            new URL(request.url).pathname.slice(0, 200)
+          }` +
+            ` failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        res = new Response(
+          JSON.stringify({ error: "internal_error", detail: "the server failed to answer" }),
+          { status: 500, headers: { "content-type": "application/json" } },
+        );
+      }
       if (this.#closed) {
         await res.body?.cancel().catch(() => {});
         return;
@@ -651,6 +676,7 @@ export class GuardedConnection {
       if (reader === null) await res.body?.cancel();
       this.#bodyReader = reader;
       this.writingSince = Date.now();
+      started = true;
       await writeAll(this.#client, answerHead(res), this.#markWriting);
       this.writingSince = null;
       this.lastActivity = Date.now();
@@ -666,8 +692,16 @@ export class GuardedConnection {
       if (!this.#closed && !hasNoBody(res)) {
         await writeAll(this.#client, LAST_CHUNK, this.#markWriting);
       }
-    } catch {
-      // The client went away, or the answer failed: closed below.
+    } catch (err) {
+      // The client went away (a failed write), or the answer's body failed midway: the
+      // connection closes below; a failure of ours is put on record.
+      if (!this.#closed && !started) {
+        this.#owner.log.refused(
+          `connection from ${this.address}: closed, its request could not be served: ${
+            err instanceof Error ? err.message : String(err)
+          }`,
+        );
+      }
     } finally {
       this.writingSince = null;
       reader?.cancel().catch(() => {});
@@ -752,7 +786,11 @@ export class GuardedConnection {
       await this.#sendRefusal();
       return;
     }
-    if (this.#retiring && !this.#closed && !this.#draining && !this.#clientEnded) {
+    if (
+      this.#retiring && !this.#closed && !this.#draining &&
+      // A client that half-closed after a request served here still gets its answer.
+      (!this.#clientEnded || this.#servingHere)
+    ) {
       // Let go for the door (`#retireUpstream`): the client connection carries on.
       try {
         upstream.close();

@@ -4,7 +4,9 @@
 // connection arrives first and whole, a closed tab releases its follower, answers that are not
 // streams are framed and end the connection, and a shutdown ends the stream properly.
 import assert from "node:assert/strict";
+import { ConnectionGuard } from "../../server/connection_guard.ts";
 import { answerHead } from "../../server/guarded_connection.ts";
+import { RefusalLog } from "../../web/refusal_log.ts";
 import { type DashboardServer, startDashboardServer } from "../../server/dashboard_server.ts";
 import { openEventStreamCount } from "../../web/sse.ts";
 import { appendEvents, demoEvents, waitFor, withLogDir } from "../routes/fixtures.ts";
@@ -208,6 +210,77 @@ Deno.test("a shutdown ends a stream written by the guard with its last chunk", a
     await stopped;
     assert.ok(text.endsWith("\r\n0\r\n\r\n"), `ends with the last chunk: ${JSON.stringify(text)}`);
   });
+});
+
+Deno.test("a stream request whose URL a Request would rewrite is judged by the app as sent", async () => {
+  // `Host: 127.0.0.1:80` (a default port), a name that parses as an IPv4 number, a target with
+  // dot segments: a Request would carry another URL than the one Deno.serve gives the app.
+  await withServer(5, { token: TOKEN }, async (server) => {
+    const ask = async (host: string, target: string) => {
+      const conn = await rawConnect(
+        server.port,
+        `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
+      );
+      try {
+        const { text } = await readUntil(conn, (t) => t.includes(": connected") || t.endsWith("}"));
+        return parseHead(text).status;
+      } finally {
+        closeQuietly(conn);
+      }
+    };
+    assert.equal(await ask("127.0.0.1:80", STREAM), 200);
+    assert.equal(await ask("dash.example:80", STREAM), 200);
+    assert.equal(await ask("foo.1", STREAM), 200);
+    assert.equal(await ask("127.0.0.1", "/api/live/execution/x\\..\\s1/stream"), 400);
+    assert.equal(server.connections().servedHere, 0, "each went through Deno.serve");
+    assert.equal(await ask("127.0.0.1", STREAM), 200);
+    assert.equal(server.connections().servedHere, 1);
+  });
+});
+
+Deno.test("a client that half-closes after its stream request on a reused connection gets the stream", async () => {
+  await withServer(5, {}, async (server) => {
+    const conn = await rawConnect(server.port, get("/api/live/execution/s1?limit=1"));
+    try {
+      await readUntil(conn, (t) => t.endsWith("}"));
+      await conn.write(new TextEncoder().encode(get(STREAM)));
+      await conn.closeWrite();
+      const { text } = await readUntil(conn, (t) => t.includes(": connected"));
+      assert.match(text, /HTTP\/1\.1 200 OK\r\n/);
+      assert.equal(server.connections().servedHere, 1);
+    } finally {
+      closeQuietly(conn);
+    }
+  });
+});
+
+Deno.test("an app that fails to answer a request served here gives a 500, on record", async () => {
+  const log: string[] = [];
+  const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
+    connectUpstream: () => Promise.reject(new Error("no server: served here")),
+    maxConnections: 8,
+    limits: {
+      idleTimeoutMs: 30_000,
+      headerTimeoutMs: 10_000,
+      maxHeadBytes: 16_384,
+      maxHeaders: 100,
+      maxBodyBytes: 65_536,
+    },
+    secret: "served-here-failure-test",
+    log: new RefusalLog({ write: (line) => log.push(line) }),
+    servedHere: { takes: () => true, answer: () => Promise.reject(new Error("boom")) },
+  });
+  const conn = await rawConnect((guard.addr as Deno.NetAddr).port, get("/stream"));
+  try {
+    const text = await readUntilClosed(conn);
+    assert.equal(parseHead(text).status, 500);
+    assert.match(text, /"error":"internal_error"/);
+    assert.equal(log.length, 1);
+    assert.match(log[0], /500 internal_error from 127\.0\.0\.1: GET \/stream failed: boom/);
+  } finally {
+    closeQuietly(conn);
+    guard.closeAll();
+  }
 });
 
 Deno.test("answerHead: the app's headers with this connection's framing; no body for 204 and 304", () => {
