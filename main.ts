@@ -4,8 +4,9 @@
  * `ship` and `collect`. Each command is imported when it runs, so that
  * `timeline` loads neither the dashboard (Hono, Preact) nor the config
  * schemas (zod), and only `ship` and `collect` load the NATS client. Also
- * the `deno compile` target: the `import()`
- * specifiers are string literals, so the binary still holds every command.
+ * the `deno compile` target: the command modules are named by specifiers
+ * built at run time (see `loadCommand`), and `deno task compile` includes
+ * `cli/` so that the binary still holds every command.
  *
  * @module
  */
@@ -16,58 +17,88 @@ import denoConfig from "./deno.json" with { type: "json" };
 /** What a subcommand module provides: run it with its arguments, get the exit code. */
 type CommandRunner = (args: string[], io: CliIo) => Promise<number>;
 
-/** A subcommand: a one-line description and how to load its implementation. */
+/** A subcommand: a one-line description, and the module and export that run it. */
 interface Command {
   summary: string;
-  load(): Promise<CommandRunner>;
+  /** Its module, `cli/<module>.ts`. */
+  module: string;
+  /** The module's export that runs it. */
+  runner: string;
 }
 
 const COMMANDS: Record<string, Command> = {
   "dry-run": {
     summary: "send one order (or the demo scenario) through the gates and the simulated broker",
-    load: async () => (await import("./cli/dry_run.ts")).runDryRunCommand,
+    module: "dry_run",
+    runner: "runDryRunCommand",
   },
   start: {
     summary: "run the demo dry-run into a fresh session, then serve the dashboard",
-    load: async () => (await import("./cli/start.ts")).runStartCommand,
+    module: "start",
+    runner: "runStartCommand",
   },
   serve: {
     summary: "serve the dashboard over a log directory",
-    load: async () => (await import("./cli/serve.ts")).runServeCommand,
+    module: "serve",
+    runner: "runServeCommand",
   },
   timeline: {
     summary: "print a session's timeline, newest first",
-    load: async () => (await import("./cli/timeline.ts")).runTimelineCommand,
+    module: "timeline",
+    runner: "runTimelineCommand",
   },
   summary: {
     summary: "print a session's summary",
-    load: async () => (await import("./cli/summary.ts")).runSummaryCommand,
+    module: "summary",
+    runner: "runSummaryCommand",
   },
   sessions: {
     summary: "list the sessions in a log directory",
-    load: async () => (await import("./cli/sessions.ts")).runSessionsCommand,
+    module: "sessions",
+    runner: "runSessionsCommand",
   },
   health: {
     summary: "check the telemetry health of a log root (exit 0/2/3)",
-    load: async () => (await import("./cli/health.ts")).runHealthCommand,
+    module: "health",
+    runner: "runHealthCommand",
   },
   alerts: {
     summary: "evaluate alert rules, show their history, ack or snooze them",
-    load: async () => (await import("./cli/alerts.ts")).runAlertsCommand,
+    module: "alerts",
+    runner: "runAlertsCommand",
   },
   retention: {
     summary: "delete and compress old session logs by policy (dry-run unless --apply)",
-    load: async () => (await import("./cli/retention.ts")).runRetentionCommand,
+    module: "retention",
+    runner: "runRetentionCommand",
   },
   ship: {
     summary: "forward a log root's sessions to NATS JetStream (fleet mode)",
-    load: async () => (await import("./cli/ship.ts")).runShipCommand,
+    module: "ship",
+    runner: "runShipCommand",
   },
   collect: {
     summary: "write the fleet's JetStream stream into a central log root",
-    load: async () => (await import("./cli/collect.ts")).runCollectCommand,
+    module: "collect",
+    runner: "runCollectCommand",
   },
 };
+
+/**
+ * The runner of `command`, imported when the command runs. The specifier is built at run time on
+ * purpose: Deno prepares every module a literal `import("…")` names, with its own imports and
+ * npm packages, before `main.ts` starts (13 ms of every start here, `--version` included), so
+ * a literal would make each command pay for all the others. `deno task compile` includes `cli/`
+ * (these modules and theirs) in the binary instead.
+ */
+async function loadCommand(command: Command): Promise<CommandRunner> {
+  const module = await import(new URL(`./cli/${command.module}.ts`, import.meta.url).href);
+  const runner = module[command.runner];
+  if (typeof runner !== "function") {
+    throw new TypeError(`cli/${command.module}.ts does not export ${command.runner}()`);
+  }
+  return runner as CommandRunner;
+}
 
 function usage(io: CliIo): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -122,7 +153,7 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
     return EXIT.USAGE;
   }
   try {
-    const run = await command.load();
+    const run = await loadCommand(command);
     return await run(rest, io);
   } catch (err) {
     // The reader went away (`peak-trade timeline s | head`): stop quietly, as shell tools do.

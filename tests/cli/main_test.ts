@@ -72,53 +72,87 @@ interface DenoInfo {
   }[];
 }
 
-let mainInfo: Promise<DenoInfo> | undefined;
+const infos = new Map<string, Promise<DenoInfo>>();
 
-/** `deno info --json main.ts`: main.ts's module graph, its commands' (dynamic) imports included. */
-function mainGraph(): Promise<DenoInfo> {
-  mainInfo ??= (async () => {
-    const main = new URL("../../main.ts", import.meta.url);
-    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", main.pathname],
-      stdout: "piped",
-    }).output();
-    assert.equal(code, 0);
-    return JSON.parse(new TextDecoder().decode(stdout));
-  })();
-  return mainInfo;
+/** `deno info --json <root>`: the module graph of a module of this repository. */
+function graphOf(root: string): Promise<DenoInfo> {
+  let info = infos.get(root);
+  if (info === undefined) {
+    info = (async () => {
+      const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+        args: ["info", "--json", new URL(`../../${root}`, import.meta.url).pathname],
+        stdout: "piped",
+      }).output();
+      assert.equal(code, 0);
+      return JSON.parse(new TextDecoder().decode(stdout));
+    })();
+    infos.set(root, info);
+  }
+  return info;
+}
+
+/** The modules `root` loads at start, by its own graph. */
+async function loadedAtStart(root: string): Promise<string[]> {
+  const info = await graphOf(root);
+  return [...runtimeGraph(info, new URL(`../../${root}`, import.meta.url).href)];
 }
 
 /** main.ts (`--version`, `--help`) and the commands that read a session, whose start time counts. */
 const READING_ROOTS = ["main.ts", "cli/timeline.ts", "cli/summary.ts", "cli/sessions.ts"];
 
+/** Every command of the usage, by its name. */
+async function commandNames(): Promise<string[]> {
+  const io = memoryIo();
+  await main(["--help"], io);
+  return [...io.stdout().matchAll(/^ {2}([a-z-]+) {2,}/gm)].map((m) => m[1]);
+}
+
 Deno.test("main.ts and the reading commands load no npm package (no Hono, Preact or zod)", async () => {
-  const info = await mainGraph();
   for (const root of READING_ROOTS) {
-    const loaded = [...runtimeGraph(info, new URL(`../../${root}`, import.meta.url).href)];
-    assert.ok(loaded.length > 1, `${root} is in the graph of main.ts`);
+    const loaded = await loadedAtStart(root);
+    assert.ok(loaded.length > 1, `${root} has a graph`);
     assert.deepEqual(loaded.filter((s) => s.startsWith("npm:")), [], `${root} loads npm packages`);
   }
-  // The heavier commands are in main.ts's graph too (dynamically), so `deno compile` holds them.
-  const all = new Set(info.modules.map((m) => m.specifier));
-  for (const command of ["dry_run", "start", "serve", "retention"]) {
-    assert.ok(all.has(new URL(`../../cli/${command}.ts`, import.meta.url).href), command);
+});
+
+Deno.test("main.ts names no command module Deno would prepare at start", async () => {
+  // A literal import("./cli/x.ts") makes Deno prepare x.ts's whole graph (npm packages
+  // included) before main.ts runs, whichever command runs: main.ts builds the specifiers.
+  const info = await graphOf("main.ts");
+  const cli = info.modules.map((m) => m.specifier).filter((s) => s.includes("/cli/"));
+  const allowed = ["cli/io.ts", "cli/arguments.ts", "cli/parse_args.ts"]
+    .map((p) => new URL(`../../${p}`, import.meta.url).href);
+  assert.deepEqual(cli.filter((s) => !allowed.includes(s)), []);
+});
+
+Deno.test("every command's module loads and runs its --help; the compiled binary includes them", async () => {
+  const names = await commandNames();
+  assert.equal(names.length, 11, names.join(" "));
+  for (const name of names) {
+    const io = memoryIo();
+    assert.equal(await main([name, "--help"], io), 0, name);
+    assert.match(io.stdout(), /--help|Usage|usage/, name);
   }
+  // main.ts imports the commands by specifiers built at run time: `deno compile` must be told.
+  assert.match(denoConfig.tasks.compile, / --include cli /);
 });
 
 Deno.test("main.ts and the reading commands import no node: module but node:fs", async () => {
   // Each node: module makes Deno load Node.js compatibility code at start (node:path alone adds
   // about 9 ms to an empty script); node:fs stays for the no-follow, non-blocking opens of
   // execution/wire/regular_file.ts, node:zlib is loaded when a compressed segment is read.
-  const info = await mainGraph();
-  const nodeModules = (root: string): string[] =>
-    [...runtimeGraph(info, new URL(`../../${root}`, import.meta.url).href)]
-      .filter((s) => s.startsWith("node:"));
+  const nodeModules = async (root: string): Promise<string[]> =>
+    (await loadedAtStart(root)).filter((s) => s.startsWith("node:"));
   for (const root of READING_ROOTS) {
-    assert.deepEqual(nodeModules(root).filter((s) => s !== "node:fs"), [], root);
+    assert.deepEqual((await nodeModules(root)).filter((s) => s !== "node:fs"), [], root);
   }
-  assert.deepEqual(nodeModules("main.ts"), [], "main.ts itself (--version, --help) loads none");
+  assert.deepEqual(
+    await nodeModules("main.ts"),
+    [],
+    "main.ts itself (--version, --help) loads none",
+  );
   // The check sees a node: import where there is one.
-  assert.deepEqual(nodeModules("execution/wire/regular_file.ts"), ["node:fs"]);
+  assert.deepEqual(await nodeModules("execution/wire/regular_file.ts"), ["node:fs"]);
 });
 
 Deno.test("main's usage names both ways to run a command when it cannot tell which is used", async () => {
