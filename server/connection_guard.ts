@@ -172,6 +172,8 @@ export class ConnectionGuard {
   #connections = new Map<number, GuardedConnection>();
   /** Refused connections not yet closed: their answer being written, or lingering after it. */
   #refusing = new Set<GuardedConnection>();
+  /** Waiting for no connection to be open (`whenClosed`). */
+  #closedWaiters: Array<() => void> = [];
   #maxRefusing: number;
   /** Resolves the accept loop's wait for a refused connection to close. */
   #refusalDone: (() => void) | null = null;
@@ -219,6 +221,7 @@ export class ConnectionGuard {
       closed: (connection) => {
         this.#connections.delete(connection.id);
         if (this.#refusing.delete(connection)) this.#refusalDone?.();
+        if (this.#connections.size === 0 && this.#refusing.size === 0) this.#emptied();
       },
     };
     const { idleTimeoutMs, headerTimeoutMs } = options.limits;
@@ -298,6 +301,23 @@ export class ConnectionGuard {
   /** Close idle connections now, and the others once their answers under way are out. */
   closeIdle(): void {
     for (const connection of [...this.#connections.values()]) connection.drain();
+  }
+
+  /**
+   * Resolves once no connection is open (at once when none is): after
+   * {@linkcode closeIdle}, once every answer under way has reached its client.
+   */
+  whenClosed(): Promise<void> {
+    if (this.#connections.size === 0 && this.#refusing.size === 0) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#closedWaiters.push(resolve);
+    return promise;
+  }
+
+  #emptied(): void {
+    const waiters = this.#closedWaiters;
+    this.#closedWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Close every connection now and stop the timeout sweep. */

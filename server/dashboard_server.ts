@@ -485,7 +485,10 @@ export async function startDashboardServer(
       activeGuard.closeIdle();
       const grace = delay(limits.shutdownTimeoutMs);
       const graceful = await Promise.race([
-        Promise.all([backend.shutdown(), schedulesStopped]).then(() => true, () => true),
+        Promise.all([backend.shutdown(), schedulesStopped]).then(() => true, () => true)
+          // The server's last answers may still be on their way to slow clients through the
+          // guard (and the guard's own answers and streams): let them arrive whole.
+          .then(() => activeGuard.whenClosed()).then(() => true),
         grace.promise.then(() => false),
       ]);
       grace.cancel();

@@ -413,8 +413,9 @@ export class GuardedConnection {
   /** Close once the answers under way are out (shutdown): now, when nothing is under way. */
   drain(): void {
     this.#draining = true;
-    // An answer served here ends on its own (a live stream at the app's shutdown signal).
-    if (this.awaiting === 0 && !this.#servingHere) this.#end();
+    // An answer served here ends on its own (a live stream at the app's shutdown signal); one
+    // the door is writing ends the connection once written.
+    if (this.awaiting === 0 && !this.#servingHere && !this.#atDoor) this.#end();
   }
 
   /** Apply the timeouts at time `now` (ms); called by the guard's periodic sweep. */
@@ -574,6 +575,10 @@ export class GuardedConnection {
           this.#atDoor = false;
         }
         if (this.#refusal !== null || this.#closed) return;
+        if (answered && this.#draining) {
+          this.#end(); // shutting down: the answer is out, no other request is taken
+          return;
+        }
         if (answered) {
           this.#headLength = 0;
           this.#scanFrom = 0;

@@ -11,7 +11,7 @@ import { FailureBudget } from "../../web/failure_budget.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
 import { ResponseCache } from "../../web/response_cache.ts";
 import { appendEvents, demoEvents, withLogDir } from "../routes/fixtures.ts";
-import { closeQuietly, get, rawConnect, readUntil } from "./raw_http.ts";
+import { closeQuietly, get, rawConnect, readUntil, readUntilClosed } from "./raw_http.ts";
 import { withAnswerOnItsWay, withServer } from "./guard_fixtures.ts";
 
 const API = "/api/live/execution/s1?limit=20";
@@ -298,28 +298,38 @@ Deno.test("an answer is counted in the request metrics once delivered, not when 
   });
 });
 
+/** A guard whose door answers `/big` with a 6 MiB body (larger than the socket buffers). */
+async function bigAnswerGuard(dir: string): Promise<{
+  guard: ConnectionGuard;
+  body: string;
+  refusals: string[];
+}> {
+  const { path, cache, door } = await doorOverSession(dir);
+  // Larger than the kernel's socket buffers, so its write waits for the client to read.
+  const body = `{"pad":"${"x".repeat(6 * 1024 * 1024)}"}`;
+  await cache.answer(path, "big", () => Promise.resolve(body));
+  door.remember("http://127.0.0.1/big", "/big", path, "big");
+  const refusals: string[] = [];
+  const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
+    connectUpstream: () => Promise.reject(new Error("no server: the door answers")),
+    maxConnections: 8,
+    limits: {
+      idleTimeoutMs: 30_000,
+      headerTimeoutMs: 100,
+      maxHeadBytes: 16_384,
+      maxHeaders: 100,
+      maxBodyBytes: 65_536,
+    },
+    secret: "door-big-answer-test",
+    log: new RefusalLog({ write: (line) => refusals.push(line) }),
+    door,
+  });
+  return { guard, body, refusals };
+}
+
 Deno.test("a large answer read slowly is delivered whole, never cut by the header timeout", async () => {
   await withLogDir(async (dir) => {
-    const { path, cache, door } = await doorOverSession(dir);
-    // Larger than the kernel's socket buffers, so its write waits for the client to read.
-    const body = `{"pad":"${"x".repeat(6 * 1024 * 1024)}"}`;
-    await cache.answer(path, "big", () => Promise.resolve(body));
-    door.remember("http://127.0.0.1/big", "/big", path, "big");
-    const refusals: string[] = [];
-    const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
-      connectUpstream: () => Promise.reject(new Error("no server: the door answers")),
-      maxConnections: 8,
-      limits: {
-        idleTimeoutMs: 30_000,
-        headerTimeoutMs: 100,
-        maxHeadBytes: 16_384,
-        maxHeaders: 100,
-        maxBodyBytes: 65_536,
-      },
-      secret: "door-slow-reader-test",
-      log: new RefusalLog({ write: (line) => refusals.push(line) }),
-      door,
-    });
+    const { guard, body, refusals } = await bigAnswerGuard(dir);
     const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
     try {
       // The slow client: it reads nothing for three header timeouts (the sweep runs every 25 ms).
@@ -329,6 +339,28 @@ Deno.test("a large answer read slowly is delivered whole, never cut by the heade
       assert.equal(answer.body, body);
       assert.deepEqual(refusals, []);
       assert.equal(guard.stats().answeredAtDoor, 1);
+    } finally {
+      closeQuietly(client);
+      guard.closeAll();
+    }
+  });
+});
+
+Deno.test("a shutdown lets an answer the door is writing reach its client whole, then closes", async () => {
+  await withLogDir(async (dir) => {
+    const { guard, body } = await bigAnswerGuard(dir);
+    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    try {
+      // The door is writing: its first bytes have arrived, most are still to come.
+      const first = new Uint8Array(1024);
+      const n = await client.read(first);
+      assert.ok(n !== null && n > 0);
+      guard.closeIdle();
+      const rest = await readUntilClosed(client, 20_000);
+      const text = new TextDecoder().decode(first.subarray(0, n!)) + rest;
+      assert.ok(text.endsWith(body), `the whole body arrived (${text.length} characters)`);
+      await guard.whenClosed();
+      assert.equal(guard.stats().open, 0);
     } finally {
       closeQuietly(client);
       guard.closeAll();

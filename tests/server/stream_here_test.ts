@@ -283,6 +283,38 @@ Deno.test("an app that fails to answer a request served here gives a 500, on rec
   }
 });
 
+Deno.test("a shutdown lets a busy stream reach a slow client whole, last chunk included", async () => {
+  for (const guardWritesStreams of [true, false]) {
+    await withLogDir(async (dir) => {
+      await appendEvents(dir, "s1", demoEvents("s1", 5));
+      const server = await startDashboardServer({
+        port: 0,
+        hostname: "127.0.0.1",
+        logDir: dir,
+        guardWritesStreams,
+      });
+      const { conn } = await openStream(server);
+      // Megabytes of batches on their way to a client that reads 64 KiB every 5 ms.
+      const pad = "x".repeat(2000);
+      const events = demoEvents("s1", 3005).slice(5).map((e) => ({ ...e, payload: { pad } }));
+      await appendEvents(dir, "s1", events);
+      let tail = "";
+      const reading = (async () => {
+        const buf = new Uint8Array(64 * 1024);
+        for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+          tail = (tail + new TextDecoder().decode(buf.subarray(0, n))).slice(-32);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })().catch(() => {});
+      await waitFor(() => server.connections().open === 1 && tail !== "", 5_000, "the batches");
+      await server.shutdown();
+      await reading;
+      closeQuietly(conn);
+      assert.ok(tail.endsWith("\r\n0\r\n\r\n"), `${guardWritesStreams}: ${JSON.stringify(tail)}`);
+    });
+  }
+});
+
 Deno.test("answerHead: the app's headers with this connection's framing; no body for 204 and 304", () => {
   const text = (res: Response) => new TextDecoder().decode(answerHead(res, 0));
   const stream = text(
