@@ -153,6 +153,7 @@ class SessionFeed {
   #lastFlushAt = -Infinity;
   #lastSummaryAt = -Infinity;
   #summaryRunning = false;
+  #summaryImmediate: ReturnType<typeof setImmediate> | null = null;
   #closed = false;
   /** Batches being handed out, oldest first, each to the subscribers it was broadcast to. */
   #deliveries: { batch: FollowBatch; to: FollowSubscription[]; next: number }[] = [];
@@ -228,6 +229,7 @@ class SessionFeed {
     } finally {
       this.#flush();
       this.#closed = true;
+      this.#cancelSummary();
       this.#deliverAll();
       for (const sub of this.subscribers) sub.finish(failure);
       this.subscribers.clear();
@@ -319,6 +321,27 @@ class SessionFeed {
     }
     this.#summaryRunning = true;
     this.#lastSummaryAt = performance.now();
+    // After the batch: its subscribers take it in this turn's microtasks and their streams
+    // write it, before the summary's own synchronous work (opening and reading the session)
+    // holds the thread; new events first, the summary a turn later.
+    const immediate = setImmediate(() => this.#summarise());
+    this.#summaryImmediate = immediate;
+  }
+
+  /** Drop a summary scheduled but not started (the feed is closing). */
+  #cancelSummary(): void {
+    if (this.#summaryImmediate === null) return;
+    clearImmediate(this.#summaryImmediate);
+    this.#summaryImmediate = null;
+    this.#summaryRunning = false;
+  }
+
+  #summarise(): void {
+    this.#summaryImmediate = null;
+    if (this.#closed || this.position === null) {
+      this.#summaryRunning = false;
+      return;
+    }
     getExecutionSummary(this.sessionId, { baseDir: this.#hub.baseDir }).then((summary) => {
       if (this.#closed || this.position === null) return;
       this.#broadcast({ events: [], end: this.position, reset: null, summary, bytes: 0 });
@@ -333,6 +356,7 @@ class SessionFeed {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#cancelSummary();
     this.#stop.abort();
     if (this.position === null) {
       // Never started following: nothing else will report the end.
