@@ -4,7 +4,7 @@
 // a wrong or missing token, a locked-out address, a closing connection) still reaching the app.
 import assert from "node:assert/strict";
 import { AnswerDoor, requestTarget } from "../../server/answer_door.ts";
-import { ConnectionGuard } from "../../server/connection_guard.ts";
+import type { ConnectionGuard } from "../../server/connection_guard.ts";
 import type { DashboardServer } from "../../server/dashboard_server.ts";
 import { DashboardMetrics } from "../../web/dashboard_metrics.ts";
 import { FailureBudget } from "../../web/failure_budget.ts";
@@ -12,7 +12,7 @@ import { RefusalLog } from "../../web/refusal_log.ts";
 import { ResponseCache } from "../../web/response_cache.ts";
 import { appendEvents, demoEvents, withLogDir } from "../routes/fixtures.ts";
 import { closeQuietly, get, rawConnect, readUntil, readUntilClosed } from "./raw_http.ts";
-import { withAnswerOnItsWay, withServer } from "./guard_fixtures.ts";
+import { guardOnLoopback, withAnswerOnItsWay, withServer } from "./guard_fixtures.ts";
 
 const API = "/api/live/execution/s1?limit=20";
 const TOKEN = "door-test-token-0123456789";
@@ -310,17 +310,8 @@ async function bigAnswerGuard(dir: string): Promise<{
   await cache.answer(path, "big", () => Promise.resolve(body));
   door.remember("http://127.0.0.1/big", "/big", path, "big");
   const refusals: string[] = [];
-  const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
-    connectUpstream: () => Promise.reject(new Error("no server: the door answers")),
-    maxConnections: 8,
-    limits: {
-      idleTimeoutMs: 30_000,
-      headerTimeoutMs: 100,
-      maxHeadBytes: 16_384,
-      maxHeaders: 100,
-      maxBodyBytes: 65_536,
-    },
-    secret: "door-big-answer-test",
+  const guard = guardOnLoopback({
+    limits: { headerTimeoutMs: 100 },
     log: new RefusalLog({ write: (line) => refusals.push(line) }),
     door,
   });

@@ -40,6 +40,32 @@ export async function withServer(
   });
 }
 
+/**
+ * A connection guard on a free loopback port with the usual limits (`limits` changes some),
+ * a quiet refusal log unless `log` is given, and no server unless `connectUpstream` is.
+ */
+export function guardOnLoopback(
+  options: Partial<Omit<ConnectionGuardOptions, "limits">> & {
+    limits?: Partial<ConnectionGuardOptions["limits"]>;
+  },
+): ConnectionGuard {
+  return new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
+    connectUpstream: () => Promise.reject(new Error("no server behind this guard")),
+    maxConnections: 8,
+    secret: "guard-test",
+    log: new RefusalLog({ write: () => {} }),
+    ...options,
+    limits: {
+      idleTimeoutMs: 30_000,
+      headerTimeoutMs: 10_000,
+      maxHeadBytes: 16_384,
+      maxHeaders: 100,
+      maxBodyBytes: 65_536,
+      ...options.limits,
+    },
+  });
+}
+
 /** The stand-in server's answer to the first request (`{"from":"server"}`). */
 export const STAND_IN_BODY = '{"from":"server"}';
 
@@ -75,18 +101,8 @@ export async function withAnswerOnItsWay(
       closeQuietly(conn);
     }
   })();
-  guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
+  guard = guardOnLoopback({
     connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }),
-    maxConnections: 8,
-    limits: {
-      idleTimeoutMs: 30_000,
-      headerTimeoutMs: 10_000,
-      maxHeadBytes: 16_384,
-      maxHeaders: 100,
-      maxBodyBytes: 65_536,
-    },
-    secret: "answer-on-its-way-test",
-    log: new RefusalLog({ write: () => {} }),
     ...options,
   });
   const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/first"));

@@ -4,14 +4,18 @@
 // connection arrives first and whole, a closed tab releases its follower, answers that are not
 // streams are framed and end the connection, and a shutdown ends the stream properly.
 import assert from "node:assert/strict";
-import { ConnectionGuard } from "../../server/connection_guard.ts";
 import { answerHead } from "../../server/guarded_connection.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
 import { type DashboardServer, startDashboardServer } from "../../server/dashboard_server.ts";
 import { openEventStreamCount } from "../../web/sse.ts";
 import { appendEvents, demoEvents, waitFor, withLogDir } from "../routes/fixtures.ts";
 import { closeQuietly, get, rawConnect, readUntil, readUntilClosed } from "./raw_http.ts";
-import { STAND_IN_BODY, withAnswerOnItsWay, withServer } from "./guard_fixtures.ts";
+import {
+  guardOnLoopback,
+  STAND_IN_BODY,
+  withAnswerOnItsWay,
+  withServer,
+} from "./guard_fixtures.ts";
 
 const STREAM = "/api/live/execution/s1/stream";
 const TOKEN = "stream-here-token-0123456789";
@@ -256,17 +260,7 @@ Deno.test("a client that half-closes after its stream request on a reused connec
 
 Deno.test("an app that fails to answer a request served here gives a 500, on record", async () => {
   const log: string[] = [];
-  const guard = new ConnectionGuard(Deno.listen({ hostname: "127.0.0.1", port: 0 }), {
-    connectUpstream: () => Promise.reject(new Error("no server: served here")),
-    maxConnections: 8,
-    limits: {
-      idleTimeoutMs: 30_000,
-      headerTimeoutMs: 10_000,
-      maxHeadBytes: 16_384,
-      maxHeaders: 100,
-      maxBodyBytes: 65_536,
-    },
-    secret: "served-here-failure-test",
+  const guard = guardOnLoopback({
     log: new RefusalLog({ write: (line) => log.push(line) }),
     servedHere: { takes: () => true, answer: () => Promise.reject(new Error("boom")) },
   });
