@@ -147,7 +147,8 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
     io.out(`peak-trade ${denoConfig.version} (${denoConfig.name})\n`);
     return EXIT.OK;
   }
-  const command = COMMANDS[name];
+  // Own names only: "constructor" or "toString" is no command.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     io.err(`peak-trade: unknown command ${JSON.stringify(name)}\n\n${usage(io)}`);
     return EXIT.USAGE;

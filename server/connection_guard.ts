@@ -221,8 +221,9 @@ export class ConnectionGuard {
       closed: (connection) => {
         this.#connections.delete(connection.id);
         if (this.#refusing.delete(connection)) this.#refusalDone?.();
-        if (this.#connections.size === 0 && this.#refusing.size === 0) this.#emptied();
+        this.#checkEmptied();
       },
+      lingering: () => this.#checkEmptied(),
     };
     const { idleTimeoutMs, headerTimeoutMs } = options.limits;
     // One timer for every connection: a quarter of the shortest timeout, 25 ms to 1 s.
@@ -304,17 +305,26 @@ export class ConnectionGuard {
   }
 
   /**
-   * Resolves once no connection is open (at once when none is): after
-   * {@linkcode closeIdle}, once every answer under way has reached its client.
+   * Resolves once no connection has anything left to send (at once when none
+   * has): after {@linkcode closeIdle}, once every answer under way has reached
+   * its client. A refused connection that only lingers (its answer is out, it
+   * reads what the client still sends for a moment) counts as done.
    */
   whenClosed(): Promise<void> {
-    if (this.#connections.size === 0 && this.#refusing.size === 0) return Promise.resolve();
+    if (this.#allDone()) return Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#closedWaiters.push(resolve);
     return promise;
   }
 
-  #emptied(): void {
+  #allDone(): boolean {
+    for (const connection of this.#connections.values()) if (!connection.lingering) return false;
+    for (const connection of this.#refusing) if (!connection.lingering) return false;
+    return true;
+  }
+
+  #checkEmptied(): void {
+    if (this.#closedWaiters.length === 0 || !this.#allDone()) return;
     const waiters = this.#closedWaiters;
     this.#closedWaiters = [];
     for (const resolve of waiters) resolve();
@@ -372,6 +382,16 @@ export class ConnectionGuard {
           break; // the listener was closed
         }
         continue; // a client that went away before it was accepted
+      }
+      if (this.#stopping) {
+        // Accepted in the very turn the guard stopped: nothing was asked yet, and a connection
+        // admitted now would miss the drain and hold the shutdown to its time limit.
+        try {
+          conn.close();
+        } catch {
+          // Already closed by the client.
+        }
+        break;
       }
       if (this.#admit(conn) && ++evictedSincePause >= MAX_UNRELEASED) {
         // Each took an evicted connection's place: let their descriptors go (see above).

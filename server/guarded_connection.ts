@@ -82,6 +82,8 @@ export interface ConnectionOwner {
   readonly servedHere?: ServedHere | null;
   /** Whether a refused connection may stay open a moment to read what the client still sends. */
   mayLinger(): boolean;
+  /** Called when a refused connection starts lingering (its answer is out). */
+  lingering?(connection: GuardedConnection): void;
   /** Called once when the connection has closed. */
   closed(connection: GuardedConnection): void;
 }
@@ -852,6 +854,7 @@ export class GuardedConnection {
     }
     // Closing with unread bytes would reset the connection, and the client could lose the answer.
     this.#lingerUntil = Date.now() + LINGER_MS;
+    this.#owner.lingering?.(this);
     const buf = new Uint8Array(1024);
     try {
       while (!this.#closed && (await this.#client.read(buf)) !== null) {

@@ -29,9 +29,11 @@ Deno.test("main --version prints the package version", async () => {
 });
 
 Deno.test("main rejects an unknown command with exit 2 and the usage", async () => {
-  const io = memoryIo();
-  assert.equal(await main(["bogus"], io), 2);
-  assert.match(io.stderr(), /unknown command "bogus"/);
+  for (const name of ["bogus", "constructor", "toString", "__proto__"]) {
+    const io = memoryIo();
+    assert.equal(await main([name], io), 2, name);
+    assert.match(io.stderr(), new RegExp(`unknown command "${name}"`));
+  }
 });
 
 Deno.test("main stops quietly with exit 0 when stdout's reader goes away (| head)", async () => {

@@ -309,6 +309,29 @@ Deno.test("a shutdown lets a busy stream reach a slow client whole, last chunk i
   }
 });
 
+Deno.test("refused connections that linger after their 503 do not hold up a shutdown", async () => {
+  const log: string[] = [];
+  await withServer(5, {
+    maxConnections: 2,
+    shutdownTimeoutMs: 800,
+    refusals: new RefusalLog({ write: (line) => log.push(line), maxPerSecond: 10_000 }),
+  }, async (server) => {
+    const streams = [(await openStream(server)).conn, (await openStream(server)).conn];
+    // Two more clients get the 503 and keep their sockets open: the guard lingers on them
+    // (1 s, longer than this shutdown's time limit) so the answer is not lost to a reset.
+    const refused = [await rawConnect(server.port), await rawConnect(server.port)];
+    try {
+      for (const conn of refused) {
+        assert.match((await readUntil(conn, (t) => t.endsWith("}"))).text, /^HTTP\/1\.1 503 /);
+      }
+      await server.shutdown();
+      assert.deepEqual(log.filter((line) => /cut off/.test(line)), [], "nothing was cut off");
+    } finally {
+      [...streams, ...refused].forEach(closeQuietly);
+    }
+  });
+});
+
 Deno.test("answerHead: the app's headers with this connection's framing; no body for 204 and 304", () => {
   const text = (res: Response) => new TextDecoder().decode(answerHead(res, 0));
   const stream = text(
