@@ -5,6 +5,7 @@
  * @module
  */
 import type { CliIo } from "./io.ts";
+import { groupThousands } from "../web/format.ts";
 
 /** ANSI colour of each kind this product writes. */
 export const KIND_COLOURS: Readonly<Record<string, string>> = {
@@ -44,5 +45,8 @@ export function safeText(text: string): string {
 
 /** A count with thousands separators (`12,345`). */
 export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
+  // Counts are integers: grouped without ICU (see groupThousands).
+  return Number.isSafeInteger(n) && !Object.is(n, -0)
+    ? groupThousands(n)
+    : n.toLocaleString("en-US");
 }

@@ -80,7 +80,27 @@ export function formatTimestamp(ts: string | null, mode: TimeZoneMode): string {
  * ```
  */
 export function formatCount(n: number): string {
+  if (Number.isSafeInteger(n) && !Object.is(n, -0)) return groupThousands(n);
   return Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: 0 }) : "—";
+}
+
+/**
+ * A safe integer with a comma between each group of three digits, as
+ * `toLocaleString("en-US")` writes it. Written out, because the first
+ * `toLocaleString` of a process loads ICU's number formatting: about 10 ms
+ * of a CLI command's start.
+ *
+ * @example
+ * ```ts
+ * import { groupThousands } from "./format.ts";
+ * console.log(groupThousands(-1234567)); // "-1,234,567"
+ * ```
+ */
+export function groupThousands(n: number): string {
+  const digits = String(Math.abs(n));
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${grouped}` : grouped;
 }
 
 /**

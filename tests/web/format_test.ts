@@ -5,6 +5,7 @@ import {
   formatCount,
   formatDecimal,
   formatTimestamp,
+  groupThousands,
   kindClass,
 } from "../../web/format.ts";
 
@@ -53,4 +54,25 @@ Deno.test("ages are short and round down", () => {
   assert.equal(formatAge(3 * 3_600 + 5), "3 h");
   assert.equal(formatAge(2 * 86_400), "2 d");
   assert.equal(formatAge(null), "—");
+});
+
+Deno.test('groupThousands writes every safe integer as toLocaleString("en-US") does', () => {
+  const samples = [0, 1, 9, 10, 99, 100, 999, 1_000, 9_999, 10_000, 123_456, 1_000_000];
+  samples.push(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER);
+  for (let p = 1; p < 2 ** 53; p *= 7) samples.push(p, p - 1, p + 1);
+  let seed = 42;
+  for (let i = 0; i < 20_000; i++) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    samples.push(Math.floor((seed / 2 ** 31) * 10 ** (1 + (i % 16))));
+  }
+  for (const n of samples) {
+    for (const v of [n, -n]) {
+      if (Object.is(v, -0)) continue;
+      assert.equal(groupThousands(v), v.toLocaleString("en-US"), String(v));
+      assert.equal(formatCount(v), v.toLocaleString("en-US", { maximumFractionDigits: 0 }));
+    }
+  }
+  // Not integers (or -0): toLocaleString's own rounding, as before.
+  assert.equal(formatCount(2.5), "3");
+  assert.equal(formatCount(-0), (-0).toLocaleString("en-US", { maximumFractionDigits: 0 }));
 });
