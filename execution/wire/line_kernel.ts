@@ -319,3 +319,25 @@ let kernel: LineKernel | null = null;
 export function lineKernel(): LineKernel {
   return kernel ??= new LineKernel();
 }
+
+/**
+ * Fewest bytes a scan needs to make the kernel: compiling and instantiating
+ * it costs a few milliseconds, about what scanning this much the JavaScript
+ * way costs. A command reading a small session never pays for it.
+ */
+const FIRST_USE_BYTES = 256 * 1024;
+
+/**
+ * The kernel for a scan of `bytes` bytes: the kernel of this isolate once
+ * made, else made only for a scan of at least 256 KiB; `null`: scan the
+ * JavaScript way (it gives the same results; tests compare the two).
+ *
+ * @example
+ * ```ts
+ * import { lineKernelFor } from "./line_kernel.ts";
+ * console.log(lineKernelFor(100) === null); // true (unless a larger scan made it already)
+ * ```
+ */
+export function lineKernelFor(bytes: number): LineKernel | null {
+  return kernel ?? (bytes < FIRST_USE_BYTES ? null : lineKernel());
+}

@@ -29,7 +29,7 @@ import {
   KIND_INTENT,
   KIND_OTHER,
   type LineKernel,
-  lineKernel,
+  lineKernelFor,
   RECORD_FLOATS,
   RECORD_INTS,
   VERDICT_OVERSIZED,
@@ -677,10 +677,10 @@ function addKernelLines(
  */
 export function addCompleteLines(state: ScanSink, bytes: Uint8Array, position: number): number {
   const maxLine = DEFAULT_MAX_LINE_BYTES;
-  const kernel = lineKernel();
+  const kernel = lineKernelFor(bytes.length);
   // The kernel reads its own memory: copy the bytes in, a leased buffer at a time.
-  const lease = kernel.lease(Math.min(bytes.length, KERNEL_CHUNK_BYTES));
-  if (lease !== null) {
+  const lease = kernel?.lease(Math.min(bytes.length, KERNEL_CHUNK_BYTES)) ?? null;
+  if (kernel !== null && lease !== null) {
     try {
       let done = 0;
       while (done < bytes.length) {
@@ -745,8 +745,8 @@ export async function readInto(
   // A small increment (a warm summary) gets a buffer of its size: all of it fits in one read.
   const big = Math.max(CHUNK_BYTES, 2 * maxLine + 2);
   const length = remaining < big ? remaining : big;
-  const kernel = lineKernel();
-  const lease = kernel.lease(length);
+  const kernel = lineKernelFor(remaining);
+  const lease = kernel?.lease(length) ?? null;
   const blocking = source.readSync !== undefined;
   try {
     const buf = lease === null ? new Uint8Array(length) : lease.bytes.subarray(0, length);
@@ -778,7 +778,7 @@ export async function readInto(
         }
       }
       if (!skipping) {
-        if (lease !== null) {
+        if (kernel !== null && lease !== null) {
           i = addKernelLines(state, kernel, lease, i, filled, position, maxLine);
         } else {
           while (i < filled) {

@@ -153,6 +153,7 @@ function damagedSession(): Uint8Array {
 
 Deno.test("a summary read through the line kernel equals one read the JavaScript way", async () => {
   const bytes = damagedSession();
+  lineKernel(); // made now: a scan this small would not make it (see lineKernelFor)
   const kernelWay = new SummaryState();
   await readInto(countingReader(bytes), kernelWay, bytes.length);
   const taken = takeKernelBuffers();
@@ -190,6 +191,7 @@ Deno.test("blocking reads (a reader with readSync) give the totals of awaited re
 
 Deno.test("addCompleteLines gives the same totals with the kernel and without", () => {
   const bytes = damagedSession();
+  lineKernel(); // made now: a scan this small would not make it (see lineKernelFor)
   const kernelWay = new SummaryState();
   addCompleteLines(kernelWay, bytes, 0);
   const taken = takeKernelBuffers();
@@ -200,4 +202,30 @@ Deno.test("addCompleteLines gives the same totals with the kernel and without", 
     taken.release();
   }
   assert.deepEqual(kernelWay.toJSON(), jsWay.toJSON());
+});
+
+Deno.test("a small scan in a fresh process goes the JavaScript way and makes no line kernel", async () => {
+  // A fresh isolate: in this one another test may have made the kernel already.
+  const url = new URL("../../../execution/wire/", import.meta.url).href;
+  const code = `
+    const { lineKernelFor } = await import("${url}line_kernel.ts");
+    const { SummaryState, addCompleteLines } = await import("${url}summary_state.ts");
+    const line = '{"ts":"2026-11-25T09:30:00.000000+00:00","session_id":"s","kind":"intent","payload":{}}\\n';
+    const state = new SummaryState();
+    addCompleteLines(state, new TextEncoder().encode(line.repeat(100)), 0);
+    const small = lineKernelFor(0) === null;
+    const made = lineKernelFor(1 << 20) !== null && lineKernelFor(0) !== null;
+    console.log(JSON.stringify({ events: state.validEvents, small, made }));
+  `;
+  const { code: exit, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(exit, 0, new TextDecoder().decode(stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+    events: 100,
+    small: true,
+    made: true,
+  });
 });
