@@ -14,7 +14,7 @@ import {
   readFully,
   readFullySync,
 } from "../execution/wire/positional_reader.ts";
-import { lineKernel } from "../execution/wire/line_kernel.ts";
+import { lineKernelFor } from "../execution/wire/line_kernel.ts";
 import { SessionEnd } from "./session_file.ts";
 
 const LF = 0x0a;
@@ -155,7 +155,8 @@ export async function* readLinesBackward(
   mustContain: readonly string[] | null = null,
 ): AsyncGenerator<ByteLine[]> {
   const file = asReader(source);
-  const kernel = mustContain === null ? null : lineKernel();
+  // A small file is searched the JavaScript way unless the kernel exists (see lineKernelFor).
+  const kernel = mustContain === null ? null : lineKernelFor(end);
   // The block, the kept bytes of the block after it, and the kernel's read padding must fit.
   const lease = kernel?.lease(MAX_SEARCH_BLOCK_BYTES + maxLineBytes + 2) ?? null;
   const needles = mustContain?.map((n) => new TextEncoder().encode(n)) ?? [];
