@@ -172,8 +172,8 @@ export class ConnectionGuard {
   #connections = new Map<number, GuardedConnection>();
   /** Refused connections not yet closed: their answer being written, or lingering after it. */
   #refusing = new Set<GuardedConnection>();
-  /** Waiting for no connection to be open (`whenClosed`). */
-  #closedWaiters: Array<() => void> = [];
+  /** Waiting for every connection to have its answers out (`whenAnswered`). */
+  #answeredWaiters: Array<() => void> = [];
   #maxRefusing: number;
   /** Resolves the accept loop's wait for a refused connection to close. */
   #refusalDone: (() => void) | null = null;
@@ -221,9 +221,9 @@ export class ConnectionGuard {
       closed: (connection) => {
         this.#connections.delete(connection.id);
         if (this.#refusing.delete(connection)) this.#refusalDone?.();
-        this.#checkEmptied();
+        this.#checkAnswered();
       },
-      lingering: () => this.#checkEmptied(),
+      lingering: () => this.#checkAnswered(),
     };
     const { idleTimeoutMs, headerTimeoutMs } = options.limits;
     // One timer for every connection: a quarter of the shortest timeout, 25 ms to 1 s.
@@ -310,23 +310,23 @@ export class ConnectionGuard {
    * its client. A refused connection that only lingers (its answer is out, it
    * reads what the client still sends for a moment) counts as done.
    */
-  whenClosed(): Promise<void> {
-    if (this.#allDone()) return Promise.resolve();
+  whenAnswered(): Promise<void> {
+    if (this.#allAnswered()) return Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#closedWaiters.push(resolve);
+    this.#answeredWaiters.push(resolve);
     return promise;
   }
 
-  #allDone(): boolean {
+  #allAnswered(): boolean {
     for (const connection of this.#connections.values()) if (!connection.lingering) return false;
     for (const connection of this.#refusing) if (!connection.lingering) return false;
     return true;
   }
 
-  #checkEmptied(): void {
-    if (this.#closedWaiters.length === 0 || !this.#allDone()) return;
-    const waiters = this.#closedWaiters;
-    this.#closedWaiters = [];
+  #checkAnswered(): void {
+    if (this.#answeredWaiters.length === 0 || !this.#allAnswered()) return;
+    const waiters = this.#answeredWaiters;
+    this.#answeredWaiters = [];
     for (const resolve of waiters) resolve();
   }
 

@@ -488,7 +488,7 @@ export async function startDashboardServer(
         Promise.all([backend.shutdown(), schedulesStopped]).then(() => true, () => true)
           // The server's last answers may still be on their way to slow clients through the
           // guard (and the guard's own answers and streams): let them arrive whole.
-          .then(() => activeGuard.whenClosed()).then(() => true),
+          .then(() => activeGuard.whenAnswered()).then(() => true),
         grace.promise.then(() => false),
       ]);
       grace.cancel();

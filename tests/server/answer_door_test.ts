@@ -350,7 +350,7 @@ Deno.test("a shutdown lets an answer the door is writing reach its client whole,
       const rest = await readUntilClosed(client, 20_000);
       const text = new TextDecoder().decode(first.subarray(0, n!)) + rest;
       assert.ok(text.endsWith(body), `the whole body arrived (${text.length} characters)`);
-      await guard.whenClosed();
+      await guard.whenAnswered();
       assert.equal(guard.stats().open, 0);
     } finally {
       closeQuietly(client);
