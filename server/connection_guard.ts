@@ -174,6 +174,8 @@ export class ConnectionGuard {
   #refusing = new Set<GuardedConnection>();
   /** Waiting for every connection to have its answers out (`whenAnswered`). */
   #answeredWaiters: Array<() => void> = [];
+  /** Waiting for no client connection to be open (`whenClosed`). */
+  #closedWaiters: Array<() => void> = [];
   #maxRefusing: number;
   /** Resolves the accept loop's wait for a refused connection to close. */
   #refusalDone: (() => void) | null = null;
@@ -324,10 +326,28 @@ export class ConnectionGuard {
   }
 
   #checkAnswered(): void {
+    if (this.#closedWaiters.length > 0 && this.#connections.size === 0) {
+      const closed = this.#closedWaiters;
+      this.#closedWaiters = [];
+      for (const resolve of closed) resolve();
+    }
     if (this.#answeredWaiters.length === 0 || !this.#allAnswered()) return;
     const waiters = this.#answeredWaiters;
     this.#answeredWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * Resolves once no client connection is open (refused ones aside): after
+   * {@linkcode whenAnswered}, once each client has read its answers to the
+   * end and closed, or the guard has closed the connection after waiting a
+   * moment for it.
+   */
+  whenClosed(): Promise<void> {
+    if (this.#connections.size === 0) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#closedWaiters.push(resolve);
+    return promise;
   }
 
   /** Close every connection now and stop the timeout sweep. */

@@ -491,6 +491,10 @@ export async function startDashboardServer(
           .then(() => activeGuard.whenAnswered()).then(() => true),
         grace.promise.then(() => false),
       ]);
+      // Every answer is written and its connection has sent its end: give the clients the rest
+      // of the time limit to read to it and close (closing first could reset a connection with
+      // a request unread, and the kernel would drop the answer's end).
+      if (graceful) await Promise.race([activeGuard.whenClosed(), grace.promise]);
       grace.cancel();
       activeGuard.closeAll();
       if (!graceful) {

@@ -314,6 +314,14 @@ export class GuardedConnection {
   /** The body of its answer, while it is written. */
   #bodyReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #draining = false;
+  /**
+   * Drained while an answer was under way: once it is written, the connection sends its end and
+   * reads until the client's before it closes (`#finishGently`), so no unread request of a
+   * pipelining client resets it and drops the answer's end.
+   */
+  #gentle = false;
+  /** The server connection has been sent its end (`#finishUpstream`). */
+  #upstreamEnding = false;
   #closed = false;
 
   /** Take over `client`, accepted by `owner`'s listener. */
@@ -378,6 +386,10 @@ export class GuardedConnection {
         return;
       }
       if (n === null) {
+        if (this.#lingerUntil !== null) {
+          this.close(); // drained and finished: the client has read to the end and closed
+          return;
+        }
         // The client is done sending; answers under way still go out (`responded` ends it).
         this.#clientEnded = true;
         // An answer served here is still written (a live stream whose client has gone ends at
@@ -386,8 +398,12 @@ export class GuardedConnection {
         return;
       }
       this.lastActivity = Date.now();
+      // Drained and finished: what the client still sends is read and dropped until it closes.
+      if (this.#lingerUntil !== null) continue;
       if (this.#draining && this.awaiting === 0 && !this.#servingHere) {
         this.#end();
+        // An answer may still be on its way to the client: read on (see `#gentle`).
+        if (this.#gentle) continue;
         return;
       }
       try {
@@ -417,6 +433,13 @@ export class GuardedConnection {
     this.#draining = true;
     // An answer served here ends on its own (a live stream at the app's shutdown signal); one
     // the door is writing ends the connection once written.
+    const idle = this.awaiting === 0 && !this.#servingHere && !this.#atDoor &&
+      this.writingSince === null && !this.#retiring;
+    if (idle && this.#upstream === null) {
+      this.close();
+      return;
+    }
+    this.#gentle = true;
     if (this.awaiting === 0 && !this.#servingHere && !this.#atDoor) this.#end();
   }
 
@@ -643,7 +666,7 @@ export class GuardedConnection {
     this.#finishUpstream();
     await pumping;
     this.#retiring = false;
-    return this.#upstream === null && !this.#closed;
+    return this.#upstream === null && !this.#closed && this.#lingerUntil === null;
   }
 
   /**
@@ -712,7 +735,7 @@ export class GuardedConnection {
     } finally {
       this.writingSince = null;
       reader?.cancel().catch(() => {});
-      this.close();
+      this.#closeOrFinish();
     }
   }
 
@@ -758,6 +781,7 @@ export class GuardedConnection {
         this.#upstream.close();
         return;
       }
+      this.#upstreamEnding = false;
       this.#pumping = this.#pumpAnswers(this.#upstream);
     }
     await writeAll(this.#upstream, bytes);
@@ -807,6 +831,16 @@ export class GuardedConnection {
       this.#upstream = null;
       return;
     }
+    if (this.#gentle && !this.#closed) {
+      this.#upstream = null;
+      try {
+        upstream.close();
+      } catch {
+        // Already closed by the server.
+      }
+      this.#closeOrFinish();
+      return;
+    }
     this.close();
   }
 
@@ -815,13 +849,30 @@ export class GuardedConnection {
    * close after its last answer, so the bytes of that answer still on their way are copied.
    */
   #end(): void {
-    if (this.#upstream === null) this.close();
+    if (this.#upstream === null) this.#closeOrFinish();
     else this.#finishUpstream();
+  }
+
+  /** Close now, or, drained while an answer was under way, finish gently (see `#gentle`). */
+  #closeOrFinish(): void {
+    if (!this.#gentle || this.#clientEnded) {
+      // Nothing unread is left once the client has ended: the close is graceful.
+      this.close();
+      return;
+    }
+    if (this.#closed || this.#lingerUntil !== null) return;
+    // The answers are written: the end follows them; `run()` reads until the client's end, and
+    // the guard's sweep closes the connection after LINGER_MS at the latest.
+    this.#lingerUntil = Date.now() + LINGER_MS;
+    this.#owner.lingering?.(this);
+    this.#client.closeWrite().catch(() => this.close());
   }
 
   /** Let the server finish: it closes after its last answer, and the copy loop sees the end. */
   #finishUpstream(): void {
-    this.#upstream?.closeWrite().catch(() => this.close());
+    if (this.#upstream === null || this.#upstreamEnding) return;
+    this.#upstreamEnding = true;
+    this.#upstream.closeWrite().catch(() => this.close());
   }
 
   /** Refuse the connection's current request: answer once nothing else is under way, then close. */

@@ -337,6 +337,40 @@ Deno.test("a large answer read slowly is delivered whole, never cut by the heade
   });
 });
 
+Deno.test("a shutdown does not cut a door answer short when the client pipelines its next request", async () => {
+  await withLogDir(async (dir) => {
+    const { guard, body } = await bigAnswerGuard(dir);
+    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    try {
+      const first = new Uint8Array(1024);
+      const n = await client.read(first);
+      assert.ok(n !== null && n > 0);
+      guard.closeIdle();
+      // The next request arrives while the answer is still being read: left unread, it would
+      // make the close a reset, and the kernel would drop the rest of the answer.
+      await client.write(new TextEncoder().encode(get("/big")));
+      const chunks = [first.subarray(0, n!)];
+      const buf = new Uint8Array(64 * 1024);
+      for (let m = await client.read(buf); m !== null; m = await client.read(buf)) {
+        chunks.push(buf.slice(0, m));
+        await new Promise((resolve) => setTimeout(resolve, 1)); // a slow reader
+      }
+      const text = chunks.map((c) => new TextDecoder().decode(c)).join("");
+      assert.ok(text.endsWith(body), `the whole body arrived (${text.length} characters)`);
+      assert.equal(
+        text.split("HTTP/1.1 ").length,
+        2,
+        "one answer: no request is taken at shutdown",
+      );
+      closeQuietly(client);
+      await guard.whenClosed();
+    } finally {
+      closeQuietly(client);
+      guard.closeAll();
+    }
+  });
+});
+
 Deno.test("a shutdown lets an answer the door is writing reach its client whole, then closes", async () => {
   await withLogDir(async (dir) => {
     const { guard, body } = await bigAnswerGuard(dir);
@@ -351,6 +385,9 @@ Deno.test("a shutdown lets an answer the door is writing reach its client whole,
       const text = new TextDecoder().decode(first.subarray(0, n!)) + rest;
       assert.ok(text.endsWith(body), `the whole body arrived (${text.length} characters)`);
       await guard.whenAnswered();
+      // The guard sent its end after the answer; it closes once the client has closed.
+      closeQuietly(client);
+      await guard.whenClosed();
       assert.equal(guard.stats().open, 0);
     } finally {
       closeQuietly(client);

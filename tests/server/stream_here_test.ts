@@ -309,6 +309,57 @@ Deno.test("a shutdown lets a busy stream reach a slow client whole, last chunk i
   }
 });
 
+Deno.test("a shutdown does not cut an answer through the server short when the client pipelines", async () => {
+  await withLogDir(async (dir) => {
+    const pad = "x".repeat(8000);
+    await appendEvents(dir, "s1", demoEvents("s1", 1000).map((e) => ({ ...e, payload: { pad } })));
+    const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
+    const client = await rawConnect(server.port, get("/api/live/execution/s1?limit=1000"));
+    let stopping: Promise<void> | null = null;
+    try {
+      const buf = new Uint8Array(64 * 1024);
+      const chunks: Uint8Array[] = [];
+      const n = await client.read(buf);
+      chunks.push(buf.slice(0, n!));
+      stopping = server.shutdown();
+      // A pipelining client sends its next requests while it still reads the answer, slowly.
+      let sending = true;
+      const sender = (async () => {
+        while (sending) {
+          await client.write(new TextEncoder().encode(get("/healthz"))).catch(() =>
+            sending = false
+          );
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      for (let m = await client.read(buf); m !== null; m = await client.read(buf)) {
+        chunks.push(buf.slice(0, m));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      sending = false;
+      await sender;
+      const all = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.length;
+      }
+      const headEnd = all.findIndex((_, i) =>
+        all[i] === 13 && all[i + 1] === 10 && all[i + 2] === 13 && all[i + 3] === 10
+      );
+      const head = new TextDecoder().decode(all.subarray(0, headEnd));
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+      assert.ok(length > 4 * 1024 * 1024, `a large answer (${length} bytes)`);
+      assert.equal(all.length - headEnd - 4, length, "the whole body, nothing after it");
+      closeQuietly(client);
+      await stopping;
+    } finally {
+      closeQuietly(client);
+      await (stopping ?? server.shutdown());
+    }
+  });
+});
+
 Deno.test("refused connections that linger after their 503 do not hold up a shutdown", async () => {
   const log: string[] = [];
   await withServer(5, {
