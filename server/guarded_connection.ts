@@ -322,6 +322,11 @@ export class GuardedConnection {
   #gentle = false;
   /** The server connection has been sent its end (`#finishUpstream`). */
   #upstreamEnding = false;
+  /**
+   * Drained with nothing under way and nothing copied since: when its server connection ends,
+   * no answer can be on its way, and it closes at once (an idle keep-alive browser tab).
+   */
+  #idleAtDrain = false;
   #closed = false;
 
   /** Take over `client`, accepted by `owner`'s listener. */
@@ -399,7 +404,12 @@ export class GuardedConnection {
       }
       this.lastActivity = Date.now();
       // Drained and finished: what the client still sends is read and dropped until it closes.
-      if (this.#lingerUntil !== null) continue;
+      // A client that still sends is alive and may still be reading the answer's end: it gets
+      // another LINGER_MS (the shutdown's time limit bounds it all).
+      if (this.#lingerUntil !== null) {
+        if (this.#gentle) this.#lingerUntil = Date.now() + LINGER_MS;
+        continue;
+      }
       if (this.#draining && this.awaiting === 0 && !this.#servingHere) {
         this.#end();
         // An answer may still be on its way to the client: read on (see `#gentle`).
@@ -440,6 +450,7 @@ export class GuardedConnection {
       return;
     }
     this.#gentle = true;
+    this.#idleAtDrain = idle;
     if (this.awaiting === 0 && !this.#servingHere && !this.#atDoor) this.#end();
   }
 
@@ -599,7 +610,8 @@ export class GuardedConnection {
         } finally {
           this.#atDoor = false;
         }
-        if (this.#refusal !== null || this.#closed) return;
+        // Drained meanwhile and finished (its end sent): no request is taken any more.
+        if (this.#refusal !== null || this.#closed || this.#lingerUntil !== null) return;
         if (answered && this.#draining) {
           this.#end(); // shutting down: the answer is out, no other request is taken
           return;
@@ -800,6 +812,7 @@ export class GuardedConnection {
         if (n === null) break;
         // "Writing since" is since the last progress: a client that reads slowly but steadily
         // is not cut as one that reads nothing.
+        this.#idleAtDrain = false;
         await writeAll(this.#client, buf.subarray(0, n), this.#markWriting);
         this.writingSince = null;
         this.lastActivity = Date.now();
@@ -831,7 +844,7 @@ export class GuardedConnection {
       this.#upstream = null;
       return;
     }
-    if (this.#gentle && !this.#closed) {
+    if (this.#gentle && !this.#closed && !this.#idleAtDrain) {
       this.#upstream = null;
       try {
         upstream.close();
@@ -862,7 +875,8 @@ export class GuardedConnection {
     }
     if (this.#closed || this.#lingerUntil !== null) return;
     // The answers are written: the end follows them; `run()` reads until the client's end, and
-    // the guard's sweep closes the connection after LINGER_MS at the latest.
+    // the guard's sweep closes the connection once LINGER_MS pass without a byte from the client
+    // (checked every second at most).
     this.#lingerUntil = Date.now() + LINGER_MS;
     this.#owner.lingering?.(this);
     this.#client.closeWrite().catch(() => this.close());

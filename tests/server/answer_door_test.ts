@@ -337,6 +337,62 @@ Deno.test("a large answer read slowly is delivered whole, never cut by the heade
   });
 });
 
+Deno.test("a request waiting for the server's last answer when the shutdown starts is not taken", async () => {
+  await withLogDir(async (dir) => {
+    const { path, cache, door } = await doorOverSession(dir);
+    await cache.answer(path, "a", () => Promise.resolve('{"from":"door"}'));
+    door.remember("http://127.0.0.1/taught", "/taught", path, "a");
+    // The server reports its answer done, then writes it only when the test says so: the door's
+    // request waits for it (the server connection being let go) when the shutdown drains.
+    const backend = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const responded = Promise.withResolvers<void>();
+    const letGo = Promise.withResolvers<void>();
+    const answerNow = Promise.withResolvers<void>();
+    let connections = 0;
+    const log: string[] = [];
+    let guard: ConnectionGuard | null = null;
+    const serving = (async () => {
+      for await (const conn of backend) {
+        if (++connections > 1) continue; // counted: no second connection may be opened
+        const { text } = await readUntil(conn, (t) => t.includes("\r\n\r\n"));
+        guard!.responded(Number(/x-peak-guard: \S+ (\d+)/.exec(text)![1]));
+        responded.resolve();
+        await readUntil(conn, () => false); // the guard lets the connection go
+        letGo.resolve();
+        await answerNow.promise;
+        await conn.write(
+          new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"),
+        );
+        closeQuietly(conn);
+      }
+    })().catch(() => {});
+    guard = guardOnLoopback({
+      connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: backend.addr.port }),
+      log: new RefusalLog({ write: (line) => log.push(line), maxPerSecond: 10_000 }),
+      door,
+    });
+    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/first"));
+    try {
+      await responded.promise;
+      await client.write(new TextEncoder().encode(get("/taught")));
+      await letGo.promise;
+      guard.stopAccepting();
+      guard.closeIdle();
+      answerNow.resolve();
+      const text = await readUntilClosed(client);
+      assert.equal(text.split("HTTP/1.1 ").length, 2, `the server's answer only: ${text}`);
+      assert.ok(text.endsWith("{}"));
+      assert.equal(connections, 1, "no server connection opened after the drain");
+      assert.deepEqual(log, []);
+    } finally {
+      closeQuietly(client);
+      guard.closeAll();
+      backend.close();
+      await serving;
+    }
+  });
+});
+
 Deno.test("a shutdown does not cut a door answer short when the client pipelines its next request", async () => {
   await withLogDir(async (dir) => {
     const { guard, body } = await bigAnswerGuard(dir);
@@ -367,6 +423,58 @@ Deno.test("a shutdown does not cut a door answer short when the client pipelines
     } finally {
       closeQuietly(client);
       guard.closeAll();
+    }
+  });
+});
+
+Deno.test("a client still sending after the shutdown's end gets the time to read the whole answer", async () => {
+  await withLogDir(async (dir) => {
+    const { guard, body } = await bigAnswerGuard(dir);
+    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    let sending = true;
+    try {
+      const first = new Uint8Array(1024);
+      const n = await client.read(first);
+      guard.closeIdle();
+      // Requests keep coming while the client reads the 6 MiB slowly: more than the guard's
+      // linger (1 s) passes between the last byte handed to the kernel and the client's read of it.
+      const sender = (async () => {
+        while (sending) {
+          await client.write(new TextEncoder().encode(get("/big"))).catch(() => sending = false);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      const chunks = [first.subarray(0, n!)];
+      const buf = new Uint8Array(64 * 1024);
+      for (let m = await client.read(buf); m !== null; m = await client.read(buf)) {
+        chunks.push(buf.slice(0, m));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      sending = false;
+      await sender;
+      const text = chunks.map((c) => new TextDecoder().decode(c)).join("");
+      assert.ok(text.endsWith(body), `the whole body arrived (${text.length} characters)`);
+    } finally {
+      sending = false;
+      closeQuietly(client);
+      guard.closeAll();
+    }
+  });
+});
+
+Deno.test("a keep-alive connection idle when the shutdown starts is closed at once", async () => {
+  await withServer(5, {}, async (server) => {
+    const conn = await rawConnect(server.port, get("/api/live/execution/s1?limit=1"));
+    try {
+      await readUntil(conn, (t) => t.endsWith("}")); // answered; the connection stays open, idle
+      const stopping = server.shutdown();
+      const { closed } = await readUntil(conn, () => false);
+      assert.ok(closed);
+      // Closed, not waiting for this client to close first: nothing of an answer was on its way.
+      assert.equal(server.connections().open, 0);
+      await stopping;
+    } finally {
+      closeQuietly(conn);
     }
   });
 });
