@@ -9,7 +9,12 @@ import {
 } from "../../../execution/telemetry/segments.ts";
 import { readInto, SummaryState } from "../../../execution/wire/summary_state.ts";
 import { fillEvent } from "./fixtures.ts";
-import { segmentFiles, sessionLinesOnDisk, spawnRotationWriter } from "./segment_fixtures.ts";
+import {
+  linesFoundOnDisk,
+  segmentFiles,
+  sessionLinesOnDisk,
+  spawnRotationWriter,
+} from "./segment_fixtures.ts";
 
 const decoder = new TextDecoder();
 
@@ -196,7 +201,24 @@ Deno.test("two writer processes rotating the same session keep every line once w
     assert.equal(a.code, 0, decoder.decode(a.stderr));
     assert.equal(b.code, 0, decoder.decode(b.stderr));
     const lines = await sessionLinesOnDisk(dir, "shared");
-    assert.equal(lines.length, 12_000);
+    if (lines.length !== 12_000) {
+      // Say what went missing and where, so a rare failure can be traced (the manifest's view
+      // against every segment file on disk, and what the writers reported).
+      const ids = new Set(lines.map((l) => JSON.parse(l).payload.client_id as string));
+      const missing = ["A", "B"].flatMap((w) =>
+        Array.from({ length: 6000 }, (_, i) => `${w}-${i}`).filter((id) => !ids.has(id))
+      );
+      const manifest = await readSegmentManifest(dir, "shared");
+      assert.fail(
+        `${lines.length} lines through the manifest, ${
+          linesFoundOnDisk(dir, "shared").length
+        } in every file on disk; missing ${missing.slice(0, 20).join(", ")}; manifest ${
+          JSON.stringify(manifest?.segments.map((s) => [s.file, s.first_seq, s.last_seq]))
+        }; files ${JSON.stringify(segmentFiles(dir, "shared"))}; writer A: ${
+          decoder.decode(a.stderr)
+        }; writer B: ${decoder.decode(b.stderr)}`,
+      );
+    }
     const seqs = seqsOf(lines);
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), "seq rises by one over every segment");
     for (const writer of ["A", "B"]) {
