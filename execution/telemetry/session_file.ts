@@ -185,9 +185,24 @@ export class SessionFile {
         const info = file.statSync();
         // Checked on the descriptor before any read: a FIFO swapped in would block the tail read.
         if (!info.isFile) throw new Error(`${this.path} exists and is not a regular file`);
-        const after = Deno.lstatSync(this.path);
-        if (after.isSymlink || after.ino !== info.ino || after.dev !== info.dev) {
+        let after: Deno.FileInfo | null = null;
+        try {
+          after = Deno.lstatSync(this.path);
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        }
+        if (after !== null && (after.isSymlink || !after.isFile)) {
           throw new UnsafeSessionFileError(this.path, "the file was replaced while it was opened");
+        }
+        if (after === null || after.ino !== info.ino || after.dev !== info.dev) {
+          // Another writer rotated it away since it was opened (renamed into a segment, and
+          // maybe created the next): open what the path names now. (Treated as an error, this
+          // lost the batch of a writer that closed right after.)
+          if (attempt < MAX_REOPENS) {
+            file.close();
+            continue;
+          }
+          throw new Error(`${this.path} keeps being replaced; the batch is retried later`);
         }
         const tail = readTailState(file, info.size);
         // A file without any seq (new, or just rotated) continues from the closed segments.

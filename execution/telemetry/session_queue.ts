@@ -192,6 +192,10 @@ export class SessionQueue {
   async close(): Promise<void> {
     // A flush() called while closing may have started a drain since: let it finish first.
     while (this.#draining !== null) await this.#draining;
+    // Lines kept after a failed write (retried every flush interval) get one more try now: a
+    // passing failure (another writer rotating the file) must not lose them at close.
+    if (this.hasPending && this.#health !== "refused") await this.drain();
+    while (this.#draining !== null) await this.#draining;
     this.#host.counters.dropped += this.#releasePending();
     await this.file.close();
   }
