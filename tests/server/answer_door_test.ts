@@ -393,19 +393,33 @@ Deno.test("a request waiting for the server's last answer when the shutdown star
   });
 });
 
+/**
+ * A guard whose door is writing a 6 MiB answer to a client that has read its first bytes, and
+ * the drain of a shutdown just begun.
+ */
+async function drainedWhileAnswering(dir: string): Promise<{
+  guard: ConnectionGuard;
+  body: string;
+  client: Deno.TcpConn;
+  first: Uint8Array;
+}> {
+  const { guard, body } = await bigAnswerGuard(dir);
+  const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+  const buf = new Uint8Array(1024);
+  const n = await client.read(buf);
+  assert.ok(n !== null && n > 0);
+  guard.closeIdle();
+  return { guard, body, client, first: buf.subarray(0, n) };
+}
+
 Deno.test("a shutdown does not cut a door answer short when the client pipelines its next request", async () => {
   await withLogDir(async (dir) => {
-    const { guard, body } = await bigAnswerGuard(dir);
-    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    const { guard, body, client, first } = await drainedWhileAnswering(dir);
     try {
-      const first = new Uint8Array(1024);
-      const n = await client.read(first);
-      assert.ok(n !== null && n > 0);
-      guard.closeIdle();
       // The next request arrives while the answer is still being read: left unread, it would
       // make the close a reset, and the kernel would drop the rest of the answer.
       await client.write(new TextEncoder().encode(get("/big")));
-      const chunks = [first.subarray(0, n!)];
+      const chunks = [first];
       const buf = new Uint8Array(64 * 1024);
       for (let m = await client.read(buf); m !== null; m = await client.read(buf)) {
         chunks.push(buf.slice(0, m));
@@ -429,13 +443,9 @@ Deno.test("a shutdown does not cut a door answer short when the client pipelines
 
 Deno.test("a client still sending after the shutdown's end gets the time to read the whole answer", async () => {
   await withLogDir(async (dir) => {
-    const { guard, body } = await bigAnswerGuard(dir);
-    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    const { guard, body, client, first } = await drainedWhileAnswering(dir);
     let sending = true;
     try {
-      const first = new Uint8Array(1024);
-      const n = await client.read(first);
-      guard.closeIdle();
       // Requests keep coming while the client reads the 6 MiB slowly: more than the guard's
       // linger (1 s) passes between the last byte handed to the kernel and the client's read of it.
       const sender = (async () => {
@@ -444,7 +454,7 @@ Deno.test("a client still sending after the shutdown's end gets the time to read
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
       })();
-      const chunks = [first.subarray(0, n!)];
+      const chunks = [first];
       const buf = new Uint8Array(64 * 1024);
       for (let m = await client.read(buf); m !== null; m = await client.read(buf)) {
         chunks.push(buf.slice(0, m));
@@ -481,16 +491,11 @@ Deno.test("a keep-alive connection idle when the shutdown starts is closed at on
 
 Deno.test("a shutdown lets an answer the door is writing reach its client whole, then closes", async () => {
   await withLogDir(async (dir) => {
-    const { guard, body } = await bigAnswerGuard(dir);
-    const client = await rawConnect((guard.addr as Deno.NetAddr).port, get("/big"));
+    // The door is writing: its first bytes have arrived, most are still to come.
+    const { guard, body, client, first } = await drainedWhileAnswering(dir);
     try {
-      // The door is writing: its first bytes have arrived, most are still to come.
-      const first = new Uint8Array(1024);
-      const n = await client.read(first);
-      assert.ok(n !== null && n > 0);
-      guard.closeIdle();
       const rest = await readUntilClosed(client, 20_000);
-      const text = new TextDecoder().decode(first.subarray(0, n!)) + rest;
+      const text = new TextDecoder().decode(first) + rest;
       assert.ok(text.endsWith(body), `the whole body arrived (${text.length} characters)`);
       await guard.whenAnswered();
       // The guard sent its end after the answer; it closes once the client has closed.
