@@ -401,3 +401,30 @@ Deno.test("a flush() called while close() runs leaves every event written or cou
     }
   }
 });
+
+Deno.test("close() gives lines kept after a failed write one more try before counting them dropped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/s1.jsonl`;
+    let fixes = 0;
+    const logger = new JsonlExecutionLogger({
+      baseDir: dir,
+      // The failure passes as soon as it is reported (another writer's rotation does the same).
+      onError: () => {
+        if (fixes++ === 0) Deno.removeSync(path);
+      },
+    });
+    logger.emit(fillEvent("s1", 0));
+    await logger.flush();
+    // The session's path now names a directory: the next write fails once.
+    Deno.renameSync(path, `${dir}/earlier.jsonl`);
+    Deno.mkdirSync(path);
+    logger.emit(fillEvent("s1", 1));
+    await logger.close();
+    assert.equal(fixes, 1, "one failure was reported");
+    assert.deepEqual([logger.stats.written, logger.stats.dropped], [2, 0]);
+    assert.deepEqual(readLines(path).map((l) => JSON.parse(l).payload.client_id), ["c-1"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
