@@ -165,6 +165,7 @@ function watcherServer(file: string): { url: string; close(): void } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const encoder = new TextEncoder();
+  const CRLF = encoder.encode("\r\n");
   const head = encoder.encode(
     "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n" +
       "e\r\n: connected\n\n\r\n",
@@ -186,11 +187,12 @@ function watcherServer(file: string): { url: string; close(): void } {
         filled += n;
       }
       position += filled;
-      const chunk = new Uint8Array([
-        ...encoder.encode(`${filled.toString(16)}\r\n`),
-        ...bytes.subarray(0, filled),
-        ...encoder.encode("\r\n"),
-      ]);
+      // One buffer per append, filled with `set` (the limit must not pay for spreading bytes).
+      const sizeLine = encoder.encode(`${filled.toString(16)}\r\n`);
+      const chunk = new Uint8Array(sizeLine.length + filled + 2);
+      chunk.set(sizeLine);
+      chunk.set(bytes.subarray(0, filled), sizeLine.length);
+      chunk.set(CRLF, sizeLine.length + filled);
       for (const conn of conns) conn.write(chunk).catch(() => conns.delete(conn));
     }
   })().catch(() => {});

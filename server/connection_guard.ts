@@ -223,9 +223,9 @@ export class ConnectionGuard {
       closed: (connection) => {
         this.#connections.delete(connection.id);
         if (this.#refusing.delete(connection)) this.#refusalDone?.();
-        this.#checkAnswered();
+        this.#wakeWaiters();
       },
-      lingering: () => this.#checkAnswered(),
+      lingering: () => this.#wakeWaiters(),
     };
     const { idleTimeoutMs, headerTimeoutMs } = options.limits;
     // One timer for every connection: a quarter of the shortest timeout, 25 ms to 1 s.
@@ -325,7 +325,7 @@ export class ConnectionGuard {
     return true;
   }
 
-  #checkAnswered(): void {
+  #wakeWaiters(): void {
     if (this.#closedWaiters.length > 0 && this.#connections.size === 0) {
       const closed = this.#closedWaiters;
       this.#closedWaiters = [];
