@@ -32,6 +32,7 @@ import type { PositionalReader } from "../execution/wire/positional_reader.ts";
 import { RegularFile } from "../execution/wire/regular_file.ts";
 import { pieceCount, readPiece } from "./summary_pieces.ts";
 import type { PieceMessage } from "./summary_worker.ts";
+import { lendSummaryWorker, type LentWorker } from "./summary_workers.ts";
 import { openSessionView, type SessionPart, type SessionView } from "./session_view.ts";
 import { continuesFrom, markPosition, type SessionMark } from "./session_position.ts";
 
@@ -319,56 +320,69 @@ export class SessionAggregates<S extends ScanSink> {
 interface PieceWorker {
   /** Resolves once the worker reported every piece it took (or failed, or could not run). */
   finished: Promise<void>;
-  terminate(): void;
+  /** The read is over: the worker ends, or waits for the next read if it is kept warm. */
+  giveBack(): void;
 }
 
 /**
- * Start a worker taking pieces of `[from, size)` of `file` (file offsets)
- * from `counter`; each piece it summarises goes to `onPiece` (`null`: empty).
+ * Start a worker (or take the warm one, see `summary_workers.ts`) taking
+ * pieces of `[from, size)` of `file` (file offsets) from `counter`; each
+ * piece it summarises goes to `onPiece` (`null`: empty).
  */
-function startPieceWorker(
+async function startPieceWorker(
   file: RegularFile,
   from: number,
   size: number,
   counter: Int32Array,
   onPiece: (piece: number, state: SummaryState | null) => void,
-): PieceWorker {
+): Promise<PieceWorker> {
   const { ino, dev } = file.stat();
-  let worker: Worker | null = null;
-  const finished = new Promise<void>((done) => {
+  let lent: LentWorker;
+  try {
+    lent = await lendSummaryWorker(() =>
+      new Worker(new URL("./summary_worker.ts", import.meta.url), { type: "module" })
+    );
+  } catch {
+    // No worker: the main thread takes every piece.
+    return { finished: Promise.resolve(), giveBack: () => {} };
+  }
+  const { worker } = lent;
+  const { promise: outcome, resolve: settle } = Promise.withResolvers<boolean>();
+  let over = false;
+  worker.onmessage = (event: MessageEvent<PieceMessage>) => {
+    const message = event.data;
+    // Done, or the file could not be opened there (the worker itself is fine).
+    if ("done" in message) return settle(true);
+    // Not reported: the main thread reads it. After the read, nothing more goes to its sink.
+    if ("error" in message || over) return;
     try {
-      worker = new Worker(new URL("./summary_worker.ts", import.meta.url), { type: "module" });
+      onPiece(
+        message.piece,
+        message.state === null ? null : SummaryState.fromJSON(message.state),
+      );
     } catch {
-      done(); // no worker: the main thread takes every piece
-      return;
+      // An unreadable answer: the main thread reads that piece itself.
     }
-    worker.onmessage = (event: MessageEvent<PieceMessage>) => {
-      const message = event.data;
-      if ("done" in message) return done();
-      if ("error" in message) return; // not reported: the main thread reads it
-      try {
-        onPiece(
-          message.piece,
-          message.state === null ? null : SummaryState.fromJSON(message.state),
-        );
-      } catch {
-        // An unreadable answer: the main thread reads that piece itself.
-      }
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      done();
-    };
-    worker.postMessage({
-      path: resolve(file.path),
-      ino,
-      dev,
-      from,
-      size,
-      counter: counter.buffer,
-    });
+  };
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    settle(false);
+  };
+  worker.postMessage({
+    path: resolve(file.path),
+    ino,
+    dev,
+    from,
+    size,
+    counter: counter.buffer,
   });
-  return { finished, terminate: () => (worker as Worker | null)?.terminate() };
+  return {
+    finished: outcome.then(() => {}),
+    giveBack: () => {
+      over = true;
+      lent.giveBack(outcome);
+    },
+  };
 }
 
 /**
@@ -402,13 +416,19 @@ async function readSplit<S extends ScanSink>(
   };
   let wake = (): void => {};
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startPieceWorker(file, from - start, end - start, counter, (piece, state) => {
-    // The worker's offsets are the file's; the aggregate's are logical.
-    if (state !== null) state.consumed += start;
-    done.set(piece, state);
-    mergeReady();
-    wake();
-  });
+  const worker = await startPieceWorker(
+    file,
+    from - start,
+    end - start,
+    counter,
+    (piece, state) => {
+      // The worker's offsets are the file's; the aggregate's are logical.
+      if (state !== null) state.consumed += start;
+      done.set(piece, state);
+      mergeReady();
+      wake();
+    },
+  );
   let stopped = false;
   worker.finished.then(() => {
     stopped = true;
@@ -430,7 +450,10 @@ async function readSplit<S extends ScanSink>(
     }
     mergeReady();
   } finally {
-    worker.terminate();
+    // Nothing is left to claim (after a failure here too): a kept worker stops after the piece
+    // it is reading, and is ready for the next read.
+    Atomics.store(counter, 0, count);
+    worker.giveBack();
   }
   // Every complete line is counted; anything after the last one is a torn tail. What the
   // pieces saw of it is not remembered: it is read again once.

@@ -16,6 +16,7 @@ import { formatWireTimestamp } from "../execution/wire_time.ts";
 import { SummaryState } from "../execution/wire/summary_state.ts";
 import { clearSegmentSummaries, SessionAggregates } from "./session_aggregate.ts";
 import { clearSegmentLayoutCache } from "../execution/telemetry/segments.ts";
+export { holdSummaryWorker, type SummaryWorkerHold } from "./summary_workers.ts";
 
 /**
  * Options of {@linkcode getExecutionSummary}.

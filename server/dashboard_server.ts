@@ -40,6 +40,7 @@ import {
   startRetentionSchedule,
 } from "./retention_schedule.ts";
 import { startTelemetrySchedule } from "./telemetry_schedule.ts";
+import { holdSummaryWorker } from "../live/summary_workers.ts";
 
 /**
  * The limits of a dashboard server, every one with its default (the
@@ -472,6 +473,9 @@ export async function startDashboardServer(
       : undefined,
   });
   const activeGuard = guard;
+  // Sessions opened on the dashboard are summarised cold one after another: keep the split
+  // reads' worker warm while serving (see live/summary_workers.ts).
+  const warmReader = holdSummaryWorker();
 
   const { promise: finished, resolve: stopped } = Promise.withResolvers<void>();
   let stopping: Promise<void> | null = null;
@@ -504,6 +508,7 @@ export async function startDashboardServer(
       }
       deadline.close();
       await backend.close();
+      warmReader.release();
       stopped();
     })();
     return stopping;

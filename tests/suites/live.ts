@@ -19,6 +19,7 @@ import "../live/session_overview_test.ts";
 import "../live/sessions_test.ts";
 import "../live/summary_pieces_test.ts";
 import "../live/summary_test.ts";
+import "../live/summary_workers_test.ts";
 import "../live/telemetry_query_test.ts";
 import "../live/timeline_export_test.ts";
 import "../live/timeline_query_test.ts";
