@@ -5,7 +5,7 @@
  * @module
  */
 import type { ReadEvent, ReadStats } from "../execution/wire/types.ts";
-import { ByteLineStream } from "../execution/wire/line_stream.ts";
+import { ByteLineStream } from "../execution/wire/byte_line_stream.ts";
 import { countLine, emptyReadStats } from "../execution/wire/line_stats.ts";
 import { RegularFile } from "../execution/wire/regular_file.ts";
 

@@ -13,13 +13,23 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 /** What a line decoded to: an event, a blank line, or an invalid line. */
 export type LineVerdict = ReadEvent | "blank" | "invalid";
 
-// A per-process nonce, so a string value in the file cannot impersonate a placeholder.
-const NONCE = crypto.randomUUID().slice(0, 8);
-const PLACEHOLDERS: Record<string, number> = {
-  [`\u0000${NONCE}NaN`]: NaN,
-  [`\u0000${NONCE}Infinity`]: Infinity,
-  [`\u0000${NONCE}-Infinity`]: -Infinity,
-};
+// A per-process nonce, so a string value in the file cannot impersonate a placeholder. Made at
+// the first line that needs it: `crypto` at import time would cost every command's start.
+let nonce = "";
+let placeholders: Record<string, number> = {};
+
+function placeholderNonce(): string {
+  if (nonce === "") {
+    const made = crypto.randomUUID().slice(0, 8);
+    placeholders = {
+      [`\u0000${made}NaN`]: NaN,
+      [`\u0000${made}Infinity`]: Infinity,
+      [`\u0000${made}-Infinity`]: -Infinity,
+    };
+    nonce = made;
+  }
+  return nonce;
+}
 const NON_FINITE_LITERALS = ["NaN", "Infinity", "-Infinity"] as const;
 
 /**
@@ -44,7 +54,7 @@ function quoteNonFiniteLiterals(text: string): string | null {
     if (c !== 0x4e && c !== 0x49 && c !== 0x2d) continue; // N, I, -
     for (const literal of NON_FINITE_LITERALS) {
       if (text.startsWith(literal, i)) {
-        out += text.slice(copied, i) + JSON.stringify(`\u0000${NONCE}${literal}`);
+        out += text.slice(copied, i) + JSON.stringify(`\u0000${placeholderNonce()}${literal}`);
         i += literal.length - 1;
         copied = i + 1;
         break;
@@ -55,12 +65,12 @@ function quoteNonFiniteLiterals(text: string): string | null {
 }
 
 function reviveNonFinite(key: string, value: unknown): unknown {
-  if (key.charCodeAt(0) === 0 && key in PLACEHOLDERS) {
+  if (key.charCodeAt(0) === 0 && key in placeholders) {
     // `{NaN: 1}`: a bare literal as a key is not JSON, not even Python's.
     throw new SyntaxError(`${key.slice(9)} is not a valid object key`);
   }
-  if (typeof value === "string" && value.charCodeAt(0) === 0 && value in PLACEHOLDERS) {
-    return PLACEHOLDERS[value];
+  if (typeof value === "string" && value.charCodeAt(0) === 0 && value in placeholders) {
+    return placeholders[value];
   }
   return value;
 }

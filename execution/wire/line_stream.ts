@@ -37,7 +37,7 @@ export interface ByteLine {
 }
 
 /**
- * Options of {@linkcode ByteLineStream} and {@linkcode LineSplitter}.
+ * Options of {@linkcode LineSplitter} and of `ByteLineStream` (`byte_line_stream.ts`).
  *
  * @example
  * ```ts
@@ -62,7 +62,7 @@ export interface LineStreamOptions {
 }
 
 /**
- * The synchronous core of {@linkcode ByteLineStream}: feed chunks, receive
+ * The synchronous core of `ByteLineStream` (`byte_line_stream.ts`): feed chunks, receive
  * lines through a callback. Hot paths (summary, timeline) use it directly to
  * avoid a promise per line.
  *
@@ -174,40 +174,5 @@ export class LineSplitter {
     this.#parts = [];
     this.#pendingBytes = 0;
     return out;
-  }
-}
-
-/**
- * A `TransformStream` that splits bytes into lines with their byte offsets:
- * splits on `\n`, strips a preceding `\r`, skips (and reports as `oversized`)
- * lines longer than the cap without buffering them, and reports an
- * unterminated final fragment as `torn`.
- *
- * @example
- * ```ts
- * import { ByteLineStream } from "@peak-trade/execution";
- * const bytes = new TextEncoder().encode('{"kind":"fill"}\n{"kind":');
- * const lines = ReadableStream.from([bytes]).pipeThrough(new ByteLineStream());
- * for await (const line of lines) console.log(line.status, line.offset, line.end);
- * // line 0 16
- * // torn 16 24
- * ```
- */
-export class ByteLineStream extends TransformStream<Uint8Array, ByteLine> {
-  /** Create the stream (see {@linkcode LineStreamOptions}). */
-  constructor(options: LineStreamOptions = {}) {
-    const splitter = new LineSplitter(options);
-    super({
-      transform(chunk, controller) {
-        splitter.push(chunk, (line) => {
-          // Copy views into the chunk: downstream may hold lines past the next read.
-          if (line.status === "line") line.bytes = line.bytes.slice();
-          controller.enqueue(line);
-        });
-      },
-      flush(controller) {
-        splitter.finish((line) => controller.enqueue(line));
-      },
-    });
   }
 }

@@ -9,5 +9,6 @@
 export * from "./types.ts";
 export * from "./timestamps.ts";
 export * from "./line_stream.ts";
+export * from "./byte_line_stream.ts";
 export * from "./line_decoder.ts";
 export * from "./gate_payload.ts";

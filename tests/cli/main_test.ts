@@ -157,6 +157,33 @@ Deno.test("main.ts and the reading commands import no node: module but node:fs",
   assert.deepEqual(await nodeModules("execution/wire/regular_file.ts"), ["node:fs"]);
 });
 
+Deno.test("the reading commands touch neither web streams nor crypto while loading", async () => {
+  // Both are loaded by the runtime at first use, and cost a command's start: a class extending
+  // TransformStream at module level, or a nonce made at import, would load them for every run.
+  const watched = ["TransformStream", "ReadableStream", "WritableStream", "crypto"];
+  const roots = READING_ROOTS.map((root) => new URL(`../../${root}`, import.meta.url).href);
+  const script = `
+const touched = new Set();
+for (const name of ${JSON.stringify(watched)}) {
+  const own = Object.getOwnPropertyDescriptor(globalThis, name);
+  Object.defineProperty(globalThis, name, {
+    configurable: true,
+    get() { touched.add(name); return own.get ? own.get.call(globalThis) : own.value; },
+  });
+}
+for (const root of ${JSON.stringify(roots)}) await import(root);
+console.log(JSON.stringify([...touched]));
+`;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  assert.equal(code, 0, decoder.decode(stderr));
+  assert.deepEqual(JSON.parse(decoder.decode(stdout)), []);
+});
+
 Deno.test("main's usage names both ways to run a command when it cannot tell which is used", async () => {
   const unknown = memoryIo();
   assert.equal(await main(["--help"], unknown), 0);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ByteLine, ByteLineStream } from "../../execution/wire/line_stream.ts";
+import type { ByteLine } from "../../execution/wire/line_stream.ts";
+import { ByteLineStream } from "../../execution/wire/byte_line_stream.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
