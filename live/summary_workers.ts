@@ -15,6 +15,8 @@
 
 /** Idle time after which the kept worker ends (the next read starts a new one). */
 export const SUMMARY_WORKER_IDLE_MS = 30_000;
+/** The longest idle time a timer can wait (a longer one would fire at once). */
+const MAX_IDLE_MS = 2 ** 31 - 1;
 /**
  * How long a read's worker may take to report that it is done once the read
  * itself is done (its last message follows its last piece at once); past it,
@@ -98,8 +100,11 @@ function endKept(): void {
  */
 export function holdSummaryWorker(options: { idleMs?: number } = {}): SummaryWorkerHold {
   const wanted = options.idleMs ?? SUMMARY_WORKER_IDLE_MS;
-  if (!(wanted > 0) || !Number.isFinite(wanted)) {
-    throw new RangeError(`idleMs must be a positive number of milliseconds, got ${wanted}`);
+  if (!(wanted > 0 && wanted <= MAX_IDLE_MS)) {
+    throw new RangeError(
+      `idleMs must be a positive number of milliseconds up to ${MAX_IDLE_MS} (about 24 days), ` +
+        `got ${wanted}`,
+    );
   }
   idleMs = wanted;
   holds++;

@@ -98,7 +98,7 @@ Deno.test("summary workers: a warm worker serves cold reads while held, none is 
     });
 
     await t.step("a bad idle time is refused with what to give", () => {
-      for (const idleMs of [0, -5, Number.NaN, Infinity]) {
+      for (const idleMs of [0, -5, Number.NaN, Infinity, 2 ** 31]) {
         assert.throws(() => holdSummaryWorker({ idleMs }), /idleMs must be a positive number/);
       }
       assert.equal(summaryWorkerStats().kept, false);
