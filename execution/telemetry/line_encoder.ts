@@ -58,43 +58,49 @@ const PAYLOAD_KEYS: Readonly<Record<string, readonly string[]>> = {
  * (one copy for the usual payload), and `,"key":` of its i-th expected key.
  */
 interface KindLayout {
+  /** Index of a known kind's layout (its envelope joins are cached by it); -1 for others. */
+  readonly id: number;
   readonly kind: Uint8Array;
   readonly kindAndFirstKey: Uint8Array;
   readonly keys: readonly string[];
   readonly keyBytes: readonly Uint8Array[];
   /** Writes a payload with exactly `keys`, in order, by named loads (see `KNOWN_PAYLOAD_WRITERS`). */
   readonly write: KnownPayloadWriter | null;
-  /** Room for the kind, every key, and each value that is not a string (numbers, `null`, booleans). */
+  /** Room for every key but the first, and each value that is not a string (numbers, `null`, booleans). */
   readonly fixedBytes: number;
 }
 
 /**
- * Writes the usual payload of a kind from `"<kind>","payload":{` to its last
- * value; returns -1 when a value is not a string, number, boolean or null
- * (the general path then writes the payload).
+ * Writes the usual payload of a kind: `first` (the layout's `kindAndFirstKey`,
+ * or the envelope joined to it), then the payload to its last value; returns
+ * -1 when a value is not a string, number, boolean or null (the general path
+ * then writes the payload).
  */
 type KnownPayloadWriter = (
   buffer: LineBuffer,
   at: number,
   payload: Record<string, unknown>,
   layout: KindLayout,
+  first: Uint8Array,
 ) => number;
 
 function kindLayout(
   kind: string,
   keys: readonly string[],
   write: KnownPayloadWriter | null,
+  id = -1,
 ): KindLayout {
   const kindBytes = `${JSON.stringify(kind)},"payload":`;
   const kindAndFirstKey = bytesOf(`${kindBytes}{${JSON.stringify(keys[0] ?? "")}:`);
   const keyBytes = keys.map((key) => bytesOf(`,${JSON.stringify(key)}:`));
   return {
+    id,
     kind: bytesOf(kindBytes),
     kindAndFirstKey,
     keys,
     keyBytes,
     write,
-    fixedBytes: kindAndFirstKey.length + keyBytes.reduce((sum, key) => sum + key.length, 0) +
+    fixedBytes: keyBytes.reduce((sum, key) => sum + key.length, 0) +
       keys.length * JSON_NUMBER_BOUND,
   };
 }
@@ -107,7 +113,7 @@ function kindLayout(
  * writes without further checks.
  */
 const KNOWN_PAYLOAD_WRITERS: Readonly<Record<string, KnownPayloadWriter>> = {
-  intent: (buffer, at, p, l) => {
+  intent: (buffer, at, p, l, first) => {
     const { side, quantity, current_price: price, strategy_key: strategy } = p;
     if (
       typeof side !== "string" || !isNumberOrNull(quantity) || !isNumberOrNull(price) ||
@@ -115,14 +121,17 @@ const KNOWN_PAYLOAD_WRITERS: Readonly<Record<string, KnownPayloadWriter>> = {
     ) {
       return -1;
     }
-    at = buffer.room(at, l.fixedBytes + stringBound(side) + stringOrNullBound(strategy));
+    at = buffer.room(
+      at,
+      first.length + l.fixedBytes + stringBound(side) + stringOrNullBound(strategy),
+    );
     const b = buffer.bytes;
-    at = writeJsonString(b, copy(b, at, l.kindAndFirstKey), side);
+    at = writeJsonString(b, copy(b, at, first), side);
     at = writeNumberOrNull(b, copy(b, at, l.keyBytes[1]), quantity);
     at = writeNumberOrNull(b, copy(b, at, l.keyBytes[2]), price);
     return writeStringOrNull(b, copy(b, at, l.keyBytes[3]), strategy);
   },
-  gate: (buffer, at, p, l) => {
+  gate: (buffer, at, p, l, first) => {
     const { gate_name: gate, passed, code, reason, modified_qty: modified } = p;
     if (
       typeof gate !== "string" || typeof passed !== "boolean" || typeof code !== "string" ||
@@ -132,16 +141,16 @@ const KNOWN_PAYLOAD_WRITERS: Readonly<Record<string, KnownPayloadWriter>> = {
     }
     at = buffer.room(
       at,
-      l.fixedBytes + stringBound(gate) + stringBound(code) + stringBound(reason),
+      first.length + l.fixedBytes + stringBound(gate) + stringBound(code) + stringBound(reason),
     );
     const b = buffer.bytes;
-    at = writeJsonString(b, copy(b, at, l.kindAndFirstKey), gate);
+    at = writeJsonString(b, copy(b, at, first), gate);
     at = copy(b, copy(b, at, l.keyBytes[1]), passed ? TRUE : FALSE);
     at = writeJsonString(b, copy(b, at, l.keyBytes[2]), code);
     at = writeJsonString(b, copy(b, at, l.keyBytes[3]), reason);
     return writeNumberOrNull(b, copy(b, at, l.keyBytes[4]), modified);
   },
-  order: (buffer, at, p, l) => {
+  order: (buffer, at, p, l, first) => {
     const { client_id: clientId, side, quantity, order_type: type, price, notional } = p;
     if (
       typeof clientId !== "string" || typeof side !== "string" || typeof quantity !== "number" ||
@@ -151,17 +160,17 @@ const KNOWN_PAYLOAD_WRITERS: Readonly<Record<string, KnownPayloadWriter>> = {
     }
     at = buffer.room(
       at,
-      l.fixedBytes + stringBound(clientId) + stringBound(side) + stringBound(type),
+      first.length + l.fixedBytes + stringBound(clientId) + stringBound(side) + stringBound(type),
     );
     const b = buffer.bytes;
-    at = writeJsonString(b, copy(b, at, l.kindAndFirstKey), clientId);
+    at = writeJsonString(b, copy(b, at, first), clientId);
     at = writeJsonString(b, copy(b, at, l.keyBytes[1]), side);
     at = writeJsonNumber(b, copy(b, at, l.keyBytes[2]), quantity);
     at = writeJsonString(b, copy(b, at, l.keyBytes[3]), type);
     at = writeJsonNumber(b, copy(b, at, l.keyBytes[4]), price);
     return writeJsonNumber(b, copy(b, at, l.keyBytes[5]), notional);
   },
-  fill: (buffer, at, p, l) => {
+  fill: (buffer, at, p, l, first) => {
     const {
       client_id: clientId,
       side,
@@ -176,26 +185,27 @@ const KNOWN_PAYLOAD_WRITERS: Readonly<Record<string, KnownPayloadWriter>> = {
     ) {
       return -1;
     }
-    at = buffer.room(at, l.fixedBytes + stringBound(clientId) + stringBound(side));
+    at = buffer.room(at, first.length + l.fixedBytes + stringBound(clientId) + stringBound(side));
     const b = buffer.bytes;
-    at = writeJsonString(b, copy(b, at, l.kindAndFirstKey), clientId);
+    at = writeJsonString(b, copy(b, at, first), clientId);
     at = writeJsonString(b, copy(b, at, l.keyBytes[1]), side);
     at = writeJsonNumber(b, copy(b, at, l.keyBytes[2]), quantity);
     at = writeJsonNumber(b, copy(b, at, l.keyBytes[3]), price);
     at = writeJsonNumber(b, copy(b, at, l.keyBytes[4]), notional);
     return writeJsonNumber(b, copy(b, at, l.keyBytes[5]), fee);
   },
-  error: (buffer, at, p, l) => {
+  error: (buffer, at, p, l, first) => {
     const { error, code, stacktrace } = p;
     if (typeof error !== "string" || typeof code !== "string" || !isStringOrNull(stacktrace)) {
       return -1;
     }
     at = buffer.room(
       at,
-      l.fixedBytes + stringBound(error) + stringBound(code) + stringOrNullBound(stacktrace),
+      first.length + l.fixedBytes + stringBound(error) + stringBound(code) +
+        stringOrNullBound(stacktrace),
     );
     const b = buffer.bytes;
-    at = writeJsonString(b, copy(b, at, l.kindAndFirstKey), error);
+    at = writeJsonString(b, copy(b, at, first), error);
     at = writeJsonString(b, copy(b, at, l.keyBytes[1]), code);
     return writeStringOrNull(b, copy(b, at, l.keyBytes[2]), stacktrace);
   },
@@ -240,7 +250,8 @@ function copy(bytes: Uint8Array, at: number, fragment: Uint8Array): number {
 const KIND_LAYOUTS: ReadonlyMap<string, KindLayout> = new Map(
   Object.entries(PAYLOAD_KEYS).map((
     [kind, keys],
-  ) => [kind, kindLayout(kind, keys, KNOWN_PAYLOAD_WRITERS[kind])]),
+    id,
+  ) => [kind, kindLayout(kind, keys, KNOWN_PAYLOAD_WRITERS[kind], id)]),
 );
 
 /** Whether the payload's own enumerable keys are exactly `keys`, in this order. */
@@ -257,19 +268,41 @@ function hasKeys(record: Record<string, unknown>, keys: readonly string[]): bool
 const MAX_ENVELOPES = 256;
 
 /**
- * The encoded middle of lines, `,"session_id":…,"symbol":…,"mode":…,"kind":`,
- * remembered per symbol and mode: a session's events repeat a handful of
- * them. Each session queue has its own.
+ * The encoded middle of a session's lines for one symbol and mode,
+ * `,"session_id":…,"symbol":…,"mode":…,"kind":`, and that joined to each
+ * known kind's `"<kind>","payload":{"<first key>":` as it is first needed
+ * (one copy instead of two for the usual payload).
+ */
+export interface Envelope {
+  readonly bytes: Uint8Array;
+  /** By kind layout id: the envelope joined to that layout's `kindAndFirstKey`. */
+  readonly joined: Uint8Array[];
+}
+
+/** The envelope joined to `layout`'s kind and first key (made once per envelope and kind). */
+function joinedFirst(envelope: Envelope, layout: KindLayout): Uint8Array {
+  const known = envelope.joined[layout.id];
+  if (known !== undefined) return known;
+  const joined = new Uint8Array(envelope.bytes.length + layout.kindAndFirstKey.length);
+  joined.set(envelope.bytes);
+  joined.set(layout.kindAndFirstKey, envelope.bytes.length);
+  envelope.joined[layout.id] = joined;
+  return joined;
+}
+
+/**
+ * The envelopes of a session's lines, remembered per symbol and mode: a
+ * session's events repeat a handful of them. Each session queue has its own.
  */
 export class EnvelopeCache {
   #session = "";
   #symbol = "";
   #mode = "";
-  #last: Uint8Array | null = null;
-  readonly #bySymbol = new Map<string, { mode: string; bytes: Uint8Array }>();
+  #last: Envelope | null = null;
+  readonly #bySymbol = new Map<string, { mode: string; envelope: Envelope }>();
 
-  /** The encoded middle for this session, symbol and mode. */
-  get(session: string, symbol: string, mode: string): Uint8Array {
+  /** The envelope for this session, symbol and mode. */
+  get(session: string, symbol: string, mode: string): Envelope {
     if (
       this.#last !== null && symbol === this.#symbol && mode === this.#mode &&
       session === this.#session
@@ -285,18 +318,21 @@ export class EnvelopeCache {
       if (this.#bySymbol.size >= MAX_ENVELOPES) this.#bySymbol.clear();
       entry = {
         mode,
-        bytes: bytesOf(
-          `,"session_id":${JSON.stringify(session)},"symbol":${JSON.stringify(symbol)},"mode":${
-            JSON.stringify(mode)
-          },"kind":`,
-        ),
+        envelope: {
+          bytes: bytesOf(
+            `,"session_id":${JSON.stringify(session)},"symbol":${JSON.stringify(symbol)},"mode":${
+              JSON.stringify(mode)
+            },"kind":`,
+          ),
+          joined: [],
+        },
       };
       this.#bySymbol.set(symbol, entry);
     }
     this.#symbol = symbol;
     this.#mode = mode;
-    this.#last = entry.bytes;
-    return entry.bytes;
+    this.#last = entry.envelope;
+    return entry.envelope;
   }
 }
 
@@ -350,27 +386,34 @@ function writeLinePrefix(
   const envelope = envelopes.get(text(session), text(symbol), text(mode));
   let at: number;
   if (typeof ts === "string") {
-    at = buffer.room(buffer.end, TS_KEY.length + stringBound(ts) + envelope.length);
+    at = buffer.room(buffer.end, TS_KEY.length + stringBound(ts));
     const bytes = buffer.bytes;
     at = writeJsonString(bytes, copy(bytes, at, TS_KEY), ts);
-    at = copy(bytes, at, envelope);
   } else {
-    at = buffer.room(buffer.end, TS_KEY.length + WIRE_TIMESTAMP_BYTES + envelope.length);
+    at = buffer.room(buffer.end, TS_KEY.length + WIRE_TIMESTAMP_BYTES);
     const bytes = buffer.bytes;
     at = writeWireTimestamp(
       bytes,
       copy(bytes, at, TS_KEY),
       micros === micros ? micros : nowEpochMicros(),
     );
-    at = copy(bytes, at, envelope);
   }
+  return writePayload(buffer, at, payload, layoutOf(kind), envelope);
+}
+
+/** The kind of the last line written, and its layout: a session's lines repeat a few kinds. */
+let lastKind: unknown = undefined;
+let lastLayout: KindLayout | null = null;
+
+function layoutOf(kind: unknown): KindLayout {
+  if (kind === lastKind && lastLayout !== null) return lastLayout;
   const kindText = text(kind);
-  return writePayload(
-    buffer,
-    at,
-    payload,
-    KIND_LAYOUTS.get(kindText) ?? kindLayout(kindText, [], null),
-  );
+  const layout = KIND_LAYOUTS.get(kindText) ?? kindLayout(kindText, [], null);
+  if (typeof kind === "string") {
+    lastKind = kind;
+    lastLayout = layout;
+  }
+  return layout;
 }
 
 /** Bytes of a quoted wire timestamp. */
@@ -406,16 +449,19 @@ function writeWireTimestamp(bytes: Uint8Array, at: number, micros: number): numb
 }
 
 /**
- * `"<kind>","payload":` and the payload's JSON, byte for byte what
- * `JSON.stringify` writes for it, then `,"seq":`.
+ * The envelope (`,"session_id":…,"kind":`), then `"<kind>","payload":` and
+ * the payload's JSON, byte for byte what `JSON.stringify` writes for it, then
+ * `,"seq":`.
  */
 function writePayload(
   buffer: LineBuffer,
   at: number,
   payload: unknown,
   layout: KindLayout,
+  envelope: Envelope,
 ): number {
   if (payload === null || typeof payload !== "object") {
+    at = put(buffer, at, envelope.bytes);
     at = put(buffer, at, layout.kind);
     return put(buffer, at, EMPTY_PAYLOAD_AND_SEQ_KEY);
   }
@@ -426,15 +472,18 @@ function writePayload(
     typeof (payload as { toJSON?: unknown }).toJSON === "function"
   ) {
     const json = JSON.stringify(payload);
+    at = put(buffer, at, envelope.bytes);
     at = put(buffer, at, layout.kind);
     at = json === undefined ? put(buffer, at, EMPTY_OBJECT) : putRaw(buffer, at, json);
     return put(buffer, at, SEQ_KEY);
   }
   const record = payload as Record<string, unknown>;
   if (layout.write !== null && hasKeys(record, layout.keys)) {
-    const end = layout.write(buffer, at, record, layout);
+    // The envelope, the kind and the first key in one copy.
+    const end = layout.write(buffer, at, record, layout, joinedFirst(envelope, layout));
     if (end >= 0) return put(buffer, end, CLOSE_AND_SEQ_KEY);
   }
+  at = put(buffer, at, envelope.bytes);
   const keys = layout.keys;
   let position = 0;
   for (const key in record) {

@@ -80,6 +80,9 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSi
   /** What every session queue and file of this logger shares. */
   readonly #host: SessionQueueHost;
   readonly #queues = new Map<string, SessionQueue>();
+  /** The queue of the last event's session (queues are never removed from `#queues`). */
+  #lastSessionId: unknown = undefined;
+  #lastQueue: SessionQueue | null = null;
   #phase: Phase = "open";
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closing: Promise<void> | null = null;
@@ -194,7 +197,10 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSi
         );
         return;
       }
-      let queue = this.#queues.get(sessionId as string);
+      // The session of the last event first: a process mostly writes one session at a time.
+      let queue = sessionId === this.#lastSessionId && this.#lastQueue !== null
+        ? this.#lastQueue
+        : this.#queues.get(sessionId as string);
       if (queue === undefined) {
         if (!isValidSessionId(sessionId)) {
           counters.refused++;
@@ -205,6 +211,8 @@ export class JsonlExecutionLogger implements ExecutionEventEmitter, TimedEventSi
         queue = new SessionQueue(sessionId, this.pathFor(sessionId), this.#host);
         this.#queues.set(sessionId, queue);
       }
+      this.#lastSessionId = sessionId;
+      this.#lastQueue = queue;
       if (queue.refused) {
         counters.refused++;
         return;
