@@ -29,7 +29,7 @@ import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import { encodeEventLine } from "../execution/telemetry/line_encoder.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
-import { formatWireTimestamp } from "../execution/wire_time.ts";
+import { fillPool } from "./fill_event.ts";
 
 const CHUNK = 1_000;
 const POOL = 1_000;
@@ -51,21 +51,7 @@ const rounds = parseFlag("rounds", 5);
 const rotate = Deno.args.includes("--rotate");
 
 /** A pool of distinct fill events, cycled through by both writers. */
-const pool: ExecutionEvent[] = Array.from({ length: POOL }, (_, i) => ({
-  ts: formatWireTimestamp(1_795_599_045_000_000 + i * 137),
-  session_id: "bench",
-  symbol: i % 3 === 0 ? "ETH-USD" : "BTC-USD",
-  mode: "paper",
-  kind: "fill",
-  payload: {
-    client_id: `exec_BTC-USD_${i}_a1b2c3`,
-    side: i % 2 === 0 ? "buy" : "sell",
-    filled_quantity: 0.4 + i / 10_000,
-    fill_price: 100_020.5 + i,
-    fill_notional: 40_008.2 + i,
-    fill_fee: 4.0008,
-  },
-}));
+const pool: ExecutionEvent[] = fillPool(POOL);
 
 type YieldStyle = "setTimeout" | "setImmediate";
 const YIELDS: Record<YieldStyle, () => Promise<void>> = {
