@@ -16,7 +16,7 @@
 import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
-import { formatWireTimestamp } from "../execution/wire_time.ts";
+import { fillPool } from "./fill_event.ts";
 import { readSegmentManifest } from "../execution/telemetry/segments.ts";
 
 const CHUNK = 1_000;
@@ -36,21 +36,7 @@ function parseFlag(name: string, fallback: number): number {
 const events = parseFlag("events", 2_000_000);
 const rounds = parseFlag("rounds", 5);
 
-const pool: ExecutionEvent[] = Array.from({ length: POOL }, (_, i) => ({
-  ts: formatWireTimestamp(1_795_599_045_000_000 + i * 137),
-  session_id: "bench",
-  symbol: i % 3 === 0 ? "ETH-USD" : "BTC-USD",
-  mode: "paper",
-  kind: "fill",
-  payload: {
-    client_id: `exec_BTC-USD_${i}_a1b2c3`,
-    side: i % 2 === 0 ? "buy" : "sell",
-    filled_quantity: 0.4 + i / 10_000,
-    fill_price: 100_020.5 + i,
-    fill_notional: 40_008.2 + i,
-    fill_fee: 4.0008,
-  },
-}));
+const pool: ExecutionEvent[] = fillPool(POOL);
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
