@@ -336,7 +336,11 @@ async function startPieceWorker(
   counter: Int32Array,
   onPiece: (piece: number, state: SummaryState | null) => void,
 ): Promise<PieceWorker> {
+  // Everything that may throw comes before the worker is lent, or is caught after it: a lent
+  // worker never given back would keep its process alive for good.
   const { ino, dev } = file.stat();
+  const path = resolve(file.path);
+  const alone: PieceWorker = { finished: Promise.resolve(), giveBack: () => {} };
   let lent: LentWorker;
   try {
     lent = await lendSummaryWorker(() =>
@@ -344,7 +348,7 @@ async function startPieceWorker(
     );
   } catch {
     // No worker: the main thread takes every piece.
-    return { finished: Promise.resolve(), giveBack: () => {} };
+    return alone;
   }
   const { worker } = lent;
   const { promise: outcome, resolve: settle } = Promise.withResolvers<boolean>();
@@ -368,14 +372,14 @@ async function startPieceWorker(
     event.preventDefault();
     settle(false);
   };
-  worker.postMessage({
-    path: resolve(file.path),
-    ino,
-    dev,
-    from,
-    size,
-    counter: counter.buffer,
-  });
+  try {
+    worker.postMessage({ path, ino, dev, from, size, counter: counter.buffer });
+  } catch {
+    // Not sent: the worker takes nothing, this thread reads every piece.
+    over = true;
+    lent.giveBack(Promise.resolve(false));
+    return alone;
+  }
   return {
     finished: outcome.then(() => {}),
     giveBack: () => {

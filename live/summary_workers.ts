@@ -52,10 +52,12 @@ export interface SummaryWorkerStats {
   reused: number;
   /** Whether a worker is kept now (idle or serving a read). */
   kept: boolean;
+  /** The idle time after which a kept worker ends now (the longest of the holds'); null without a hold. */
+  idleMs: number | null;
 }
 
-let holds = 0;
-let idleMs = SUMMARY_WORKER_IDLE_MS;
+/** The idle time of each hold held now (one entry per hold); the longest applies. */
+const holdIdleMs: number[] = [];
 let kept: Worker | null = null;
 let keptBusy = false;
 /** While the kept worker's read is over but its last message is on its way: when it is back. */
@@ -86,7 +88,7 @@ function endKept(): void {
  * dashboard server holds one while it runs). While a worker is kept, the
  * process does not exit by itself: release the hold first. `idleMs` (default
  * {@linkcode SUMMARY_WORKER_IDLE_MS}) ends the kept worker after that long
- * without a read; the latest hold's value applies.
+ * without a read; with several holds, the longest of theirs applies.
  *
  * @example
  * ```ts
@@ -106,22 +108,26 @@ export function holdSummaryWorker(options: { idleMs?: number } = {}): SummaryWor
         `got ${wanted}`,
     );
   }
-  idleMs = wanted;
-  holds++;
+  holdIdleMs.push(wanted);
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
-    holds--;
+    holdIdleMs.splice(holdIdleMs.indexOf(wanted), 1);
     // A kept worker serving a read ends when that read gives it back.
-    if (holds === 0 && !keptBusy) endKept();
+    if (holdIdleMs.length === 0 && !keptBusy) endKept();
   };
   return { release, [Symbol.dispose]: release };
 }
 
+/** How long a kept worker may stay idle now: the longest idle time of the holds held. */
+function keptIdleMs(): number | null {
+  return holdIdleMs.length === 0 ? null : Math.max(...holdIdleMs);
+}
+
 /** The split reads' worker counts so far. */
 export function summaryWorkerStats(): SummaryWorkerStats {
-  return { ...stats, kept: kept !== null };
+  return { ...stats, kept: kept !== null, idleMs: keptIdleMs() };
 }
 
 /** Resolves when no worker is kept (at once if none is). For tests and diagnostics. */
@@ -138,7 +144,7 @@ export function keptSummaryWorkerEnded(): Promise<void> {
  * thread).
  */
 export async function lendSummaryWorker(create: () => Worker): Promise<LentWorker> {
-  if (holds > 0 && keptBusy && keptReturning !== null) {
+  if (holdIdleMs.length > 0 && keptBusy && keptReturning !== null) {
     // Not longer than a piece takes: a worker stuck in a read is not waited for.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -147,7 +153,7 @@ export async function lendSummaryWorker(create: () => Worker): Promise<LentWorke
     ]);
     clearTimeout(timer);
   }
-  if (holds > 0 && kept !== null && !keptBusy) {
+  if (holdIdleMs.length > 0 && kept !== null && !keptBusy) {
     clearIdleTimer();
     keptBusy = true;
     stats.reused++;
@@ -155,7 +161,7 @@ export async function lendSummaryWorker(create: () => Worker): Promise<LentWorke
   }
   const worker = create();
   stats.started++;
-  if (holds > 0 && kept === null) {
+  if (holdIdleMs.length > 0 && kept === null) {
     kept = worker;
     keptBusy = true;
     return lent(worker, true);
@@ -195,7 +201,7 @@ function lent(worker: Worker, isKept: boolean): LentWorker {
           return;
         }
         keptBusy = false;
-        if (!healthy || holds === 0) {
+        if (!healthy || holdIdleMs.length === 0) {
           endKept();
           return;
         }
@@ -203,7 +209,7 @@ function lent(worker: Worker, isKept: boolean): LentWorker {
         const timer = setTimeout(() => {
           idleTimer = null;
           if (kept === worker && !keptBusy) endKept();
-        }, idleMs);
+        }, keptIdleMs() ?? 0);
         Deno.unrefTimer(timer);
         idleTimer = timer;
       });

@@ -100,7 +100,7 @@ function kindLayout(
     keys,
     keyBytes,
     write,
-    fixedBytes: keyBytes.reduce((sum, key) => sum + key.length, 0) +
+    fixedBytes: keyBytes.slice(1).reduce((sum, key) => sum + key.length, 0) +
       keys.length * JSON_NUMBER_BOUND,
   };
 }

@@ -97,6 +97,72 @@ Deno.test("summary workers: a warm worker serves cold reads while held, none is 
       await keptSummaryWorkerEnded();
     });
 
+    await t.step(
+      "the longest idle time of the holds held applies, a released one's no longer",
+      async () => {
+        assert.equal(summaryWorkerStats().idleMs, null);
+        const hold = holdSummaryWorker();
+        try {
+          const short = holdSummaryWorker({ idleMs: 1 });
+          assert.equal(summaryWorkerStats().idleMs, 30_000);
+          short.release();
+          const long = holdSummaryWorker({ idleMs: 60_000 });
+          assert.equal(summaryWorkerStats().idleMs, 60_000);
+          long.release();
+          assert.equal(summaryWorkerStats().idleMs, 30_000);
+          holdSummaryWorker({ idleMs: 1 }).release();
+          assert.equal(
+            summaryWorkerStats().idleMs,
+            30_000,
+            "the default hold's, not the last one's",
+          );
+          const before = summaryWorkerStats();
+          await coldSummary(dir);
+          await coldSummary(dir);
+          const after = summaryWorkerStats();
+          assert.equal(after.started - before.started, 1);
+          assert.equal(after.reused - before.reused, 1);
+        } finally {
+          hold.release();
+        }
+        assert.equal(summaryWorkerStats().idleMs, null);
+        await keptSummaryWorkerEnded();
+      },
+    );
+    await t.step(
+      "a worker that cannot be handed its read is given back, with a hold or not",
+      async () => {
+        const expected = await coldSummary(dir);
+        const { postMessage, terminate } = Worker.prototype;
+        let ended = 0;
+        Worker.prototype.postMessage = () => {
+          throw new DOMException("cannot send", "DataCloneError");
+        };
+        Worker.prototype.terminate = function (this: Worker) {
+          ended++;
+          terminate.call(this);
+        };
+        try {
+          // This thread reads every piece; the worker that got nothing ends (or it would keep
+          // the process alive for good).
+          assert.deepEqual(await coldSummary(dir), expected);
+          assert.equal(ended, 1);
+          const hold = holdSummaryWorker();
+          try {
+            assert.deepEqual(await coldSummary(dir), expected);
+            await keptSummaryWorkerEnded();
+            assert.equal(ended, 2, "a kept worker that could not be used is not kept");
+          } finally {
+            hold.release();
+          }
+        } finally {
+          Worker.prototype.postMessage = postMessage;
+          Worker.prototype.terminate = terminate;
+        }
+        assert.equal(summaryWorkerStats().kept, false);
+      },
+    );
+
     await t.step("a bad idle time is refused with what to give", () => {
       for (const idleMs of [0, -5, Number.NaN, Infinity, 2 ** 31]) {
         assert.throws(() => holdSummaryWorker({ idleMs }), /idleMs must be a positive number/);
