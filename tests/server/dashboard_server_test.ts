@@ -4,6 +4,9 @@ import { fitConnections, openFileLimit } from "../../server/fd_limit.ts";
 import { FailureBudget } from "../../web/failure_budget.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
 import { withLogDir } from "../routes/fixtures.ts";
+import { clearSummaryCache } from "../../live/summary.ts";
+import { keptSummaryWorkerEnded, summaryWorkerStats } from "../../live/summary_workers.ts";
+import { sessionLines } from "../live/helpers.ts";
 
 Deno.test("startDashboardServer refuses a token shorter than 16 characters before listening", async () => {
   await assert.rejects(
@@ -101,5 +104,39 @@ Deno.test("over HTTP, wrong bearer tokens are slowed down per client address", a
     } finally {
       await server.shutdown();
     }
+  });
+});
+
+Deno.test("the server keeps the cold summary's worker warm while it runs, and ends it at shutdown", async () => {
+  await withLogDir(async (dir) => {
+    // About 40 MB: a cold summary of it is read on two cores, with a worker.
+    const bytes = new TextEncoder().encode(sessionLines("big", 4000));
+    {
+      using file = await Deno.open(`${dir}/big.jsonl`, { create: true, write: true });
+      for (let i = 0; i < 50; i++) await file.write(bytes);
+    }
+    const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
+    try {
+      assert.equal(summaryWorkerStats().idleMs, 30_000, "held while serving");
+      const before = summaryWorkerStats();
+      for (let i = 0; i < 2; i++) {
+        clearSummaryCache();
+        const res = await fetch(new URL("/api/live/execution/big/summary", server.url));
+        assert.equal(res.status, 200);
+        assert.equal((await res.json()).event_count, 200_000);
+      }
+      const after = summaryWorkerStats();
+      assert.equal(after.started - before.started, 1);
+      assert.equal(after.reused - before.reused, 1);
+      assert.equal(after.kept, true);
+    } finally {
+      await server.shutdown();
+    }
+    await server.finished;
+    await keptSummaryWorkerEnded();
+    assert.deepEqual(
+      { kept: summaryWorkerStats().kept, idleMs: summaryWorkerStats().idleMs },
+      { kept: false, idleMs: null },
+    );
   });
 });
