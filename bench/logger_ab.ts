@@ -66,14 +66,11 @@ function checkoutRoot(dir: string): URL {
 }
 const beforeRoot = checkoutRoot(values.before);
 
-/** What a round uses of a checkout: its logger and pipeline. */
-interface Version {
-  // deno-lint-ignore no-explicit-any -- two checkouts' modules, typed alike only by convention
-  module: any;
-}
-const versions: Record<"before" | "after", Version> = {
-  before: { module: await import(new URL("mod.ts", beforeRoot).href) },
-  after: { module: await import("../mod.ts") },
+/** Each checkout's `mod.ts` (its logger and pipeline), typed alike only by convention. */
+// deno-lint-ignore no-explicit-any -- two checkouts' modules
+const versions: Record<"before" | "after", any> = {
+  before: await import(new URL("mod.ts", beforeRoot).href),
+  after: await import("../mod.ts"),
 };
 
 const CHUNK = 1000;
@@ -82,9 +79,9 @@ const pause = values.style === "setTimeout"
   ? () => new Promise<void>((resolve) => setTimeout(resolve, 0))
   : () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** One round of `version`: CPU ms per event (or per execution), and the file it wrote. */
-async function round(version: Version): Promise<{ us: number; bytes: Uint8Array }> {
-  const { module } = version;
+/** One round of a checkout's `module`: CPU µs per event (or per execution), and the file it wrote. */
+// deno-lint-ignore no-explicit-any -- see `versions`
+async function round(module: any): Promise<{ us: number; bytes: Uint8Array }> {
   const dir = await Deno.makeTempDir({ prefix: "logger_ab_" });
   try {
     const logger = new module.JsonlExecutionLogger({

@@ -376,7 +376,6 @@ async function startPieceWorker(
     worker.postMessage({ path, ino, dev, from, size, counter: counter.buffer });
   } catch {
     // Not sent: the worker takes nothing, this thread reads every piece.
-    over = true;
     lent.giveBack(Promise.resolve(false));
     return alone;
   }

@@ -154,3 +154,15 @@ export async function rotateNow(dir: string, session: string): Promise<void> {
   await logger.rotate(session);
   await logger.close();
 }
+
+/**
+ * Write session `big` to `dir`: 200,000 events, about 40 MB, large enough for
+ * a cold summary to be read on two cores (with a worker). Returns its path.
+ */
+export async function writeSplitReadSession(dir: string): Promise<string> {
+  const path = `${dir}/big.jsonl`;
+  const bytes = new TextEncoder().encode(sessionLines("big", 4000));
+  using file = await Deno.open(path, { create: true, write: true });
+  for (let i = 0; i < 50; i++) await file.write(bytes);
+  return path;
+}

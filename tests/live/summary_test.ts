@@ -13,6 +13,7 @@ import {
   tsAt,
   wireLine,
   withTempDir,
+  writeSplitReadSession,
 } from "./helpers.ts";
 
 /** An independent, slow summary built on readExecutionEvents, to compare the fast one against. */
@@ -328,14 +329,9 @@ Deno.test("getExecutionSummary's byte scanner agrees with the general decoder on
 
 Deno.test("getExecutionSummary of a large file (read on two cores) equals a single-pass summary", async () => {
   await withTempDir(async (dir) => {
-    const path = `${dir}/big.jsonl`;
     // About 40 MB: above the size where the cold read is split in two.
-    const chunk = sessionLines("big", 4000);
-    const file = await Deno.open(path, { create: true, write: true });
-    const bytes = new TextEncoder().encode(chunk);
-    for (let i = 0; i < 50; i++) await file.write(bytes);
-    await file.write(new TextEncoder().encode('{"kind":"torn'));
-    file.close();
+    const path = await writeSplitReadSession(dir);
+    await Deno.writeTextFile(path, '{"kind":"torn', { append: true });
     const s = await getExecutionSummary("big", { baseDir: dir });
     assert.equal(s.event_count, 200_000);
     assert.equal(s.torn_lines, 1);

@@ -6,14 +6,7 @@ import {
   lendSummaryWorker,
   summaryWorkerStats,
 } from "../../live/summary_workers.ts";
-import { sessionLines, withTempDir } from "./helpers.ts";
-
-/** A session large enough (about 40 MB) for its cold read to be split between two threads. */
-async function writeBigSession(dir: string): Promise<void> {
-  const bytes = new TextEncoder().encode(sessionLines("big", 4000));
-  using file = await Deno.open(`${dir}/big.jsonl`, { create: true, write: true });
-  for (let i = 0; i < 50; i++) await file.write(bytes);
-}
+import { withTempDir, writeSplitReadSession } from "./helpers.ts";
 
 async function coldSummary(dir: string) {
   clearSummaryCache();
@@ -44,7 +37,7 @@ const SUMMARY_MODULE = new URL("../../live/summary.ts", import.meta.url).href;
 
 Deno.test("summary workers: a warm worker serves cold reads while held, none is kept without a hold", async (t) => {
   await withTempDir(async (dir) => {
-    await writeBigSession(dir);
+    await writeSplitReadSession(dir);
 
     await t.step("without a hold, every split read starts a worker and ends it", async () => {
       const before = summaryWorkerStats();

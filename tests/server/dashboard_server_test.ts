@@ -6,7 +6,7 @@ import { RefusalLog } from "../../web/refusal_log.ts";
 import { withLogDir } from "../routes/fixtures.ts";
 import { clearSummaryCache } from "../../live/summary.ts";
 import { keptSummaryWorkerEnded, summaryWorkerStats } from "../../live/summary_workers.ts";
-import { sessionLines } from "../live/helpers.ts";
+import { writeSplitReadSession } from "../live/helpers.ts";
 
 Deno.test("startDashboardServer refuses a token shorter than 16 characters before listening", async () => {
   await assert.rejects(
@@ -109,12 +109,7 @@ Deno.test("over HTTP, wrong bearer tokens are slowed down per client address", a
 
 Deno.test("the server keeps the cold summary's worker warm while it runs, and ends it at shutdown", async () => {
   await withLogDir(async (dir) => {
-    // About 40 MB: a cold summary of it is read on two cores, with a worker.
-    const bytes = new TextEncoder().encode(sessionLines("big", 4000));
-    {
-      using file = await Deno.open(`${dir}/big.jsonl`, { create: true, write: true });
-      for (let i = 0; i < 50; i++) await file.write(bytes);
-    }
+    await writeSplitReadSession(dir);
     const server = await startDashboardServer({ port: 0, hostname: "127.0.0.1", logDir: dir });
     try {
       assert.equal(summaryWorkerStats().idleMs, 30_000, "held while serving");
