@@ -121,11 +121,14 @@ export class LotSizeGate implements Gate {
         0,
       );
     }
+    // A quantity already on the lot grid (the usual case) is formatted once (not a zero: -0
+    // and 0 are equal but written differently).
+    const before = formatPythonFixed(q, 6);
     return {
       gate: this.name,
       passed: true,
       code: "LOT_SIZE_OK",
-      reason: `Rounded ${formatPythonFixed(q, 6)} → ${formatPythonFixed(r, 6)}`,
+      reason: `Rounded ${before} → ${r === q && r !== 0 ? before : formatPythonFixed(r, 6)}`,
       modifiedQty: r !== q ? r : null,
     };
   }

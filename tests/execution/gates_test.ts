@@ -213,6 +213,8 @@ Deno.test("LotSize passes zero and negative quantities unchanged, as the origina
   assert.equal(negative.passed, true);
   assert.equal(negative.reason, "Rounded -0.500000 → -0.500000");
   assert.equal(negative.modifiedQty, null);
+  // -0 rounds to 0: equal, but each is written as Python writes it.
+  assert.equal(gate.check(intent(-0), ctx()).reason, "Rounded -0.000000 → 0.000000");
 });
 
 Deno.test("LotSize blocks a non-finite quantity with INPUT_INVALID instead of throwing", () => {

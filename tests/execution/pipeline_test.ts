@@ -118,6 +118,11 @@ Deno.test("execute short-circuits at the first block and evaluates no later gate
   assert.equal(r.code, "RESEARCH_BLOCKED_LIVE");
   assert.equal(r.blockReason, "ResearchOnly: Research code blocked in LIVE mode (safety)");
   assert.equal(r.gateDecisions.length, 2);
+  // The gates before the block, then the block: no empty slots for the gates never run.
+  assert.deepEqual(r.gateDecisions.map((d) => [d.gate, d.passed]), [
+    ["PriceSanity", true],
+    ["ResearchOnly", false],
+  ]);
   assert.deepEqual(r.orders, []);
   assert.deepEqual(r.fills, []);
   assert.deepEqual(after.seen, []);
