@@ -111,8 +111,10 @@ export class ExecutionPipeline {
   readonly #clock = new WireClock();
   /** The last session id found valid: a session's executions check it once. */
   #validSession: string | undefined = undefined;
-  /** The last symbol and its client ids' prefix, `exec_<symbol, "/" replaced>_`. */
+  /** The last symbol, its form in client ids (`/` replaced), and the ids' prefix up to the thousands. */
   #clientSymbol = "";
+  #clientSymbolSafe = "";
+  #clientThousands = -1;
   #clientPrefix = "";
 
   /** Create a pipeline; see {@linkcode ExecutionPipelineOptions}. */
@@ -391,30 +393,52 @@ export class ExecutionPipeline {
   }
 
   #nextClientId(symbol: string): string {
-    this.#orderCounter++;
-    if (symbol !== this.#clientSymbol) {
-      this.#clientSymbol = symbol;
-      const safe = symbol.includes("/") ? symbol.replaceAll("/", "_") : symbol;
-      this.#clientPrefix = `exec_${safe}_`;
+    const counter = ++this.#orderCounter;
+    const thousands = Math.floor(counter / 1000);
+    if (symbol !== this.#clientSymbol || thousands !== this.#clientThousands) {
+      if (symbol !== this.#clientSymbol) {
+        this.#clientSymbol = symbol;
+        this.#clientSymbolSafe = symbol.includes("/") ? symbol.replaceAll("/", "_") : symbol;
+      }
+      this.#clientThousands = thousands;
+      this.#clientPrefix = thousands === 0
+        ? `exec_${this.#clientSymbolSafe}_`
+        : `exec_${this.#clientSymbolSafe}_${thousands}`;
     }
+    const texts = clientIdTexts ??= makeClientIdTexts();
     const random = (Math.random() * 0x1000000) | 0;
-    const triples = hexTriples ??= makeHexTriples();
-    // Three joins: the prefix and the counter, then "_" and three hex digits, then three more.
-    return this.#clientPrefix + this.#orderCounter + triples[4096 + (random >>> 12)] +
-      triples[random & 0xfff];
+    const below = counter - thousands * 1000;
+    // Three joins: the prefix (up to the counter's thousands) and its last three digits, then
+    // "_" and three hex digits, then three more.
+    return this.#clientPrefix + texts[(thousands === 0 ? UNPADDED : PADDED) + below] +
+      texts[UNDERSCORE_HEX + (random >>> 12)] + texts[random & 0xfff];
   }
 }
 
-/**
- * The random part of client ids, six lowercase hex digits, in halves: "000"
- * to "fff" at 0 to 4095, and the same after "_" at 4096 to 8191. Made on the
- * first order (about 160 KB), so that importing the pipeline costs nothing.
- */
-let hexTriples: readonly string[] | null = null;
+/** Where the "_000" to "_fff" texts start in {@linkcode clientIdTexts}. */
+const UNDERSCORE_HEX = 4096;
+/** Where "000" to "999" start (the counter's last three digits above 999). */
+const PADDED = 8192;
+/** Where "0" to "999" start (a counter below 1000). */
+const UNPADDED = 9192;
 
-function makeHexTriples(): readonly string[] {
-  const triples = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, "0"));
-  return [...triples, ...triples.map((hex) => `_${hex}`)];
+/**
+ * The parts of client ids: "000" to "fff" (0 to 4095) and "_000" to "_fff"
+ * (the random part, six lowercase hex digits, in halves), then the counter's
+ * last three digits, padded and not. Made on the first order (about 160 KB),
+ * so that importing the pipeline costs nothing.
+ */
+let clientIdTexts: readonly string[] | null = null;
+
+function makeClientIdTexts(): readonly string[] {
+  const hex = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, "0"));
+  const decimal = Array.from({ length: 1000 }, (_, i) => String(i));
+  return [
+    ...hex,
+    ...hex.map((digits) => `_${digits}`),
+    ...decimal.map((digits) => digits.padStart(3, "0")),
+    ...decimal,
+  ];
 }
 
 function finiteOrNull(value: number | null | undefined): number | null {

@@ -159,6 +159,21 @@ function fixedMagnitude(x: number, digits: number): string {
   if (digits < POWERS_OF_TEN.length) {
     const units = nearestUnits(x, POWERS_OF_TEN[digits]);
     if (units >= 0) {
+      // Money (2 decimals) and quantities (6), the reasons of every execution: the integer
+      // part joined to prepared fraction texts, two or three strings made instead of five.
+      if (units <= 0x7fffffff) {
+        if (digits === 2) {
+          const whole = (units / 100) | 0;
+          return whole + (fractionTexts ??= makeFractionTexts())[units - whole * 100];
+        }
+        if (digits === 6) {
+          const whole = (units / 1_000_000) | 0;
+          const fraction = units - whole * 1_000_000;
+          const high = (fraction / 1000) | 0;
+          const texts = fractionTexts ??= makeFractionTexts();
+          return whole + texts[DOT_THREE + high] + texts[THREE + fraction - high * 1000];
+        }
+      }
       const text = String(units);
       if (digits === 0) return text;
       const padded = text.length > digits ? text : "0".repeat(digits + 1 - text.length) + text;
@@ -167,6 +182,23 @@ function fixedMagnitude(x: number, digits: number): string {
     }
   }
   return exactFixed(x, digits);
+}
+
+/** Where the ".000" to ".999" texts start in {@linkcode fractionTexts}. */
+const DOT_THREE = 100;
+/** Where the "000" to "999" texts start. */
+const THREE = 1100;
+/**
+ * ".00" to ".99" (0 to 99), ".000" to ".999" ({@linkcode DOT_THREE} on) and
+ * "000" to "999" ({@linkcode THREE} on): the fraction texts of the fast
+ * paths above, made on first use (about 40 KB).
+ */
+let fractionTexts: readonly string[] | null = null;
+
+function makeFractionTexts(): readonly string[] {
+  const two = Array.from({ length: 100 }, (_, i) => `.${String(i).padStart(2, "0")}`);
+  const three = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+  return [...two, ...three.map((digits) => `.${digits}`), ...three];
 }
 
 /** Exact decimal expansion of a non-negative double, rounded half-even to `digits` decimals. */

@@ -44,6 +44,8 @@ export class MinNotionalGate implements Gate {
   readonly name = "MinNotional";
   readonly #minNotional: number;
   readonly #minText: string;
+  /** `" >= min $<minimum>"`: the pass reason after the notional (one join fewer per check). */
+  readonly #passTail: string;
 
   /**
    * Create the gate; see {@linkcode MinNotionalGateOptions}.
@@ -56,6 +58,7 @@ export class MinNotionalGate implements Gate {
     }
     this.#minNotional = minNotional;
     this.#minText = formatPythonFixed(minNotional, 2);
+    this.#passTail = ` >= min $${this.#minText}`;
   }
 
   /** The minimum notional in quote currency. */
@@ -88,7 +91,7 @@ export class MinNotionalGate implements Gate {
       gate: this.name,
       passed: true,
       code: "NOTIONAL_OK",
-      reason: `Notional $${formatPythonFixed(notional, 2)} >= min $${this.#minText}`,
+      reason: `Notional $${formatPythonFixed(notional, 2)}${this.#passTail}`,
       modifiedQty: null,
     };
   }

@@ -341,6 +341,24 @@ Deno.test("execute turns a throwing custom gate into a block instead of a reject
   assert.equal(r.blockReason, "Throwing: Gate raised: bug in gate");
 });
 
+Deno.test("execute writes every client id's counter in full across thousands and symbol changes", async () => {
+  const pipeline = new ExecutionPipeline({ gates: [] });
+  const randomParts = new Set<string>();
+  for (let n = 1; n <= 2_100; n++) {
+    // The symbol changes mid-thousand too (at 1,500 and back at 1,501).
+    const symbol = n === 1_500 ? "ETH/USD" : "BTC-USD";
+    const r = await pipeline.execute(n, 0, { mode: "paper", symbol, price: 10 });
+    const id = r.orders[0].clientId;
+    const match = /^exec_(.+)_(\d+)_([0-9a-f]{6})$/.exec(id);
+    assert.ok(match !== null, id);
+    assert.equal(match[1], n === 1_500 ? "ETH_USD" : "BTC-USD", id);
+    assert.equal(match[2], String(n), id);
+    randomParts.add(match[3]);
+  }
+  // Six random hex digits per id: a repeat among 2,100 is rare (about one run in eight).
+  assert.ok(randomParts.size >= 2_095, `${randomParts.size} distinct random parts`);
+});
+
 Deno.test("execute numbers client ids per pipeline with the symbol's slashes replaced", async () => {
   const pipeline = new ExecutionPipeline({ gates: [] });
   const a = await pipeline.execute(1, 0, { mode: "paper", symbol: "BTC/EUR", price: 10 });

@@ -197,3 +197,20 @@ Deno.test("formatPythonFixed and roundPythonHalfEven agree with exact arithmetic
     );
   }
 });
+
+Deno.test("formatPythonFixed writes every 2- and 6-decimal fraction as exact arithmetic does, on both sides of 2^31 units", () => {
+  const cases: [number, number][] = [];
+  for (let k = 0; k < 20_000; k++) cases.push([k / 100, 2], [k * 0.37 + 0.004, 2]);
+  for (let k = 0; k < 2_000_000; k += 97) cases.push([k / 1e6, 6], [k / 1e6 + 1234, 6]);
+  // The prepared texts serve up to 2^31 - 1 units; from there the general path takes over.
+  for (let k = -50; k < 50; k++) {
+    cases.push([(2 ** 31 + k) / 100, 2], [(2 ** 31 + k) / 1e6, 6]);
+  }
+  for (const [x, digits] of cases) {
+    assert.equal(
+      formatPythonFixed(x, digits),
+      exactReference(x, digits),
+      `format(${x}, .${digits}f)`,
+    );
+  }
+});
