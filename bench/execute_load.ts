@@ -7,13 +7,16 @@
  * the decisions themselves). Rounds alternate the cases; figures are
  * medians of wall-clock rates and of CPU time (all threads) per execution.
  *
- * Run: deno run --allow-read --allow-write bench/execute_load.ts [--executions N] [--rounds R] [--rotate]
+ * Run: deno run --allow-read --allow-write bench/execute_load.ts [--executions N] [--rounds R] [--rotate] [--only CASES]
  * Smoke (CI): deno run --allow-read --allow-write bench/execute_load.ts --executions 10000
  *
  * `--executions` defaults to 300,000 (about 500 MB of lines for the logger
  * case, removed after each round), `--rounds` to 5. The logger runs with
  * `rotateBytes: Infinity` (one plain file); `--rotate` keeps the default
  * rotation, whose compression then runs in a worker on the same cores.
+ * `--only` runs some of the cases (`inlined`, `none`, `nullEmitter`,
+ * `logger`, comma-separated), to profile one alone, e.g.
+ * `perf record -g deno run -A --v8-flags=--perf-basic-prof bench/execute_load.ts --only logger`.
  */
 import { parseArgs } from "node:util";
 import { loadAverage, measure, median, type Run } from "./measure.ts";
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     executions: { type: "string", default: "300000" },
     rounds: { type: "string", default: "5" },
     rotate: { type: "boolean", default: false },
+    only: { type: "string" },
   },
   strict: true,
 });
@@ -132,7 +136,17 @@ console.log(
     executions.toLocaleString("en-US")
   } executions per case, ${rounds} rounds; load average at start ${loadAverage()}`,
 );
-const names = Object.keys(cases);
+const names = values.only === undefined ? Object.keys(cases) : values.only.split(",");
+for (const name of names) {
+  if (!(name in cases)) {
+    console.error(
+      `--only: unknown case ${JSON.stringify(name)}; the cases are ${
+        Object.keys(cases).join(", ")
+      }`,
+    );
+    Deno.exit(2);
+  }
+}
 const runs = new Map<string, Run[]>(names.map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
   // Each round starts with another case, so bursts of other jobs spread over all of them.
@@ -151,15 +165,20 @@ const line = (label: string, name: string) =>
       fmt(cpuNs(name)).padStart(6)
     } ns CPU per execution`,
   );
-line("inlined arithmetic (limit):", "inlined");
-line("no emitter:", "none");
-line("NullEmitter:", "nullEmitter");
-line(`JsonlExecutionLogger${values.rotate ? " (rotating)" : ""}:`, "logger");
-console.log(
-  `no emitter / inlined: ${(rate("inlined") / rate("none")).toFixed(2)}x the time (CPU ${
-    (cpuNs("none") / cpuNs("inlined")).toFixed(2)
-  }x) | NullEmitter / no emitter: ${(rate("none") / rate("nullEmitter")).toFixed(2)}x (CPU ${
-    (cpuNs("nullEmitter") / cpuNs("none")).toFixed(2)
-  }x) | logger: ${fmt(1e9 / cpuNs("logger"))} executions per CPU-second, 7 events each`,
-);
+const labels: Record<string, string> = {
+  inlined: "inlined arithmetic (limit):",
+  none: "no emitter:",
+  nullEmitter: "NullEmitter:",
+  logger: `JsonlExecutionLogger${values.rotate ? " (rotating)" : ""}:`,
+};
+for (const name of Object.keys(cases)) if (names.includes(name)) line(labels[name], name);
+if (Object.keys(cases).every((name) => names.includes(name))) {
+  console.log(
+    `no emitter / inlined: ${(rate("inlined") / rate("none")).toFixed(2)}x the time (CPU ${
+      (cpuNs("none") / cpuNs("inlined")).toFixed(2)
+    }x) | NullEmitter / no emitter: ${(rate("none") / rate("nullEmitter")).toFixed(2)}x (CPU ${
+      (cpuNs("nullEmitter") / cpuNs("none")).toFixed(2)
+    }x) | logger: ${fmt(1e9 / cpuNs("logger"))} executions per CPU-second, 7 events each`,
+  );
+}
 console.log(`load average at end ${loadAverage()}`);
