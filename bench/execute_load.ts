@@ -131,11 +131,6 @@ const cases: Record<string, () => Promise<Run>> = {
   logger: runLogged,
 };
 
-console.log(
-  `${
-    executions.toLocaleString("en-US")
-  } executions per case, ${rounds} rounds; load average at start ${loadAverage()}`,
-);
 const names = values.only === undefined ? Object.keys(cases) : values.only.split(",");
 for (const name of names) {
   if (!(name in cases)) {
@@ -147,6 +142,11 @@ for (const name of names) {
     Deno.exit(2);
   }
 }
+console.log(
+  `${
+    executions.toLocaleString("en-US")
+  } executions per case, ${rounds} rounds; load average at start ${loadAverage()}`,
+);
 const runs = new Map<string, Run[]>(names.map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
   // Each round starts with another case, so bursts of other jobs spread over all of them.
