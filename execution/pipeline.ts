@@ -22,6 +22,7 @@ import { EMIT_TIMED, type TimedEventSink, timedSink } from "./timed_emit.ts";
 import type { EventKind } from "./event_kinds.ts";
 import { nowEpochMicros, WireClock } from "./wire_time.ts";
 import { formatPythonRepr } from "./python_format.ts";
+import { threeDigitTexts } from "./decimal_texts.ts";
 import { InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
 /**
@@ -410,34 +411,32 @@ export class ExecutionPipeline {
     const below = counter - thousands * 1000;
     // Three joins: the prefix (up to the counter's thousands) and its last three digits, then
     // "_" and three hex digits, then three more.
-    return this.#clientPrefix + texts[(thousands === 0 ? UNPADDED : PADDED) + below] +
-      texts[UNDERSCORE_HEX + (random >>> 12)] + texts[random & 0xfff];
+    const last = thousands === 0 ? texts[UNPADDED + below] : threeDigitTexts()[below];
+    return this.#clientPrefix + last + texts[UNDERSCORE_HEX + (random >>> 12)] +
+      texts[random & 0xfff];
   }
 }
 
 /** Where the "_000" to "_fff" texts start in {@linkcode clientIdTexts}. */
 const UNDERSCORE_HEX = 4096;
-/** Where "000" to "999" start (the counter's last three digits above 999). */
-const PADDED = 8192;
 /** Where "0" to "999" start (a counter below 1000). */
-const UNPADDED = 9192;
+const UNPADDED = 8192;
 
 /**
  * The parts of client ids: "000" to "fff" (0 to 4095) and "_000" to "_fff"
- * (the random part, six lowercase hex digits, in halves), then the counter's
- * last three digits, padded and not. Made on the first order (about 160 KB),
- * so that importing the pipeline costs nothing.
+ * (the random part, six lowercase hex digits, in halves), then "0" to "999"
+ * (a counter below 1000; above, its last three digits are padded). Made on
+ * the first order (about 200 KB), so that importing the pipeline costs
+ * nothing.
  */
 let clientIdTexts: readonly string[] | null = null;
 
 function makeClientIdTexts(): readonly string[] {
   const hex = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, "0"));
-  const decimal = Array.from({ length: 1000 }, (_, i) => String(i));
   return [
     ...hex,
     ...hex.map((digits) => `_${digits}`),
-    ...decimal.map((digits) => digits.padStart(3, "0")),
-    ...decimal,
+    ...Array.from({ length: 1000 }, (_, i) => String(i)),
   ];
 }
 

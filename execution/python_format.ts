@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { threeDigitTexts } from "./decimal_texts.ts";
 
 /**
  * Python's `repr(float)`: the shortest string that round-trips, in fixed
@@ -171,7 +172,7 @@ function fixedMagnitude(x: number, digits: number): string {
           const fraction = units - whole * 1_000_000;
           const high = (fraction / 1000) | 0;
           const texts = fractionTexts ??= makeFractionTexts();
-          return whole + texts[DOT_THREE + high] + texts[THREE + fraction - high * 1000];
+          return whole + texts[DOT_THREE + high] + threeDigitTexts()[fraction - high * 1000];
         }
       }
       const text = String(units);
@@ -186,19 +187,15 @@ function fixedMagnitude(x: number, digits: number): string {
 
 /** Where the ".000" to ".999" texts start in {@linkcode fractionTexts}. */
 const DOT_THREE = 100;
-/** Where the "000" to "999" texts start. */
-const THREE = 1100;
 /**
- * ".00" to ".99" (0 to 99), ".000" to ".999" ({@linkcode DOT_THREE} on) and
- * "000" to "999" ({@linkcode THREE} on): the fraction texts of the fast
- * paths above, made on first use (about 40 KB).
+ * ".00" to ".99" (0 to 99) and ".000" to ".999" ({@linkcode DOT_THREE} on):
+ * fraction texts of the fast paths above, made on first use.
  */
 let fractionTexts: readonly string[] | null = null;
 
 function makeFractionTexts(): readonly string[] {
   const two = Array.from({ length: 100 }, (_, i) => `.${String(i).padStart(2, "0")}`);
-  const three = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
-  return [...two, ...three.map((digits) => `.${digits}`), ...three];
+  return [...two, ...threeDigitTexts().map((digits) => `.${digits}`)];
 }
 
 /** Exact decimal expansion of a non-negative double, rounded half-even to `digits` decimals. */
