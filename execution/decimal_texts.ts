@@ -1,21 +1,22 @@
 /**
- * Prepared digit texts for the hot paths that join numbers into strings
- * without converting them (reason texts, client ids). Internal: not exported
- * from `mod.ts`.
+ * Digit texts for the hot paths that join numbers into strings without
+ * converting them (reason texts, client ids), each made the first time it is
+ * asked for and kept: a one-shot command pays for the few it uses, a long
+ * run soon finds every one made. Internal: not exported from `mod.ts`.
  *
  * @module
  */
 
-let threeDigits: readonly string[] | null = null;
+const THREE_DIGITS: (string | undefined)[] = new Array(1000);
 
 /**
- * "000" to "999", by value; made on first use.
+ * `i` (0 to 999) as three digits, "000" to "999".
  *
  * @example
  * ```ts ignore
- * console.log(threeDigitTexts()[7]); // "007"
+ * console.log(threeDigits(7)); // "007"
  * ```
  */
-export function threeDigitTexts(): readonly string[] {
-  return threeDigits ??= Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+export function threeDigits(i: number): string {
+  return THREE_DIGITS[i] ??= i < 10 ? `00${i}` : i < 100 ? `0${i}` : `${i}`;
 }

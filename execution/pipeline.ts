@@ -22,7 +22,7 @@ import { EMIT_TIMED, type TimedEventSink, timedSink } from "./timed_emit.ts";
 import type { EventKind } from "./event_kinds.ts";
 import { nowEpochMicros, WireClock } from "./wire_time.ts";
 import { formatPythonRepr } from "./python_format.ts";
-import { threeDigitTexts } from "./decimal_texts.ts";
+import { threeDigits } from "./decimal_texts.ts";
 import { InvalidSessionIdError, isValidSessionId } from "./session_id.ts";
 
 /**
@@ -406,38 +406,28 @@ export class ExecutionPipeline {
         ? `exec_${this.#clientSymbolSafe}_`
         : `exec_${this.#clientSymbolSafe}_${thousands}`;
     }
-    const texts = clientIdTexts ??= makeClientIdTexts();
     const random = (Math.random() * 0x1000000) | 0;
     const below = counter - thousands * 1000;
     // Three joins: the prefix (up to the counter's thousands) and its last three digits, then
     // "_" and three hex digits, then three more.
-    const last = thousands === 0 ? texts[UNPADDED + below] : threeDigitTexts()[below];
-    return this.#clientPrefix + last + texts[UNDERSCORE_HEX + (random >>> 12)] +
-      texts[random & 0xfff];
+    const last = thousands === 0 ? String(below) : threeDigits(below);
+    const high = random >>> 12;
+    const low = random & 0xfff;
+    return this.#clientPrefix + last + (UNDERSCORE_HEX[high] ??= `_${hexTriple(high)}`) +
+      (HEX[low] ??= hexTriple(low));
   }
 }
 
-/** Where the "_000" to "_fff" texts start in {@linkcode clientIdTexts}. */
-const UNDERSCORE_HEX = 4096;
-/** Where "0" to "999" start (a counter below 1000). */
-const UNPADDED = 8192;
-
 /**
- * The parts of client ids: "000" to "fff" (0 to 4095) and "_000" to "_fff"
- * (the random part, six lowercase hex digits, in halves), then "0" to "999"
- * (a counter below 1000; above, its last three digits are padded). Made on
- * the first order (about 200 KB), so that importing the pipeline costs
- * nothing.
+ * The random part of client ids in halves, "000" to "fff" and "_000" to
+ * "_fff" (six lowercase hex digits in all), each made the first time it is
+ * needed.
  */
-let clientIdTexts: readonly string[] | null = null;
+const HEX: (string | undefined)[] = new Array(4096);
+const UNDERSCORE_HEX: (string | undefined)[] = new Array(4096);
 
-function makeClientIdTexts(): readonly string[] {
-  const hex = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, "0"));
-  return [
-    ...hex,
-    ...hex.map((digits) => `_${digits}`),
-    ...Array.from({ length: 1000 }, (_, i) => String(i)),
-  ];
+function hexTriple(i: number): string {
+  return i.toString(16).padStart(3, "0");
 }
 
 function finiteOrNull(value: number | null | undefined): number | null {

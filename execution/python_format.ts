@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { threeDigitTexts } from "./decimal_texts.ts";
+import { threeDigits } from "./decimal_texts.ts";
 
 /**
  * Python's `repr(float)`: the shortest string that round-trips, in fixed
@@ -161,18 +161,17 @@ function fixedMagnitude(x: number, digits: number): string {
     const units = nearestUnits(x, POWERS_OF_TEN[digits]);
     if (units >= 0) {
       // Money (2 decimals) and quantities (6), the reasons of every execution: the integer
-      // part joined to prepared fraction texts, two or three strings made instead of five.
+      // part joined to kept fraction texts, one or two strings made instead of five.
       if (units <= 0x7fffffff) {
         if (digits === 2) {
           const whole = (units / 100) | 0;
-          return whole + (fractionTexts ??= makeFractionTexts())[units - whole * 100];
+          return whole + dotTwoDigits(units - whole * 100);
         }
         if (digits === 6) {
           const whole = (units / 1_000_000) | 0;
           const fraction = units - whole * 1_000_000;
           const high = (fraction / 1000) | 0;
-          const texts = fractionTexts ??= makeFractionTexts();
-          return whole + texts[DOT_THREE + high] + threeDigitTexts()[fraction - high * 1000];
+          return whole + dotThreeDigits(high) + threeDigits(fraction - high * 1000);
         }
       }
       const text = String(units);
@@ -185,17 +184,17 @@ function fixedMagnitude(x: number, digits: number): string {
   return exactFixed(x, digits);
 }
 
-/** Where the ".000" to ".999" texts start in {@linkcode fractionTexts}. */
-const DOT_THREE = 100;
-/**
- * ".00" to ".99" (0 to 99) and ".000" to ".999" ({@linkcode DOT_THREE} on):
- * fraction texts of the fast paths above, made on first use.
- */
-let fractionTexts: readonly string[] | null = null;
+const DOT_TWO_DIGITS: (string | undefined)[] = new Array(100);
+const DOT_THREE_DIGITS: (string | undefined)[] = new Array(1000);
 
-function makeFractionTexts(): readonly string[] {
-  const two = Array.from({ length: 100 }, (_, i) => `.${String(i).padStart(2, "0")}`);
-  return [...two, ...threeDigitTexts().map((digits) => `.${digits}`)];
+/** ".00" to ".99" for 0 to 99, each made the first time it is needed. */
+function dotTwoDigits(i: number): string {
+  return DOT_TWO_DIGITS[i] ??= i < 10 ? `.0${i}` : `.${i}`;
+}
+
+/** ".000" to ".999" for 0 to 999, each made the first time it is needed. */
+function dotThreeDigits(i: number): string {
+  return DOT_THREE_DIGITS[i] ??= `.${threeDigits(i)}`;
 }
 
 /** Exact decimal expansion of a non-negative double, rounded half-even to `digits` decimals. */
