@@ -220,11 +220,14 @@ export class ExecutionPipeline {
     }
 
     const gates = this.#gates;
-    const count = gates.length;
-    // Exactly one slot per gate (a push into [] reserves 17), cut short when a gate blocks.
-    const decisions: GateDecision[] = count === 0 ? result.gateDecisions : new Array(count);
+    // One slot per gate (a push into [] reserves 17), cut short when a gate blocks.
+    const decisions: GateDecision[] = gates.length === 0
+      ? result.gateDecisions
+      : new Array(gates.length);
     result.gateDecisions = decisions;
-    for (let i = 0; i < count; i++) {
+    // The length is read at each step: a gate may change `pipeline.gates` while it runs.
+    let i = 0;
+    for (; i < gates.length; i++) {
       const gate = gates[i];
       let decision: GateDecision;
       try {
@@ -252,6 +255,8 @@ export class ExecutionPipeline {
       const modified = decision.modifiedQty;
       if (modified !== null && modified !== undefined) intent.quantity = modified;
     }
+    // No empty slots for gates removed meanwhile.
+    if (decisions.length !== i) decisions.length = i;
 
     // Final checks of the pipeline itself, so that an empty or custom gate
     // list can never send an order with an unusable price or quantity.
@@ -406,7 +411,8 @@ export class ExecutionPipeline {
         ? `exec_${this.#clientSymbolSafe}_`
         : `exec_${this.#clientSymbolSafe}_${thousands}`;
     }
-    const random = (Math.random() * 0x1000000) | 0;
+    // Masked: even a replaced Math.random outside [0, 1) indexes the tables below in range.
+    const random = (Math.random() * 0x1000000) & 0xffffff;
     const below = counter - thousands * 1000;
     // Three joins: the prefix (up to the counter's thousands) and its last three digits, then
     // "_" and three hex digits, then three more.

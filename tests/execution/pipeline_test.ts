@@ -341,6 +341,52 @@ Deno.test("execute turns a throwing custom gate into a block instead of a reject
   assert.equal(r.blockReason, "Throwing: Gate raised: bug in gate");
 });
 
+Deno.test("execute resolves, with one decision per gate run, when a gate changes the gate list", async () => {
+  // `gates` is typed readonly; a cast still reaches the list the pipeline runs.
+  const growing = new ExecutionPipeline({ gates: [] });
+  const longer = growing.gates as Gate[];
+  longer.push({
+    name: "Grow",
+    check(intent, ctx): GateDecision {
+      if (longer.length === 1) longer.push(new RecordingGate("Added"));
+      return new RecordingGate("Grow").check(intent, ctx);
+    },
+  });
+  const grown = await growing.execute(1, 0, paper(10));
+  assert.deepEqual(grown.gateDecisions.map((d) => d.gate), ["Grow", "Added"]);
+
+  const shrinking = new ExecutionPipeline({ gates: [] });
+  const shorter = shrinking.gates as Gate[];
+  shorter.push(
+    {
+      name: "Shrink",
+      check(intent, ctx): GateDecision {
+        shorter.length = 1; // drops the gates after this one
+        return new RecordingGate("Shrink").check(intent, ctx);
+      },
+    },
+    new RecordingGate("Dropped"),
+    new RecordingGate("Dropped too"),
+  );
+  const shrunk = await shrinking.execute(1, 0, paper(10));
+  assert.equal(shrunk.status, "planned");
+  assert.deepEqual(shrunk.gateDecisions.map((d) => d.gate), ["Shrink"]);
+  assert.equal(shrunk.gateDecisions.length, 1, "no empty slots");
+});
+
+Deno.test("execute writes six hex digits in client ids even under a Math.random outside [0, 1)", async () => {
+  const random = Math.random;
+  try {
+    for (const value of [1, -0.5, 2.5, NaN]) {
+      Math.random = () => value;
+      const r = await new ExecutionPipeline({ gates: [] }).execute(1, 0, paper(10));
+      assert.match(r.orders[0].clientId, /^exec_BTC-USD_1_[0-9a-f]{6}$/, String(value));
+    }
+  } finally {
+    Math.random = random;
+  }
+});
+
 Deno.test("execute writes every client id's counter in full across thousands and symbol changes", async () => {
   const pipeline = new ExecutionPipeline({ gates: [] });
   const randomParts = new Set<string>();
