@@ -123,7 +123,7 @@ async function round(module: any): Promise<{ us: number; bytes: Uint8Array }> {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  // The pipeline's client ids carry a per-pipeline nonce: compare lengths and line counts.
+  // The pipeline's client ids end in random hex digits: compare lengths and line counts.
   if (values.pipeline) {
     const lines = (bytes: Uint8Array) => bytes.reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 0);
     return a.length === b.length && lines(a) === lines(b);

@@ -64,40 +64,71 @@ const ours = {
   windows: pathFunctions("windows", () => "C:\\work\\cwd"),
 };
 
-Deno.test("posix dirname matches node:path's posix.dirname", () => {
-  assert.ok(POSIX_PATHS.length > 5_000, `${POSIX_PATHS.length}`);
-  for (const path of POSIX_PATHS) {
-    assert.equal(ours.posix.dirname(path), posix.dirname(path), JSON.stringify(path));
-  }
-});
+/**
+ * node:path's win32.resolve from `C:\\work\\cwd` (given as a part: it would read the current
+ * directory of this POSIX process), where the current directory of drive D: is its root (given as
+ * a part too: it would read it from the environment, and fall back to this process's directory).
+ */
+function nodeWin32Resolve(...parts: string[]): string {
+  return win32.resolve("D:\\", "C:\\work\\cwd", ...parts);
+}
 
-Deno.test("posix basename matches node:path's posix.basename", () => {
-  for (const path of POSIX_PATHS) {
-    assert.equal(ours.posix.basename(path), posix.basename(path), JSON.stringify(path));
-  }
-});
+/** Each flavour against node:path's: its sample paths and parts, and node's resolve from the same directory. */
+const FLAVOURS = [
+  {
+    name: "posix",
+    node: "posix",
+    ours: ours.posix,
+    theirs: posix,
+    paths: POSIX_PATHS,
+    parts: POSIX_PARTS,
+    theirResolve: (...parts: string[]) => posix.resolve("/work/cwd", ...parts),
+  },
+  {
+    name: "windows",
+    node: "win32",
+    ours: ours.windows,
+    theirs: win32,
+    paths: WIN_PATHS,
+    parts: WIN_PARTS,
+    theirResolve: nodeWin32Resolve,
+  },
+];
 
-Deno.test("posix join matches node:path's posix.join, for one part and for several", () => {
-  for (const path of POSIX_PATHS) {
-    assert.equal(ours.posix.join(path), posix.join(path), JSON.stringify(path));
-  }
-  for (const parts of lists(POSIX_PARTS, 3)) {
-    assert.equal(ours.posix.join(...parts), posix.join(...parts), JSON.stringify(parts));
-  }
-});
+for (
+  const { name, node, ours: mine, theirs, paths, parts: sampleParts, theirResolve } of FLAVOURS
+) {
+  Deno.test(`${name} dirname matches node:path's ${node}.dirname`, () => {
+    assert.ok(paths.length > 5_000, `${paths.length}`);
+    for (const path of paths) {
+      assert.equal(mine.dirname(path), theirs.dirname(path), JSON.stringify(path));
+    }
+  });
 
-Deno.test("posix resolve matches node:path's posix.resolve from the same directory", () => {
-  for (const path of POSIX_PATHS) {
-    assert.equal(ours.posix.resolve(path), posix.resolve("/work/cwd", path), JSON.stringify(path));
-  }
-  for (const parts of lists(POSIX_PARTS, 3)) {
-    assert.equal(
-      ours.posix.resolve(...parts),
-      posix.resolve("/work/cwd", ...parts),
-      JSON.stringify(parts),
-    );
-  }
-});
+  Deno.test(`${name} basename matches node:path's ${node}.basename`, () => {
+    for (const path of paths) {
+      assert.equal(mine.basename(path), theirs.basename(path), JSON.stringify(path));
+    }
+  });
+
+  Deno.test(`${name} join matches node:path's ${node}.join, for one part and for several`, () => {
+    for (const path of paths) {
+      assert.equal(mine.join(path), theirs.join(path), JSON.stringify(path));
+    }
+    for (const parts of lists(sampleParts, 3)) {
+      assert.equal(mine.join(...parts), theirs.join(...parts), JSON.stringify(parts));
+    }
+  });
+
+  Deno.test(`${name} resolve matches node:path's ${node}.resolve from the same directory`, () => {
+    for (const path of paths) {
+      assert.equal(mine.resolve(path), theirResolve(path), JSON.stringify(path));
+    }
+    for (const parts of lists(sampleParts, 3)) {
+      assert.equal(mine.resolve(...parts), theirResolve(...parts), JSON.stringify(parts));
+    }
+  });
+}
 
 Deno.test("posix resolve reads the current directory only for a relative path", () => {
   let reads = 0;
@@ -109,46 +140,6 @@ Deno.test("posix resolve reads the current directory only for a relative path", 
   assert.equal(reads, 0);
   assert.equal(counted.resolve("b"), "/here/b");
   assert.equal(reads, 1);
-});
-
-Deno.test("windows dirname matches node:path's win32.dirname", () => {
-  assert.ok(WIN_PATHS.length > 5_000, `${WIN_PATHS.length}`);
-  for (const path of WIN_PATHS) {
-    assert.equal(ours.windows.dirname(path), win32.dirname(path), JSON.stringify(path));
-  }
-});
-
-Deno.test("windows basename matches node:path's win32.basename", () => {
-  for (const path of WIN_PATHS) {
-    assert.equal(ours.windows.basename(path), win32.basename(path), JSON.stringify(path));
-  }
-});
-
-Deno.test("windows join matches node:path's win32.join, for one part and for several", () => {
-  for (const path of WIN_PATHS) {
-    assert.equal(ours.windows.join(path), win32.join(path), JSON.stringify(path));
-  }
-  for (const parts of lists(WIN_PARTS, 3)) {
-    assert.equal(ours.windows.join(...parts), win32.join(...parts), JSON.stringify(parts));
-  }
-});
-
-/**
- * node:path's win32.resolve from `C:\\work\\cwd` (given as a part: it would read the current
- * directory of this POSIX process), where the current directory of drive D: is its root (given as
- * a part too: it would read it from the environment, and fall back to this process's directory).
- */
-function nodeWin32Resolve(...parts: string[]): string {
-  return win32.resolve("D:\\", "C:\\work\\cwd", ...parts);
-}
-
-Deno.test("windows resolve matches node:path's win32.resolve from the same directory", () => {
-  for (const path of WIN_PATHS) {
-    assert.equal(ours.windows.resolve(path), nodeWin32Resolve(path), JSON.stringify(path));
-  }
-  for (const parts of lists(WIN_PARTS, 3)) {
-    assert.equal(ours.windows.resolve(...parts), nodeWin32Resolve(...parts), JSON.stringify(parts));
-  }
 });
 
 Deno.test("windows paths take both separators and build with backslashes", () => {
