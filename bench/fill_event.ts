@@ -1,7 +1,7 @@
 /**
  * The fill events the benchmarks emit (about 250 bytes each on the wire):
  * the fleet's (`fillEvent`), and the pool the logger benchmarks cycle
- * through (`fillPool`: amounts that vary per event, a tenth of the
+ * through (`fillPool`: amounts that vary per event, four in ten of the
  * quantities needing 17 digits, as computed amounts do).
  *
  * @module
