@@ -183,6 +183,8 @@ export class ConnectionGuard {
   #nextId = 1;
   #stopping = false;
   #sweep: ReturnType<typeof setInterval>;
+  /** When the sweep last ran (ms): the next one judges the connections as they were then. */
+  #lastSweep: number;
   #backoff: { timer: ReturnType<typeof setTimeout>; wake: () => void } | null = null;
   #stats = {
     accepted: 0,
@@ -230,6 +232,7 @@ export class ConnectionGuard {
     const { idleTimeoutMs, headerTimeoutMs } = options.limits;
     // One timer for every connection: a quarter of the shortest timeout, 25 ms to 1 s.
     const every = Math.min(1000, Math.max(25, Math.min(idleTimeoutMs, headerTimeoutMs) / 4));
+    this.#lastSweep = Date.now();
     this.#sweep = setInterval(() => this.#check(), every);
     this.#accepting = this.#acceptLoop();
   }
@@ -483,10 +486,20 @@ export class ConnectionGuard {
     return true;
   }
 
+  /**
+   * Apply every connection's timeouts as the connections were at the previous sweep. This one
+   * may run right after the event loop stalled (a long synchronous task, a starved process), and
+   * a timer that is due runs before the reads that completed meanwhile are delivered: a client
+   * whose request is already in its socket would look idle since before the stall and be closed
+   * unanswered. Whatever had arrived by the previous sweep has been read by now. A timeout thus
+   * takes effect up to one more sweep (a quarter of it, at most 1 s) later.
+   */
   #check(): void {
     const now = Date.now();
+    const asOf = this.#lastSweep;
+    this.#lastSweep = now;
     for (const connection of [...this.#connections.values(), ...this.#refusing]) {
-      connection.check(now);
+      connection.check(now, asOf);
     }
   }
 }

@@ -454,15 +454,20 @@ export class GuardedConnection {
     if (this.awaiting === 0 && !this.#servingHere && !this.#atDoor) this.#end();
   }
 
-  /** Apply the timeouts at time `now` (ms); called by the guard's periodic sweep. */
-  check(now: number): void {
+  /**
+   * Apply the timeouts; called by the guard's periodic sweep at time `now` (ms). A refused or
+   * finished connection stops lingering at `now`; the other timeouts judge what the connection
+   * had done by `asOf` (the guard's previous sweep): bytes that reached it since, and are not
+   * read yet after a stall of the event loop, do not make it look idle or stuck.
+   */
+  check(now: number, asOf: number = now): void {
     if (this.#closed) return;
     const { idleTimeoutMs, headerTimeoutMs } = this.#owner.limits;
     if (this.#lingerUntil !== null) {
       if (now >= this.#lingerUntil) this.close();
       return;
     }
-    if (this.writingSince !== null && now - this.writingSince > idleTimeoutMs) {
+    if (this.writingSince !== null && asOf - this.writingSince > idleTimeoutMs) {
       // The client stopped reading: its answer would hold the server's buffers forever.
       this.#owner.log.refused(
         `connection from ${this.address}: closed, it read nothing for ${idleTimeoutMs / 1000} s`,
@@ -472,7 +477,7 @@ export class GuardedConnection {
     }
     if (this.#refusal !== null) return;
     if (this.receivingSince !== null) {
-      if (now - this.receivingSince > headerTimeoutMs) {
+      if (asOf - this.receivingSince > headerTimeoutMs) {
         if (this.#bodyRemaining > 0) {
           // The server is waiting for this body: no answer can come before the connection ends.
           this.#owner.log.refused(
@@ -492,7 +497,7 @@ export class GuardedConnection {
     }
     if (
       this.awaiting === 0 && !this.#atDoor && !this.#servingHere &&
-      now - this.lastActivity > idleTimeoutMs
+      asOf - this.lastActivity > idleTimeoutMs
     ) {
       this.close();
     }

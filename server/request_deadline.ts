@@ -34,9 +34,14 @@ export class AnswerDeadline {
   #pending = new Map<number, Pending>();
   #nextId = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
+  /** When the timer last checked (or started): the next check judges the requests as of then. */
+  #lastCheck = 0;
   #every: number;
 
-  /** Answer within `ms` milliseconds (checked every quarter of that, 10 ms to 1 s). */
+  /**
+   * Answer within `ms` milliseconds (checked every quarter of that, 10 ms to 1 s; a request is
+   * answered 503 at the first check that follows a check made `ms` or more after it started).
+   */
   constructor(ms: number) {
     this.#ms = ms;
     this.#every = Math.min(1000, Math.max(10, ms / 4));
@@ -67,7 +72,10 @@ export class AnswerDeadline {
         answer.then((res) => res.body?.cancel(), () => {}).catch(() => {});
       },
     });
-    this.#timer ??= setInterval(() => this.#expire(), this.#every);
+    if (this.#timer === null) {
+      this.#lastCheck = performance.now();
+      this.#timer = setInterval(() => this.#expire(), this.#every);
+    }
     answer.then(
       (res) => {
         if (settled) return;
@@ -94,8 +102,18 @@ export class AnswerDeadline {
     if (this.#pending.size === 0) this.close();
   }
 
+  /**
+   * Expire the requests that were over the deadline at the previous check. This check may run
+   * right after the event loop stalled (a long synchronous task, a starved process), and a timer
+   * that is due runs before the I/O that completed meanwhile is delivered: an answer that became
+   * ready during the stall would be replaced by a 503. What was ready by the previous check has
+   * been delivered by now. A deadline thus takes effect up to one more check (a quarter of it, at
+   * most 1 s) later.
+   */
   #expire(): void {
-    const cutoff = performance.now() - this.#ms;
+    const asOf = this.#lastCheck;
+    this.#lastCheck = performance.now();
+    const cutoff = asOf - this.#ms;
     for (const [id, pending] of this.#pending) {
       if (pending.startedAt > cutoff) break; // in arrival order: the rest are younger
       this.#pending.delete(id);

@@ -1,6 +1,7 @@
 // The connection guard alone, in front of a plain HTTP server: when file descriptors run short
 // (`accept` failing with EMFILE, simulated by a listener that fails an accept the way the kernel
-// does, leaving the client queued), and what it may close to make room at its limit.
+// does, leaving the client queued), what it may close to make room at its limit, and what its
+// timeouts may close after its event loop stalled.
 import assert from "node:assert/strict";
 import { ConnectionGuard } from "../../server/connection_guard.ts";
 import { RefusalLog } from "../../web/refusal_log.ts";
@@ -43,10 +44,48 @@ class ShortOfDescriptors {
   }
 }
 
+/**
+ * A real listener that stalls the event loop for `stallMs` as the guard starts reading the first
+ * connection it accepts (a long synchronous task, a starved process): the client's request is in
+ * the socket, and its read is delivered only after the stall.
+ */
+class StallOnFirstRead {
+  readonly real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  stalls = 0;
+  readonly #stallMs: number;
+
+  constructor(stallMs: number) {
+    this.#stallMs = stallMs;
+  }
+
+  async accept(): Promise<Deno.TcpConn> {
+    const conn = await this.real.accept();
+    if (this.stalls > 0) return conn;
+    const read = conn.read.bind(conn);
+    conn.read = (buf) => {
+      conn.read = read;
+      const reading = read(buf);
+      this.stalls++;
+      const end = Date.now() + this.#stallMs;
+      while (Date.now() < end) {
+        // Busy: no timer fires and no read is delivered meanwhile.
+      }
+      return reading;
+    };
+    return conn;
+  }
+  get addr(): Deno.NetAddr {
+    return this.real.addr;
+  }
+  close(): void {
+    this.real.close();
+  }
+}
+
 /** Run `body` with a guard over `listener` in front of a plain HTTP server, log lines collected. */
 async function withGuard(
-  listener: Deno.TcpListener | ShortOfDescriptors,
-  options: { maxConnections: number; maxRefusing?: number },
+  listener: Deno.TcpListener | ShortOfDescriptors | StallOnFirstRead,
+  options: { maxConnections: number; maxRefusing?: number; limits?: Partial<typeof LIMITS> },
   body: (guard: ConnectionGuard, lines: string[], port: number) => Promise<void>,
   handler: (req: Request) => Response | Promise<Response> = () => new Response("ok"),
 ): Promise<void> {
@@ -54,10 +93,10 @@ async function withGuard(
   const lines: string[] = [];
   const guard = new ConnectionGuard(listener as Deno.TcpListener, {
     connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: upstream.addr.port }),
-    limits: LIMITS,
     secret: "test-secret",
     log: new RefusalLog({ write: (line) => lines.push(line), maxPerSecond: 10_000 }),
     ...options,
+    limits: { ...LIMITS, ...options.limits },
   });
   try {
     await body(guard, lines, (listener.addr as Deno.NetAddr).port);
@@ -151,4 +190,25 @@ Deno.test("at the limit, a client that half-closed after its request is not evic
       closeQuietly(waiting);
     }
   }, handler);
+});
+
+Deno.test("a request that arrived while the event loop stalled is answered, not closed as idle", async () => {
+  // The stall outlasts the idle timeout: the sweep that runs right after it (timers run before
+  // the reads that completed meanwhile are delivered) must not take the client for idle.
+  const idleTimeoutMs = 100;
+  const listener = new StallOnFirstRead(idleTimeoutMs * 3);
+  await withGuard(
+    listener,
+    { maxConnections: 10, limits: { idleTimeoutMs } },
+    async (_guard, _lines, port) => {
+      const conn = await rawConnect(port, get("/healthz"));
+      try {
+        const { text, closed } = await readUntil(conn, (t) => t.endsWith("ok"));
+        assert.equal(listener.stalls, 1, "the event loop stalled as the guard read the request");
+        assert.match(text, /^HTTP\/1\.1 200 /, `answered, not closed (closed: ${closed})`);
+      } finally {
+        closeQuietly(conn);
+      }
+    },
+  );
 });
