@@ -202,7 +202,9 @@ class StringifyEmitter {
  * with its own clock reading, as it does the logger, and the sink writes
  * the logger's bytes for those events (lines of a logged run, in order,
  * over and over) with `writeSync` every 64 KiB. Nothing is encoded: what is
- * left is the pipeline, its clock readings and the system calls.
+ * left is the pipeline, its clock readings and the system calls. (The
+ * sample's `seq` values are those of a short run, so a long run's lines are
+ * a byte or two longer than the floor's, about 1 %.)
  */
 class WriteOnlySink implements ExecutionEventEmitter, TimedEventSink {
   #events = 0;
@@ -260,7 +262,12 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
 async function loggedSample(): Promise<{ lines: Uint8Array; ends: number[] }> {
   const dir = await Deno.makeTempDir({ prefix: "execute_load_sample_" });
   try {
-    const logger = new JsonlExecutionLogger({ baseDir: dir, handleSignals: false });
+    const logger = new JsonlExecutionLogger({
+      baseDir: dir,
+      handleSignals: false,
+      rotateBytes: Infinity,
+      daily: false,
+    });
     const pipeline = buildExecutionPipeline(config, { emitter: logger });
     for (let i = 0; i < 2_000; i++) {
       await pipeline.execute(targets[i & 1], targets[(i + 1) & 1], ctx);
