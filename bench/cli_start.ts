@@ -22,7 +22,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { loadAverage, median } from "./measure.ts";
+import { integerFlag, loadAverage, median } from "./measure.ts";
 import {
   buildExecutionPipeline,
   type ExecutionContext,
@@ -39,21 +39,9 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-function positiveInteger(name: string, text: string, allowZero = false): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    console.error(
-      `--${name}: expected a ${allowZero ? "non-negative" : "positive"} integer, got ${
-        JSON.stringify(text)
-      }`,
-    );
-    Deno.exit(2);
-  }
-  return value;
-}
-const runs = positiveInteger("runs", values.runs);
-const warmup = positiveInteger("warmup", values.warmup, true);
-const events = positiveInteger("events", values.events);
+const runs = integerFlag("runs", values.runs);
+const warmup = integerFlag("warmup", values.warmup, 0);
+const events = integerFlag("events", values.events);
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const SESSION = "start-bench";

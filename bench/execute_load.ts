@@ -34,7 +34,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { loadAverage, measure, median, type Run } from "./measure.ts";
+import { integerFlag, loadAverage, measure, median, type Run } from "./measure.ts";
 import {
   buildExecutionPipeline,
   type ExecutionContext,
@@ -59,20 +59,12 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${JSON.stringify(text)}`);
-    Deno.exit(2);
-  }
-  return value;
-}
-const executions = positiveInteger("executions", values.executions);
+const executions = integerFlag("executions", values.executions);
 /** Executions in the round being run: a child process first runs a shorter one to warm up. */
 let count = executions;
 /** The untimed round a child process runs first, so that every case is measured warm. */
 const WARM_UP_EXECUTIONS = 50_000;
-const rounds = positiveInteger("rounds", values.rounds);
+const rounds = integerFlag("rounds", values.rounds);
 
 const config = parseExecutionConfig("");
 const ctx: ExecutionContext = {
@@ -153,6 +145,14 @@ const EVENTS_PER_EXECUTION = 7;
 /** How much the peer and the floor collect before one `writeSync` (the logger's batches are 64 KiB). */
 const WRITE_BYTES = 64 * 1024;
 
+/** An emitter that writes its own file: the peer and the floor. */
+interface WritingEmitter extends ExecutionEventEmitter {
+  /** Events it was handed. */
+  readonly events: number;
+  /** Write what is left and close the file (synchronous, unlike an emitter's `close`). */
+  end(): void;
+}
+
 /**
  * The peer: the plainest correct JSONL emitter. Each event is
  * `JSON.stringify`'d (the pipeline's events have their keys in wire order),
@@ -160,7 +160,7 @@ const WRITE_BYTES = 64 * 1024;
  * KiB: the same line format as the logger's, without its safety (no lock,
  * no identity check, no rotation, no memory cap).
  */
-class StringifyEmitter {
+class StringifyEmitter implements WritingEmitter {
   #parts: string[] = [];
   #length = 0;
   #seq = 0;
@@ -171,7 +171,7 @@ class StringifyEmitter {
     this.#file = Deno.openSync(path, { create: true, append: true });
   }
 
-  get lines(): number {
+  get events(): number {
     return this.#seq;
   }
 
@@ -190,7 +190,6 @@ class StringifyEmitter {
     this.#length = 0;
   }
 
-  /** Write the rest and close the file (synchronous, unlike an emitter's `close`). */
   end(): void {
     this.#write();
     this.#file.close();
@@ -206,7 +205,7 @@ class StringifyEmitter {
  * sample's `seq` values are those of a short run, so a long run's lines are
  * a byte or two longer than the floor's, about 1 %.)
  */
-class WriteOnlySink implements ExecutionEventEmitter, TimedEventSink {
+class WriteOnlySink implements WritingEmitter, TimedEventSink {
   #events = 0;
   #clock = 0;
   #pending = 0;
@@ -219,11 +218,6 @@ class WriteOnlySink implements ExecutionEventEmitter, TimedEventSink {
 
   get events(): number {
     return this.#events;
-  }
-
-  /** A value derived from every clock reading, so that none is optimised away. */
-  get clock(): number {
-    return this.#clock;
   }
 
   /** Not counted: the pipeline must take the timed path (the event count is checked). */
@@ -247,10 +241,11 @@ class WriteOnlySink implements ExecutionEventEmitter, TimedEventSink {
     }
   }
 
-  /** Write the rest and close the file. */
   end(): void {
     this.#write();
     this.#file.close();
+    // Reads every clock reading's trace, so that none is optimised away.
+    if (this.#clock === 0.5) throw new Error("unreachable");
   }
 }
 
@@ -298,19 +293,20 @@ async function countLines(path: string): Promise<number> {
   return lines;
 }
 
-async function runStringify(): Promise<Run> {
-  const dir = await Deno.makeTempDir({ prefix: "execute_load_peer_" });
+/** The pipeline into `make(path)`, an emitter that writes `path` itself; every event must be a line there. */
+async function runWriting(name: string, make: (path: string) => WritingEmitter): Promise<Run> {
+  const dir = await Deno.makeTempDir({ prefix: `execute_load_${name}_` });
   try {
-    const path = `${dir}/peer.jsonl`;
-    const emitter = new StringifyEmitter(path);
+    const path = `${dir}/${name}.jsonl`;
+    const emitter = make(path);
     const pipeline = buildExecutionPipeline(config, { emitter });
     const run = await measure(async () => {
       await runPipeline(pipeline);
       emitter.end();
     });
     const lines = await countLines(path);
-    if (emitter.lines !== count * EVENTS_PER_EXECUTION || lines !== emitter.lines) {
-      throw new Error(`the peer emitted ${emitter.lines} events and wrote ${lines} lines`);
+    if (emitter.events !== count * EVENTS_PER_EXECUTION || lines !== emitter.events) {
+      throw new Error(`the ${name} got ${emitter.events} events and wrote ${lines} lines`);
     }
     return run;
   } finally {
@@ -321,26 +317,9 @@ async function runStringify(): Promise<Run> {
 let sample: { lines: Uint8Array; ends: number[] } | null = null;
 
 async function runFloor(): Promise<Run> {
-  sample ??= await loggedSample();
-  const dir = await Deno.makeTempDir({ prefix: "execute_load_floor_" });
-  try {
-    const path = `${dir}/floor.jsonl`;
-    const sink = new WriteOnlySink(path, sample.lines, sample.ends);
-    // The sink has the pipeline's timed method, so the pipeline reads the clock for each event.
-    const pipeline = buildExecutionPipeline(config, { emitter: sink });
-    const run = await measure(async () => {
-      await runPipeline(pipeline);
-      sink.end();
-    });
-    const lines = await countLines(path);
-    if (sink.events !== count * EVENTS_PER_EXECUTION || lines !== sink.events) {
-      throw new Error(`the floor got ${sink.events} events and wrote ${lines} lines`);
-    }
-    if (sink.clock === 0.5) throw new Error("unreachable: keeps the clock readings alive");
-    return run;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const { lines, ends } = sample ??= await loggedSample();
+  // The sink has the pipeline's timed method, so the pipeline reads the clock for each event.
+  return runWriting("floor", (path) => new WriteOnlySink(path, lines, ends));
 }
 
 const cases: Record<string, () => Promise<Run>> = {
@@ -349,7 +328,7 @@ const cases: Record<string, () => Promise<Run>> = {
   nullEmitter: () =>
     measure(() => runPipeline(buildExecutionPipeline(config, { emitter: new NullEmitter() }))),
   logger: runLogged,
-  stringify: runStringify,
+  stringify: () => runWriting("peer", (path) => new StringifyEmitter(path)),
   floor: runFloor,
 };
 

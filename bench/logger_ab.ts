@@ -20,7 +20,7 @@
  */
 import { parseArgs } from "node:util";
 import { setImmediate } from "node:timers";
-import { cpuMs, loadAverage, median } from "./measure.ts";
+import { cpuMs, integerFlag, loadAverage, median } from "./measure.ts";
 import { fillPool } from "./fill_event.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 
@@ -41,20 +41,12 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    fail(`--${name}: expected a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 if (values.before === undefined) fail("--before DIR: the checkout to compare with is required");
 if (values.style !== "setTimeout" && values.style !== "setImmediate") {
   fail(`--style: setTimeout or setImmediate, got ${JSON.stringify(values.style)}`);
 }
-const events = positiveInteger("events", values.events);
-const rounds = positiveInteger("rounds", values.rounds);
+const events = integerFlag("events", values.events);
+const rounds = integerFlag("rounds", values.rounds);
 function checkoutRoot(dir: string): URL {
   try {
     const root = new URL(`${Deno.realPathSync(dir)}/`, "file://");

@@ -1,6 +1,7 @@
 /**
  * What the load benchmarks share: a run's wall-clock and CPU time
- * (user + system, every thread of this process), medians and the load average.
+ * (user + system, every thread of this process), medians, the load average
+ * and the check of their integer flags.
  *
  * @module
  */
@@ -40,4 +41,19 @@ export function loadAverage(): string {
   } catch {
     return "n/a";
   }
+}
+
+/**
+ * The value of integer flag `--name`, given as `text`: a safe integer of at
+ * least `min` (1 unless given), or a message on standard error and exit
+ * code 2.
+ */
+export function integerFlag(name: string, text: string, min = 1): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(value) || value < min) {
+    const expected = min === 1 ? "a positive integer" : `an integer of at least ${min}`;
+    console.error(`--${name}: expected ${expected}, got ${JSON.stringify(text)}`);
+    Deno.exit(2);
+  }
+  return value;
 }
