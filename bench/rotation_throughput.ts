@@ -17,6 +17,7 @@ import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import type { ExecutionEvent } from "../execution/events.ts";
 import { fillPool } from "./fill_event.ts";
+import { integerFlag } from "./measure.ts";
 import { readSegmentManifest } from "../execution/telemetry/segments.ts";
 
 const CHUNK = 1_000;
@@ -24,13 +25,7 @@ const POOL = 1_000;
 
 function parseFlag(name: string, fallback: number): number {
   const at = Deno.args.indexOf(`--${name}`);
-  if (at === -1) return fallback;
-  const value = Number(Deno.args[at + 1]);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    console.error(`--${name} needs a positive integer, got ${JSON.stringify(Deno.args[at + 1])}`);
-    Deno.exit(2);
-  }
-  return value;
+  return at === -1 ? fallback : integerFlag(name, Deno.args[at + 1] ?? "");
 }
 
 const events = parseFlag("events", 2_000_000);

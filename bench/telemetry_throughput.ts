@@ -24,7 +24,7 @@
  * @module
  */
 import pino from "pino";
-import { loadAverage, measure, median, type Run } from "./measure.ts";
+import { integerFlag, loadAverage, measure, median, type Run } from "./measure.ts";
 import { setImmediate } from "node:timers";
 import { JsonlExecutionLogger } from "../execution/telemetry/logger.ts";
 import { encodeEventLine } from "../execution/telemetry/line_encoder.ts";
@@ -37,13 +37,7 @@ const RAW_WRITE_BYTES = 64 * 1024;
 
 function parseFlag(name: string, fallback: number): number {
   const at = Deno.args.indexOf(`--${name}`);
-  if (at === -1) return fallback;
-  const value = Number(Deno.args[at + 1]);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    console.error(`--${name} needs a positive integer, got ${JSON.stringify(Deno.args[at + 1])}`);
-    Deno.exit(2);
-  }
-  return value;
+  return at === -1 ? fallback : integerFlag(name, Deno.args[at + 1] ?? "");
 }
 
 const events = parseFlag("events", 1_000_000);

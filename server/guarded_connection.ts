@@ -460,7 +460,7 @@ export class GuardedConnection {
    * had done by `asOf` (the guard's previous sweep): bytes that reached it since, and are not
    * read yet after a stall of the event loop, do not make it look idle or stuck.
    */
-  check(now: number, asOf: number = now): void {
+  check(now: number, asOf: number): void {
     if (this.#closed) return;
     const { idleTimeoutMs, headerTimeoutMs } = this.#owner.limits;
     if (this.#lingerUntil !== null) {
